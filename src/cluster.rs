@@ -1,0 +1,319 @@
+//! Stage 7: clustering duplicate pairs.
+//!
+//! Verified pairs are edges; clusters are the connected components of two or
+//! more members, found with a union-find. Output never depends on input order
+//! of the pairs or on thread count: members are sorted, clusters are ordered by
+//! their smallest member, and the representative (the member to keep) is
+//! chosen by a [`KeepPolicy`] with ties broken by the smaller id.
+
+use crate::corpus::DocId;
+
+/// Which member of a cluster is kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub enum KeepPolicy {
+    /// The first member in input order (the default): the earliest copy.
+    #[default]
+    First,
+    /// The longest member (in bytes); ties go to the earlier one.
+    Longest,
+}
+
+/// Union-find with path halving and union by smaller root, so the root of
+/// a component is always its smallest element.
+#[derive(Debug, Clone)]
+pub(crate) struct UnionFind {
+    parent: Vec<u32>,
+}
+
+impl UnionFind {
+    pub(crate) fn new(n: usize) -> Self {
+        UnionFind {
+            parent: (0..n as u32).collect(),
+        }
+    }
+
+    pub(crate) fn find(&mut self, mut x: u32) -> u32 {
+        while self.parent[x as usize] != x {
+            let p = self.parent[x as usize];
+            self.parent[x as usize] = self.parent[p as usize];
+            x = self.parent[x as usize];
+        }
+        x
+    }
+
+    pub(crate) fn union(&mut self, a: u32, b: u32) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra != rb {
+            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
+            self.parent[hi as usize] = lo;
+        }
+    }
+
+    /// Every component (singletons included), each sorted, ordered by
+    /// smallest element.
+    pub(crate) fn all_components(&mut self) -> Vec<Vec<u32>> {
+        let n = self.parent.len();
+        let mut slot = vec![u32::MAX; n];
+        let mut out: Vec<Vec<u32>> = Vec::new();
+        for x in 0..n as u32 {
+            // The root is the smallest element, so it is met first.
+            let r = self.find(x) as usize;
+            if slot[r] == u32::MAX {
+                slot[r] = out.len() as u32;
+                out.push(Vec::new());
+            }
+            out[slot[r] as usize].push(x);
+        }
+        out
+    }
+
+    /// Components of two or more elements, each sorted, ordered by smallest element.
+    pub(crate) fn components(&mut self) -> Vec<Vec<u32>> {
+        let n = self.parent.len();
+        let mut by_root: Vec<Vec<u32>> = Vec::new();
+        let mut slot = vec![u32::MAX; n];
+        let mut sizes = vec![0u32; n];
+        for x in 0..n as u32 {
+            let r = self.find(x);
+            sizes[r as usize] += 1;
+        }
+        for x in 0..n as u32 {
+            let r = self.find(x) as usize;
+            if sizes[r] < 2 {
+                continue;
+            }
+            if slot[r] == u32::MAX {
+                slot[r] = by_root.len() as u32;
+                by_root.push(Vec::with_capacity(sizes[r] as usize));
+            }
+            by_root[slot[r] as usize].push(x);
+        }
+        by_root
+    }
+}
+
+/// One cluster of near-duplicate documents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Cluster {
+    members: Vec<DocId>,
+    representative: DocId,
+}
+
+impl Cluster {
+    /// The members, sorted.
+    pub fn members(&self) -> &[DocId] {
+        &self.members
+    }
+
+    /// The member to keep, chosen by the [`KeepPolicy`].
+    pub fn representative(&self) -> DocId {
+        self.representative
+    }
+
+    /// The members other than the representative: the ones to drop.
+    pub fn duplicates(&self) -> impl Iterator<Item = DocId> + '_ {
+        let rep = self.representative;
+        self.members.iter().copied().filter(move |&m| m != rep)
+    }
+
+    /// The number of members (at least 2).
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Always false: a cluster has at least two members.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+}
+
+/// The clusters of a run, ordered by smallest member.
+///
+/// # Example
+///
+/// ```
+/// use echodup::{Clusters, DocId, KeepPolicy};
+///
+/// let d = DocId::new;
+/// let clusters = Clusters::from_pairs(5, [(d(3), d(1)), (d(4), d(3))], KeepPolicy::First, |_| 0);
+/// assert_eq!(clusters.len(), 1);
+/// assert_eq!(clusters[0].members(), &[d(1), d(3), d(4)]);
+/// assert_eq!(clusters.cluster_of(d(4)), Some(0));
+/// assert_eq!(clusters.cluster_of(d(0)), None);
+/// ```
+#[derive(Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Clusters {
+    clusters: Vec<Cluster>,
+    /// For each document, its cluster's position or `u32::MAX`.
+    of: Vec<u32>,
+}
+
+impl Clusters {
+    /// Clusters the documents `0..num_docs` connected by `pairs`, picking each
+    /// representative by `keep` (`len` gives a document's length in bytes,
+    /// used by [`KeepPolicy::Longest`]).
+    ///
+    /// # Panics
+    ///
+    /// If a pair names a document at or past `num_docs`.
+    pub fn from_pairs(
+        num_docs: usize,
+        pairs: impl IntoIterator<Item = (DocId, DocId)>,
+        keep: KeepPolicy,
+        len: impl Fn(DocId) -> usize,
+    ) -> Self {
+        let mut uf = UnionFind::new(num_docs);
+        for (a, b) in pairs {
+            uf.union(a.as_u32(), b.as_u32());
+        }
+        let mut of = vec![u32::MAX; num_docs];
+        let clusters: Vec<Cluster> = uf
+            .components()
+            .into_iter()
+            .enumerate()
+            .map(|(i, members)| {
+                let members: Vec<DocId> = members.into_iter().map(DocId::new).collect();
+                for m in &members {
+                    of[m.as_usize()] = i as u32;
+                }
+                let representative = match keep {
+                    KeepPolicy::First => members[0],
+                    KeepPolicy::Longest => *members
+                        .iter()
+                        .max_by_key(|&&m| (len(m), std::cmp::Reverse(m)))
+                        .expect("a cluster has members"),
+                };
+                Cluster {
+                    members,
+                    representative,
+                }
+            })
+            .collect();
+        Clusters { clusters, of }
+    }
+
+    /// The number of clusters.
+    pub fn len(&self) -> usize {
+        self.clusters.len()
+    }
+
+    /// Whether there are no clusters.
+    pub fn is_empty(&self) -> bool {
+        self.clusters.is_empty()
+    }
+
+    /// The clusters, ordered by smallest member.
+    pub fn as_slice(&self) -> &[Cluster] {
+        &self.clusters
+    }
+
+    /// The clusters, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Cluster> {
+        self.clusters.iter()
+    }
+
+    /// The position of the cluster that holds `doc`, if any.
+    pub fn cluster_of(&self, doc: DocId) -> Option<usize> {
+        match self.of.get(doc.as_usize()) {
+            Some(&c) if c != u32::MAX => Some(c as usize),
+            _ => None,
+        }
+    }
+
+    /// Whether `doc` is in a cluster and is not its representative.
+    pub fn is_duplicate(&self, doc: DocId) -> bool {
+        self.cluster_of(doc)
+            .is_some_and(|c| self.clusters[c].representative != doc)
+    }
+}
+
+impl std::ops::Index<usize> for Clusters {
+    type Output = Cluster;
+    fn index(&self, i: usize) -> &Cluster {
+        &self.clusters[i]
+    }
+}
+
+impl<'a> IntoIterator for &'a Clusters {
+    type Item = &'a Cluster;
+    type IntoIter = std::slice::Iter<'a, Cluster>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.clusters.iter()
+    }
+}
+
+impl std::fmt::Debug for Clusters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clusters")
+            .field("clusters", &self.clusters.len())
+            .field("documents", &self.of.len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Oracle: connected components by breadth-first search on an adjacency list.
+    fn naive_components(n: usize, pairs: &[(u32, u32)]) -> Vec<Vec<u32>> {
+        let mut adj = vec![Vec::new(); n];
+        for &(a, b) in pairs {
+            adj[a as usize].push(b);
+            adj[b as usize].push(a);
+        }
+        let mut seen = vec![false; n];
+        let mut out = Vec::new();
+        for s in 0..n {
+            if seen[s] {
+                continue;
+            }
+            let mut comp = vec![s as u32];
+            seen[s] = true;
+            let mut i = 0;
+            while i < comp.len() {
+                for &m in &adj[comp[i] as usize] {
+                    if !seen[m as usize] {
+                        seen[m as usize] = true;
+                        comp.push(m);
+                    }
+                }
+                i += 1;
+            }
+            if comp.len() > 1 {
+                comp.sort_unstable();
+                out.push(comp);
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn clusters_equal_naive_components(n in 1usize..40, raw in prop::collection::vec((0u32..40, 0u32..40), 0..60)) {
+            let pairs: Vec<(u32, u32)> = raw.into_iter().filter(|&(a, b)| (a as usize) < n && (b as usize) < n).collect();
+            let clusters = Clusters::from_pairs(n, pairs.iter().map(|&(a, b)| (DocId::new(a), DocId::new(b))), KeepPolicy::First, |_| 0);
+            let got: Vec<Vec<u32>> = clusters.iter().map(|c| c.members().iter().map(|d| d.as_u32()).collect()).collect();
+            prop_assert_eq!(got, naive_components(n, &pairs));
+            // Order of pairs does not matter.
+            let mut rev = pairs.clone(); rev.reverse();
+            let again = Clusters::from_pairs(n, rev.iter().map(|&(a, b)| (DocId::new(b), DocId::new(a))), KeepPolicy::First, |_| 0);
+            prop_assert_eq!(again, clusters);
+        }
+    }
+
+    #[test]
+    fn longest_policy_keeps_longest_then_earliest() {
+        let d = DocId::new;
+        let lens = [10, 30, 30, 5];
+        let c = Clusters::from_pairs(4, [(d(0), d(1)), (d(1), d(2)), (d(2), d(3))], KeepPolicy::Longest, |x| lens[x.as_usize()]);
+        assert_eq!(c[0].representative(), d(1));
+        assert_eq!(c[0].duplicates().collect::<Vec<_>>(), vec![d(0), d(2), d(3)]);
+        assert!(c.is_duplicate(d(0)) && !c.is_duplicate(d(1)));
+    }
+}

@@ -1,0 +1,434 @@
+//! [`Config`]: every parameter of a run, as one plain value.
+
+use crate::cluster::KeepPolicy;
+use crate::error::{Error, Result};
+use crate::lsh::{Banding, check_threshold};
+use crate::normalize::Normalizer;
+use crate::segment::Segmentation;
+use crate::shingle::Shingling;
+use crate::verify::{Measure, Verification};
+
+/// The seed used for shingle hashes, MinHash coefficients and band keys
+/// unless [`Config::seed`] sets another.
+pub const DEFAULT_SEED: u64 = 0x6563_686F_6475_7031; // "echodup1"
+
+/// The version of every stable output: normalization, shingle hashes,
+/// signatures and band keys. It changes whenever one of them would.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Largest accepted `num_perm`.
+pub const MAX_NUM_PERM: usize = 8192;
+/// Largest accepted shingle size.
+pub const MAX_SHINGLE_SIZE: usize = 1024;
+
+/// Every parameter of a run: how texts are normalized, segmented, shingled,
+/// sketched, banded, verified and clustered.
+///
+/// A plain value with chained setters; getters carry a `get_` prefix.
+/// Nothing is checked until the config is used
+/// ([`Deduplicator::new`](crate::Deduplicator::new),
+/// [`Config::validate`]); then an invalid parameter is an
+/// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) error that names it.
+///
+/// # Example
+///
+/// ```
+/// use echodup::Config;
+///
+/// let config = Config::new().shingle_size(5).num_perm(128).threshold(0.8);
+/// assert_eq!(config.get_num_perm(), 128);
+/// let banding = config.get_banding()?; // derived from threshold and num_perm
+/// assert_eq!((banding.bands(), banding.rows()), (32, 4));
+///
+/// let bad = Config::new().threshold(1.5);
+/// assert_eq!(bad.validate().unwrap_err().parameter(), Some("threshold"));
+/// # Ok::<(), echodup::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default))]
+pub struct Config {
+    normalizer: Normalizer,
+    segmentation: Segmentation,
+    shingling: Shingling,
+    num_perm: usize,
+    seed: u64,
+    threshold: f64,
+    passage_threshold: Option<f64>,
+    measure: Measure,
+    banding: Option<Banding>,
+    passage_banding: Option<Banding>,
+    verification: Verification,
+    keep: KeepPolicy,
+    min_passage_tokens: usize,
+    passages: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            normalizer: Normalizer::news(),
+            segmentation: Segmentation::BlankLines,
+            shingling: Shingling::Words(5),
+            num_perm: 128,
+            seed: DEFAULT_SEED,
+            threshold: 0.8,
+            passage_threshold: None,
+            measure: Measure::Jaccard,
+            banding: None,
+            passage_banding: None,
+            verification: Verification::Exact,
+            keep: KeepPolicy::First,
+            min_passage_tokens: 1,
+            passages: true,
+        }
+    }
+}
+
+impl Config {
+    /// The defaults: news normalization, blank-line passages, word 5-shingles,
+    /// 128 slots, threshold 0.8 (Jaccard), automatic banding, exact
+    /// verification, keep the first copy.
+    pub fn new() -> Self {
+        Config::default()
+    }
+
+    /// How text is normalized. Defaults to [`Normalizer::news`].
+    pub fn normalizer(mut self, normalizer: Normalizer) -> Self {
+        self.normalizer = normalizer;
+        self
+    }
+
+    /// How documents are cut into passages. Defaults to
+    /// [`Segmentation::BlankLines`]; use [`Segmentation::Lines`] when each line
+    /// is a paragraph.
+    pub fn segmentation(mut self, segmentation: Segmentation) -> Self {
+        self.segmentation = segmentation;
+        self
+    }
+
+    /// Shingle kind and size. Defaults to [`Shingling::Words`]`(5)`.
+    ///
+    /// Shorter shingles match more loosely (3 words suits short passages and
+    /// headlines); longer ones demand longer identical runs (7–9 for long
+    /// articles where stock phrases recur). Character shingles
+    /// ([`Shingling::Chars`], 4–6 characters) suit text without spaces and
+    /// OCR-noisy text.
+    pub fn shingling(mut self, shingling: Shingling) -> Self {
+        self.shingling = shingling;
+        self
+    }
+
+    /// Word shingles of `n` words: shorthand for `shingling(Shingling::Words(n))`.
+    pub fn shingle_size(mut self, n: usize) -> Self {
+        self.shingling = Shingling::Words(n);
+        self
+    }
+
+    /// Signature slots. Defaults to 128. More slots give a sharper S-curve
+    /// and a smaller estimation error (√(J(1−J)/num_perm)) at a linear cost in
+    /// time and memory.
+    pub fn num_perm(mut self, num_perm: usize) -> Self {
+        self.num_perm = num_perm;
+        self
+    }
+
+    /// Seed of shingle hashes, MinHash functions and band keys. Defaults to
+    /// [`DEFAULT_SEED`]. Results are only comparable between equal seeds.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Similarity at or above which two documents are duplicates, in (0, 1].
+    /// Defaults to 0.8. Also the passage threshold unless
+    /// [`passage_threshold`](Config::passage_threshold) is set.
+    pub fn threshold(mut self, threshold: f64) -> Self {
+        self.threshold = threshold;
+        self
+    }
+
+    /// Similarity at or above which two passages are duplicates, in (0, 1].
+    /// Defaults to the document threshold.
+    pub fn passage_threshold(mut self, threshold: f64) -> Self {
+        self.passage_threshold = Some(threshold);
+        self
+    }
+
+    /// The similarity compared with the thresholds. Defaults to
+    /// [`Measure::Jaccard`].
+    pub fn measure(mut self, measure: Measure) -> Self {
+        self.measure = measure;
+        self
+    }
+
+    /// Explicit document banding; by default it is derived from the threshold
+    /// and `num_perm` ([`Banding::for_threshold`]).
+    pub fn banding(mut self, banding: Banding) -> Self {
+        self.banding = Some(banding);
+        self
+    }
+
+    /// Explicit passage banding; by default derived from the passage threshold.
+    pub fn passage_banding(mut self, banding: Banding) -> Self {
+        self.passage_banding = Some(banding);
+        self
+    }
+
+    /// How candidates are checked. Defaults to [`Verification::Exact`].
+    pub fn verification(mut self, verification: Verification) -> Self {
+        self.verification = verification;
+        self
+    }
+
+    /// Which member of a document cluster is kept. Defaults to [`KeepPolicy::First`].
+    pub fn keep(mut self, keep: KeepPolicy) -> Self {
+        self.keep = keep;
+        self
+    }
+
+    /// Passages with fewer tokens (words, or characters with character
+    /// shingles) are listed in the report but not compared. Defaults to 1:
+    /// every passage with text is compared (a passage shorter than a shingle
+    /// only ever matches the same normalized text, see [`crate::shingle`]).
+    pub fn min_passage_tokens(mut self, n: usize) -> Self {
+        self.min_passage_tokens = n;
+        self
+    }
+
+    /// Whether passage-level duplicates (repeats, cross-document passage
+    /// clusters) are searched. Defaults to `true`; turning it off halves the
+    /// work when only whole documents matter.
+    pub fn passages(mut self, on: bool) -> Self {
+        self.passages = on;
+        self
+    }
+
+    /// The normalizer.
+    pub fn get_normalizer(&self) -> Normalizer {
+        self.normalizer
+    }
+
+    /// The segmentation.
+    pub fn get_segmentation(&self) -> Segmentation {
+        self.segmentation
+    }
+
+    /// The shingling.
+    pub fn get_shingling(&self) -> Shingling {
+        self.shingling
+    }
+
+    /// Signature slots.
+    pub fn get_num_perm(&self) -> usize {
+        self.num_perm
+    }
+
+    /// The seed.
+    pub fn get_seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The document threshold.
+    pub fn get_threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// The passage threshold (the document threshold unless set).
+    pub fn get_passage_threshold(&self) -> f64 {
+        self.passage_threshold.unwrap_or(self.threshold)
+    }
+
+    /// The measure.
+    pub fn get_measure(&self) -> Measure {
+        self.measure
+    }
+
+    /// The verification mode.
+    pub fn get_verification(&self) -> Verification {
+        self.verification
+    }
+
+    /// The keep policy.
+    pub fn get_keep(&self) -> KeepPolicy {
+        self.keep
+    }
+
+    /// The minimum passage length compared.
+    pub fn get_min_passage_tokens(&self) -> usize {
+        self.min_passage_tokens
+    }
+
+    /// Whether passages are compared.
+    pub fn get_passages(&self) -> bool {
+        self.passages
+    }
+
+    /// The document banding: the explicit one, or the one derived from the
+    /// threshold (lowered for containment, see [`Measure::Containment`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::validate`].
+    pub fn get_banding(&self) -> Result<Banding> {
+        self.validate()?;
+        Ok(self.derived_banding(self.banding, self.threshold))
+    }
+
+    /// The passage banding, explicit or derived like [`Config::get_banding`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::validate`].
+    pub fn get_passage_banding(&self) -> Result<Banding> {
+        self.validate()?;
+        Ok(self.derived_banding(self.passage_banding, self.get_passage_threshold()))
+    }
+
+    fn derived_banding(&self, explicit: Option<Banding>, threshold: f64) -> Banding {
+        explicit.unwrap_or_else(|| {
+            Banding::for_threshold(self.measure.candidate_jaccard(threshold), self.num_perm)
+                .expect("threshold and num_perm validated")
+        })
+    }
+
+    /// Checks every parameter.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) naming the
+    /// first parameter that breaks its rule: a threshold outside (0, 1],
+    /// `num_perm` of 0 or above [`MAX_NUM_PERM`], a shingle size of 0 or above
+    /// [`MAX_SHINGLE_SIZE`], or a banding whose `bands × rows` is not `num_perm`.
+    pub fn validate(&self) -> Result<()> {
+        check_threshold("threshold", self.threshold)?;
+        if let Some(t) = self.passage_threshold {
+            check_threshold("passage_threshold", t)?;
+        }
+        if self.num_perm == 0 || self.num_perm > MAX_NUM_PERM {
+            return Err(Error::invalid_config(
+                "num_perm",
+                format!("must be in 1..={MAX_NUM_PERM} (got {})", self.num_perm),
+            ));
+        }
+        let n = self.shingling.size();
+        if n == 0 || n > MAX_SHINGLE_SIZE {
+            return Err(Error::invalid_config(
+                "shingle_size",
+                format!("must be in 1..={MAX_SHINGLE_SIZE} (got {n})"),
+            ));
+        }
+        for (name, b) in [("banding", self.banding), ("passage_banding", self.passage_banding)] {
+            if let Some(b) = b {
+                if b.num_perm() != self.num_perm {
+                    return Err(Error::invalid_config(
+                        name,
+                        format!(
+                            "bands × rows ({} × {} = {}) must equal num_perm ({})",
+                            b.bands(),
+                            b.rows(),
+                            b.num_perm(),
+                            self.num_perm
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A 64-bit fingerprint of every parameter that changes shingle sets,
+    /// signatures or band keys (normalization, segmentation, shingling, seed,
+    /// `num_perm`, bandings) and of [`FORMAT_VERSION`]. Outputs with different
+    /// fingerprints must never be mixed. Thresholds used only for
+    /// verification, the measure and the keep policy are not part of it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::validate`].
+    pub fn fingerprint(&self) -> Result<u64> {
+        Ok(crate::hash::hash_bytes(self.signature_parameters()?.as_bytes(), 0))
+    }
+
+    /// The canonical text behind [`Config::fingerprint`], readable in error
+    /// messages: `echodup/1 normalize=... shingles=words:5 num_perm=128 ...`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::validate`].
+    pub fn signature_parameters(&self) -> Result<String> {
+        let n = self.normalizer;
+        let b = self.get_banding()?;
+        let pb = self.get_passage_banding()?;
+        Ok(format!(
+            "echodup/{FORMAT_VERSION} normalize=nfkc,case:{},typography:{},punct:{},digits:{} \
+             segment={:?} shingles={} num_perm={} seed={:#x} banding={}x{} passage_banding={}x{}",
+            n.get_case_fold() as u8,
+            n.get_fold_typography() as u8,
+            n.get_strip_punctuation() as u8,
+            n.get_fold_digits() as u8,
+            self.segmentation,
+            match self.shingling {
+                Shingling::Words(k) => format!("words:{k}"),
+                Shingling::Chars(k) => format!("chars:{k}"),
+            },
+            self.num_perm,
+            self.seed,
+            b.bands(),
+            b.rows(),
+            pb.bands(),
+            pb.rows(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn invalid_values_name_their_parameter() {
+        let cases = [
+            (Config::new().threshold(0.0), "threshold"),
+            (Config::new().threshold(f64::NAN), "threshold"),
+            (Config::new().passage_threshold(1.01), "passage_threshold"),
+            (Config::new().num_perm(0), "num_perm"),
+            (Config::new().shingle_size(0), "shingle_size"),
+            (
+                Config::new().banding(Banding::new(10, 10).unwrap()),
+                "banding",
+            ),
+        ];
+        for (config, parameter) in cases {
+            let e = config.validate().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+            assert_eq!(e.parameter(), Some(parameter), "{e}");
+        }
+    }
+
+    #[test]
+    fn banding_message_gives_numbers() {
+        let e = Config::new().banding(Banding::new(10, 10).unwrap()).validate().unwrap_err();
+        assert_eq!(e.to_string(), "banding bands × rows (10 × 10 = 100) must equal num_perm (128)");
+    }
+
+    #[test]
+    fn fingerprint_tracks_signature_parameters_only() {
+        let base = Config::new();
+        let f = base.fingerprint().unwrap();
+        assert_eq!(f, Config::new().fingerprint().unwrap());
+        assert_ne!(f, base.clone().num_perm(256).fingerprint().unwrap());
+        assert_ne!(f, base.clone().seed(1).fingerprint().unwrap());
+        assert_ne!(f, base.clone().shingle_size(4).fingerprint().unwrap());
+        assert_ne!(f, base.clone().normalizer(Normalizer::minimal()).fingerprint().unwrap());
+        assert_eq!(f, base.clone().keep(KeepPolicy::Longest).fingerprint().unwrap());
+    }
+
+    #[test]
+    fn containment_lowers_candidate_threshold() {
+        let j = Config::new().threshold(0.8).get_banding().unwrap();
+        let c = Config::new().threshold(0.8).measure(Measure::Containment).get_banding().unwrap();
+        assert!(c.probability(0.4) > j.probability(0.4));
+    }
+}

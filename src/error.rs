@@ -1,0 +1,175 @@
+//! The crate's error type.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// A specialized [`Result`](std::result::Result) whose error defaults to [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What kind of failure an [`Error`] is, for callers that act on it.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A [`Config`](crate::Config) parameter broke a rule; [`Error::parameter`] names it.
+    InvalidConfig,
+    /// Reading or writing a file failed; the `io::Error` is the [`source`](std::error::Error::source).
+    Io,
+    /// Input data was malformed; [`Error::path`] and [`Error::line`] say where.
+    Parse,
+    /// A saved file is damaged or of an unsupported format.
+    Format,
+    /// Two values made with different configurations were combined.
+    Incompatible,
+    /// A limit of the crate was exceeded (more than `u32::MAX` documents or passages).
+    Capacity,
+}
+
+/// The error type of every fallible operation in this crate.
+///
+/// Its representation is private: match on [`kind`](Error::kind) and read the
+/// optional accessors ([`parameter`](Error::parameter), [`path`](Error::path),
+/// [`line`](Error::line)). `Display` describes this layer only; an underlying
+/// I/O or parse error is reachable through [`source`](std::error::Error::source).
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+    parameter: Option<&'static str>,
+    path: Option<PathBuf>,
+    line: Option<u64>,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl Error {
+    fn new(kind: ErrorKind, message: String) -> Self {
+        Error {
+            kind,
+            message,
+            parameter: None,
+            path: None,
+            line: None,
+            source: None,
+        }
+    }
+
+    pub(crate) fn invalid_config(parameter: &'static str, rule: impl fmt::Display) -> Self {
+        let mut e = Error::new(ErrorKind::InvalidConfig, format!("{parameter} {rule}"));
+        e.parameter = Some(parameter);
+        e
+    }
+
+    pub(crate) fn capacity(what: &str, limit: u64) -> Self {
+        Error::new(
+            ErrorKind::Capacity,
+            format!("too many {what}: at most {limit} are supported"),
+        )
+    }
+
+    /// An I/O failure on `path`, described by `action` ("reading", "writing").
+    pub fn io(action: &str, path: impl AsRef<Path>, source: std::io::Error) -> Self {
+        let path = path.as_ref();
+        let mut e = Error::new(ErrorKind::Io, format!("{action} {}", path.display()));
+        e.path = Some(path.to_path_buf());
+        e.source = Some(Box::new(source));
+        e
+    }
+
+    /// Malformed input at `path`, line `line` (1-based), described by `what`.
+    pub fn parse(path: impl AsRef<Path>, line: u64, what: impl fmt::Display) -> Self {
+        let path = path.as_ref();
+        let mut e = Error::new(
+            ErrorKind::Parse,
+            format!("{}:{line}: {what}", path.display()),
+        );
+        e.path = Some(path.to_path_buf());
+        e.line = Some(line);
+        e
+    }
+
+    /// Attaches an underlying cause, reachable through `source()`.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The configuration parameter at fault, for [`ErrorKind::InvalidConfig`].
+    pub fn parameter(&self) -> Option<&'static str> {
+        self.parameter
+    }
+
+    /// The file involved, where there is one.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The 1-based line of the input at fault, where known.
+    pub fn line(&self) -> Option<u64> {
+        self.line
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind).field("message", &self.message);
+        if let Some(p) = self.parameter {
+            d.field("parameter", &p);
+        }
+        if let Some(p) = &self.path {
+            d.field("path", p);
+        }
+        if let Some(l) = self.line {
+            d.field("line", &l);
+        }
+        if let Some(s) = &self.source {
+            d.field("source", s);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_config_names_parameter() {
+        let e = Error::invalid_config("num_perm", "must be at least 1 (got 0)");
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert_eq!(e.parameter(), Some("num_perm"));
+        assert_eq!(e.to_string(), "num_perm must be at least 1 (got 0)");
+    }
+
+    #[test]
+    fn parse_error_names_place() {
+        let e = Error::parse("corpus.jsonl", 7, "field \"text\" is missing");
+        assert_eq!(e.line(), Some(7));
+        assert_eq!(e.to_string(), "corpus.jsonl:7: field \"text\" is missing");
+    }
+
+    #[test]
+    fn io_error_keeps_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let e = Error::io("reading", "a.txt", io);
+        assert_eq!(e.to_string(), "reading a.txt");
+        assert!(std::error::Error::source(&e).is_some());
+    }
+}

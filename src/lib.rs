@@ -1,0 +1,151 @@
+//! Near-duplicate detection for news text, down to the paragraph.
+//!
+//! echodup finds the same paragraph repeated inside one article (a scraped
+//! page whose body was doubled), the same or lightly edited paragraph across
+//! many articles (wire copy, boilerplate), and whole articles that are near
+//! copies of each other. Every finding carries its provenance: document,
+//! passage index, byte span in the original text and similarity. Candidate
+//! pairs come from MinHash LSH and are then verified exactly, so no reported
+//! pair is below the threshold.
+//!
+//! ```
+//! use echodup::{Config, Deduplicator, DocId};
+//!
+//! let original = "Storm closes harbour\n\nHigh winds kept the ferry fleet in port on Monday, \
+//!                 stranding hundreds of travellers on both sides of the strait.";
+//! let doubled = format!("{original}\n\n{}", original.split("\n\n").nth(1).unwrap());
+//! let syndicated = original.replace("Monday", "Monday evening");
+//! let other = "Library reopens\n\nThe renovated town library opened its doors again after two years.";
+//! let docs = [original, doubled.as_str(), syndicated.as_str(), other];
+//!
+//! let report = Deduplicator::new(Config::new().threshold(0.7))?.run(&docs)?;
+//! // Whole documents: 0, 1 and 2 are near copies; 3 stands alone.
+//! assert_eq!(report.clusters()[0].members(), &[DocId::new(0), DocId::new(1), DocId::new(2)]);
+//! // Inside document 1, passage 2 repeats passage 1.
+//! let block = &report.repeated_blocks()[0];
+//! assert_eq!((block.doc, block.original.clone(), block.repeat.clone()), (DocId::new(1), 1..2, 2..3));
+//! # Ok::<(), echodup::Error>(())
+//! ```
+//!
+//! # Overview
+//!
+//! Data flows one way through stages that can each be used alone:
+//!
+//! 1. [`segment`]: [`Segmenter`](segment::Segmenter) cuts the original text
+//!    into passages (paragraphs) with byte spans.
+//! 2. [`normalize`]: [`Normalizer`] folds Unicode forms, case, quotes,
+//!    dashes, invisible characters and spacing of each passage.
+//! 3. [`shingle`]: [`Shingler`](shingle::Shingler) hashes word (or character)
+//!    n-grams into a [`ShingleSet`]. [`Analyzer`] runs stages 1–3 for a
+//!    document.
+//! 4. [`minhash`]: [`MinHasher`] sketches a set into a [`Signature`].
+//! 5. [`lsh`] and [`index`]: [`Banding`] cuts signatures into band keys;
+//!    [`LshIndex`] finds candidates that share one.
+//! 6. [`verify`]: [`Similarity`] checks candidates exactly (or estimates).
+//! 7. [`cluster`]: [`Clusters`] groups verified pairs; [`KeepPolicy`]
+//!    picks the member to keep.
+//!
+//! [`Deduplicator`] runs everything over a corpus in memory and returns a
+//! [`Report`]; [`DedupIndex`] adds documents one at a time and tells, for each
+//! new one, what it duplicates among those seen before.
+//!
+//! # Choosing parameters
+//!
+//! Two texts of Jaccard similarity `s` become candidates with probability
+//! `1 − (1 − sʳ)ᵇ` for `b` bands of `r` rows ([`Banding::probability`]).
+//! [`Banding::for_threshold`] picks `b × r = num_perm` for the threshold,
+//! weighting misses 99 to 1 against extra candidates because verification
+//! removes every false positive. With 128 slots: threshold 0.5 → 64 × 2,
+//! 0.6–0.8 → 32 × 4, 0.85–0.9 → 16 × 8, 0.95 → 8 × 16.
+//!
+//! - Threshold: 0.8 (the default) catches re-sends and syndicated copies with
+//!   light edits; 0.9+ only near-verbatim copies; 0.5–0.7 also catches
+//!   rewrites and updates of a developing story, with more false alarms.
+//! - Shingle size: word 5-shingles (the default) for news paragraphs; 3 for
+//!   headlines and very short passages; 7–9 for long documents full of stock
+//!   phrases. Character shingles of 4–6 for text without spaces or with OCR
+//!   noise.
+//! - [`Measure::Containment`] finds a short text quoted inside a longer one,
+//!   or a truncated copy.
+//!
+//! # Performance and memory
+//!
+//! Roughly per passage: its shingle set (8 bytes per distinct shingle,
+//! exact mode only), one signature while indexing (`4 × num_perm` bytes)
+//! and the band tables (about 16 bytes per band). Identical passages
+//! (boilerplate) are collapsed before indexing, so they cost one entry. Work
+//! is spread over the current rayon pool; the library never configures the
+//! global pool.
+//!
+//! # Guarantees
+//!
+//! - Determinism: the same input and [`Config`] give the same shingles,
+//!   signatures, band keys, pairs and clusters on every machine and for any
+//!   thread count. Hashes are XXH3-64 with the configured seed over
+//!   little-endian bytes.
+//! - Exact verification (the default): every reported pair is at or above its
+//!   threshold.
+//! - Stability: normalization, shingle hashes, signatures and band keys are
+//!   pinned by known-answer tests; changing them bumps [`FORMAT_VERSION`].
+//! - No panics on data: any text, including empty, blank, huge or odd
+//!   Unicode, has a documented outcome. Panics are reserved for documented
+//!   misuse (comparing signatures of different lengths).
+//!
+//! # Crate features
+//!
+//! - `serde`: `Serialize`/`Deserialize` for [`Config`], [`Report`] and the
+//!   intermediate values. Off by default; never changes results.
+//! - `cli`: the `echodup` command-line binary. Off by default.
+//!
+//! # References
+//!
+//! - A. Z. Broder, "On the resemblance and containment of documents", 1997 (MinHash).
+//! - J. Leskovec, A. Rajaraman, J. D. Ullman, *Mining of Massive Datasets*,
+//!   ch. 3 (banding and the S-curve).
+//! - G. L. Steele, D. Lea, C. H. Flood, "Fast splittable pseudorandom number
+//!   generators", 2014 (SplitMix64, for coefficient expansion).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod analyze;
+pub mod cluster;
+mod config;
+mod corpus;
+mod dedup;
+mod error;
+mod hash;
+mod incremental;
+pub mod index;
+pub mod lsh;
+mod matching;
+pub mod minhash;
+pub mod normalize;
+mod report;
+pub mod segment;
+pub mod shingle;
+pub mod verify;
+
+pub use analyze::{AnalyzedDocument, AnalyzedPassage, Analyzer};
+pub use cluster::{Cluster, Clusters, KeepPolicy};
+pub use config::{Config, DEFAULT_SEED, FORMAT_VERSION, MAX_NUM_PERM, MAX_SHINGLE_SIZE};
+pub use corpus::{DocId, PassageId};
+pub use dedup::Deduplicator;
+pub use error::{Error, ErrorKind, Result};
+pub use incremental::{DedupIndex, DocumentVerdict, PassageVerdict, Verdict};
+pub use index::LshIndex;
+pub use lsh::Banding;
+pub use minhash::{MinHasher, Signature};
+pub use normalize::Normalizer;
+pub use report::{
+    DocumentPair, DocumentSummary, PassageCluster, PassageMatch, RepeatedBlock, Report, Repeat,
+    Stats,
+};
+pub use segment::Segmentation;
+pub use shingle::{ShingleSet, Shingling};
+pub use verify::{Measure, Similarity, Verification};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,258 @@
+//! Stage 4: MinHash signatures.
+//!
+//! [`MinHasher`] computes classic MinHash signatures (Broder, "On the
+//! resemblance and containment of documents", 1997): `num_perm` independent
+//! hash functions, and for each the minimum value over the shingles of a text.
+//! The fraction of slots where two signatures agree is an unbiased estimator
+//! of the Jaccard similarity J of the two shingle sets, with variance
+//! J(1−J)/num_perm (standard error 0.035 at J = 0.8 with 128 slots).
+//!
+//! Why the classic scheme: passages are small sets, often with fewer shingles
+//! than signature slots. One-permutation hashing with densification is cheaper
+//! per shingle on long texts, but on a 50-word paragraph most of its bins are
+//! empty and densification dominates the cost (and adds variance), while the
+//! classic scheme's cost is a fixed, vectorizable amount of work per shingle.
+//!
+//! Hash family: slot `i` maps a shingle hash `h` (a 64-bit XXH3 output) with
+//! `lo = h mod 2³²`, `hi = h >> 32` to `a_i·lo + b_i·hi + c_i mod 2³²`, with
+//! `a_i` odd and `a_i, b_i, c_i` expanded from the seed by SplitMix64. For a
+//! fixed slot this is a bijection of `lo` for each `hi`, so the slot values of
+//! distinct shingles are uniform and the argmin is uniform over the set: each
+//! slot is an unbiased Jaccard estimator (up to 32-bit ties, probability about
+//! |A∪B|/2³²). All arithmetic is 32-bit, which the compiler vectorizes.
+
+use crate::hash::SplitMix64;
+
+/// A MinHash signature: `num_perm` 32-bit minimum hash values.
+///
+/// Signatures are only comparable when made by [`MinHasher`]s with the same
+/// `num_perm` and seed.
+///
+/// # Example
+///
+/// ```
+/// use echodup::MinHasher;
+///
+/// let h = MinHasher::new(128, echodup::DEFAULT_SEED);
+/// let a = h.signature_from_shingles(0..100u64);
+/// let b = h.signature_from_shingles(50..150u64);
+/// assert_eq!(a.len(), 128);
+/// let j = a.similarity(&b); // true Jaccard is 50/150
+/// assert!((j - 1.0 / 3.0).abs() < 0.15);
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Signature(Box<[u32]>);
+
+impl Signature {
+    /// A signature from raw slot values (for signatures computed elsewhere or
+    /// read back from storage).
+    pub fn from_values(values: impl Into<Box<[u32]>>) -> Self {
+        Signature(values.into())
+    }
+
+    /// The number of slots.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the signature has no slots.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The slot values.
+    pub fn as_slice(&self) -> &[u32] {
+        &self.0
+    }
+
+    /// The estimated Jaccard similarity: the fraction of equal slots.
+    ///
+    /// The signature of an empty set has every slot at `u32::MAX`; two such
+    /// signatures compare as 1.0 here, which is why the pipeline never
+    /// sketches empty sets.
+    ///
+    /// # Panics
+    ///
+    /// If the two signatures have different lengths (a caller bug: they come
+    /// from different configurations).
+    pub fn similarity(&self, other: &Signature) -> f64 {
+        assert_eq!(
+            self.0.len(),
+            other.0.len(),
+            "signatures of different lengths are not comparable"
+        );
+        if self.0.is_empty() {
+            return 0.0;
+        }
+        let equal = self.0.iter().zip(other.0.iter()).filter(|(a, b)| a == b).count();
+        equal as f64 / self.0.len() as f64
+    }
+}
+
+impl std::fmt::Debug for Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let head: Vec<_> = self.0.iter().take(4).collect();
+        write!(f, "Signature(len {}, {:?}...)", self.0.len(), head)
+    }
+}
+
+/// Computes MinHash signatures from shingle hashes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MinHasher {
+    seed: u64,
+    a: Box<[u32]>,
+    b: Box<[u32]>,
+    c: Box<[u32]>,
+}
+
+impl std::fmt::Debug for MinHasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MinHasher")
+            .field("num_perm", &self.a.len())
+            .field("seed", &self.seed)
+            .finish()
+    }
+}
+
+impl MinHasher {
+    /// A hasher with `num_perm` slots whose hash functions are expanded from `seed`.
+    ///
+    /// # Panics
+    ///
+    /// If `num_perm` is 0 ([`Config`](crate::Config) rejects that with an error).
+    pub fn new(num_perm: usize, seed: u64) -> Self {
+        assert!(num_perm > 0, "num_perm must be at least 1");
+        let mut g = SplitMix64::new(seed ^ 0x4D49_4E48_4153_4831);
+        let (mut a, mut b, mut c) = (
+            Vec::with_capacity(num_perm),
+            Vec::with_capacity(num_perm),
+            Vec::with_capacity(num_perm),
+        );
+        for _ in 0..num_perm {
+            let x = g.next_u64();
+            let y = g.next_u64();
+            a.push((x as u32) | 1);
+            b.push((x >> 32) as u32);
+            c.push(y as u32);
+        }
+        MinHasher {
+            seed,
+            a: a.into(),
+            b: b.into(),
+            c: c.into(),
+        }
+    }
+
+    /// The number of slots.
+    pub fn num_perm(&self) -> usize {
+        self.a.len()
+    }
+
+    /// The seed the hash functions came from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The signature of a set of shingle hashes. Repeats are harmless (the
+    /// minimum ignores them), so the raw shingle sequence can be passed.
+    pub fn signature_from_shingles(&self, shingles: impl IntoIterator<Item = u64>) -> Signature {
+        let mut sig = vec![u32::MAX; self.a.len()];
+        self.update(&mut sig, shingles);
+        Signature(sig.into_boxed_slice())
+    }
+
+    /// Folds more shingles into an existing slot vector (all `u32::MAX` for
+    /// an empty set). Lets a caller build a signature from several pieces.
+    ///
+    /// # Panics
+    ///
+    /// If `slots.len() != self.num_perm()`.
+    pub fn update(&self, slots: &mut [u32], shingles: impl IntoIterator<Item = u64>) {
+        assert_eq!(slots.len(), self.a.len(), "slot vector has the wrong length");
+        let (a, b, c) = (&self.a[..], &self.b[..], &self.c[..]);
+        for h in shingles {
+            let lo = h as u32;
+            let hi = (h >> 32) as u32;
+            for (((s, &a), &b), &c) in slots.iter_mut().zip(a).zip(b).zip(c) {
+                let v = a.wrapping_mul(lo).wrapping_add(b.wrapping_mul(hi)).wrapping_add(c);
+                *s = (*s).min(v);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DEFAULT_SEED;
+    use crate::hash::SplitMix64;
+
+    #[test]
+    fn signature_known_answer() {
+        // Pinned: a change here is a format change.
+        let h = MinHasher::new(4, DEFAULT_SEED);
+        let s = h.signature_from_shingles([1u64, 2, 3]);
+        assert_eq!(s.as_slice(), &[1455905968, 690725948, 2554544773, 442052187]);
+    }
+
+    #[test]
+    fn identical_sets_have_similarity_one() {
+        let h = MinHasher::new(64, 7);
+        let a = h.signature_from_shingles([5u64, 9, 11]);
+        let b = h.signature_from_shingles([11u64, 5, 9, 9]);
+        assert_eq!(a.similarity(&b), 1.0);
+    }
+
+    #[test]
+    #[should_panic(expected = "different lengths")]
+    fn comparing_different_lengths_panics() {
+        let a = MinHasher::new(4, 1).signature_from_shingles([1u64]);
+        let b = MinHasher::new(8, 1).signature_from_shingles([1u64]);
+        a.similarity(&b);
+    }
+
+    /// Random pairs of sets with known Jaccard; the estimator's mean error must
+    /// be near zero (unbiased) and its spread near √(J(1−J)/k). Seeds are fixed,
+    /// so the test is deterministic; the bounds sit at about 4 standard errors
+    /// of the statistic tested.
+    #[test]
+    fn estimator_is_unbiased_with_binomial_variance() {
+        for &k in &[64usize, 128, 256] {
+            let h = MinHasher::new(k, DEFAULT_SEED ^ k as u64);
+            let mut g = SplitMix64::new(99 + k as u64);
+            let trials = 1500;
+            let (mut sum_err, mut sum_sq, mut sum_var) = (0.0, 0.0, 0.0);
+            for t in 0..trials {
+                // Small sets like paragraphs (10..120 shingles), varied overlap.
+                let n_a = 10 + (g.next_u64() % 110) as usize;
+                let shared = (g.next_u64() % (n_a as u64 + 1)) as usize;
+                let n_b_only = (g.next_u64() % 100) as usize;
+                let base = (t as u64) << 32;
+                let a: Vec<u64> = (0..n_a as u64).map(|i| crate::hash::hash_u64s(&[base + i], 1)).collect();
+                let mut b: Vec<u64> = a[..shared].to_vec();
+                b.extend((0..n_b_only as u64).map(|i| crate::hash::hash_u64s(&[base + 1_000_000 + i], 1)));
+                if b.is_empty() {
+                    continue;
+                }
+                let exact = shared as f64 / (n_a + n_b_only) as f64;
+                let est = h.signature_from_shingles(a.iter().copied())
+                    .similarity(&h.signature_from_shingles(b.iter().copied()));
+                let err = est - exact;
+                sum_err += err;
+                sum_sq += err * err;
+                sum_var += exact * (1.0 - exact) / k as f64;
+            }
+            let n = trials as f64;
+            let mean_err = sum_err / n;
+            let expected_var = sum_var / n;
+            let observed_var = sum_sq / n;
+            // Bias: mean error within 4 standard errors of the mean.
+            let se_mean = (expected_var / n).sqrt();
+            assert!(mean_err.abs() < 4.0 * se_mean + 1e-4, "k={k}: mean error {mean_err}");
+            // Variance: within 20% of the binomial variance J(1−J)/k.
+            let ratio = observed_var / expected_var;
+            assert!((0.8..1.2).contains(&ratio), "k={k}: variance ratio {ratio}");
+        }
+    }
+}

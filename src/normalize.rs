@@ -1,0 +1,434 @@
+//! Stage 1: text normalization.
+//!
+//! [`Normalizer`] maps text that differs only in form (Unicode compatibility
+//! forms, case, curly or straight quotes, dash and space variants, invisible
+//! characters, spacing) to one canonical string, so that the later stages see
+//! two such texts as identical. It is applied to each passage separately, after
+//! [segmentation](crate::segment), so that spans always point into the
+//! original text.
+//!
+//! Steps, in order:
+//! 1. Unicode NFKC (skipped for text that the NFKC quick check already accepts,
+//!    which is most news text).
+//! 2. Removal of invisible characters: soft hyphen, zero-width space/joiners,
+//!    word joiner, byte-order mark, bidirectional marks.
+//! 3. Every Unicode white space and control character (NUL included) becomes a
+//!    space.
+//! 4. Typography folding ([`Normalizer::fold_typography`]): curly and angle
+//!    quotes to `"` or `'`, primes and apostrophe variants to `'`, all dashes and
+//!    the minus sign to `-`, the ellipsis to `...`.
+//! 5. Case folding ([`Normalizer::case_fold`]): Unicode lower-casing plus the
+//!    case-folding cases that lower-casing misses (`ß`→`ss`, final `ς`→`σ`).
+//! 6. Optional punctuation stripping ([`Normalizer::strip_punctuation`]): every
+//!    character that is neither a letter nor a digit becomes a space.
+//! 7. Optional digit folding ([`Normalizer::fold_digits`]): every digit becomes `0`.
+//! 8. Runs of spaces collapse to one; leading and trailing spaces go.
+//!
+//! The result is idempotent: normalizing normalized text returns it unchanged.
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
+
+/// Text normalization settings; a plain value with chained setters.
+///
+/// The default is the news preset ([`Normalizer::news`]).
+///
+/// # Example
+///
+/// ```
+/// use echodup::Normalizer;
+///
+/// let n = Normalizer::news();
+/// assert_eq!(n.normalize("  “Don’t”  PANIC\u{00A0}— now…"), "don t panic now");
+/// let keep_punct = Normalizer::news().strip_punctuation(false);
+/// assert_eq!(keep_punct.normalize("“Don’t” PANIC — now…"), "\"don't\" panic - now...");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Normalizer {
+    case_fold: bool,
+    fold_typography: bool,
+    strip_punctuation: bool,
+    fold_digits: bool,
+}
+
+impl Default for Normalizer {
+    fn default() -> Self {
+        Normalizer::news()
+    }
+}
+
+impl Normalizer {
+    /// The news preset: NFKC, case folding, typography folding, punctuation
+    /// stripping; digits kept.
+    ///
+    /// For ASCII text this equals the normalization used for the reference
+    /// pairs of the shared evaluation corpora (lower-case, every run of
+    /// non-alphanumeric characters replaced by one space, trimmed).
+    pub const fn news() -> Self {
+        Normalizer {
+            case_fold: true,
+            fold_typography: true,
+            strip_punctuation: true,
+            fold_digits: false,
+        }
+    }
+
+    /// Only what is always done (NFKC, invisible characters, white space):
+    /// case, typography and punctuation are kept as written.
+    pub const fn minimal() -> Self {
+        Normalizer {
+            case_fold: false,
+            fold_typography: false,
+            strip_punctuation: false,
+            fold_digits: false,
+        }
+    }
+
+    /// Fold case. Defaults to `true`. Turn it off only when case carries
+    /// meaning for your duplicates (it rarely does in news).
+    pub const fn case_fold(mut self, on: bool) -> Self {
+        self.case_fold = on;
+        self
+    }
+
+    /// Fold quote, apostrophe, dash and ellipsis variants. Defaults to `true`.
+    /// Matters only when punctuation is kept or for character shingles.
+    pub const fn fold_typography(mut self, on: bool) -> Self {
+        self.fold_typography = on;
+        self
+    }
+
+    /// Replace every character that is neither a letter nor a digit by a
+    /// space. Defaults to `true`: punctuation glued to words ("said," vs
+    /// "said") otherwise makes identical words differ.
+    pub const fn strip_punctuation(mut self, on: bool) -> Self {
+        self.strip_punctuation = on;
+        self
+    }
+
+    /// Replace every digit by `0`. Defaults to `false`. Turn it on to treat
+    /// stories that differ only in figures (updated prices, scores, tallies)
+    /// as duplicates.
+    pub const fn fold_digits(mut self, on: bool) -> Self {
+        self.fold_digits = on;
+        self
+    }
+
+    /// Whether case folding is on.
+    pub const fn get_case_fold(&self) -> bool {
+        self.case_fold
+    }
+
+    /// Whether typography folding is on.
+    pub const fn get_fold_typography(&self) -> bool {
+        self.fold_typography
+    }
+
+    /// Whether punctuation stripping is on.
+    pub const fn get_strip_punctuation(&self) -> bool {
+        self.strip_punctuation
+    }
+
+    /// Whether digit folding is on.
+    pub const fn get_fold_digits(&self) -> bool {
+        self.fold_digits
+    }
+
+    /// Normalizes `text` into a new string.
+    pub fn normalize(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        self.normalize_into(text, &mut out);
+        out
+    }
+
+    /// Normalizes `text`, writing the result into `out` (cleared first), so a
+    /// caller can reuse one buffer across passages.
+    pub fn normalize_into(&self, text: &str, out: &mut String) {
+        out.clear();
+        if text.is_ascii() {
+            self.ascii_pass(text.as_bytes(), out);
+            return;
+        }
+        let mut current = if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+            self.unicode_pass(text)
+        } else {
+            self.unicode_pass(&text.nfkc().collect::<String>())
+        };
+        // Lower-casing and removing invisible characters can, rarely, leave
+        // text that NFKC would change again (a combining mark that now follows
+        // its base letter). Repeat until the text is stable so that
+        // normalization is idempotent.
+        for _ in 0..4 {
+            if current.is_ascii() || is_nfkc_quick(current.chars()) == IsNormalized::Yes {
+                break;
+            }
+            let recomposed: String = current.nfkc().collect();
+            if recomposed == current {
+                break;
+            }
+            current = self.unicode_pass(&recomposed);
+        }
+        out.push_str(&current);
+    }
+
+    fn ascii_pass(&self, bytes: &[u8], out: &mut String) {
+        let mut pending_space = false;
+        for &b in bytes {
+            let c = match b {
+                b'a'..=b'z' => b,
+                b'A'..=b'Z' => {
+                    if self.case_fold {
+                        b + 32
+                    } else {
+                        b
+                    }
+                }
+                b'0'..=b'9' => {
+                    if self.fold_digits {
+                        b'0'
+                    } else {
+                        b
+                    }
+                }
+                0..=0x20 | 0x7F => b' ',
+                _ => {
+                    if self.strip_punctuation {
+                        b' '
+                    } else if self.fold_typography && b == b'`' {
+                        b'\''
+                    } else {
+                        b
+                    }
+                }
+            };
+            if c == b' ' {
+                pending_space = !out.is_empty();
+            } else {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push(c as char);
+            }
+        }
+    }
+
+    fn unicode_pass(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut pending_space = false;
+        let mut push = |out: &mut String, c: char, pending: &mut bool| {
+            if c == ' ' {
+                *pending = !out.is_empty();
+            } else {
+                if *pending {
+                    out.push(' ');
+                    *pending = false;
+                }
+                out.push(c);
+            }
+        };
+        for c in text.chars() {
+            if is_invisible(c) {
+                continue;
+            }
+            if c.is_whitespace() || c.is_control() {
+                push(&mut out, ' ', &mut pending_space);
+                continue;
+            }
+            let mut folded_buf = [c; 3];
+            let folded: &[char] = if self.fold_typography {
+                match fold_typography_char(c) {
+                    Some(Typo::One(t)) => {
+                        folded_buf[0] = t;
+                        &folded_buf[..1]
+                    }
+                    Some(Typo::Ellipsis) => {
+                        folded_buf = ['.'; 3];
+                        &folded_buf[..3]
+                    }
+                    None => &folded_buf[..1],
+                }
+            } else {
+                &folded_buf[..1]
+            };
+            for &f in folded {
+                if self.case_fold
+                    && (f == 'ß' || f == 'ς' || (f.is_alphabetic() && !f.is_lowercase()))
+                {
+                    for l in case_fold_char(f) {
+                        self.finish_char(l, &mut out, &mut pending_space, &mut push);
+                    }
+                } else {
+                    self.finish_char(f, &mut out, &mut pending_space, &mut push);
+                }
+            }
+        }
+        out
+    }
+
+    #[inline]
+    fn finish_char(
+        &self,
+        c: char,
+        out: &mut String,
+        pending: &mut bool,
+        push: &mut impl FnMut(&mut String, char, &mut bool),
+    ) {
+        let c = if self.strip_punctuation && !c.is_alphanumeric() && !is_mark(c) {
+            ' '
+        } else if self.fold_digits && c.is_numeric() {
+            '0'
+        } else {
+            c
+        };
+        push(out, c, pending);
+    }
+}
+
+/// Characters removed outright: they are invisible and only break words apart.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}' // soft hyphen
+            | '\u{200B}'..='\u{200F}' // zero-width space, ZWNJ, ZWJ, LRM, RLM
+            | '\u{202A}'..='\u{202E}' // bidi embeddings and overrides
+            | '\u{2060}'..='\u{2064}' // word joiner and invisible operators
+            | '\u{2066}'..='\u{2069}' // bidi isolates
+            | '\u{FEFF}' // byte-order mark / zero-width no-break space
+    )
+}
+
+/// Combining marks that survive NFKC (for example in Devanagari or Thai) are
+/// kept with their letters when punctuation is stripped.
+fn is_mark(c: char) -> bool {
+    matches!(c,
+        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{0591}'..='\u{05BD}'
+        | '\u{0610}'..='\u{061A}' | '\u{064B}'..='\u{065F}' | '\u{0900}'..='\u{0903}'
+        | '\u{093A}'..='\u{094F}' | '\u{0E31}' | '\u{0E34}'..='\u{0E3A}'
+        | '\u{0E47}'..='\u{0E4E}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}'
+        | '\u{20D0}'..='\u{20FF}' | '\u{3099}'..='\u{309A}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+enum Typo {
+    One(char),
+    Ellipsis,
+}
+
+fn fold_typography_char(c: char) -> Option<Typo> {
+    Some(match c {
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{2035}'
+        | '\u{2039}' | '\u{203A}' | '\u{02BC}' | '\u{02B9}' | '\u{0060}' | '\u{00B4}' => {
+            Typo::One('\'')
+        }
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{2036}'
+        | '\u{00AB}' | '\u{00BB}' | '\u{301D}' | '\u{301E}' => Typo::One('"'),
+        '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => {
+            Typo::One('-')
+        }
+        '\u{2026}' => Typo::Ellipsis,
+        _ => return None,
+    })
+}
+
+/// Lower-casing plus the two case-folding differences that matter in practice.
+fn case_fold_char(c: char) -> impl Iterator<Item = char> {
+    let special: Option<&'static [char]> = match c {
+        'ß' | 'ẞ' => Some(&['s', 's']),
+        'ς' => Some(&['σ']),
+        _ => None,
+    };
+    let (a, b) = match special {
+        Some(s) => (Some(s.iter().copied()), None),
+        None => (None, Some(c.to_lowercase())),
+    };
+    a.into_iter().flatten().chain(b.into_iter().flatten())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn news_preset_folds_quotes_dashes_spaces_and_case() {
+        let n = Normalizer::news();
+        assert_eq!(n.normalize("The “Big”\u{00A0}Deal — isn’t it…"), "the big deal isn t it");
+        assert_eq!(n.normalize("soft\u{00AD}hyphen zero\u{200B}width"), "softhyphen zerowidth");
+        assert_eq!(n.normalize("\t  \n "), "");
+        assert_eq!(n.normalize("Straße ΟΔΟΣ"), "strasse οδοσ");
+    }
+
+    #[test]
+    fn nfkc_applies_to_compatibility_forms() {
+        let n = Normalizer::news();
+        // Full-width letters, ligature, superscript.
+        assert_eq!(n.normalize("ＡＢＣ ﬁne x²"), "abc fine x2");
+    }
+
+    #[test]
+    fn punctuation_kept_when_asked_and_typography_folded() {
+        let n = Normalizer::news().strip_punctuation(false);
+        assert_eq!(n.normalize("‘quoted’ – “said”"), "'quoted' - \"said\"");
+        let raw = Normalizer::minimal();
+        assert_eq!(raw.normalize("‘Quoted’"), "‘Quoted’");
+    }
+
+    #[test]
+    fn digits_fold_when_asked() {
+        let n = Normalizer::news().fold_digits(true);
+        assert_eq!(n.normalize("Up 3.5% to 1,204"), "up 0 0 to 0 000");
+        assert_eq!(n.normalize("٣ apples"), "0 apples");
+    }
+
+    #[test]
+    fn control_and_nul_bytes_become_spaces() {
+        let n = Normalizer::news();
+        assert_eq!(n.normalize("a\u{0}b\u{7}c\r\nd"), "a b c d");
+        assert_eq!(n.normalize("é\u{0}ü"), "é ü");
+    }
+
+    #[test]
+    fn combining_marks_compose_and_survive_stripping() {
+        let n = Normalizer::news();
+        assert_eq!(n.normalize("Cafe\u{0301}"), "café");
+        assert_eq!(n.normalize("हिन्दी"), "हिन्दी");
+    }
+
+    #[test]
+    fn known_answers() {
+        // Pinned outputs: a change here is a format change.
+        let n = Normalizer::news();
+        assert_eq!(n.normalize("İstanbul’s MAYOR"), "i\u{307}stanbul s mayor");
+        assert_eq!(n.normalize("東京 タワー"), "東京 タワー");
+        assert_eq!(n.normalize("ｶﾀｶﾅ"), "カタカナ");
+    }
+
+    proptest! {
+        #[test]
+        fn normalization_is_idempotent(s in any::<String>()) {
+            for n in [Normalizer::news(), Normalizer::minimal(),
+                      Normalizer::news().fold_digits(true).strip_punctuation(false)] {
+                let once = n.normalize(&s);
+                prop_assert_eq!(n.normalize(&once), once.clone());
+            }
+        }
+
+        #[test]
+        fn ascii_fast_path_equals_unicode_path(s in "[ -~\t\n]{0,80}") {
+            for n in [Normalizer::news(), Normalizer::minimal(), Normalizer::news().fold_digits(true)] {
+                let fast = n.normalize(&s);
+                let mut slow = n.unicode_pass(&s);
+                // unicode_pass alone does not need NFKC for ASCII.
+                slow.truncate(slow.trim_end().len());
+                prop_assert_eq!(fast, slow);
+            }
+        }
+
+        #[test]
+        fn output_has_no_double_or_edge_spaces(s in any::<String>()) {
+            let out = Normalizer::news().normalize(&s);
+            prop_assert!(!out.contains("  "));
+            prop_assert!(!out.starts_with(' ') && !out.ends_with(' '));
+        }
+    }
+}

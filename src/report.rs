@@ -1,0 +1,298 @@
+//! [`Report`]: everything a run found, with provenance.
+
+use std::ops::Range;
+
+use crate::cluster::Clusters;
+use crate::config::Config;
+use crate::corpus::{DocId, PassageId};
+use crate::verify::{Similarity, Verification};
+
+/// Two near-duplicate documents, `a < b`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DocumentPair {
+    /// The earlier document.
+    pub a: DocId,
+    /// The later document.
+    pub b: DocId,
+    /// Their similarity (`containment_ab` is how much of `a` is inside `b`).
+    pub similarity: Similarity,
+}
+
+/// One passage of a passage cluster, with where it is and how similar it is
+/// to the cluster's first passage.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PassageMatch {
+    /// The passage.
+    pub passage: PassageId,
+    /// Its byte span in its document's original text.
+    pub span: Range<usize>,
+    /// Its similarity to the first member of the cluster (1.0 for the first
+    /// member itself). Members joined through a chain of matches can be below
+    /// the threshold here.
+    pub similarity: Similarity,
+}
+
+/// A group of near-duplicate passages: connected components of verified
+/// passage pairs.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PassageCluster {
+    pub(crate) members: Vec<PassageMatch>,
+    pub(crate) num_documents: usize,
+}
+
+impl PassageCluster {
+    /// The members in input order; the first is the original, every later
+    /// one a duplicate of an earlier passage.
+    pub fn members(&self) -> &[PassageMatch] {
+        &self.members
+    }
+
+    /// How many distinct documents the cluster spans.
+    pub fn num_documents(&self) -> usize {
+        self.num_documents
+    }
+
+    /// Whether the cluster spans more than one document (syndication,
+    /// boilerplate) rather than repeats inside one.
+    pub fn is_cross_document(&self) -> bool {
+        self.num_documents > 1
+    }
+
+    /// The number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Always false: a cluster has at least two members.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+}
+
+/// A passage that repeats an earlier passage of the same document.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Repeat {
+    /// The repeating passage.
+    pub passage: PassageId,
+    /// Its span.
+    pub span: Range<usize>,
+    /// The index of the earlier passage it repeats (the document's first
+    /// passage in the same passage cluster).
+    pub original: u32,
+    /// The span of that earlier passage.
+    pub original_span: Range<usize>,
+    /// Similarity of the earlier passage to this one.
+    pub similarity: Similarity,
+}
+
+/// A run of consecutive passages that repeats a run of consecutive earlier
+/// passages of the same document: "passages 9–14 repeat passages 3–8", the
+/// mark of a page whose body was doubled.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RepeatedBlock {
+    /// The document.
+    pub doc: DocId,
+    /// Passage indices of the earlier run.
+    pub original: Range<u32>,
+    /// Passage indices of the repeating run (same length).
+    pub repeat: Range<u32>,
+    /// Byte span from the first to the last passage of the earlier run.
+    pub original_span: Range<usize>,
+    /// Byte span from the first to the last passage of the repeating run.
+    pub repeat_span: Range<usize>,
+}
+
+impl RepeatedBlock {
+    /// The number of passages in each run.
+    pub fn len(&self) -> usize {
+        (self.repeat.end - self.repeat.start) as usize
+    }
+
+    /// Always false: a block has at least one passage.
+    pub fn is_empty(&self) -> bool {
+        self.repeat.is_empty()
+    }
+}
+
+/// How much of one document duplicates something earlier.
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DocumentSummary {
+    /// The document.
+    pub doc: DocId,
+    /// Its length in bytes.
+    pub len: usize,
+    /// Its passages' spans, in order.
+    pub passages: Vec<Range<usize>>,
+    /// The indices of its passages that duplicate an earlier passage (earlier
+    /// in this document or in an earlier document).
+    pub duplicate_passages: Vec<u32>,
+    /// Bytes of passage text in the document (the sum of its passage spans).
+    pub passage_bytes: usize,
+    /// Bytes of those spans that belong to duplicate passages.
+    pub duplicate_bytes: usize,
+    /// The document cluster it belongs to, if any (a position in [`Report::clusters`]).
+    pub cluster: Option<usize>,
+    /// Whether the document is in a cluster and is not the one kept.
+    pub is_duplicate: bool,
+}
+
+impl DocumentSummary {
+    /// Fraction of its passage bytes that duplicate earlier passages (0 for a
+    /// document without passages). Compare with a limit to drop articles that
+    /// are mostly duplicated ("drop above 0.8").
+    pub fn duplicate_fraction(&self) -> f64 {
+        if self.passage_bytes == 0 {
+            0.0
+        } else {
+            self.duplicate_bytes as f64 / self.passage_bytes as f64
+        }
+    }
+
+    /// Fraction of its passages that duplicate earlier passages.
+    pub fn duplicate_passage_fraction(&self) -> f64 {
+        if self.passages.is_empty() {
+            0.0
+        } else {
+            self.duplicate_passages.len() as f64 / self.passages.len() as f64
+        }
+    }
+}
+
+/// Counts from a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub struct Stats {
+    /// Documents in the input.
+    pub documents: usize,
+    /// Documents whose normalized text was empty (never duplicates).
+    pub empty_documents: usize,
+    /// Passages in all documents.
+    pub passages: usize,
+    /// Passages compared (long enough and not empty after normalization).
+    pub compared_passages: usize,
+    /// Distinct document shingle sets (after collapsing identical ones).
+    pub distinct_documents: usize,
+    /// Distinct passage shingle sets.
+    pub distinct_passages: usize,
+    /// Candidate pairs of distinct documents examined.
+    pub document_candidates: u64,
+    /// Candidate pairs of distinct passages examined.
+    pub passage_candidates: u64,
+    /// Verified document pairs.
+    pub document_pairs: usize,
+    /// Document clusters.
+    pub document_clusters: usize,
+    /// Documents that duplicate a kept document.
+    pub duplicate_documents: usize,
+    /// Passage clusters.
+    pub passage_clusters: usize,
+    /// Passages that duplicate an earlier passage.
+    pub duplicate_passages: usize,
+    /// Passages that repeat an earlier passage of the same document.
+    pub repeats: usize,
+    /// Bytes of duplicate passages.
+    pub duplicate_passage_bytes: usize,
+}
+
+/// Everything a [`Deduplicator`](crate::Deduplicator) run found.
+///
+/// Document ids are positions in the input slice. Every list is sorted
+/// (pairs by `(a, b)`, clusters by first member, repeats by passage) and
+/// identical for identical input and config, whatever the thread count.
+#[derive(Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Report {
+    pub(crate) config: Config,
+    pub(crate) document_pairs: Vec<DocumentPair>,
+    pub(crate) clusters: Clusters,
+    pub(crate) passage_clusters: Vec<PassageCluster>,
+    pub(crate) repeats: Vec<Repeat>,
+    pub(crate) repeated_blocks: Vec<RepeatedBlock>,
+    pub(crate) summaries: Vec<DocumentSummary>,
+    pub(crate) stats: Stats,
+}
+
+impl Report {
+    /// The configuration of the run.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// How pairs were verified (exact or estimated), so reports made in
+    /// different modes are never confused.
+    pub fn verification(&self) -> Verification {
+        self.config.get_verification()
+    }
+
+    /// Verified near-duplicate document pairs, sorted by `(a, b)`.
+    ///
+    /// Every pair within a cluster of identical documents is listed, so this
+    /// grows with the square of the largest group of exact copies; use
+    /// [`clusters`](Report::clusters) for very repetitive corpora.
+    pub fn document_pairs(&self) -> &[DocumentPair] {
+        &self.document_pairs
+    }
+
+    /// Clusters of near-duplicate documents.
+    pub fn clusters(&self) -> &Clusters {
+        &self.clusters
+    }
+
+    /// The documents to drop: every clustered document but the kept one, sorted.
+    pub fn duplicates(&self) -> Vec<DocId> {
+        let mut v: Vec<DocId> = self.clusters.iter().flat_map(|c| c.duplicates()).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Clusters of near-duplicate passages (both repeats inside a document
+    /// and copies across documents), ordered by first member.
+    pub fn passage_clusters(&self) -> &[PassageCluster] {
+        &self.passage_clusters
+    }
+
+    /// Passages that repeat an earlier passage of the same document, sorted.
+    pub fn repeats(&self) -> &[Repeat] {
+        &self.repeats
+    }
+
+    /// Repeats grouped into runs of consecutive passages, sorted.
+    pub fn repeated_blocks(&self) -> &[RepeatedBlock] {
+        &self.repeated_blocks
+    }
+
+    /// One summary per input document, in input order.
+    pub fn summaries(&self) -> &[DocumentSummary] {
+        &self.summaries
+    }
+
+    /// The summary of one document.
+    ///
+    /// # Panics
+    ///
+    /// If `doc` is not a document of the run.
+    pub fn summary(&self, doc: DocId) -> &DocumentSummary {
+        &self.summaries[doc.as_usize()]
+    }
+
+    /// Counts.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+}
+
+impl std::fmt::Debug for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Report")
+            .field("verification", &self.verification())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}

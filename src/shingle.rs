@@ -1,0 +1,294 @@
+//! Stage 3: shingles, and the sets of them that similarity is measured on.
+//!
+//! A [`Shingler`] turns normalized text into tokens and then into shingles:
+//! `n` consecutive tokens hashed to a `u64`.
+//!
+//! - [`Shingling::Words`]`(n)` (default `n = 5`): tokens are the words of the
+//!   normalized text (split at spaces); each word is hashed with XXH3-64 under
+//!   the seed, and a shingle is XXH3-64 of its `n` word hashes (8 little-endian
+//!   bytes each) under the seed.
+//! - [`Shingling::Chars`]`(n)`: tokens are the characters of the normalized
+//!   text, spaces included (for text written without spaces, such as Chinese or
+//!   Japanese, and for OCR-noisy text where words break); a token is the
+//!   character's code point and a shingle is hashed as above.
+//!
+//! Short texts: a text with fewer than `n` tokens (but at least one) gives one
+//! shingle, the hash of all its tokens; an empty text gives no shingle. A
+//! passage with one shingle therefore only ever matches a passage with the
+//! same normalized text, which is what boilerplate lines ("Advertisement",
+//! "More in Politics") need.
+//!
+//! The [`ShingleSet`] of a text is its shingles, sorted and without repeats;
+//! Jaccard similarity and containment are computed exactly on it.
+
+use crate::hash::{hash_bytes, hash_u64s};
+
+/// Which tokens shingles are made of, and how many per shingle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[non_exhaustive]
+pub enum Shingling {
+    /// `n` consecutive words. The default, with `n = 5`.
+    Words(usize),
+    /// `n` consecutive characters (spaces included).
+    Chars(usize),
+}
+
+impl Default for Shingling {
+    fn default() -> Self {
+        Shingling::Words(5)
+    }
+}
+
+impl Shingling {
+    /// The number of tokens per shingle.
+    pub const fn size(&self) -> usize {
+        match *self {
+            Shingling::Words(n) | Shingling::Chars(n) => n,
+        }
+    }
+}
+
+/// Turns normalized text into tokens and shingle hashes.
+///
+/// # Example
+///
+/// ```
+/// use echodup::shingle::{Shingler, Shingling};
+///
+/// let s = Shingler::new(Shingling::Words(3), echodup::DEFAULT_SEED);
+/// assert_eq!(s.shingles("a b c d e").len(), 3); // "a b c", "b c d", "c d e"
+/// assert_eq!(s.shingles("a b").len(), 1);       // shorter than 3 words: one shingle
+/// assert!(s.shingles("").is_empty());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Shingler {
+    shingling: Shingling,
+    seed: u64,
+}
+
+impl Shingler {
+    /// A shingler for `shingling` under `seed`.
+    ///
+    /// # Panics
+    ///
+    /// If the shingle size is 0 ([`Config`](crate::Config) rejects that with an error).
+    pub fn new(shingling: Shingling, seed: u64) -> Self {
+        assert!(shingling.size() > 0, "shingle size must be at least 1");
+        Shingler { shingling, seed }
+    }
+
+    /// The shingling in use.
+    pub const fn shingling(&self) -> Shingling {
+        self.shingling
+    }
+
+    /// Appends the tokens of `normalized` to `out`: word hashes for
+    /// [`Shingling::Words`], code points for [`Shingling::Chars`].
+    pub fn tokens_into(&self, normalized: &str, out: &mut Vec<u64>) {
+        match self.shingling {
+            Shingling::Words(_) => out.extend(
+                normalized
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(|w| hash_bytes(w.as_bytes(), self.seed)),
+            ),
+            Shingling::Chars(_) => out.extend(normalized.chars().map(|c| c as u64)),
+        }
+    }
+
+    /// The token that separates two passages when a document's tokens are
+    /// the concatenation of its passages' tokens: none for words, a space for
+    /// characters.
+    pub(crate) fn passage_joiner(&self) -> Option<u64> {
+        match self.shingling {
+            Shingling::Words(_) => None,
+            Shingling::Chars(_) => Some(' ' as u64),
+        }
+    }
+
+    /// Appends the shingle hashes of a token sequence to `out`, in order
+    /// (repeats included).
+    pub fn shingles_from_tokens_into(&self, tokens: &[u64], out: &mut Vec<u64>) {
+        let n = self.shingling.size();
+        if tokens.is_empty() {
+            return;
+        }
+        if tokens.len() < n {
+            out.push(hash_u64s(tokens, self.seed));
+            return;
+        }
+        out.reserve(tokens.len() + 1 - n);
+        out.extend(tokens.windows(n).map(|w| hash_u64s(w, self.seed)));
+    }
+
+    /// The shingle hashes of normalized text, in order (repeats included).
+    pub fn shingles(&self, normalized: &str) -> Vec<u64> {
+        let mut tokens = Vec::new();
+        self.tokens_into(normalized, &mut tokens);
+        let mut out = Vec::new();
+        self.shingles_from_tokens_into(&tokens, &mut out);
+        out
+    }
+
+    /// The shingle set of normalized text.
+    pub fn shingle_set(&self, normalized: &str) -> ShingleSet {
+        ShingleSet::from_hashes(self.shingles(normalized))
+    }
+}
+
+/// A set of shingle hashes, kept sorted and without repeats.
+///
+/// Exact Jaccard similarity and containment are computed on these sets by a
+/// linear merge. Eight bytes per distinct shingle.
+///
+/// # Example
+///
+/// ```
+/// use echodup::ShingleSet;
+///
+/// let a = ShingleSet::from_hashes(vec![3, 1, 2, 2]);
+/// let b = ShingleSet::from_hashes([2, 3, 4]);
+/// assert_eq!(a.as_slice(), &[1, 2, 3]);
+/// assert_eq!(a.intersection_len(&b), 2);
+/// assert_eq!(a.jaccard(&b), 0.5);
+/// ```
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ShingleSet(Box<[u64]>);
+
+impl ShingleSet {
+    /// A set from any shingle hashes (sorted and deduplicated here).
+    pub fn from_hashes(hashes: impl Into<Vec<u64>>) -> Self {
+        let mut v: Vec<u64> = hashes.into();
+        v.sort_unstable();
+        v.dedup();
+        ShingleSet(v.into_boxed_slice())
+    }
+
+    /// The sorted hashes.
+    pub fn as_slice(&self) -> &[u64] {
+        &self.0
+    }
+
+    /// The number of distinct shingles.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the set is empty (the text had no tokens).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// |self ∩ other|, by a linear merge.
+    pub fn intersection_len(&self, other: &ShingleSet) -> usize {
+        let (a, b) = (&self.0, &other.0);
+        let (mut i, mut j, mut n) = (0, 0, 0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    n += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        n
+    }
+
+    /// Exact Jaccard similarity |A∩B| / |A∪B|. Two empty sets have similarity 0:
+    /// an empty text duplicates nothing.
+    pub fn jaccard(&self, other: &ShingleSet) -> f64 {
+        crate::verify::Similarity::exact(self, other).jaccard
+    }
+
+    /// A 64-bit fingerprint of the whole set, equal for equal sets; used to
+    /// collapse identical passages before LSH.
+    pub fn fingerprint(&self) -> u64 {
+        crate::hash::hash_u64s(&self.0, 0x5345_5446_5052_4e54)
+    }
+}
+
+impl std::fmt::Debug for ShingleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ShingleSet")
+            .field("len", &self.0.len())
+            .finish()
+    }
+}
+
+impl From<Vec<u64>> for ShingleSet {
+    fn from(v: Vec<u64>) -> Self {
+        ShingleSet::from_hashes(v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DEFAULT_SEED;
+    use proptest::prelude::*;
+
+    #[test]
+    fn shingle_hashes_known_answer() {
+        // Pinned: a change here is a format change.
+        let s = Shingler::new(Shingling::Words(2), DEFAULT_SEED);
+        let h = s.shingles("the cat sat");
+        let w = |x: &str| hash_bytes(x.as_bytes(), DEFAULT_SEED);
+        assert_eq!(h, vec![hash_u64s(&[w("the"), w("cat")], DEFAULT_SEED),
+                           hash_u64s(&[w("cat"), w("sat")], DEFAULT_SEED)]);
+        assert_eq!(s.shingles("the cat")[0], 0xa1af_d20b_3c10_c2d7);
+    }
+
+    #[test]
+    fn short_text_is_one_shingle_and_empty_is_none() {
+        let s = Shingler::new(Shingling::Words(5), DEFAULT_SEED);
+        assert_eq!(s.shingles("one two").len(), 1);
+        assert_ne!(s.shingles("one two"), s.shingles("one three"));
+        assert!(s.shingles("").is_empty());
+        let c = Shingler::new(Shingling::Chars(4), DEFAULT_SEED);
+        assert_eq!(c.shingles("ab").len(), 1);
+        assert_eq!(c.shingles("東京タワー").len(), 2);
+    }
+
+    #[test]
+    fn empty_sets_have_similarity_zero() {
+        let e = ShingleSet::default();
+        assert_eq!(e.jaccard(&e), 0.0);
+    }
+
+    proptest! {
+        #[test]
+        fn shingle_count_is_max_of_tokens_minus_n_plus_one(words in prop::collection::vec("[a-z]{1,6}", 0..40), n in 1usize..8) {
+            let text = words.join(" ");
+            let s = Shingler::new(Shingling::Words(n), DEFAULT_SEED);
+            let expected = match words.len() { 0 => 0, k if k < n => 1, k => k - n + 1 };
+            prop_assert_eq!(s.shingles(&text).len(), expected);
+        }
+
+        #[test]
+        fn char_shingle_count(text in "[a-z 東京]{0,40}", n in 1usize..6) {
+            let s = Shingler::new(Shingling::Chars(n), DEFAULT_SEED);
+            let k = text.chars().count();
+            let expected = match k { 0 => 0, k if k < n => 1, k => k - n + 1 };
+            prop_assert_eq!(s.shingles(&text).len(), expected);
+        }
+
+        #[test]
+        fn shingles_are_deterministic(text in "[a-z ]{0,80}") {
+            let s = Shingler::new(Shingling::Words(3), 42);
+            prop_assert_eq!(s.shingles(&text), s.shingles(&text));
+        }
+
+        #[test]
+        fn set_is_sorted_and_unique(v in prop::collection::vec(any::<u64>(), 0..50)) {
+            let set = ShingleSet::from_hashes(v.clone());
+            prop_assert!(set.as_slice().windows(2).all(|w| w[0] < w[1]));
+            let mut u = v; u.sort(); u.dedup();
+            prop_assert_eq!(set.as_slice(), &u[..]);
+        }
+    }
+}
