@@ -67,22 +67,36 @@ impl Analyzer {
     /// documented outcome (an empty or blank text has no passages and an
     /// empty shingle set).
     pub fn analyze(&self, text: &str) -> AnalyzedDocument {
+        let n = self.shingler.shingling().size();
         let mut normalized = String::new();
         let mut doc_tokens: Vec<u64> = Vec::new();
         let mut tokens: Vec<u64> = Vec::new();
         let mut shingles: Vec<u64> = Vec::new();
+        // Shingles of the whole document: first every window inside one
+        // passage (they are that passage's shingles, already hashed), then
+        // the windows that cross a passage break.
+        let mut doc_shingles: Vec<u64> = Vec::new();
+        // Token ranges of the passages within `doc_tokens`.
+        let mut ranges: Vec<Range<usize>> = Vec::new();
         let mut passages = Vec::new();
         self.segmenter.for_each_span(text, |span| {
-            self.normalizer.normalize_into(&text[span.clone()], &mut normalized);
+            self.normalizer
+                .normalize_into(&text[span.clone()], &mut normalized);
             tokens.clear();
             self.shingler.tokens_into(&normalized, &mut tokens);
             shingles.clear();
-            self.shingler.shingles_from_tokens_into(&tokens, &mut shingles);
+            self.shingler
+                .shingles_from_tokens_into(&tokens, &mut shingles);
             if !tokens.is_empty() {
                 if let (Some(j), false) = (self.shingler.passage_joiner(), doc_tokens.is_empty()) {
                     doc_tokens.push(j);
                 }
+                let start = doc_tokens.len();
                 doc_tokens.extend_from_slice(&tokens);
+                ranges.push(start..doc_tokens.len());
+                if tokens.len() >= n {
+                    doc_shingles.extend_from_slice(&shingles);
+                }
             }
             passages.push(AnalyzedPassage {
                 span,
@@ -90,13 +104,31 @@ impl Analyzer {
                 shingles: ShingleSet::from_hashes(&shingles[..]),
             });
         });
-        shingles.clear();
-        self.shingler.shingles_from_tokens_into(&doc_tokens, &mut shingles);
+        if doc_tokens.len() < n {
+            doc_shingles.clear();
+            self.shingler
+                .shingles_from_tokens_into(&doc_tokens, &mut doc_shingles);
+        } else {
+            let mut r = 0;
+            for start in 0..=doc_tokens.len() - n {
+                while r < ranges.len() && ranges[r].end <= start {
+                    r += 1;
+                }
+                let inside =
+                    r < ranges.len() && ranges[r].start <= start && start + n <= ranges[r].end;
+                if !inside {
+                    self.shingler.shingles_from_tokens_into(
+                        &doc_tokens[start..start + n],
+                        &mut doc_shingles,
+                    );
+                }
+            }
+        }
         AnalyzedDocument {
             len: text.len(),
             tokens: doc_tokens.len(),
             passages,
-            shingles: ShingleSet::from_hashes(shingles),
+            shingles: ShingleSet::from_hashes(doc_shingles),
         }
     }
 }
@@ -176,6 +208,18 @@ mod tests {
         let whole = Normalizer::news().normalize(&text.replace("\n\n", " "));
         assert_eq!(doc.shingles(), &a.shingler().shingle_set(&whole));
         assert_eq!(doc.tokens(), 9);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn document_shingles_equal_naive(paras in proptest::collection::vec("[a-c]{1,2}( [a-c]{1,2}){0,6}", 0..6), n in 1usize..5, chars in proptest::bool::ANY) {
+            let shingling = if chars { Shingling::Chars(n) } else { Shingling::Words(n) };
+            let a = Analyzer::new(&Config::new().shingling(shingling)).unwrap();
+            let text = paras.join("\n\n");
+            let doc = a.analyze(&text);
+            let whole = Normalizer::news().normalize(&paras.join(" "));
+            proptest::prop_assert_eq!(doc.shingles(), &a.shingler().shingle_set(&whole));
+        }
     }
 
     #[test]

@@ -311,9 +311,17 @@ mod tests {
     fn longest_policy_keeps_longest_then_earliest() {
         let d = DocId::new;
         let lens = [10, 30, 30, 5];
-        let c = Clusters::from_pairs(4, [(d(0), d(1)), (d(1), d(2)), (d(2), d(3))], KeepPolicy::Longest, |x| lens[x.as_usize()]);
+        let c = Clusters::from_pairs(
+            4,
+            [(d(0), d(1)), (d(1), d(2)), (d(2), d(3))],
+            KeepPolicy::Longest,
+            |x| lens[x.as_usize()],
+        );
         assert_eq!(c[0].representative(), d(1));
-        assert_eq!(c[0].duplicates().collect::<Vec<_>>(), vec![d(0), d(2), d(3)]);
+        assert_eq!(
+            c[0].duplicates().collect::<Vec<_>>(),
+            vec![d(0), d(2), d(3)]
+        );
         assert!(c.is_duplicate(d(0)) && !c.is_duplicate(d(1)));
     }
 }

@@ -318,20 +318,23 @@ impl Config {
                 format!("must be in 1..={MAX_SHINGLE_SIZE} (got {n})"),
             ));
         }
-        for (name, b) in [("banding", self.banding), ("passage_banding", self.passage_banding)] {
-            if let Some(b) = b {
-                if b.num_perm() != self.num_perm {
-                    return Err(Error::invalid_config(
-                        name,
-                        format!(
-                            "bands × rows ({} × {} = {}) must equal num_perm ({})",
-                            b.bands(),
-                            b.rows(),
-                            b.num_perm(),
-                            self.num_perm
-                        ),
-                    ));
-                }
+        for (name, b) in [
+            ("banding", self.banding),
+            ("passage_banding", self.passage_banding),
+        ] {
+            if let Some(b) = b
+                && b.num_perm() != self.num_perm
+            {
+                return Err(Error::invalid_config(
+                    name,
+                    format!(
+                        "bands × rows ({} × {} = {}) must equal num_perm ({})",
+                        b.bands(),
+                        b.rows(),
+                        b.num_perm(),
+                        self.num_perm
+                    ),
+                ));
             }
         }
         Ok(())
@@ -347,7 +350,10 @@ impl Config {
     ///
     /// As [`Config::validate`].
     pub fn fingerprint(&self) -> Result<u64> {
-        Ok(crate::hash::hash_bytes(self.signature_parameters()?.as_bytes(), 0))
+        Ok(crate::hash::hash_bytes(
+            self.signature_parameters()?.as_bytes(),
+            0,
+        ))
     }
 
     /// The canonical text behind [`Config::fingerprint`], readable in error
@@ -409,8 +415,14 @@ mod tests {
 
     #[test]
     fn banding_message_gives_numbers() {
-        let e = Config::new().banding(Banding::new(10, 10).unwrap()).validate().unwrap_err();
-        assert_eq!(e.to_string(), "banding bands × rows (10 × 10 = 100) must equal num_perm (128)");
+        let e = Config::new()
+            .banding(Banding::new(10, 10).unwrap())
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "banding bands × rows (10 × 10 = 100) must equal num_perm (128)"
+        );
     }
 
     #[test]
@@ -421,14 +433,30 @@ mod tests {
         assert_ne!(f, base.clone().num_perm(256).fingerprint().unwrap());
         assert_ne!(f, base.clone().seed(1).fingerprint().unwrap());
         assert_ne!(f, base.clone().shingle_size(4).fingerprint().unwrap());
-        assert_ne!(f, base.clone().normalizer(Normalizer::minimal()).fingerprint().unwrap());
-        assert_eq!(f, base.clone().keep(KeepPolicy::Longest).fingerprint().unwrap());
+        assert_ne!(
+            f,
+            base.clone()
+                .normalizer(Normalizer::minimal())
+                .fingerprint()
+                .unwrap()
+        );
+        assert_eq!(
+            f,
+            base.clone()
+                .keep(KeepPolicy::Longest)
+                .fingerprint()
+                .unwrap()
+        );
     }
 
     #[test]
     fn containment_lowers_candidate_threshold() {
         let j = Config::new().threshold(0.8).get_banding().unwrap();
-        let c = Config::new().threshold(0.8).measure(Measure::Containment).get_banding().unwrap();
+        let c = Config::new()
+            .threshold(0.8)
+            .measure(Measure::Containment)
+            .get_banding()
+            .unwrap();
         assert!(c.probability(0.4) > j.probability(0.4));
     }
 }

@@ -13,7 +13,7 @@ use crate::lsh::Banding;
 use crate::matching::{MatchParams, Matches, find_matches};
 use crate::minhash::MinHasher;
 use crate::report::{
-    DocumentPair, DocumentSummary, PassageCluster, PassageMatch, RepeatedBlock, Report, Repeat,
+    DocumentPair, DocumentSummary, PassageCluster, PassageMatch, Repeat, RepeatedBlock, Report,
     Stats,
 };
 use crate::shingle::ShingleSet;
@@ -131,8 +131,14 @@ impl Deduplicator {
             .filter(|&i| !docs[i as usize].shingles().is_empty())
             .collect();
         stats.empty_documents = docs.len() - doc_items.len();
-        let doc_sets: Vec<&ShingleSet> = doc_items.iter().map(|&i| docs[i as usize].shingles()).collect();
-        let doc_matches = find_matches(&doc_sets, self.params(self.banding, self.config.get_threshold()))?;
+        let doc_sets: Vec<&ShingleSet> = doc_items
+            .iter()
+            .map(|&i| docs[i as usize].shingles())
+            .collect();
+        let doc_matches = find_matches(
+            &doc_sets,
+            self.params(self.banding, self.config.get_threshold()),
+        )?;
         stats.distinct_documents = doc_matches.groups.len();
         stats.document_candidates = doc_matches.candidates;
         let document_pairs = expand_pairs(&doc_matches, &doc_items);
@@ -182,7 +188,10 @@ impl Deduplicator {
             }
             to_u32(ids.len(), "passages")?;
             stats.compared_passages = ids.len();
-            let m = find_matches(&sets, self.params(self.passage_banding, self.config.get_passage_threshold()))?;
+            let m = find_matches(
+                &sets,
+                self.params(self.passage_banding, self.config.get_passage_threshold()),
+            )?;
             stats.distinct_passages = m.groups.len();
             stats.passage_candidates = m.candidates;
             (passage_clusters, repeats) =
@@ -247,9 +256,17 @@ fn expand_pairs(m: &Matches, items: &[u32]) -> Vec<DocumentPair> {
         for &a in &m.groups[ga as usize] {
             for &b in &m.groups[gb as usize] {
                 let pair = if a < b {
-                    DocumentPair { a: doc(a), b: doc(b), similarity: sim }
+                    DocumentPair {
+                        a: doc(a),
+                        b: doc(b),
+                        similarity: sim,
+                    }
                 } else {
-                    DocumentPair { a: doc(b), b: doc(a), similarity: sim.swapped() }
+                    DocumentPair {
+                        a: doc(b),
+                        b: doc(a),
+                        similarity: sim.swapped(),
+                    }
                 };
                 out.push(pair);
             }
@@ -331,7 +348,13 @@ fn build_passage_clusters(
                     }
                 }
             }
-            (PassageCluster { members, num_documents }, repeats)
+            (
+                PassageCluster {
+                    members,
+                    num_documents,
+                },
+                repeats,
+            )
         })
         .collect();
     let mut clusters = Vec::with_capacity(per_cluster.len());
@@ -348,14 +371,16 @@ fn build_passage_clusters(
 fn group_blocks(repeats: &[Repeat]) -> Vec<RepeatedBlock> {
     let mut out: Vec<RepeatedBlock> = Vec::new();
     for r in repeats {
-        if let Some(last) = out.last_mut() {
-            if last.doc == r.passage.doc && last.repeat.end == r.passage.index && last.original.end == r.original {
-                last.repeat.end += 1;
-                last.original.end += 1;
-                last.repeat_span.end = r.span.end;
-                last.original_span.end = r.original_span.end;
-                continue;
-            }
+        if let Some(last) = out.last_mut()
+            && last.doc == r.passage.doc
+            && last.repeat.end == r.passage.index
+            && last.original.end == r.original
+        {
+            last.repeat.end += 1;
+            last.original.end += 1;
+            last.repeat_span.end = r.span.end;
+            last.original_span.end = r.original_span.end;
+            continue;
         }
         out.push(RepeatedBlock {
             doc: r.passage.doc,

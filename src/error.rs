@@ -112,6 +112,11 @@ impl Error {
     }
 }
 
+// An `Error` is never mutated after construction, and its boxed source is only
+// handed out by shared reference, so observing it after a panic is sound.
+impl std::panic::UnwindSafe for Error {}
+impl std::panic::RefUnwindSafe for Error {}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

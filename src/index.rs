@@ -134,9 +134,16 @@ impl LshIndex {
     ///
     /// If `keys.len()` is not the number of bands.
     pub fn insert_keys(&mut self, keys: &[u64]) -> crate::Result<u32> {
-        assert_eq!(keys.len(), self.banding.bands(), "one key per band expected");
+        assert_eq!(
+            keys.len(),
+            self.banding.bands(),
+            "one key per band expected"
+        );
         if self.len == NONE - 1 {
-            return Err(crate::Error::capacity("items in one index", (NONE - 1) as u64));
+            return Err(crate::Error::capacity(
+                "items in one index",
+                (NONE - 1) as u64,
+            ));
         }
         let id = self.len;
         for ((table, next), &key) in self.heads.iter_mut().zip(&mut self.next).zip(keys) {

@@ -12,9 +12,11 @@
 //! use echodup::{Config, Deduplicator, DocId};
 //!
 //! let original = "Storm closes harbour\n\nHigh winds kept the ferry fleet in port on Monday, \
-//!                 stranding hundreds of travellers on both sides of the strait.";
+//!                 stranding hundreds of travellers on both sides of the strait. Operators said \
+//!                 the first crossings could resume on Wednesday morning if the forecast holds, \
+//!                 and asked passengers to check the timetable before setting out.";
 //! let doubled = format!("{original}\n\n{}", original.split("\n\n").nth(1).unwrap());
-//! let syndicated = original.replace("Monday", "Monday evening");
+//! let syndicated = original.replace("Monday", "Tuesday").replace("High winds", "“High winds");
 //! let other = "Library reopens\n\nThe renovated town library opened its doors again after two years.";
 //! let docs = [original, doubled.as_str(), syndicated.as_str(), other];
 //!
@@ -95,7 +97,11 @@
 //!
 //! - `serde`: `Serialize`/`Deserialize` for [`Config`], [`Report`] and the
 //!   intermediate values. Off by default; never changes results.
-//! - `cli`: the `echodup` command-line binary. Off by default.
+//! - `jsonl`: the `io` module: reading corpora from JSON Lines (plain or
+//!   gzip), text files and folders, and writing output files atomically.
+//!   Off by default; turns on `serde`.
+//! - `cli`: the `echodup` command-line binary (turns on `jsonl`). Off by
+//!   default.
 //!
 //! # References
 //!
@@ -105,7 +111,8 @@
 //! - G. L. Steele, D. Lea, C. H. Flood, "Fast splittable pseudorandom number
 //!   generators", 2014 (SplitMix64, for coefficient expansion).
 
-#![forbid(unsafe_code)]
+// One audited `unsafe` block: the AVX2 dispatch in `minhash`.
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
@@ -115,9 +122,12 @@ mod config;
 mod corpus;
 mod dedup;
 mod error;
+pub mod explain;
 mod hash;
 mod incremental;
 pub mod index;
+#[cfg(feature = "jsonl")]
+pub mod io;
 pub mod lsh;
 mod matching;
 pub mod minhash;
@@ -125,6 +135,7 @@ pub mod normalize;
 mod report;
 pub mod segment;
 pub mod shingle;
+pub mod synth;
 pub mod verify;
 
 pub use analyze::{AnalyzedDocument, AnalyzedPassage, Analyzer};
@@ -133,13 +144,14 @@ pub use config::{Config, DEFAULT_SEED, FORMAT_VERSION, MAX_NUM_PERM, MAX_SHINGLE
 pub use corpus::{DocId, PassageId};
 pub use dedup::Deduplicator;
 pub use error::{Error, ErrorKind, Result};
+pub use explain::Explanation;
 pub use incremental::{DedupIndex, DocumentVerdict, PassageVerdict, Verdict};
 pub use index::LshIndex;
 pub use lsh::Banding;
 pub use minhash::{MinHasher, Signature};
 pub use normalize::Normalizer;
 pub use report::{
-    DocumentPair, DocumentSummary, PassageCluster, PassageMatch, RepeatedBlock, Report, Repeat,
+    DocumentPair, DocumentSummary, PassageCluster, PassageMatch, Repeat, RepeatedBlock, Report,
     Stats,
 };
 pub use segment::Segmentation;

@@ -98,22 +98,36 @@ impl Banding {
     /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) if the
     /// threshold is outside (0, 1], `num_perm` is 0 or a weight is negative or
     /// not finite.
-    pub fn optimal(threshold: f64, num_perm: usize, fp_weight: f64, fn_weight: f64) -> Result<Self> {
+    pub fn optimal(
+        threshold: f64,
+        num_perm: usize,
+        fp_weight: f64,
+        fn_weight: f64,
+    ) -> Result<Self> {
         check_threshold("threshold", threshold)?;
         if num_perm == 0 {
-            return Err(Error::invalid_config("num_perm", "must be at least 1 (got 0)"));
+            return Err(Error::invalid_config(
+                "num_perm",
+                "must be at least 1 (got 0)",
+            ));
         }
         for (name, w) in [("fp_weight", fp_weight), ("fn_weight", fn_weight)] {
             if !(w.is_finite() && w >= 0.0) {
-                return Err(Error::invalid_config(name, format!("must be a finite number ≥ 0 (got {w})")));
+                return Err(Error::invalid_config(
+                    name,
+                    format!("must be a finite number ≥ 0 (got {w})"),
+                ));
             }
         }
         let mut best: Option<(f64, Banding)> = None;
         for rows in 1..=num_perm {
-            if num_perm % rows != 0 {
+            if !num_perm.is_multiple_of(rows) {
                 continue;
             }
-            let b = Banding { bands: num_perm / rows, rows };
+            let b = Banding {
+                bands: num_perm / rows,
+                rows,
+            };
             let fp = if threshold > 0.0 {
                 integrate(|s| b.probability(s), 0.0, threshold) / threshold
             } else {
@@ -179,7 +193,10 @@ pub(crate) fn check_threshold(name: &'static str, value: f64) -> Result<()> {
     if value > 0.0 && value <= 1.0 {
         Ok(())
     } else {
-        Err(Error::invalid_config(name, format!("must be in (0, 1] (got {value})")))
+        Err(Error::invalid_config(
+            name,
+            format!("must be in (0, 1] (got {value})"),
+        ))
     }
 }
 
@@ -269,6 +286,9 @@ mod tests {
         let sig = Signature::from_values(vec![1u32, 2, 3, 4]);
         let b = Banding::new(2, 2).unwrap();
         let keys: Vec<_> = b.band_keys(&sig, 10).collect();
-        assert_eq!(keys, vec![(0, hash_u32s(&[1, 2], 10)), (1, hash_u32s(&[3, 4], 11))]);
+        assert_eq!(
+            keys,
+            vec![(0, hash_u32s(&[1, 2], 10)), (1, hash_u32s(&[3, 4], 11))]
+        );
     }
 }

@@ -352,8 +352,14 @@ mod tests {
     #[test]
     fn news_preset_folds_quotes_dashes_spaces_and_case() {
         let n = Normalizer::news();
-        assert_eq!(n.normalize("The “Big”\u{00A0}Deal — isn’t it…"), "the big deal isn t it");
-        assert_eq!(n.normalize("soft\u{00AD}hyphen zero\u{200B}width"), "softhyphen zerowidth");
+        assert_eq!(
+            n.normalize("The “Big”\u{00A0}Deal — isn’t it…"),
+            "the big deal isn t it"
+        );
+        assert_eq!(
+            n.normalize("soft\u{00AD}hyphen zero\u{200B}width"),
+            "softhyphen zerowidth"
+        );
         assert_eq!(n.normalize("\t  \n "), "");
         assert_eq!(n.normalize("Straße ΟΔΟΣ"), "strasse οδοσ");
     }

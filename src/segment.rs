@@ -8,8 +8,10 @@
 //! Rules:
 //! - Lines end at `\n`, `\r\n`, `\r`, U+2028 (line separator) and U+2029
 //!   (paragraph separator, which always ends a passage).
-//! - A line is blank when it holds only white space or invisible characters
-//!   (zero-width space, byte-order mark, soft hyphen...).
+//! - A line is blank when it holds only white space, control characters (NUL
+//!   included) or invisible characters (zero-width space, byte-order mark, soft
+//!   hyphen, direction marks): exactly the characters that normalization turns
+//!   into spaces or removes.
 //! - [`Segmentation::BlankLines`] (the default): a passage is a maximal run of
 //!   non-blank lines, so a single newline inside a paragraph (hard-wrapped
 //!   text) does not split it.
@@ -103,10 +105,8 @@ impl Segmenter {
                     }
                 }
             }
-            if hard_break {
-                if let Some(done) = current.take() {
-                    f(done);
-                }
+            if hard_break && let Some(done) = current.take() {
+                f(done);
             }
             if next > text.len() {
                 break;
@@ -122,34 +122,45 @@ impl Segmenter {
 /// Returns (end of line content, start of next line, whether the break was a
 /// paragraph separator).
 fn find_line_end(text: &str, start: usize) -> (usize, usize, bool) {
-    let rest = &text[start..];
-    for (off, c) in rest.char_indices() {
-        let at = start + off;
-        match c {
-            '\n' => return (at, at + 1, false),
-            '\r' => {
-                let next = if rest[off + 1..].starts_with('\n') {
-                    at + 2
-                } else {
-                    at + 1
-                };
+    let bytes = text.as_bytes();
+    let mut at = start;
+    // Byte scan: `\n`, `\r`, and 0xE2, the lead byte of U+2028 and U+2029.
+    while let Some(off) = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n' || b == b'\r' || b == 0xE2)
+    {
+        at += off;
+        match bytes[at] {
+            b'\n' => return (at, at + 1, false),
+            b'\r' => {
+                let next = if bytes.get(at + 1) == Some(&b'\n') { at + 2 } else { at + 1 };
                 return (at, next, false);
             }
-            '\u{2028}' => return (at, at + c.len_utf8(), false),
-            '\u{2029}' => return (at, at + c.len_utf8(), true),
-            _ => {}
+            _ => match bytes.get(at + 1..at + 3) {
+                Some([0x80, 0xA8]) => return (at, at + 3, false),
+                Some([0x80, 0xA9]) => return (at, at + 3, true),
+                _ => at += 1,
+            },
         }
     }
     (text.len(), text.len() + 1, false)
 }
 
+/// Blank: white space, control characters (NUL included) and the invisible
+/// characters that normalization removes, so a blank line never becomes a
+/// passage with no text.
 fn is_blank_char(c: char) -> bool {
     c.is_whitespace()
+        || c.is_control()
         || matches!(
             c,
-            '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
+            '\u{00AD}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
         )
-        || (c.is_control() && c != '\0')
 }
 
 /// The range of `line` from its first to after its last non-blank character.
@@ -179,7 +190,10 @@ mod tests {
     #[test]
     fn blank_lines_separate_passages() {
         let t = "Title\n\nOne\ntwo\n \t\nThree\r\n\r\nFour";
-        assert_eq!(texts(t, Segmentation::BlankLines), ["Title", "One\ntwo", "Three", "Four"]);
+        assert_eq!(
+            texts(t, Segmentation::BlankLines),
+            ["Title", "One\ntwo", "Three", "Four"]
+        );
     }
 
     #[test]
@@ -205,9 +219,9 @@ mod tests {
     }
 
     #[test]
-    fn nul_bytes_are_content_not_blank() {
-        let t = "\0\n\nx";
-        assert_eq!(texts(t, Segmentation::BlankLines), ["\0", "x"]);
+    fn control_and_invisible_only_lines_are_blank() {
+        let t = "\0\u{7}\n\u{202A}\u{2066}\nx\0y";
+        assert_eq!(texts(t, Segmentation::Lines), ["x\0y"]);
     }
 
     proptest! {

@@ -238,8 +238,13 @@ mod tests {
         let s = Shingler::new(Shingling::Words(2), DEFAULT_SEED);
         let h = s.shingles("the cat sat");
         let w = |x: &str| hash_bytes(x.as_bytes(), DEFAULT_SEED);
-        assert_eq!(h, vec![hash_u64s(&[w("the"), w("cat")], DEFAULT_SEED),
-                           hash_u64s(&[w("cat"), w("sat")], DEFAULT_SEED)]);
+        assert_eq!(
+            h,
+            vec![
+                hash_u64s(&[w("the"), w("cat")], DEFAULT_SEED),
+                hash_u64s(&[w("cat"), w("sat")], DEFAULT_SEED)
+            ]
+        );
         assert_eq!(s.shingles("the cat")[0], 0xa1af_d20b_3c10_c2d7);
     }
 

@@ -173,7 +173,11 @@ mod tests {
 
     #[test]
     fn containment_measure_takes_larger_side() {
-        let s = Similarity { jaccard: 0.3, containment_ab: 0.9, containment_ba: 0.31 };
+        let s = Similarity {
+            jaccard: 0.3,
+            containment_ab: 0.9,
+            containment_ba: 0.31,
+        };
         assert_eq!(s.score(Measure::Containment), 0.9);
         assert_eq!(s.swapped().score(Measure::Containment), 0.9);
         assert_eq!(s.score(Measure::Jaccard), 0.3);
