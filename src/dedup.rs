@@ -241,7 +241,7 @@ impl Deduplicator {
 fn expand_pairs(m: &Matches, items: &[u32]) -> Vec<DocumentPair> {
     let doc = |item: u32| DocId::new(items[item as usize]);
     let mut out = Vec::new();
-    for group in &m.groups {
+    for group in m.groups.iter() {
         for (i, &a) in group.iter().enumerate() {
             for &b in &group[i + 1..] {
                 out.push(DocumentPair {
@@ -253,8 +253,8 @@ fn expand_pairs(m: &Matches, items: &[u32]) -> Vec<DocumentPair> {
         }
     }
     for &(ga, gb, sim) in &m.pairs {
-        for &a in &m.groups[ga as usize] {
-            for &b in &m.groups[gb as usize] {
+        for &a in m.groups.members(ga) {
+            for &b in m.groups.members(gb) {
                 let pair = if a < b {
                     DocumentPair {
                         a: doc(a),
@@ -292,7 +292,7 @@ fn build_passage_clusters(
     let components: Vec<Vec<u32>> = uf
         .all_components()
         .into_iter()
-        .filter(|c| c.len() > 1 || m.groups[c[0] as usize].len() > 1)
+        .filter(|c| c.len() > 1 || m.groups.members(c[0]).len() > 1)
         .collect();
     let similarity = |a: u32, b: u32| -> Similarity {
         let (ga, gb) = (m.group_of[a as usize], m.group_of[b as usize]);
@@ -301,10 +301,10 @@ fn build_passage_clusters(
         }
         match verification {
             Verification::Exact => Similarity::exact(sets[a as usize], sets[b as usize]),
-            Verification::Estimate => Similarity::estimate(
-                &m.signatures[ga as usize],
+            Verification::Estimate => Similarity::estimate_from_slots(
+                m.signature(ga),
                 sets[a as usize].len(),
-                &m.signatures[gb as usize],
+                m.signature(gb),
                 sets[b as usize].len(),
             ),
         }
@@ -315,7 +315,7 @@ fn build_passage_clusters(
         .map(|groups| {
             let mut items: Vec<u32> = groups
                 .iter()
-                .flat_map(|&g| m.groups[g as usize].iter().copied())
+                .flat_map(|&g| m.groups.members(g).iter().copied())
                 .collect();
             items.sort_unstable();
             let first = items[0];

@@ -643,7 +643,7 @@ impl Reader<'_> {
                     let record = self.options.keep_records.then(|| Box::<str>::from(text));
                     self.push(id, body, &source, Some(line), record)?;
                 }
-                Err((e, id)) => self.bad(e, id)?,
+                Err((what, id)) => self.bad(Error::parse(path, line, what), id)?,
             }
         }
         (self.progress)(self.counter.load(Ordering::Relaxed));
@@ -660,36 +660,26 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// Parses one record into (id, text).
+    /// Parses one record into (id, text), or says what is wrong with it
+    /// (and its id, when known).
     fn record(
         &self,
         text: &str,
         source: &Path,
         line: u64,
-    ) -> std::result::Result<(String, String), (Error, Option<String>)> {
-        let mut value: Value = serde_json::from_str(text).map_err(|e| {
-            (
-                Error::parse(
-                    source,
-                    line,
-                    format!("malformed JSON: {}", json_message(&e)),
-                ),
-                None,
-            )
-        })?;
+    ) -> std::result::Result<(String, String), (String, Option<String>)> {
+        let mut value: Value = serde_json::from_str(text)
+            .map_err(|e| (format!("malformed JSON: {}", json_message(&e)), None))?;
         if !value.is_object() {
-            let what = format!("the record is {}, not a JSON object", describe(&value));
-            return Err((Error::parse(source, line, what), None));
+            return Err((
+                format!("the record is {}, not a JSON object", describe(&value)),
+                None,
+            ));
         }
         let id = match &self.options.id_field {
             None => format!("{}:{line}", source.display()),
             Some(field) => match field_mut(&mut value, field) {
-                None => {
-                    return Err((
-                        Error::parse(source, line, format!("field \"{field}\" is missing")),
-                        None,
-                    ));
-                }
+                None => return Err((format!("field \"{field}\" is missing"), None)),
                 Some(Value::String(s)) => s.clone(),
                 Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
                 Some(other) => {
@@ -697,21 +687,18 @@ impl Reader<'_> {
                         "field \"{field}\" is {}, not a string or an integer",
                         describe(other)
                     );
-                    return Err((Error::parse(source, line, what), None));
+                    return Err((what, None));
                 }
             },
         };
         let field = &self.options.text_field;
         match field_mut(&mut value, field) {
-            None => Err((
-                Error::parse(source, line, format!("field \"{field}\" is missing")),
+            None => Err((format!("field \"{field}\" is missing"), Some(id))),
+            Some(Value::String(s)) => Ok((id, std::mem::take(s))),
+            Some(other) => Err((
+                format!("field \"{field}\" is {}, not a string", describe(other)),
                 Some(id),
             )),
-            Some(Value::String(s)) => Ok((id, std::mem::take(s))),
-            Some(other) => {
-                let what = format!("field \"{field}\" is {}, not a string", describe(other));
-                Err((Error::parse(source, line, what), Some(id)))
-            }
         }
     }
 
@@ -961,10 +948,10 @@ impl AtomicFile {
             drop(file);
             fs::rename(&self.temp, &self.target)?;
             // Make the rename itself durable where the platform allows it.
-            if let Some(folder) = self.target.parent().filter(|p| !p.as_os_str().is_empty()) {
-                if let Ok(dir) = File::open(folder) {
-                    let _ = dir.sync_all();
-                }
+            if let Some(folder) = self.target.parent().filter(|p| !p.as_os_str().is_empty())
+                && let Ok(dir) = File::open(folder)
+            {
+                let _ = dir.sync_all();
             }
             Ok(())
         })();

@@ -188,6 +188,12 @@ impl Banding {
     }
 }
 
+/// The key of one band: XXH3-64 of its values under `seed + band`.
+#[inline]
+pub(crate) fn band_key(values: &[u32], seed: u64, band: u32) -> u64 {
+    hash_u32s(values, seed.wrapping_add(band as u64))
+}
+
 /// Checks that `value` is a threshold in (0, 1].
 pub(crate) fn check_threshold(name: &'static str, value: f64) -> Result<()> {
     if value > 0.0 && value <= 1.0 {
@@ -223,7 +229,7 @@ impl Iterator for BandKeys<'_> {
         let chunk = self.chunks.next()?;
         let band = self.band;
         self.band += 1;
-        Some((band, hash_u32s(chunk, self.seed.wrapping_add(band as u64))))
+        Some((band, band_key(chunk, self.seed, band)))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

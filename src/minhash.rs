@@ -77,22 +77,26 @@ impl Signature {
     /// If the two signatures have different lengths (a caller bug: they come
     /// from different configurations).
     pub fn similarity(&self, other: &Signature) -> f64 {
-        assert_eq!(
-            self.0.len(),
-            other.0.len(),
-            "signatures of different lengths are not comparable"
-        );
-        if self.0.is_empty() {
-            return 0.0;
-        }
-        let equal = self
-            .0
-            .iter()
-            .zip(other.0.iter())
-            .filter(|(a, b)| a == b)
-            .count();
-        equal as f64 / self.0.len() as f64
+        slot_similarity(&self.0, &other.0)
     }
+}
+
+/// The fraction of equal slots.
+///
+/// # Panics
+///
+/// If the lengths differ.
+pub(crate) fn slot_similarity(a: &[u32], b: &[u32]) -> f64 {
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "signatures of different lengths are not comparable"
+    );
+    if a.is_empty() {
+        return 0.0;
+    }
+    let equal = a.iter().zip(b).filter(|(x, y)| x == y).count();
+    equal as f64 / a.len() as f64
 }
 
 impl std::fmt::Debug for Signature {

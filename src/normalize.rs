@@ -172,45 +172,36 @@ impl Normalizer {
     }
 
     fn ascii_pass(&self, bytes: &[u8], out: &mut String) {
-        let mut pending_space = false;
+        let table = self.ascii_table();
+        let mut buf = std::mem::take(out).into_bytes();
+        buf.clear();
+        buf.resize(bytes.len(), 0);
+        // Branch-free space collapsing: every byte is written at `w`, and `w`
+        // advances unless the byte is a space following a space. Starting as
+        // if after a space drops leading spaces.
+        let mut w = 0;
+        let mut after_space = true;
         for &b in bytes {
-            let c = match b {
-                b'a'..=b'z' => b,
-                b'A'..=b'Z' => {
-                    if self.case_fold {
-                        b + 32
-                    } else {
-                        b
-                    }
-                }
-                b'0'..=b'9' => {
-                    if self.fold_digits {
-                        b'0'
-                    } else {
-                        b
-                    }
-                }
-                0..=0x20 | 0x7F => b' ',
-                _ => {
-                    if self.strip_punctuation {
-                        b' '
-                    } else if self.fold_typography && b == b'`' {
-                        b'\''
-                    } else {
-                        b
-                    }
-                }
-            };
-            if c == b' ' {
-                pending_space = !out.is_empty();
-            } else {
-                if pending_space {
-                    out.push(' ');
-                    pending_space = false;
-                }
-                out.push(c as char);
-            }
+            let c = table[b as usize];
+            let is_space = c == b' ';
+            buf[w] = c;
+            w += usize::from(!(is_space && after_space));
+            after_space = is_space;
         }
+        if after_space && w > 0 {
+            w -= 1;
+        }
+        buf.truncate(w);
+        *out = String::from_utf8(buf).expect("only ASCII bytes were written");
+    }
+
+    /// What each ASCII byte becomes (a space for separators).
+    fn ascii_table(&self) -> &'static [u8; 128] {
+        let index = self.case_fold as usize
+            | (self.fold_typography as usize) << 1
+            | (self.strip_punctuation as usize) << 2
+            | (self.fold_digits as usize) << 3;
+        &ASCII_TABLES[index]
     }
 
     fn unicode_pass(&self, text: &str) -> String {
@@ -284,6 +275,39 @@ impl Normalizer {
         push(out, c, pending);
     }
 }
+
+/// The ASCII mapping for each of the 16 combinations of options (bit 0 case
+/// folding, 1 typography, 2 punctuation stripping, 3 digit folding), built at
+/// compile time.
+static ASCII_TABLES: [[u8; 128]; 16] = {
+    let mut tables = [[b' '; 128]; 16];
+    let mut flags = 0;
+    while flags < 16 {
+        let (case, typo, strip, digits) = (
+            flags & 1 != 0,
+            flags & 2 != 0,
+            flags & 4 != 0,
+            flags & 8 != 0,
+        );
+        let mut b = 0u8;
+        while b < 128 {
+            tables[flags][b as usize] = match b {
+                b'a'..=b'z' => b,
+                b'A'..=b'Z' if case => b + 32,
+                b'A'..=b'Z' => b,
+                b'0'..=b'9' if digits => b'0',
+                b'0'..=b'9' => b,
+                0..=0x20 | 0x7F => b' ',
+                _ if strip => b' ',
+                b'`' if typo => b'\'',
+                _ => b,
+            };
+            b += 1;
+        }
+        flags += 1;
+    }
+    tables
+};
 
 /// Characters removed outright: they are invisible and only break words apart.
 fn is_invisible(c: char) -> bool {

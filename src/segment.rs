@@ -125,15 +125,16 @@ fn find_line_end(text: &str, start: usize) -> (usize, usize, bool) {
     let bytes = text.as_bytes();
     let mut at = start;
     // Byte scan: `\n`, `\r`, and 0xE2, the lead byte of U+2028 and U+2029.
-    while let Some(off) = bytes[at..]
-        .iter()
-        .position(|&b| b == b'\n' || b == b'\r' || b == 0xE2)
-    {
+    while let Some(off) = memchr::memchr3(b'\n', b'\r', 0xE2, &bytes[at..]) {
         at += off;
         match bytes[at] {
             b'\n' => return (at, at + 1, false),
             b'\r' => {
-                let next = if bytes.get(at + 1) == Some(&b'\n') { at + 2 } else { at + 1 };
+                let next = if bytes.get(at + 1) == Some(&b'\n') {
+                    at + 2
+                } else {
+                    at + 1
+                };
                 return (at, next, false);
             }
             _ => match bytes.get(at + 1..at + 3) {

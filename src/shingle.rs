@@ -87,12 +87,15 @@ impl Shingler {
     /// [`Shingling::Words`], code points for [`Shingling::Chars`].
     pub fn tokens_into(&self, normalized: &str, out: &mut Vec<u64>) {
         match self.shingling {
-            Shingling::Words(_) => out.extend(
-                normalized
-                    .split(' ')
-                    .filter(|w| !w.is_empty())
-                    .map(|w| hash_bytes(w.as_bytes(), self.seed)),
-            ),
+            Shingling::Words(_) => {
+                // Normalized text has single spaces and no edge spaces, but
+                // any text is accepted: empty pieces are skipped.
+                for w in normalized.as_bytes().split(|&b| b == b' ') {
+                    if !w.is_empty() {
+                        out.push(hash_bytes(w, self.seed));
+                    }
+                }
+            }
             Shingling::Chars(_) => out.extend(normalized.chars().map(|c| c as u64)),
         }
     }

@@ -110,10 +110,20 @@ impl Similarity {
     ///
     /// If the signatures have different lengths.
     pub fn estimate(a: &Signature, len_a: usize, b: &Signature, len_b: usize) -> Similarity {
+        Self::estimate_from_slots(a.as_slice(), len_a, b.as_slice(), len_b)
+    }
+
+    /// [`estimate`](Similarity::estimate) over raw signature slots.
+    pub(crate) fn estimate_from_slots(
+        a: &[u32],
+        len_a: usize,
+        b: &[u32],
+        len_b: usize,
+    ) -> Similarity {
         if len_a == 0 || len_b == 0 {
             return Similarity::zero();
         }
-        let j = a.similarity(b);
+        let j = crate::minhash::slot_similarity(a, b);
         let inter = (j * (len_a + len_b) as f64 / (1.0 + j)).min(len_a.min(len_b) as f64);
         Similarity {
             jaccard: j,

@@ -126,12 +126,25 @@ fn estimate_mode_finds_nearly_the_same_pairs_without_sets() {
     use echodup::Verification;
     let docs = synthetic_corpus(800, 9);
     let exact = run_with_threads(&docs, 2, &Config::new());
-    let estimate = run_with_threads(&docs, 2, &Config::new().verification(Verification::Estimate));
+    let estimate = run_with_threads(
+        &docs,
+        2,
+        &Config::new().verification(Verification::Estimate),
+    );
     assert_eq!(estimate.verification(), Verification::Estimate);
     let e: BTreeSet<_> = exact.document_pairs().iter().map(|p| (p.a, p.b)).collect();
-    let s: BTreeSet<_> = estimate.document_pairs().iter().map(|p| (p.a, p.b)).collect();
+    let s: BTreeSet<_> = estimate
+        .document_pairs()
+        .iter()
+        .map(|p| (p.a, p.b))
+        .collect();
     let agree = e.intersection(&s).count() as f64;
     // Near-threshold pairs may fall either side; most pairs are far from it.
-    assert!(agree / e.len() as f64 > 0.9, "{} exact, {} estimated, {agree} in both", e.len(), s.len());
+    assert!(
+        agree / e.len() as f64 > 0.9,
+        "{} exact, {} estimated, {agree} in both",
+        e.len(),
+        s.len()
+    );
     assert!(agree / s.len() as f64 > 0.9);
 }
