@@ -1,0 +1,1071 @@
+//! `echodup`: find, remove and explain near-duplicate documents and passages
+//! in a text corpus.
+//!
+//! This binary only parses arguments, calls the library and formats output.
+//! Exit codes: 0 success, 1 error (bad input, I/O), 2 usage (bad arguments or
+//! parameters, an output that is also an input).
+
+use std::collections::HashMap;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use echodup::io::{AtomicFile, Corpus, ReadOptions, check_output};
+use echodup::segment::Segmentation;
+use echodup::shingle::Shingling;
+use echodup::{
+    AnalyzedDocument, Config, Deduplicator, DocId, ErrorKind, KeepPolicy, Measure, PassageId,
+    Report,
+};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+const AFTER_HELP: &str = "\
+Inputs: JSON Lines files (gzip-compressed or not, recognised by content), .txt files \
+(one document each, the path is the id), folders of .txt files, or - for JSON Lines on \
+standard input. Several inputs form one corpus, in the order given.
+
+Exit codes: 0 success, 1 error (bad input, I/O), 2 usage.";
+
+/// Find, remove and explain near-duplicate documents and passages.
+#[derive(Parser, Debug)]
+#[command(name = "echodup", version, about, after_help = AFTER_HELP, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Detect duplicates and report them as JSON Lines, changing nothing.
+    Find(FindArgs),
+    /// Write the corpus without its duplicate documents (and passages).
+    Dedup(DedupArgs),
+    /// Show why two documents (or passages, ID#N) match.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args, Debug)]
+struct FindArgs {
+    /// Input files or folders (- for standard input).
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// What to report: duplicate documents, or duplicate passages (repeats
+    /// inside documents and copies across documents).
+    #[arg(long, value_enum, default_value_t = Level::Document)]
+    level: Level,
+    /// With --level document: document pairs, clusters, or both (pairs first).
+    #[arg(long, value_enum, default_value_t = Format::Pairs)]
+    format: Format,
+    /// Write the report here (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// List the records skipped by --skip-invalid here, as JSON Lines.
+    #[arg(long, value_name = "FILE")]
+    removed: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+struct DedupArgs {
+    /// Input files or folders (- for standard input).
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// The cleaned corpus, as JSON Lines (gzip when the name ends in .gz).
+    /// JSON records keep all their fields.
+    #[arg(long, short, value_name = "FILE", required = true)]
+    out: PathBuf,
+    /// Also remove duplicate passages from the documents kept: repeats
+    /// inside a document and copies of a passage kept earlier.
+    #[arg(long)]
+    strip_passages: bool,
+    /// Drop a document when more than this fraction (0 to 1) of its passage
+    /// bytes duplicate passages kept earlier.
+    #[arg(long, value_name = "F", value_parser = fraction)]
+    drop_if_duplicated: Option<f64>,
+    /// Record everything removed and why (and every skipped record), as JSON Lines.
+    #[arg(long, value_name = "FILE")]
+    removed: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+struct ExplainArgs {
+    /// The corpus holding both documents.
+    input: PathBuf,
+    /// The first document's id; ID#N names its passage N (from 0).
+    id_a: String,
+    /// The second document's id, or ID#N for a passage.
+    id_b: String,
+    /// Highlight shared text with colour: auto (when standard output is a
+    /// terminal), always or never. Without colour, shared text is put
+    /// between [[ and ]].
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+    /// Print the explanation as one JSON object instead.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Options shared by every command.
+#[derive(Args, Debug)]
+struct Common {
+    /// Similarity at or above which two documents (and passages) are duplicates.
+    #[arg(long, default_value_t = 0.8, value_name = "T")]
+    threshold: f64,
+    /// Similarity for passages, if different from --threshold.
+    #[arg(long, value_name = "T")]
+    passage_threshold: Option<f64>,
+    /// Words per shingle.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    shingle_size: usize,
+    /// Use shingles of N characters instead of words (text without spaces, OCR noise).
+    #[arg(long, value_name = "N")]
+    char_shingles: Option<usize>,
+    /// MinHash signature size.
+    #[arg(long, default_value_t = 128, value_name = "N")]
+    num_perm: usize,
+    /// Compare by containment (one text inside the other) instead of Jaccard.
+    #[arg(long)]
+    containment: bool,
+    /// Which document of a cluster is kept.
+    #[arg(long, value_enum, default_value_t = Keep::First)]
+    keep: Keep,
+    /// How documents are cut into passages: at blank lines, or at every line.
+    #[arg(long, value_enum, default_value_t = Paragraphs::BlankLines)]
+    paragraphs: Paragraphs,
+    /// Passages with fewer words (characters with --char-shingles) are not compared.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    min_passage_tokens: usize,
+    /// Field holding a JSON record's id (a dotted path reaches into objects);
+    /// empty: use FILE:LINE.
+    #[arg(long, default_value = "id", value_name = "PATH")]
+    id_field: String,
+    /// Field holding a JSON record's text (a dotted path reaches into objects).
+    #[arg(long, default_value = "text", value_name = "PATH")]
+    text_field: String,
+    /// Skip bad records (and list them with --removed) instead of stopping.
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Level {
+    Document,
+    Passage,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Pairs,
+    Clusters,
+    Both,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Keep {
+    First,
+    Longest,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Paragraphs {
+    BlankLines,
+    Lines,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+fn fraction(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 1"))
+    }
+}
+
+/// An error that is the caller's (exit code 2).
+#[derive(Debug)]
+struct Usage(String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("echodup: error: {e:#}");
+            let usage = e.downcast_ref::<Usage>().is_some()
+                || e.downcast_ref::<echodup::Error>()
+                    .is_some_and(|e| e.kind() == ErrorKind::InvalidConfig);
+            ExitCode::from(if usage { 2 } else { 1 })
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let common = match &cli.command {
+        Command::Find(a) => &a.common,
+        Command::Dedup(a) => &a.common,
+        Command::Explain(a) => &a.common,
+    };
+    let dedup = Deduplicator::new(config(common))?;
+    let work = || match &cli.command {
+        Command::Find(a) => find(a, &dedup),
+        Command::Dedup(a) => dedup_command(a, &dedup),
+        Command::Explain(a) => explain(a, &dedup),
+    };
+    match common.threads {
+        // A local pool: the global one is never configured.
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build()
+            .context("starting worker threads")?
+            .install(work),
+        None => work(),
+    }
+}
+
+fn config(c: &Common) -> Config {
+    let mut config = Config::new()
+        .threshold(c.threshold)
+        .num_perm(c.num_perm)
+        .min_passage_tokens(c.min_passage_tokens)
+        .keep(match c.keep {
+            Keep::First => KeepPolicy::First,
+            Keep::Longest => KeepPolicy::Longest,
+        })
+        .segmentation(match c.paragraphs {
+            Paragraphs::BlankLines => Segmentation::BlankLines,
+            Paragraphs::Lines => Segmentation::Lines,
+        });
+    config = match c.char_shingles {
+        Some(n) => config.shingling(Shingling::Chars(n)),
+        None => config.shingle_size(c.shingle_size),
+    };
+    if c.containment {
+        config = config.measure(Measure::Containment);
+    }
+    if let Some(t) = c.passage_threshold {
+        config = config.passage_threshold(t);
+    }
+    config
+}
+
+fn read_options(c: &Common, keep_records: bool) -> ReadOptions {
+    ReadOptions::new()
+        .text_field(&c.text_field)
+        .id_field(Some(c.id_field.as_str()).filter(|f| !f.is_empty()))
+        .skip_invalid(c.skip_invalid)
+        .keep_records(keep_records)
+}
+
+/// Progress bars on standard error, or nothing when it is not a terminal
+/// or with --quiet.
+struct Progress {
+    shown: bool,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Self {
+        Progress {
+            shown: !quiet && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn bar(&self, len: Option<u64>, style: impl FnOnce() -> ProgressStyle) -> ProgressBar {
+        if !self.shown {
+            return ProgressBar::hidden();
+        }
+        let pb = match len {
+            Some(n) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()),
+            None => ProgressBar::new_spinner(),
+        };
+        pb.set_style(if len.is_some() {
+            style().progress_chars("=> ")
+        } else {
+            template("{spinner} {msg} {elapsed}")
+        });
+        pb.enable_steady_tick(Duration::from_millis(120));
+        pb
+    }
+
+    /// Reading: bytes of the inputs as stored, with MB/s and ETA when the
+    /// size is known.
+    fn bytes(&self, len: Option<u64>) -> ProgressBar {
+        let pb = self.bar(len, || {
+            template("reading   [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}")
+        });
+        pb.set_message("reading");
+        pb
+    }
+
+    /// Analyzing: bytes of text, with documents/s, MB/s and ETA; `documents`
+    /// is the count of documents done, kept by the caller.
+    fn documents(&self, text_bytes: u64, documents: Arc<AtomicU64>) -> ProgressBar {
+        self.bar(Some(text_bytes), || {
+            template(
+                "analyzing [{bar:30}] {documents} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+            )
+            .with_key(
+                "documents",
+                move |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let n = documents.load(Ordering::Relaxed);
+                    let rate = n as f64 / state.elapsed().as_secs_f64().max(1e-3);
+                    let _ = write!(
+                        w,
+                        "{} documents ({}/s)",
+                        thousands(n as usize),
+                        thousands(rate as usize)
+                    );
+                },
+            )
+        })
+    }
+
+    fn spinner(&self, msg: &'static str) -> ProgressBar {
+        let pb = self.bar(None, || template(""));
+        pb.set_message(msg);
+        pb
+    }
+}
+
+fn template(t: &str) -> ProgressStyle {
+    ProgressStyle::with_template(t).expect("valid template")
+}
+
+fn load(
+    inputs: &[PathBuf],
+    common: &Common,
+    keep_records: bool,
+    progress: &Progress,
+) -> anyhow::Result<Corpus> {
+    let pb = progress.bytes(echodup::io::input_len(inputs));
+    let corpus =
+        Corpus::read_with_progress(inputs, &read_options(common, keep_records), &mut |n| {
+            pb.set_position(n)
+        });
+    pb.finish_and_clear();
+    Ok(corpus?)
+}
+
+fn analyze_and_match(
+    dedup: &Deduplicator,
+    corpus: &Corpus,
+    progress: &Progress,
+) -> anyhow::Result<Report> {
+    let done = Arc::new(AtomicU64::new(0));
+    let pb = progress.documents(corpus.text_bytes(), Arc::clone(&done));
+    let analyzed: Vec<AnalyzedDocument> = corpus
+        .documents()
+        .par_iter()
+        .map(|d| {
+            let a = dedup.analyzer().analyze(d.text());
+            done.fetch_add(1, Ordering::Relaxed);
+            pb.inc(d.text().len() as u64);
+            a
+        })
+        .collect();
+    pb.finish_and_clear();
+    let pb = progress.spinner("matching");
+    let report = dedup.run_analyzed(&analyzed);
+    pb.finish_and_clear();
+    Ok(report?)
+}
+
+/// Refuses outputs that are inputs or each other.
+fn check_outputs(outputs: &[Option<&Path>], inputs: &[PathBuf]) -> anyhow::Result<()> {
+    let outputs: Vec<&Path> = outputs.iter().flatten().copied().collect();
+    for (i, out) in outputs.iter().enumerate() {
+        check_output(out, inputs).map_err(|e| Usage(format!("{:#}", anyhow::Error::from(e))))?;
+        check_output(out, &outputs[..i])
+            .map_err(|_| Usage(format!("{} is named as two outputs", out.display())))?;
+    }
+    Ok(())
+}
+
+/// Standard output, or a file written atomically.
+enum Output {
+    Stdout(BufWriter<std::io::Stdout>),
+    File(AtomicFile),
+}
+
+impl Output {
+    fn open(path: Option<&Path>) -> anyhow::Result<Output> {
+        Ok(match path {
+            Some(p) if p != Path::new("-") => Output::File(AtomicFile::create(p)?),
+            _ => Output::Stdout(BufWriter::new(std::io::stdout())),
+        })
+    }
+
+    fn line(&mut self, value: &Value) -> anyhow::Result<()> {
+        let w: &mut dyn Write = match self {
+            Output::Stdout(w) => w,
+            Output::File(f) => f,
+        };
+        serde_json::to_writer(&mut *w, value).context("writing output")?;
+        w.write_all(b"\n").context("writing output")?;
+        Ok(())
+    }
+
+    fn commit(self) -> anyhow::Result<()> {
+        match self {
+            Output::Stdout(mut w) => w.flush().context("writing output")?,
+            Output::File(f) => f.commit()?,
+        }
+        Ok(())
+    }
+}
+
+fn skipped_lines(corpus: &Corpus) -> Vec<Value> {
+    corpus
+        .skipped()
+        .iter()
+        .map(|s| {
+            json!({
+                "action": "skipped",
+                "source": s.path().display().to_string(),
+                "line": s.line(),
+                "id": s.id(),
+                "reason": s.reason(),
+            })
+        })
+        .collect()
+}
+
+fn find(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
+    let start = Instant::now();
+    check_outputs(
+        &[args.out.as_deref(), args.removed.as_deref()],
+        &args.inputs,
+    )?;
+    let progress = Progress::new(args.common.quiet);
+    let corpus = load(&args.inputs, &args.common, false, &progress)?;
+    if corpus.is_empty() {
+        bail!("no documents to compare");
+    }
+    let report = analyze_and_match(dedup, &corpus, &progress)?;
+    let id = |d: DocId| corpus.document(d).id();
+    let mut out = Output::open(args.out.as_deref())?;
+    match args.level {
+        Level::Document => {
+            if matches!(args.format, Format::Pairs | Format::Both) {
+                for p in report.document_pairs() {
+                    out.line(&json!({
+                        "a": id(p.a),
+                        "b": id(p.b),
+                        "jaccard": p.similarity.jaccard,
+                        "containment_ab": p.similarity.containment_ab,
+                        "containment_ba": p.similarity.containment_ba,
+                    }))?;
+                }
+            }
+            if matches!(args.format, Format::Clusters | Format::Both) {
+                for (n, c) in report.clusters().iter().enumerate() {
+                    let ids: Vec<&str> = c.members().iter().map(|&m| id(m)).collect();
+                    out.line(&json!({"cluster": n, "ids": ids}))?;
+                }
+            }
+        }
+        Level::Passage => {
+            let member = |p: PassageId, span: &Range<usize>| json!({"doc": id(p.doc), "passage": p.index, "start": span.start, "end": span.end});
+            for (n, c) in report
+                .passage_clusters()
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.is_cross_document())
+            {
+                let members: Vec<Value> = c
+                    .members()
+                    .iter()
+                    .map(|m| {
+                        let mut v = member(m.passage, &m.span);
+                        v["jaccard"] = json!(m.similarity.jaccard);
+                        v
+                    })
+                    .collect();
+                out.line(&json!({"kind": "cross-document", "cluster": n, "documents": c.num_documents(), "members": members}))?;
+            }
+            for r in report.repeats() {
+                let original = PassageId::new(r.passage.doc, r.original);
+                out.line(&json!({
+                    "kind": "repeat",
+                    "doc": id(r.passage.doc),
+                    "members": [member(original, &r.original_span), member(r.passage, &r.span)],
+                    "jaccard": r.similarity.jaccard,
+                }))?;
+            }
+        }
+    }
+    let removed_lines = skipped_lines(&corpus);
+    write_removed(args.removed.as_deref(), &removed_lines, out)?;
+    if !args.common.quiet {
+        let plan = Plan::new(&report, true, None);
+        summary(&corpus, &report, &plan, start.elapsed());
+    }
+    Ok(())
+}
+
+/// Commits the main output, then the list of removed records.
+fn write_removed(path: Option<&Path>, lines: &[Value], out: Output) -> anyhow::Result<()> {
+    let removed = match path {
+        Some(p) => {
+            let mut f = Output::File(AtomicFile::create(p)?);
+            for l in lines {
+                f.line(l)?;
+            }
+            Some(f)
+        }
+        None => None,
+    };
+    out.commit()?;
+    if let Some(f) = removed {
+        f.commit()?;
+    }
+    Ok(())
+}
+
+/// Why a document is dropped.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Removal {
+    /// It near-duplicates the kept member of its cluster.
+    NearDuplicate { of: DocId },
+    /// More than the limit of its passage bytes duplicate passages kept earlier.
+    MostlyDuplicated { fraction: f64 },
+    /// Stripping its duplicate passages left nothing.
+    NothingLeft,
+}
+
+/// What `dedup` removes: whole documents, and passages of the kept ones.
+///
+/// Documents are taken in input order. A near-duplicate (not the kept member
+/// of its cluster) is dropped. For any other document, a passage counts as
+/// duplicated only when a copy of it (a passage of the same passage cluster)
+/// survives in the output before it: in a document kept earlier, or earlier
+/// in the same document. So stripping never removes the last surviving copy
+/// of a passage, even when the document that held its first copy was dropped.
+struct Plan {
+    dropped: Vec<Option<Removal>>,
+    /// Per document: (passage, the surviving copy it duplicates).
+    stripped: Vec<Vec<(u32, PassageId)>>,
+}
+
+impl Plan {
+    fn new(report: &Report, strip: bool, drop_if: Option<f64>) -> Plan {
+        let mut cluster_of: HashMap<PassageId, usize> = HashMap::new();
+        for (c, cluster) in report.passage_clusters().iter().enumerate() {
+            for m in cluster.members() {
+                cluster_of.insert(m.passage, c);
+            }
+        }
+        let mut keeper: Vec<Option<PassageId>> = vec![None; report.passage_clusters().len()];
+        let n = report.summaries().len();
+        let mut dropped = vec![None; n];
+        let mut stripped = vec![Vec::new(); n];
+        for s in report.summaries() {
+            let doc = s.doc;
+            if s.is_duplicate {
+                let rep = s
+                    .cluster
+                    .map(|c| report.clusters().as_slice()[c].representative());
+                dropped[doc.as_usize()] = Some(Removal::NearDuplicate {
+                    of: rep.expect("a duplicate is in a cluster"),
+                });
+                continue;
+            }
+            let mut local: Vec<(usize, PassageId)> = Vec::new();
+            let mut dups: Vec<(u32, PassageId)> = Vec::new();
+            let mut dup_bytes = 0;
+            for (p, span) in s.passages.iter().enumerate() {
+                let id = PassageId::new(doc, p as u32);
+                let Some(&c) = cluster_of.get(&id) else {
+                    continue;
+                };
+                let earlier =
+                    keeper[c].or_else(|| local.iter().find(|(lc, _)| *lc == c).map(|&(_, k)| k));
+                match earlier {
+                    Some(k) => {
+                        dups.push((p as u32, k));
+                        dup_bytes += span.len();
+                    }
+                    None => local.push((c, id)),
+                }
+            }
+            let fraction = if s.passage_bytes == 0 {
+                0.0
+            } else {
+                dup_bytes as f64 / s.passage_bytes as f64
+            };
+            if drop_if.is_some_and(|f| fraction > f) {
+                dropped[doc.as_usize()] = Some(Removal::MostlyDuplicated { fraction });
+                continue;
+            }
+            if strip && !s.passages.is_empty() && dups.len() == s.passages.len() {
+                dropped[doc.as_usize()] = Some(Removal::NothingLeft);
+                continue;
+            }
+            for (c, id) in local {
+                keeper[c] = Some(id);
+            }
+            if strip {
+                stripped[doc.as_usize()] = dups;
+            }
+        }
+        Plan { dropped, stripped }
+    }
+
+    /// Bytes removed: (dropped documents, stripped passages).
+    fn removed_bytes(&self, report: &Report) -> (usize, usize) {
+        let mut docs = 0;
+        let mut passages = 0;
+        for s in report.summaries() {
+            if self.dropped[s.doc.as_usize()].is_some() {
+                docs += s.len;
+            } else {
+                passages += self.stripped[s.doc.as_usize()]
+                    .iter()
+                    .map(|&(p, _)| s.passages[p as usize].len())
+                    .sum::<usize>();
+            }
+        }
+        (docs, passages)
+    }
+}
+
+/// `text` without the passages `strip` (indices into `passages`, sorted),
+/// each with the separator that followed it (or, for trailing passages, the
+/// one before it).
+fn strip_passages(text: &str, passages: &[Range<usize>], strip: &[u32]) -> String {
+    let mut ranges: Vec<Range<usize>> = Vec::new();
+    for &p in strip {
+        let p = p as usize;
+        let span = &passages[p];
+        ranges.push(match passages.get(p + 1) {
+            Some(next) => span.start..next.start,
+            None => {
+                let last_kept = (0..p)
+                    .rev()
+                    .find(|i| strip.binary_search(&(*i as u32)).is_err());
+                match last_kept {
+                    Some(k) => passages[k].end..span.end,
+                    None => span.start..span.end,
+                }
+            }
+        });
+    }
+    ranges.sort_by_key(|r| r.start);
+    let mut cut: Vec<Range<usize>> = Vec::new();
+    for range in ranges {
+        match cut.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => cut.push(range),
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for r in cut {
+        if r.start > at {
+            out.push_str(&text[at..r.start]);
+        }
+        at = at.max(r.end);
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+fn dedup_command(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
+    let start = Instant::now();
+    check_outputs(
+        &[Some(args.out.as_path()), args.removed.as_deref()],
+        &args.inputs,
+    )?;
+    let progress = Progress::new(args.common.quiet);
+    let corpus = load(&args.inputs, &args.common, true, &progress)?;
+    if corpus.is_empty() {
+        bail!("no documents to compare");
+    }
+    let report = analyze_and_match(dedup, &corpus, &progress)?;
+    let plan = Plan::new(&report, args.strip_passages, args.drop_if_duplicated);
+    let options = read_options(&args.common, true);
+    let mut out = Output::open(Some(&args.out))?;
+    let mut removed = skipped_lines(&corpus);
+    let pairs: HashMap<(DocId, DocId), f64> = report
+        .document_pairs()
+        .iter()
+        .map(|p| ((p.a, p.b), p.similarity.jaccard))
+        .collect();
+    for (i, doc) in corpus.documents().iter().enumerate() {
+        let d = DocId::new(i as u32);
+        let summary = report.summary(d);
+        if let Some(why) = plan.dropped[i] {
+            let mut line = json!({"action": "dropped", "id": doc.id()});
+            match why {
+                Removal::NearDuplicate { of } => {
+                    line["reason"] = json!("near-duplicate");
+                    line["of"] = json!(corpus.document(of).id());
+                    if let Some(j) = pairs.get(&(d.min(of), d.max(of))) {
+                        line["jaccard"] = json!(j);
+                    }
+                }
+                Removal::MostlyDuplicated { fraction } => {
+                    line["reason"] = json!("mostly-duplicated");
+                    line["duplicate_fraction"] = json!(fraction);
+                }
+                Removal::NothingLeft => line["reason"] = json!("all-passages-duplicated"),
+            }
+            line["text"] = json!(doc.text());
+            removed.push(line);
+            continue;
+        }
+        let strips = &plan.stripped[i];
+        if strips.is_empty() {
+            out.line_raw(&doc.to_json_line(doc.text(), &options))?;
+            continue;
+        }
+        for &(p, of) in strips {
+            let span = &summary.passages[p as usize];
+            removed.push(json!({
+                "action": "stripped",
+                "id": doc.id(),
+                "passage": p,
+                "start": span.start,
+                "end": span.end,
+                "reason": if of.doc == d { "repeat" } else { "cross-document" },
+                "of": {"id": corpus.document(of.doc).id(), "passage": of.index},
+                "text": &doc.text()[span.clone()],
+            }));
+        }
+        let indices: Vec<u32> = strips.iter().map(|&(p, _)| p).collect();
+        let text = strip_passages(doc.text(), &summary.passages, &indices);
+        out.line_raw(&doc.to_json_line(&text, &options))?;
+    }
+    write_removed(args.removed.as_deref(), &removed, out)?;
+    if !args.common.quiet {
+        summary(&corpus, &report, &plan, start.elapsed());
+        let kept = plan.dropped.iter().filter(|d| d.is_none()).count();
+        let stripped: usize = plan.stripped.iter().map(Vec::len).sum();
+        eprintln!(
+            "  written: {} of {} documents to {} ({} passages stripped)",
+            thousands(kept),
+            thousands(corpus.len()),
+            args.out.display(),
+            thousands(stripped)
+        );
+    }
+    Ok(())
+}
+
+impl Output {
+    fn line_raw(&mut self, line: &str) -> anyhow::Result<()> {
+        let w: &mut dyn Write = match self {
+            Output::Stdout(w) => w,
+            Output::File(f) => f,
+        };
+        w.write_all(line.as_bytes()).context("writing output")?;
+        w.write_all(b"\n").context("writing output")?;
+        Ok(())
+    }
+}
+
+fn summary(corpus: &Corpus, report: &Report, plan: &Plan, elapsed: Duration) {
+    let s = report.stats();
+    let bytes = corpus.text_bytes();
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    let (doc_bytes, passage_bytes) = plan.removed_bytes(report);
+    let pct = |b: usize| 100.0 * b as f64 / (bytes.max(1)) as f64;
+    eprintln!(
+        "echodup: {} documents ({}) in {:.2} s: {} documents/s, {}/s",
+        thousands(s.documents),
+        megabytes(bytes as f64),
+        secs,
+        thousands((s.documents as f64 / secs) as usize),
+        megabytes(bytes as f64 / secs),
+    );
+    eprintln!(
+        "  passages: {} ({} compared)",
+        thousands(s.passages),
+        thousands(s.compared_passages)
+    );
+    eprintln!(
+        "  duplicate documents: {} in {} clusters ({} pairs)",
+        thousands(s.duplicate_documents),
+        thousands(s.document_clusters),
+        thousands(s.document_pairs)
+    );
+    eprintln!(
+        "  duplicate passages: {} in {} clusters; repeats inside a document: {}",
+        thousands(s.duplicate_passages),
+        thousands(s.passage_clusters),
+        thousands(s.repeats)
+    );
+    eprintln!(
+        "  bytes removed: {} ({:.1}%) by dropping duplicate documents, {} ({:.1}%) more by stripping duplicate passages",
+        megabytes(doc_bytes as f64),
+        pct(doc_bytes),
+        megabytes(passage_bytes as f64),
+        pct(passage_bytes)
+    );
+    if !corpus.skipped().is_empty() {
+        eprintln!(
+            "  skipped records: {} (listed with --removed)",
+            thousands(corpus.skipped().len())
+        );
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn megabytes(b: f64) -> String {
+    if b >= 1e6 {
+        format!("{:.1} MB", b / 1e6)
+    } else {
+        format!("{:.1} kB", b / 1e3)
+    }
+}
+
+/// A document, or one of its passages (`ID#N`).
+struct Target<'c> {
+    id: String,
+    text: &'c str,
+    /// Offset of `text` in its document.
+    offset: usize,
+}
+
+fn target<'c>(corpus: &'c Corpus, dedup: &Deduplicator, name: &str) -> anyhow::Result<Target<'c>> {
+    if let Some(d) = corpus.find(name) {
+        return Ok(Target {
+            id: name.to_string(),
+            text: corpus.document(d).text(),
+            offset: 0,
+        });
+    }
+    if let Some((doc, p)) = name.rsplit_once('#')
+        && let (Some(d), Ok(p)) = (corpus.find(doc), p.parse::<usize>())
+    {
+        let text = corpus.document(d).text();
+        let passages = dedup.analyzer().analyze(text).passages().to_vec();
+        let Some(passage) = passages.get(p) else {
+            bail!(
+                "document \"{doc}\" has {} passages (0 to {}); there is no passage {p}",
+                passages.len(),
+                passages.len().saturating_sub(1)
+            );
+        };
+        let span = passage.span();
+        return Ok(Target {
+            id: name.to_string(),
+            text: &text[span.clone()],
+            offset: span.start,
+        });
+    }
+    bail!("no document with id \"{name}\"")
+}
+
+fn explain(args: &ExplainArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
+    let corpus = Corpus::read(
+        std::slice::from_ref(&args.input),
+        &read_options(&args.common, false),
+    )?;
+    let a = target(&corpus, dedup, &args.id_a)?;
+    let b = target(&corpus, dedup, &args.id_b)?;
+    let e = echodup::explain::explain(dedup.analyzer(), a.text, b.text);
+    let config = dedup.config();
+    let score = e.similarity.score(config.get_measure());
+    let mut stdout = BufWriter::new(std::io::stdout());
+    if args.json {
+        let spans = |v: &[Range<usize>], off: usize| -> Vec<[usize; 2]> {
+            v.iter().map(|r| [r.start + off, r.end + off]).collect()
+        };
+        let passages: Vec<Value> = e
+            .passages
+            .iter()
+            .map(|p| json!({"a": p.a, "b": p.b, "jaccard": p.similarity.jaccard}))
+            .collect();
+        let v = json!({
+            "a": a.id,
+            "b": b.id,
+            "jaccard": e.similarity.jaccard,
+            "containment_ab": e.similarity.containment_ab,
+            "containment_ba": e.similarity.containment_ba,
+            "duplicate": score >= config.get_threshold(),
+            "shared_a": spans(&e.shared_a, a.offset),
+            "shared_b": spans(&e.shared_b, b.offset),
+            "passages": passages,
+        });
+        writeln!(stdout, "{v}")?;
+        stdout.flush()?;
+        return Ok(());
+    }
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal(),
+    };
+    let measure = match config.get_measure() {
+        Measure::Containment => "containment",
+        _ => "jaccard",
+    };
+    let w = &mut stdout;
+    writeln!(w, "a: {} ({} bytes)", a.id, thousands(a.text.len()))?;
+    writeln!(w, "b: {} ({} bytes)", b.id, thousands(b.text.len()))?;
+    writeln!(
+        w,
+        "jaccard {:.4}, containment of a in b {:.4}, of b in a {:.4}: {} at threshold {} ({measure})",
+        e.similarity.jaccard,
+        e.similarity.containment_ab,
+        e.similarity.containment_ba,
+        if score >= config.get_threshold() {
+            "duplicates"
+        } else {
+            "not duplicates"
+        },
+        config.get_threshold(),
+    )?;
+    let share = |n: usize, of: usize| {
+        if of == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / of as f64
+        }
+    };
+    writeln!(
+        w,
+        "shared text: {} of {} bytes of a ({:.1}%), {} of {} bytes of b ({:.1}%)",
+        thousands(e.shared_bytes_a()),
+        thousands(a.text.len()),
+        share(e.shared_bytes_a(), a.text.len()),
+        thousands(e.shared_bytes_b()),
+        thousands(b.text.len()),
+        share(e.shared_bytes_b(), b.text.len()),
+    )?;
+    if !e.passages.is_empty() {
+        writeln!(w, "most similar passages (a -> b, jaccard):")?;
+        for p in &e.passages {
+            writeln!(w, "  #{} -> #{}  {:.4}", p.a, p.b, p.similarity.jaccard)?;
+        }
+    }
+    for (name, t, spans) in [("a", &a, &e.shared_a), ("b", &b, &e.shared_b)] {
+        writeln!(w, "=== {name}: {}", t.id)?;
+        writeln!(w, "{}", highlight(t.text, spans, color))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn highlight(text: &str, spans: &[Range<usize>], color: bool) -> String {
+    let (open, close) = if color {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("[[", "]]")
+    };
+    let mut out = String::with_capacity(text.len() + spans.len() * 8);
+    let mut at = 0;
+    for r in spans {
+        out.push_str(&text[at..r.start]);
+        out.push_str(open);
+        out.push_str(&text[r.clone()]);
+        out.push_str(close);
+        at = r.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strip_removes_passages_with_their_separators() {
+        let text = "Title\n\nOne.\n\nTwo.\n\nThree.\n";
+        let passages = vec![0..5, 7..11, 13..17, 19..25];
+        assert_eq!(
+            strip_passages(text, &passages, &[1]),
+            "Title\n\nTwo.\n\nThree.\n"
+        );
+        assert_eq!(
+            strip_passages(text, &passages, &[3]),
+            "Title\n\nOne.\n\nTwo.\n"
+        );
+        assert_eq!(strip_passages(text, &passages, &[2, 3]), "Title\n\nOne.\n");
+        assert_eq!(strip_passages(text, &passages, &[0, 1, 2, 3]), "\n");
+        assert_eq!(strip_passages(text, &passages, &[]), text);
+    }
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1234), "1,234");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn highlight_marks_spans() {
+        assert_eq!(highlight("abcdef", &[1..3, 4..5], false), "a[[bc]]d[[e]]f");
+    }
+
+    #[test]
+    fn arguments_parse() {
+        Cli::command().debug_assert();
+    }
+
+    use clap::CommandFactory;
+}

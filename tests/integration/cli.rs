@@ -1,0 +1,833 @@
+//! The `echodup` binary (feature `cli`): each command on small fixtures,
+//! every bad-input case of issue 3 (exit code, message, no output left
+//! behind), atomic output, and `find` on the shared Reuters corpus.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::support::{read_pairs, shared_data_or_skip};
+
+const STORM: [&str; 4] = [
+    "Storm closes harbour for second day",
+    "High winds kept the ferry fleet in port on Monday, stranding hundreds of travellers on both sides of the strait and forcing the cancellation of the early freight crossings.",
+    "The harbour master said gusts of more than ninety kilometres an hour had been recorded at the breakwater since dawn, and that no sailing would be allowed before the wind dropped.",
+    "Passengers were offered rooms in the town's two hotels, while lorry drivers waited in a queue that stretched back past the old customs house.",
+];
+const LIBRARY: [&str; 3] = [
+    "Library reopens after two years",
+    "The renovated town library opened its doors again on Saturday after a two-year rebuild that added a reading garden, a children's wing and a small local history archive.",
+    "Copyright Harbour Gazette. All rights reserved. Not for redistribution without written permission.",
+];
+const MARKET: [&str; 3] = [
+    "Farmers market moves indoors",
+    "The weekly farmers market will move into the exhibition hall for the winter months, organisers said, after stallholders complained about the cold and the early darkness.",
+    "Copyright Harbour Gazette. All rights reserved. Not for redistribution without written permission.",
+];
+const COUNCIL: [&str; 3] = [
+    "Council delays vote on parking fees",
+    "Councillors postponed a vote on new parking charges for the seafront until next month, saying they needed more time to study the objections from shop owners.",
+    "A petition against the charges has gathered more than three thousand signatures since it was launched in the spring.",
+];
+
+fn echodup(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_echodup"));
+    cmd.current_dir(dir);
+    cmd
+}
+
+fn record(id: &str, paragraphs: &[&str]) -> String {
+    serde_json::json!({"id": id, "section": "news", "text": paragraphs.join("\n\n")}).to_string()
+}
+
+/// The main fixture: 101 and 103 are near copies, 104 repeats its body,
+/// 102 and 105 share a boilerplate paragraph, 106 quotes a paragraph of 101.
+fn news() -> String {
+    let mut resend = STORM;
+    let edited = STORM[1].replace("on Monday", "on Monday evening");
+    resend[1] = &edited;
+    let doubled = [COUNCIL[0], COUNCIL[1], COUNCIL[2], COUNCIL[1], COUNCIL[2]];
+    let quote = [
+        "Travel chaos continues on the coast",
+        "Rail services were also disrupted by fallen trees between the two coastal towns, the operator said.",
+        STORM[1],
+    ];
+    [
+        record("g/101", &STORM),
+        record("g/102", &LIBRARY),
+        record("g/103", &resend),
+        record("g/104", &doubled),
+        record("g/105", &MARKET),
+        record("g/106", &quote),
+    ]
+    .join("\n")
+        + "\n"
+}
+
+fn fixture(name: &str, body: &[u8]) -> (TempDir, PathBuf) {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, body).unwrap();
+    (dir, path)
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap()
+}
+
+fn stdout_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8(out.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn find_reports_document_pairs_in_the_shared_format() {
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    let out = run(echodup(dir.path()).args(["find", "news.jsonl"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines = stdout_lines(&out);
+    assert_eq!(lines.len(), 1);
+    let p = &lines[0];
+    assert_eq!(
+        (p["a"].as_str(), p["b"].as_str()),
+        (Some("g/101"), Some("g/103"))
+    );
+    let j = p["jaccard"].as_f64().unwrap();
+    assert!((0.8..1.0).contains(&j), "{j}");
+    assert!(p["containment_ab"].as_f64().unwrap() >= j);
+    assert!(p["containment_ba"].as_f64().unwrap() >= j);
+    // The summary goes to stderr; no progress bar when stderr is not a terminal.
+    let err = stderr(&out);
+    assert!(err.contains("echodup: 6 documents"), "{err}");
+    assert!(
+        err.contains("duplicate documents: 1 in 1 clusters"),
+        "{err}"
+    );
+    assert!(err.contains("repeats inside a document: 2"), "{err}");
+    assert!(err.contains("bytes removed:"), "{err}");
+    assert!(!err.contains("analyzing"), "{err}");
+}
+
+#[test]
+fn find_clusters_and_both_formats() {
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    let out =
+        run(echodup(dir.path()).args(["find", "news.jsonl", "--format", "clusters", "--quiet"]));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        stdout_lines(&out),
+        [serde_json::json!({"cluster": 0, "ids": ["g/101", "g/103"]})]
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "--quiet prints nothing: {}",
+        stderr(&out)
+    );
+    let out = run(echodup(dir.path()).args(["find", "news.jsonl", "--format", "both", "-q"]));
+    let lines = stdout_lines(&out);
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].get("jaccard").is_some() && lines[1].get("cluster").is_some());
+}
+
+#[test]
+fn find_passages_reports_repeats_and_cross_document_copies_with_provenance() {
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    let text = news();
+    let out = run(echodup(dir.path()).args(["find", "news.jsonl", "--level", "passage", "-q"]));
+    assert_eq!(out.status.code(), Some(0));
+    let lines = stdout_lines(&out);
+    let repeats: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "repeat").collect();
+    assert_eq!(repeats.len(), 2);
+    assert!(
+        repeats
+            .iter()
+            .all(|r| r["doc"] == "g/104" && r["jaccard"] == 1.0)
+    );
+    let docs: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let council = docs[3]["text"].as_str().unwrap();
+    let m = &repeats[0]["members"];
+    let span = |v: &Value| {
+        &council[v["start"].as_u64().unwrap() as usize..v["end"].as_u64().unwrap() as usize]
+    };
+    assert_eq!(
+        (m[0]["passage"].as_u64(), m[1]["passage"].as_u64()),
+        (Some(1), Some(3))
+    );
+    assert_eq!(span(&m[0]), COUNCIL[1]);
+    assert_eq!(span(&m[1]), COUNCIL[1]);
+    let cross: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["kind"] == "cross-document")
+        .collect();
+    let boilerplate = cross
+        .iter()
+        .find(|c| c["members"][0]["doc"] == "g/102")
+        .expect("the copyright line is shared by 102 and 105");
+    assert_eq!(boilerplate["documents"], 2);
+    assert_eq!(boilerplate["members"][1]["doc"], "g/105");
+    assert_eq!(boilerplate["members"][1]["passage"], 2);
+    let quoted = cross.iter().find(|c| {
+        c["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["doc"] == "g/106")
+    });
+    assert!(quoted.is_some(), "the quoted paragraph of 106 is found");
+}
+
+#[test]
+fn find_reads_text_folders_stdin_and_gzip_as_one_corpus() {
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir_all(dir.path().join("pages/sub")).unwrap();
+    std::fs::write(dir.path().join("pages/a.txt"), STORM.join("\n\n")).unwrap();
+    std::fs::write(dir.path().join("pages/sub/b.txt"), LIBRARY.join("\n\n")).unwrap();
+    std::fs::write(dir.path().join("pages/notes.md"), "ignored").unwrap();
+    let packed = gzip(format!("{}\n", record("web/1", &STORM)).as_bytes());
+    std::fs::write(dir.path().join("web.data"), packed).unwrap();
+    let stdin = format!("{}\n", record("in/1", &LIBRARY));
+    let out = run(echodup(dir.path())
+        .args([
+            "find", "pages", "web.data", "-", "--format", "clusters", "-q",
+        ])
+        .write_stdin(stdin));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let clusters = stdout_lines(&out);
+    assert_eq!(clusters.len(), 2);
+    assert_eq!(
+        clusters[0]["ids"],
+        serde_json::json!(["pages/a.txt", "web/1"])
+    );
+    assert_eq!(
+        clusters[1]["ids"],
+        serde_json::json!(["pages/sub/b.txt", "in/1"])
+    );
+}
+
+#[test]
+fn find_nested_fields_and_out_file() {
+    let body: String = [("x1", &STORM[..]), ("x2", &STORM[..]), ("x3", &LIBRARY[..])]
+        .iter()
+        .map(|(id, p)| {
+            serde_json::json!({"meta": {"key": id}, "article": {"body": p.join("\n\n")}})
+                .to_string()
+                + "\n"
+        })
+        .collect();
+    let (dir, _) = fixture("nested.jsonl", body.as_bytes());
+    let out = run(echodup(dir.path()).args([
+        "find",
+        "nested.jsonl",
+        "--id-field",
+        "meta.key",
+        "--text-field",
+        "article.body",
+        "--out",
+        "pairs.jsonl",
+        "-q",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let written = std::fs::read_to_string(dir.path().join("pairs.jsonl")).unwrap();
+    let pair: Value = serde_json::from_str(written.trim()).unwrap();
+    assert_eq!(
+        (&pair["a"], &pair["b"], &pair["jaccard"]),
+        (&Value::from("x1"), &Value::from("x2"), &Value::from(1.0))
+    );
+    assert_eq!(files_in(dir.path()), ["nested.jsonl", "pairs.jsonl"]);
+}
+
+#[test]
+fn find_gives_the_same_output_for_any_thread_count() {
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    let outputs: Vec<Vec<u8>> = ["1", "3"]
+        .iter()
+        .map(|n| {
+            run(echodup(dir.path()).args([
+                "find",
+                "news.jsonl",
+                "--level",
+                "passage",
+                "-q",
+                "--threads",
+                n,
+            ]))
+            .stdout
+        })
+        .collect();
+    assert!(!outputs[0].is_empty());
+    assert_eq!(outputs[0], outputs[1]);
+}
+
+#[test]
+fn dedup_drops_near_copies_and_strips_duplicate_passages() {
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    let out = run(echodup(dir.path()).args([
+        "dedup",
+        "news.jsonl",
+        "--out",
+        "clean.jsonl",
+        "--strip-passages",
+        "--removed",
+        "removed.jsonl",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("written: 5 of 6 documents"),
+        "{}",
+        stderr(&out)
+    );
+    let clean: Vec<Value> = std::fs::read_to_string(dir.path().join("clean.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = clean.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["g/101", "g/102", "g/104", "g/105", "g/106"]);
+    assert!(
+        clean.iter().all(|d| d["section"] == "news"),
+        "other fields are kept"
+    );
+    assert_eq!(
+        clean[0]["text"],
+        STORM.join("\n\n"),
+        "the kept copy is unchanged"
+    );
+    assert_eq!(
+        clean[2]["text"],
+        COUNCIL.join("\n\n"),
+        "the doubled body is removed"
+    );
+    assert_eq!(
+        clean[3]["text"],
+        MARKET[..2].join("\n\n"),
+        "boilerplate kept once, in 102"
+    );
+    assert_eq!(clean[1]["text"], LIBRARY.join("\n\n"));
+
+    let removed: Vec<Value> = std::fs::read_to_string(dir.path().join("removed.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let dropped = &removed[0];
+    assert_eq!(
+        (&dropped["action"], &dropped["id"], &dropped["reason"]),
+        (&"dropped".into(), &"g/103".into(), &"near-duplicate".into())
+    );
+    assert_eq!(dropped["of"], "g/101");
+    assert!(
+        dropped["text"].as_str().unwrap().contains("Monday evening"),
+        "nothing is lost"
+    );
+    let stripped: Vec<(&str, &str)> = removed[1..]
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        stripped,
+        [
+            ("g/104", "repeat"),
+            ("g/104", "repeat"),
+            ("g/105", "cross-document"),
+            ("g/106", "cross-document")
+        ]
+    );
+    assert_eq!(removed[3]["text"], MARKET[2]);
+    assert_eq!(
+        removed[3]["of"],
+        serde_json::json!({"id": "g/102", "passage": 2})
+    );
+}
+
+#[test]
+fn dedup_without_strip_keeps_passages_and_drop_if_duplicated_drops_mostly_copied_articles() {
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    let out = run(echodup(dir.path()).args(["dedup", "news.jsonl", "-o", "clean.jsonl.gz", "-q"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let mut text = String::new();
+    use std::io::Read;
+    flate2::read::GzDecoder::new(std::fs::File::open(dir.path().join("clean.jsonl.gz")).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    assert_eq!(text.lines().count(), 5);
+    assert!(text.contains(&serde_json::to_string(&COUNCIL[1..].join("\n\n")).unwrap()[1..]));
+
+    // 104 is 2/5 passages but more than 40% of its passage bytes duplicated.
+    let out = run(echodup(dir.path()).args([
+        "dedup",
+        "news.jsonl",
+        "-o",
+        "clean.jsonl",
+        "--drop-if-duplicated",
+        "0.4",
+        "--removed",
+        "removed.jsonl",
+        "-q",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let clean = std::fs::read_to_string(dir.path().join("clean.jsonl")).unwrap();
+    assert!(!clean.contains("\"g/104\""));
+    let removed = std::fs::read_to_string(dir.path().join("removed.jsonl")).unwrap();
+    let line = removed.lines().find(|l| l.contains("\"g/104\"")).unwrap();
+    let v: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(v["reason"], "mostly-duplicated");
+    assert!(v["duplicate_fraction"].as_f64().unwrap() > 0.4);
+
+    let out = run(echodup(dir.path()).args([
+        "dedup",
+        "news.jsonl",
+        "-o",
+        "x.jsonl",
+        "--drop-if-duplicated",
+        "1.5",
+    ]));
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A paragraph whose first copy is in a dropped near-duplicate must survive
+/// in the later document that also has it.
+#[test]
+fn dedup_never_strips_the_last_surviving_copy_of_a_passage() {
+    let extra = "The regional airport will add a second daily flight to the capital from next spring, its director told reporters on Tuesday.";
+    let long: Vec<&str> = STORM
+        .iter()
+        .chain(COUNCIL.iter())
+        .chain(MARKET[..2].iter())
+        .copied()
+        .collect();
+    let mut resend = long.clone();
+    resend.push(extra);
+    let other = [LIBRARY[0], LIBRARY[1], extra];
+    let body = [
+        record("d0", &long),
+        record("d1", &resend),
+        record("d2", &other),
+    ]
+    .join("\n");
+    let (dir, _) = fixture("c.jsonl", body.as_bytes());
+    let out = run(echodup(dir.path()).args([
+        "dedup",
+        "c.jsonl",
+        "-o",
+        "clean.jsonl",
+        "--strip-passages",
+        "-q",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let clean = std::fs::read_to_string(dir.path().join("clean.jsonl")).unwrap();
+    let docs: Vec<Value> = clean
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(docs.len(), 2, "d1 is a near copy of d0");
+    assert_eq!(
+        docs[1]["text"],
+        other.join("\n\n"),
+        "d2 keeps the only surviving copy"
+    );
+}
+
+#[test]
+fn explain_shows_similarity_and_shared_text() {
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    let out = run(echodup(dir.path()).args(["explain", "news.jsonl", "g/101", "g/106"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("not duplicates at threshold 0.8"), "{text}");
+    assert!(text.contains(&format!("[[{}]]", STORM[1])), "{text}");
+    assert!(text.contains("#1 -> #2  1.0000"), "{text}");
+    assert!(
+        !text.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+
+    let out = run(echodup(dir.path()).args([
+        "explain",
+        "news.jsonl",
+        "g/101",
+        "g/103",
+        "--color",
+        "always",
+    ]));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("\x1b[1;33m")
+    );
+
+    let out =
+        run(echodup(dir.path()).args(["explain", "news.jsonl", "g/104#1", "g/104#3", "--json"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["jaccard"], 1.0);
+    assert_eq!(v["duplicate"], true);
+    let council = COUNCIL.join("\n\n");
+    let start = council.find(COUNCIL[1]).unwrap();
+    assert_eq!(
+        v["shared_a"],
+        serde_json::json!([[start, start + COUNCIL[1].len()]])
+    );
+
+    let out = run(echodup(dir.path()).args(["explain", "news.jsonl", "g/101", "g/999"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no document with id \"g/999\""));
+    let out = run(echodup(dir.path()).args(["explain", "news.jsonl", "g/101#9", "g/101"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("has 4 passages"), "{}", stderr(&out));
+}
+
+/// Runs `find` and `dedup` on a bad input: both stop with exit code 1 and a
+/// message containing `expected`, and leave no output or temporary file.
+fn assert_rejected(dir: &Path, input: &str, expected: &str) {
+    let before = files_in(dir);
+    for args in [
+        vec!["find", input, "--out", "report.jsonl"],
+        vec![
+            "dedup",
+            input,
+            "--out",
+            "clean.jsonl",
+            "--removed",
+            "removed.jsonl",
+        ],
+    ] {
+        let out = run(echodup(dir).args(&args));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.starts_with("echodup: error: "), "{err}");
+        assert!(
+            err.contains(expected),
+            "{args:?}: {err:?} lacks {expected:?}"
+        );
+        assert_eq!(files_in(dir), before, "{args:?} left files behind");
+    }
+}
+
+#[test]
+fn bad_records_stop_with_file_line_and_field() {
+    let good = record("ok/1", &STORM);
+    let cases: Vec<(&str, Vec<u8>, String)> = vec![
+        (
+            "malformed.jsonl",
+            format!("{good}\n{{\"id\": \"x\", \"text\": \"unterminated}}\n").into_bytes(),
+            "malformed.jsonl:2: malformed JSON".into(),
+        ),
+        (
+            "missing.jsonl",
+            format!("{good}\n{{\"id\": \"x\", \"body\": \"y\"}}\n").into_bytes(),
+            "missing.jsonl:2: field \"text\" is missing".into(),
+        ),
+        (
+            "number.jsonl",
+            format!("{good}\n\n{{\"id\": \"x\", \"text\": 12}}\n").into_bytes(),
+            "number.jsonl:3: field \"text\" is a number, not a string".into(),
+        ),
+        (
+            "dupid.jsonl",
+            format!("{good}\n{good}\n").into_bytes(),
+            "dupid.jsonl:2: field \"id\": duplicate id \"ok/1\" (first seen at dupid.jsonl:1)"
+                .into(),
+        ),
+        (
+            "utf8.jsonl",
+            [
+                good.as_bytes(),
+                b"\n{\"id\": \"x\", \"text\": \"caf\xe9\"}\n",
+            ]
+            .concat(),
+            "utf8.jsonl:2: invalid UTF-8".into(),
+        ),
+        (
+            "empty.jsonl",
+            Vec::new(),
+            "empty.jsonl:1: the file is empty".into(),
+        ),
+        (
+            "notes.txt",
+            b"fine\n\xff\xfe".to_vec(),
+            "notes.txt:2: invalid UTF-8".into(),
+        ),
+    ];
+    for (name, body, expected) in cases {
+        let (dir, _) = fixture(name, &body);
+        assert_rejected(dir.path(), name, &expected);
+    }
+}
+
+#[test]
+fn truncated_gzip_stops_with_its_place() {
+    let body: String = (0..3000)
+        .map(|i| {
+            record(
+                &format!("r/{i}"),
+                &[&format!("Story number {i} about the weather.")],
+            ) + "\n"
+        })
+        .collect();
+    let packed = gzip(body.as_bytes());
+    let (dir, _) = fixture("cut.jsonl.gz", &packed[..packed.len() * 2 / 3]);
+    assert_rejected(
+        dir.path(),
+        "cut.jsonl.gz",
+        "the gzip stream is truncated or corrupt",
+    );
+    let out = run(echodup(dir.path()).args(["find", "cut.jsonl.gz"]));
+    let err = stderr(&out);
+    assert!(err.contains("cut.jsonl.gz:"), "{err}");
+}
+
+#[test]
+fn unreadable_missing_and_empty_folder_inputs_stop() {
+    let dir = TempDir::new().unwrap();
+    std::fs::create_dir(dir.path().join("nothing")).unwrap();
+    std::fs::write(dir.path().join("nothing/readme.md"), "no text files here").unwrap();
+    assert_rejected(
+        dir.path(),
+        "nothing",
+        "reading nothing: the folder holds no .txt files",
+    );
+    assert_rejected(dir.path(), "absent.jsonl", "reading absent.jsonl: ");
+
+    // A file inside a folder that cannot be opened (a dangling link; a
+    // permission-less file would still be readable by root).
+    let pages = dir.path().join("pages");
+    std::fs::create_dir(&pages).unwrap();
+    std::fs::write(pages.join("a.txt"), STORM.join("\n\n")).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("gone.txt", pages.join("b.txt")).unwrap();
+        assert_rejected(dir.path(), "pages", "reading pages/b.txt: ");
+        let out = run(echodup(dir.path()).args([
+            "find",
+            "pages",
+            "--skip-invalid",
+            "--removed",
+            "removed.jsonl",
+        ]));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let removed = std::fs::read_to_string(dir.path().join("removed.jsonl")).unwrap();
+        assert!(removed.contains("\"source\":\"pages/b.txt\""), "{removed}");
+    }
+}
+
+#[test]
+fn skip_invalid_goes_on_and_lists_what_it_skipped() {
+    let body = [
+        record("a", &STORM),
+        "{not json".to_string(),
+        "{\"id\": \"b\"}".to_string(),
+        record("a", &LIBRARY),
+        record("c", &STORM),
+    ]
+    .join("\n");
+    let (dir, _) = fixture("mixed.jsonl", body.as_bytes());
+    let out = run(echodup(dir.path()).args([
+        "dedup",
+        "mixed.jsonl",
+        "--skip-invalid",
+        "-o",
+        "clean.jsonl",
+        "--removed",
+        "removed.jsonl",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("skipped records: 3"),
+        "{}",
+        stderr(&out)
+    );
+    let removed: Vec<Value> = std::fs::read_to_string(dir.path().join("removed.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let skipped: Vec<(u64, &str)> = removed
+        .iter()
+        .filter(|r| r["action"] == "skipped")
+        .map(|r| (r["line"].as_u64().unwrap(), r["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(skipped.len(), 3);
+    assert_eq!(skipped[1], (3, "field \"text\" is missing"));
+    assert!(skipped[2].1.starts_with("field \"id\": duplicate id \"a\""));
+    assert!(
+        removed
+            .iter()
+            .any(|r| r["action"] == "dropped" && r["id"] == "c")
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("clean.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn output_is_atomic_and_never_an_input() {
+    let (dir, input) = fixture("news.jsonl", news().as_bytes());
+    let original = std::fs::read(&input).unwrap();
+    for args in [
+        vec!["dedup", "news.jsonl", "--out", "news.jsonl"],
+        vec!["dedup", "news.jsonl", "--out", "./news.jsonl"],
+        vec!["find", "news.jsonl", "--out", "news.jsonl"],
+        vec![
+            "dedup",
+            "news.jsonl",
+            "--out",
+            "clean.jsonl",
+            "--removed",
+            "news.jsonl",
+        ],
+        vec![
+            "dedup",
+            "news.jsonl",
+            "--out",
+            "clean.jsonl",
+            "--removed",
+            "clean.jsonl",
+        ],
+    ] {
+        let out = run(echodup(dir.path()).args(&args));
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains("news.jsonl") || stderr(&out).contains("clean.jsonl"));
+        assert_eq!(std::fs::read(&input).unwrap(), original);
+        assert_eq!(files_in(dir.path()), ["news.jsonl"]);
+    }
+    // An existing output survives a failed run untouched.
+    std::fs::write(dir.path().join("clean.jsonl"), "previous\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad.jsonl"),
+        format!("{}\n{{oops\n", record("z", &STORM)),
+    )
+    .unwrap();
+    let out =
+        run(echodup(dir.path()).args(["dedup", "news.jsonl", "bad.jsonl", "--out", "clean.jsonl"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("bad.jsonl:2: malformed JSON"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("clean.jsonl")).unwrap(),
+        "previous\n"
+    );
+    assert_eq!(
+        files_in(dir.path()),
+        ["bad.jsonl", "clean.jsonl", "news.jsonl"]
+    );
+    // A folder that does not exist: an error before anything is written.
+    let out =
+        run(echodup(dir.path()).args(["find", "news.jsonl", "--out", "no/such/dir/out.jsonl"]));
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    for args in [
+        vec!["find"],
+        vec!["find", "news.jsonl", "--no-such-flag"],
+        vec!["find", "news.jsonl", "--threshold", "1.5"],
+        vec!["find", "news.jsonl", "--num-perm", "0"],
+        vec!["find", "news.jsonl", "--level", "sentence"],
+        vec!["find", "news.jsonl", "--threads", "0"],
+        vec!["dedup", "news.jsonl"],
+        vec!["explain", "news.jsonl", "g/101"],
+        vec!["launch"],
+    ] {
+        let out = run(echodup(dir.path()).args(&args));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!out.stderr.is_empty());
+    }
+    let out = run(echodup(dir.path()).args(["find", "news.jsonl", "--threshold", "1.5"]));
+    assert!(stderr(&out).contains("threshold"), "{}", stderr(&out));
+    let out = run(echodup(dir.path()).arg("--help"));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("Exit codes")
+    );
+}
+
+#[test]
+fn find_on_reuters_matches_the_reference_pairs_at_0_8() {
+    let Some(data) = shared_data_or_skip("find_on_reuters_matches_the_reference_pairs_at_0_8")
+    else {
+        return;
+    };
+    let dir = TempDir::new().unwrap();
+    let out = run(echodup(dir.path())
+        .arg("find")
+        .arg(data.join("reuters.jsonl.gz"))
+        .args(["--threshold", "0.8", "--format", "pairs"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    eprintln!("{}", stderr(&out));
+    let key = |a: &str, b: &str| {
+        if a < b {
+            (a.to_string(), b.to_string())
+        } else {
+            (b.to_string(), a.to_string())
+        }
+    };
+    let found: HashSet<(String, String)> = stdout_lines(&out)
+        .iter()
+        .map(|p| {
+            assert!(p["jaccard"].as_f64().unwrap() >= 0.8);
+            key(p["a"].as_str().unwrap(), p["b"].as_str().unwrap())
+        })
+        .collect();
+    let truth: HashSet<(String, String)> = read_pairs(&data.join("reuters.pairs.jsonl"))
+        .into_iter()
+        .filter(|p| p.2 >= 0.8)
+        .map(|(a, b, _)| key(&a, &b))
+        .collect();
+    let hits = truth.intersection(&found).count();
+    let recall = hits as f64 / truth.len() as f64;
+    let precision = hits as f64 / found.len().max(1) as f64;
+    eprintln!(
+        "echodup find on reuters: truth {} found {} recall {recall:.4} precision {precision:.4}",
+        truth.len(),
+        found.len()
+    );
+    assert!(recall >= 0.99, "recall {recall}");
+    assert_eq!(
+        precision,
+        1.0,
+        "extra: {:?}",
+        found.difference(&truth).take(5).collect::<Vec<_>>()
+    );
+}
