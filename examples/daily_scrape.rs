@@ -36,7 +36,12 @@ fn main() -> Result<(), echodup::Error> {
             .iter()
             .filter_map(|p| {
                 let (earlier, _) = p.duplicate_of?;
-                Some(format!("{}←{}#{}", p.index, ARTICLES[earlier.doc.as_usize()].id, earlier.index))
+                Some(format!(
+                    "{}←{}#{}",
+                    p.index,
+                    ARTICLES[earlier.doc.as_usize()].id,
+                    earlier.index
+                ))
             })
             .collect();
         if seen.is_empty() {
@@ -49,6 +54,10 @@ fn main() -> Result<(), echodup::Error> {
             );
         }
     }
-    println!("\nindex: {} articles, {} passages", index.len(), index.num_passages());
+    println!(
+        "\nindex: {} articles, {} passages",
+        index.len(),
+        index.num_passages()
+    );
     Ok(())
 }

@@ -117,6 +117,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod analyze;
+pub mod clean;
 pub mod cluster;
 mod config;
 mod corpus;
@@ -139,6 +140,7 @@ pub mod synth;
 pub mod verify;
 
 pub use analyze::{AnalyzedDocument, AnalyzedPassage, Analyzer};
+pub use clean::{CleanOptions, CleaningPlan};
 pub use cluster::{Cluster, Clusters, KeepPolicy};
 pub use config::{Config, DEFAULT_SEED, FORMAT_VERSION, MAX_NUM_PERM, MAX_SHINGLE_SIZE};
 pub use corpus::{DocId, PassageId};

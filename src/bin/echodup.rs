@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use echodup::clean::{CleanOptions, CleaningPlan, DropReason};
 use echodup::io::{AtomicFile, Corpus, ReadOptions, check_output};
 use echodup::segment::Segmentation;
 use echodup::shingle::Shingling;
@@ -517,11 +518,14 @@ fn find(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
         }
         Level::Passage => {
             let member = |p: PassageId, span: &Range<usize>| json!({"doc": id(p.doc), "passage": p.index, "start": span.start, "end": span.end});
+            // Cross-document clusters are numbered consecutively from 0 in
+            // the order written; clusters of repeats inside one document are
+            // written as "repeat" lines instead and take no number.
             for (n, c) in report
                 .passage_clusters()
                 .iter()
+                .filter(|c| c.is_cross_document())
                 .enumerate()
-                .filter(|(_, c)| c.is_cross_document())
             {
                 let members: Vec<Value> = c
                     .members()
@@ -548,7 +552,7 @@ fn find(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
     let removed_lines = skipped_lines(&corpus);
     write_removed(args.removed.as_deref(), &removed_lines, out)?;
     if !args.common.quiet {
-        let plan = Plan::new(&report, true, None);
+        let plan = report.cleaning_plan(CleanOptions::new().strip_passages(true))?;
         summary(&corpus, &report, &plan, start.elapsed());
     }
     Ok(())
@@ -573,154 +577,6 @@ fn write_removed(path: Option<&Path>, lines: &[Value], out: Output) -> anyhow::R
     Ok(())
 }
 
-/// Why a document is dropped.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Removal {
-    /// It near-duplicates the kept member of its cluster.
-    NearDuplicate { of: DocId },
-    /// More than the limit of its passage bytes duplicate passages kept earlier.
-    MostlyDuplicated { fraction: f64 },
-    /// Stripping its duplicate passages left nothing.
-    NothingLeft,
-}
-
-/// What `dedup` removes: whole documents, and passages of the kept ones.
-///
-/// Documents are taken in input order. A near-duplicate (not the kept member
-/// of its cluster) is dropped. For any other document, a passage counts as
-/// duplicated only when a copy of it (a passage of the same passage cluster)
-/// survives in the output before it: in a document kept earlier, or earlier
-/// in the same document. So stripping never removes the last surviving copy
-/// of a passage, even when the document that held its first copy was dropped.
-struct Plan {
-    dropped: Vec<Option<Removal>>,
-    /// Per document: (passage, the surviving copy it duplicates).
-    stripped: Vec<Vec<(u32, PassageId)>>,
-}
-
-impl Plan {
-    fn new(report: &Report, strip: bool, drop_if: Option<f64>) -> Plan {
-        let mut cluster_of: HashMap<PassageId, usize> = HashMap::new();
-        for (c, cluster) in report.passage_clusters().iter().enumerate() {
-            for m in cluster.members() {
-                cluster_of.insert(m.passage, c);
-            }
-        }
-        let mut keeper: Vec<Option<PassageId>> = vec![None; report.passage_clusters().len()];
-        let n = report.summaries().len();
-        let mut dropped = vec![None; n];
-        let mut stripped = vec![Vec::new(); n];
-        for s in report.summaries() {
-            let doc = s.doc;
-            if s.is_duplicate {
-                let rep = s
-                    .cluster
-                    .map(|c| report.clusters().as_slice()[c].representative());
-                dropped[doc.as_usize()] = Some(Removal::NearDuplicate {
-                    of: rep.expect("a duplicate is in a cluster"),
-                });
-                continue;
-            }
-            let mut local: Vec<(usize, PassageId)> = Vec::new();
-            let mut dups: Vec<(u32, PassageId)> = Vec::new();
-            let mut dup_bytes = 0;
-            for (p, span) in s.passages.iter().enumerate() {
-                let id = PassageId::new(doc, p as u32);
-                let Some(&c) = cluster_of.get(&id) else {
-                    continue;
-                };
-                let earlier =
-                    keeper[c].or_else(|| local.iter().find(|(lc, _)| *lc == c).map(|&(_, k)| k));
-                match earlier {
-                    Some(k) => {
-                        dups.push((p as u32, k));
-                        dup_bytes += span.len();
-                    }
-                    None => local.push((c, id)),
-                }
-            }
-            let fraction = if s.passage_bytes == 0 {
-                0.0
-            } else {
-                dup_bytes as f64 / s.passage_bytes as f64
-            };
-            if drop_if.is_some_and(|f| fraction > f) {
-                dropped[doc.as_usize()] = Some(Removal::MostlyDuplicated { fraction });
-                continue;
-            }
-            if strip && !s.passages.is_empty() && dups.len() == s.passages.len() {
-                dropped[doc.as_usize()] = Some(Removal::NothingLeft);
-                continue;
-            }
-            for (c, id) in local {
-                keeper[c] = Some(id);
-            }
-            if strip {
-                stripped[doc.as_usize()] = dups;
-            }
-        }
-        Plan { dropped, stripped }
-    }
-
-    /// Bytes removed: (dropped documents, stripped passages).
-    fn removed_bytes(&self, report: &Report) -> (usize, usize) {
-        let mut docs = 0;
-        let mut passages = 0;
-        for s in report.summaries() {
-            if self.dropped[s.doc.as_usize()].is_some() {
-                docs += s.len;
-            } else {
-                passages += self.stripped[s.doc.as_usize()]
-                    .iter()
-                    .map(|&(p, _)| s.passages[p as usize].len())
-                    .sum::<usize>();
-            }
-        }
-        (docs, passages)
-    }
-}
-
-/// `text` without the passages `strip` (indices into `passages`, sorted),
-/// each with the separator that followed it (or, for trailing passages, the
-/// one before it).
-fn strip_passages(text: &str, passages: &[Range<usize>], strip: &[u32]) -> String {
-    let mut ranges: Vec<Range<usize>> = Vec::new();
-    for &p in strip {
-        let p = p as usize;
-        let span = &passages[p];
-        ranges.push(match passages.get(p + 1) {
-            Some(next) => span.start..next.start,
-            None => {
-                let last_kept = (0..p)
-                    .rev()
-                    .find(|i| strip.binary_search(&(*i as u32)).is_err());
-                match last_kept {
-                    Some(k) => passages[k].end..span.end,
-                    None => span.start..span.end,
-                }
-            }
-        });
-    }
-    ranges.sort_by_key(|r| r.start);
-    let mut cut: Vec<Range<usize>> = Vec::new();
-    for range in ranges {
-        match cut.last_mut() {
-            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-            _ => cut.push(range),
-        }
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut at = 0;
-    for r in cut {
-        if r.start > at {
-            out.push_str(&text[at..r.start]);
-        }
-        at = at.max(r.end);
-    }
-    out.push_str(&text[at..]);
-    out
-}
-
 fn dedup_command(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
     let start = Instant::now();
     check_outputs(
@@ -733,7 +589,11 @@ fn dedup_command(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
         bail!("no documents to compare");
     }
     let report = analyze_and_match(dedup, &corpus, &progress)?;
-    let plan = Plan::new(&report, args.strip_passages, args.drop_if_duplicated);
+    let plan = report.cleaning_plan(
+        CleanOptions::new()
+            .strip_passages(args.strip_passages)
+            .drop_if_duplicated(args.drop_if_duplicated),
+    )?;
     let options = read_options(&args.common, true);
     let mut out = Output::open(Some(&args.out))?;
     let mut removed = skipped_lines(&corpus);
@@ -742,62 +602,56 @@ fn dedup_command(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
         .iter()
         .map(|p| ((p.a, p.b), p.similarity.jaccard))
         .collect();
-    for (i, doc) in corpus.documents().iter().enumerate() {
-        let d = DocId::new(i as u32);
-        let summary = report.summary(d);
-        if let Some(why) = plan.dropped[i] {
+    for (doc, d) in corpus.documents().iter().zip(plan.documents()) {
+        if let Some(why) = d.drop_reason() {
             let mut line = json!({"action": "dropped", "id": doc.id()});
             match why {
-                Removal::NearDuplicate { of } => {
+                DropReason::NearDuplicate { of } => {
                     line["reason"] = json!("near-duplicate");
                     line["of"] = json!(corpus.document(of).id());
-                    if let Some(j) = pairs.get(&(d.min(of), d.max(of))) {
+                    let id = d.doc();
+                    if let Some(j) = pairs.get(&(id.min(of), id.max(of))) {
                         line["jaccard"] = json!(j);
                     }
                 }
-                Removal::MostlyDuplicated { fraction } => {
+                DropReason::MostlyDuplicated { fraction } => {
                     line["reason"] = json!("mostly-duplicated");
                     line["duplicate_fraction"] = json!(fraction);
                 }
-                Removal::NothingLeft => line["reason"] = json!("all-passages-duplicated"),
+                DropReason::NothingLeft => line["reason"] = json!("all-passages-duplicated"),
+                other => line["reason"] = json!(format!("{other:?}")),
             }
             line["text"] = json!(doc.text());
             removed.push(line);
             continue;
         }
-        let strips = &plan.stripped[i];
-        if strips.is_empty() {
-            out.line_raw(&doc.to_json_line(doc.text(), &options))?;
-            continue;
-        }
-        for &(p, of) in strips {
-            let span = &summary.passages[p as usize];
+        for s in d.stripped() {
             removed.push(json!({
                 "action": "stripped",
                 "id": doc.id(),
-                "passage": p,
-                "start": span.start,
-                "end": span.end,
-                "reason": if of.doc == d { "repeat" } else { "cross-document" },
-                "of": {"id": corpus.document(of.doc).id(), "passage": of.index},
-                "text": &doc.text()[span.clone()],
+                "passage": s.passage.index,
+                "start": s.span.start,
+                "end": s.span.end,
+                "reason": if s.is_repeat() { "repeat" } else { "cross-document" },
+                "of": {"id": corpus.document(s.duplicates.doc).id(), "passage": s.duplicates.index},
+                "text": &doc.text()[s.span.clone()],
             }));
         }
-        let indices: Vec<u32> = strips.iter().map(|&(p, _)| p).collect();
-        let text = strip_passages(doc.text(), &summary.passages, &indices);
-        out.line_raw(&doc.to_json_line(&text, &options))?;
+        if let Some(text) = d.clean_text(doc.text()) {
+            out.line_raw(&doc.to_json_line(&text, &options))?;
+        }
     }
     write_removed(args.removed.as_deref(), &removed, out)?;
     if !args.common.quiet {
         summary(&corpus, &report, &plan, start.elapsed());
-        let kept = plan.dropped.iter().filter(|d| d.is_none()).count();
-        let stripped: usize = plan.stripped.iter().map(Vec::len).sum();
+        let kept = plan.kept().count();
+        let stripped = plan.num_stripped();
         eprintln!(
-            "  written: {} of {} documents to {} ({} passages stripped)",
+            "  written: {} of {} documents to {} ({} stripped)",
             thousands(kept),
             thousands(corpus.len()),
             args.out.display(),
-            thousands(stripped)
+            count(stripped, "passage", "passages")
         );
     }
     Ok(())
@@ -815,11 +669,11 @@ impl Output {
     }
 }
 
-fn summary(corpus: &Corpus, report: &Report, plan: &Plan, elapsed: Duration) {
+fn summary(corpus: &Corpus, report: &Report, plan: &CleaningPlan, elapsed: Duration) {
     let s = report.stats();
     let bytes = corpus.text_bytes();
     let secs = elapsed.as_secs_f64().max(1e-9);
-    let (doc_bytes, passage_bytes) = plan.removed_bytes(report);
+    let (doc_bytes, passage_bytes) = (plan.dropped_bytes(), plan.stripped_bytes());
     let pct = |b: usize| 100.0 * b as f64 / (bytes.max(1)) as f64;
     eprintln!(
         "echodup: {} documents ({}) in {:.2} s: {} documents/s, {}/s",
@@ -835,15 +689,15 @@ fn summary(corpus: &Corpus, report: &Report, plan: &Plan, elapsed: Duration) {
         thousands(s.compared_passages)
     );
     eprintln!(
-        "  duplicate documents: {} in {} clusters ({} pairs)",
+        "  duplicate documents: {} in {} ({})",
         thousands(s.duplicate_documents),
-        thousands(s.document_clusters),
-        thousands(s.document_pairs)
+        count(s.document_clusters, "cluster", "clusters"),
+        count(s.document_pairs, "pair", "pairs")
     );
     eprintln!(
-        "  duplicate passages: {} in {} clusters; repeats inside a document: {}",
+        "  duplicate passages: {} in {}; repeats inside a document: {}",
         thousands(s.duplicate_passages),
-        thousands(s.passage_clusters),
+        count(s.passage_clusters, "cluster", "clusters"),
         thousands(s.repeats)
     );
     eprintln!(
@@ -859,6 +713,11 @@ fn summary(corpus: &Corpus, report: &Report, plan: &Plan, elapsed: Duration) {
             thousands(corpus.skipped().len())
         );
     }
+}
+
+/// `n` and the noun for it: "1 pair", "2 pairs".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
 fn thousands(n: usize) -> String {
@@ -1034,20 +893,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strip_removes_passages_with_their_separators() {
-        let text = "Title\n\nOne.\n\nTwo.\n\nThree.\n";
-        let passages = vec![0..5, 7..11, 13..17, 19..25];
-        assert_eq!(
-            strip_passages(text, &passages, &[1]),
-            "Title\n\nTwo.\n\nThree.\n"
-        );
-        assert_eq!(
-            strip_passages(text, &passages, &[3]),
-            "Title\n\nOne.\n\nTwo.\n"
-        );
-        assert_eq!(strip_passages(text, &passages, &[2, 3]), "Title\n\nOne.\n");
-        assert_eq!(strip_passages(text, &passages, &[0, 1, 2, 3]), "\n");
-        assert_eq!(strip_passages(text, &passages, &[]), text);
+    fn count_uses_the_singular_for_one() {
+        assert_eq!(count(0, "pair", "pairs"), "0 pairs");
+        assert_eq!(count(1, "pair", "pairs"), "1 pair");
+        assert_eq!(count(1234, "cluster", "clusters"), "1,234 clusters");
     }
 
     #[test]

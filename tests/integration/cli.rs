@@ -127,7 +127,7 @@ fn find_reports_document_pairs_in_the_shared_format() {
     let err = stderr(&out);
     assert!(err.contains("echodup: 6 documents"), "{err}");
     assert!(
-        err.contains("duplicate documents: 1 in 1 clusters"),
+        err.contains("duplicate documents: 1 in 1 cluster (1 pair)"),
         "{err}"
     );
     assert!(err.contains("repeats inside a document: 2"), "{err}");

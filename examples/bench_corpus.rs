@@ -1,0 +1,246 @@
+//! End-to-end benchmark on a generated corpus: one command, every number.
+//!
+//! Generates a synthetic news corpus with planted duplicates and ground truth
+//! (`echodup::synth`), then runs the default [`Deduplicator`] over it and
+//! prints: articles, MB of text, wall time per stage (analysis with
+//! [`Analyzer`] over all documents, then [`Deduplicator::run_analyzed`], and
+//! separately one full [`Deduplicator::run`]), MB/s and articles/s, peak RSS
+//! (VmHWM from `/proc/self/status`) and bytes of it per article, document
+//! pairs, and recall and precision of document pairs at Jaccard ≥ 0.8 against
+//! the generator's planted pairs. Generation and ground truth are timed on
+//! their own and excluded from the pipeline times.
+//!
+//! Run it with:
+//!
+//! ```text
+//! cargo run --release --example bench_corpus -- --docs 100000 [--threads N] [--seed S] [--write DIR]
+//! ```
+//!
+//! `--threads` sets the size of the rayon pool everything runs in (default:
+//! all cores). `--write DIR` also writes `corpus.jsonl`, `truth.jsonl`,
+//! `pairs.jsonl` and `passages.jsonl` there.
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use echodup::synth::{Generator, GroundTruth, SynthConfig};
+use echodup::{AnalyzedDocument, Analyzer, Config, Deduplicator};
+use rayon::prelude::*;
+
+struct Args {
+    docs: usize,
+    threads: usize,
+    seed: u64,
+    write: Option<String>,
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: bench_corpus [--docs N] [--threads N] [--seed S] [--write DIR]\n\
+         defaults: --docs 10000, --threads all cores, --seed 42"
+    );
+    std::process::exit(2)
+}
+
+fn parse_args() -> Args {
+    let mut args = Args {
+        docs: 10_000,
+        threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        seed: 42,
+        write: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || it.next().unwrap_or_else(|| usage());
+        let number = |v: String| -> u64 { v.replace('_', "").parse().unwrap_or_else(|_| usage()) };
+        match flag.as_str() {
+            "--docs" => args.docs = number(value()) as usize,
+            "--threads" => args.threads = number(value()) as usize,
+            "--seed" => args.seed = number(value()),
+            "--write" => args.write = Some(value()),
+            "-h" | "--help" => usage(),
+            _ => {
+                eprintln!("unknown argument {flag}");
+                usage()
+            }
+        }
+    }
+    if args.threads == 0 {
+        usage()
+    }
+    args
+}
+
+/// A field of `/proc/self/status` in bytes (`VmHWM`, `VmRSS`); 0 if unknown.
+fn proc_status_bytes(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// Resets VmHWM to the current RSS (Linux 4.0 and later); false if refused.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+fn main() -> Result<(), echodup::Error> {
+    let args = parse_args();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads)
+        .build()
+        .expect("a rayon pool");
+    pool.install(|| run(&args))
+}
+
+fn run(args: &Args) -> Result<(), echodup::Error> {
+    let generator = Generator::new(SynthConfig::new().num_docs(args.docs).seed(args.seed))?;
+
+    // Not part of the pipeline: generation and ground truth.
+    let t = Instant::now();
+    let docs: Vec<String> = generator.texts();
+    let generate_s = t.elapsed().as_secs_f64();
+    let bytes: u64 = docs.iter().map(|d| d.len() as u64).sum();
+    let mb = bytes as f64 / 1e6;
+    let t = Instant::now();
+    let truth: GroundTruth = match &args.write {
+        Some(dir) => generator.write_dir(dir)?,
+        None => generator.truth(),
+    };
+    let truth_s = t.elapsed().as_secs_f64();
+    let rss_before = proc_status_bytes("VmRSS");
+    let hwm_before = proc_status_bytes("VmHWM");
+    let reset = reset_peak_rss();
+
+    let config = Config::new();
+    let dedup = Deduplicator::new(config.clone())?;
+    let analyzer = Analyzer::new(&config)?;
+
+    let t = Instant::now();
+    let analyzed: Vec<AnalyzedDocument> = docs.par_iter().map(|d| analyzer.analyze(d)).collect();
+    let analyze_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let staged = dedup.run_analyzed(&analyzed)?;
+    let rest_s = t.elapsed().as_secs_f64();
+    drop(analyzed);
+    let staged_stats = staged.stats().clone();
+    drop(staged);
+
+    let t = Instant::now();
+    let report = dedup.run(&docs)?;
+    let run_s = t.elapsed().as_secs_f64();
+    let peak = proc_status_bytes("VmHWM");
+    assert_eq!(
+        report.stats(),
+        &staged_stats,
+        "run and run_analyzed disagree"
+    );
+
+    // Quality against the planted pairs at J >= 0.8.
+    let planted: HashSet<(u32, u32)> = truth
+        .pairs()
+        .iter()
+        .filter(|p| p.jaccard >= 0.8)
+        .map(|p| (p.a.as_u32(), p.b.as_u32()))
+        .collect();
+    let found = report.document_pairs();
+    let true_positives = found
+        .iter()
+        .filter(|p| planted.contains(&(p.a.as_u32(), p.b.as_u32())))
+        .count();
+    let recall = true_positives as f64 / planted.len().max(1) as f64;
+    let precision = true_positives as f64 / found.len().max(1) as f64;
+
+    let n = docs.len() as f64;
+    let s = report.stats();
+    println!("echodup end-to-end benchmark (synthetic corpus, default Config)");
+    println!(
+        "threads               {} (rayon pool; machine has {})",
+        args.threads,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    println!("articles              {}", docs.len());
+    println!(
+        "text                  {mb:.1} MB ({:.0} bytes/article)",
+        bytes as f64 / n
+    );
+    println!("passages              {}", s.passages);
+    println!(
+        "generate (excluded)   {generate_s:.2} s ({:.0} MB/s)",
+        mb / generate_s
+    );
+    println!(
+        "ground truth (excl.)  {truth_s:.2} s ({} planted pairs, {} at J >= 0.8{})",
+        truth.pairs().len(),
+        planted.len(),
+        if args.write.is_some() {
+            ", files written"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "analyze               {analyze_s:.2} s ({:.0} MB/s)",
+        mb / analyze_s
+    );
+    println!(
+        "run_analyzed          {rest_s:.2} s ({:.0} MB/s)",
+        mb / rest_s
+    );
+    println!(
+        "  sum of stages       {:.2} s ({:.0} MB/s, {:.0} articles/s)",
+        analyze_s + rest_s,
+        mb / (analyze_s + rest_s),
+        n / (analyze_s + rest_s)
+    );
+    println!(
+        "run (end to end)      {run_s:.2} s ({:.0} MB/s, {:.0} articles/s, {:.1} MB/s per thread)",
+        mb / run_s,
+        n / run_s,
+        mb / run_s / args.threads as f64
+    );
+    if reset {
+        println!(
+            "peak RSS, pipeline    {:.0} MiB ({:.0} bytes/article; corpus text and ground truth held: {:.0} MiB before)",
+            mib(peak),
+            peak as f64 / n,
+            mib(rss_before)
+        );
+        println!(
+            "peak RSS, whole run   {:.0} MiB (includes generation)",
+            mib(hwm_before.max(peak))
+        );
+    } else {
+        println!(
+            "peak RSS, whole run   {:.0} MiB ({:.0} bytes/article; includes generation, {:.0} MiB before the pipeline)",
+            mib(peak),
+            peak as f64 / n,
+            mib(rss_before)
+        );
+    }
+    println!(
+        "candidates            {} document, {} passage",
+        s.document_candidates, s.passage_candidates
+    );
+    println!(
+        "found                 {} document pairs, {} clusters, {} passage clusters, {} repeats",
+        found.len(),
+        s.document_clusters,
+        s.passage_clusters,
+        s.repeats
+    );
+    println!(
+        "quality at J >= 0.8   recall {:.4} ({true_positives} of {}), precision {:.4} ({} found pairs not planted)",
+        recall,
+        planted.len(),
+        precision,
+        found.len() - true_positives
+    );
+    Ok(())
+}
