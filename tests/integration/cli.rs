@@ -307,11 +307,7 @@ fn dedup_drops_near_copies_and_strips_duplicate_passages() {
         "{}",
         stderr(&out)
     );
-    let clean: Vec<Value> = std::fs::read_to_string(dir.path().join("clean.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let clean: Vec<Value> = read_jsonl(dir.path().join("clean.jsonl"));
     let ids: Vec<&str> = clean.iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["g/101", "g/102", "g/104", "g/105", "g/106"]);
     assert!(
@@ -335,11 +331,7 @@ fn dedup_drops_near_copies_and_strips_duplicate_passages() {
     );
     assert_eq!(clean[1]["text"], LIBRARY.join("\n\n"));
 
-    let removed: Vec<Value> = std::fs::read_to_string(dir.path().join("removed.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let removed: Vec<Value> = read_jsonl(dir.path().join("removed.jsonl"));
     let dropped = &removed[0];
     assert_eq!(
         (&dropped["action"], &dropped["id"], &dropped["reason"]),
@@ -667,11 +659,7 @@ fn skip_invalid_goes_on_and_lists_what_it_skipped() {
         "{}",
         stderr(&out)
     );
-    let removed: Vec<Value> = std::fs::read_to_string(dir.path().join("removed.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let removed: Vec<Value> = read_jsonl(dir.path().join("removed.jsonl"));
     let skipped: Vec<(u64, &str)> = removed
         .iter()
         .filter(|r| r["action"] == "skipped")
@@ -830,4 +818,13 @@ fn find_on_reuters_matches_the_reference_pairs_at_0_8() {
         "extra: {:?}",
         found.difference(&truth).take(5).collect::<Vec<_>>()
     );
+}
+
+/// Parses every line of a JSONL file.
+fn read_jsonl(path: impl AsRef<std::path::Path>) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
