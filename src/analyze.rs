@@ -63,6 +63,19 @@ impl Analyzer {
         &self.normalizer
     }
 
+    /// The shingle set of one passage's text, as [`analyze`](Self::analyze)
+    /// computes it for each passage.
+    pub(crate) fn passage_set(&self, passage: &str) -> ShingleSet {
+        let mut normalized = String::new();
+        self.normalizer.normalize_into(passage, &mut normalized);
+        let mut tokens = Vec::new();
+        self.shingler.tokens_into(&normalized, &mut tokens);
+        let mut shingles = Vec::new();
+        self.shingler
+            .shingles_from_tokens_into(&tokens, &mut shingles);
+        ShingleSet::from_hashes(shingles)
+    }
+
     /// Analyzes one document. Never fails: any text, however odd, has a
     /// documented outcome (an empty or blank text has no passages and an
     /// empty shingle set).
@@ -167,6 +180,11 @@ impl AnalyzedDocument {
     pub fn shingles(&self) -> &ShingleSet {
         &self.shingles
     }
+
+    /// The shingle set of the whole document, by value.
+    pub(crate) fn into_shingles(self) -> ShingleSet {
+        self.shingles
+    }
 }
 
 /// One passage after analysis.
@@ -219,6 +237,17 @@ mod tests {
             let doc = a.analyze(&text);
             let whole = Normalizer::news().normalize(&paras.join(" "));
             proptest::prop_assert_eq!(doc.shingles(), &a.shingler().shingle_set(&whole));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn passage_set_equals_the_analyzed_passage(paras in proptest::collection::vec("[a-cé ]{0,20}", 0..5), n in 1usize..4) {
+            let a = Analyzer::new(&Config::new().shingle_size(n)).unwrap();
+            let text = paras.join("\n\n");
+            for p in a.analyze(&text).passages() {
+                proptest::prop_assert_eq!(&a.passage_set(&text[p.span()]), p.shingles());
+            }
         }
     }
 

@@ -18,6 +18,9 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// Largest accepted `num_perm`.
 pub const MAX_NUM_PERM: usize = 8192;
+/// Default [`Config::max_bucket`]: buckets of up to 256 distinct sets are
+/// expanded to all their pairs (at most 32,640 verifications each).
+pub const DEFAULT_MAX_BUCKET: usize = 256;
 /// Largest accepted shingle size.
 pub const MAX_SHINGLE_SIZE: usize = 1024;
 
@@ -62,6 +65,7 @@ pub struct Config {
     keep: KeepPolicy,
     min_passage_tokens: usize,
     passages: bool,
+    max_bucket: usize,
 }
 
 impl Default for Config {
@@ -81,6 +85,7 @@ impl Default for Config {
             keep: KeepPolicy::First,
             min_passage_tokens: 1,
             passages: true,
+            max_bucket: DEFAULT_MAX_BUCKET,
         }
     }
 }
@@ -204,6 +209,19 @@ impl Config {
         self
     }
 
+    /// The largest LSH bucket whose members are all paired as candidates
+    /// (counted in distinct shingle sets; identical texts are one). A bucket
+    /// with more members, such as a footer with a changing date shared by
+    /// 100,000 articles, is expanded to `2m` pairs instead of `m²/2`: each
+    /// member with the bucket's first member and with its neighbour in input
+    /// order. Clusters stay whole when the members resemble the first one;
+    /// pairs of two other members are then found only through another band
+    /// they share. Defaults to [`DEFAULT_MAX_BUCKET`]; at least 2.
+    pub fn max_bucket(mut self, n: usize) -> Self {
+        self.max_bucket = n;
+        self
+    }
+
     /// The normalizer.
     pub fn get_normalizer(&self) -> Normalizer {
         self.normalizer
@@ -259,6 +277,11 @@ impl Config {
         self.min_passage_tokens
     }
 
+    /// The bucket size above which candidate pairs are capped.
+    pub fn get_max_bucket(&self) -> usize {
+        self.max_bucket
+    }
+
     /// Whether passages are compared.
     pub fn get_passages(&self) -> bool {
         self.passages
@@ -309,6 +332,12 @@ impl Config {
             return Err(Error::invalid_config(
                 "num_perm",
                 format!("must be in 1..={MAX_NUM_PERM} (got {})", self.num_perm),
+            ));
+        }
+        if self.max_bucket < 2 {
+            return Err(Error::invalid_config(
+                "max_bucket",
+                format!("must be at least 2 (got {})", self.max_bucket),
             ));
         }
         let n = self.shingling.size();

@@ -1,5 +1,6 @@
 //! [`Deduplicator`]: the whole pipeline over a corpus in memory.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use rayon::prelude::*;
@@ -10,7 +11,7 @@ use crate::config::Config;
 use crate::corpus::{DocId, PassageId, to_u32};
 use crate::error::Result;
 use crate::lsh::Banding;
-use crate::matching::{MatchParams, Matches, find_matches};
+use crate::matching::{MatchParams, Matches, Sketches, find_matches};
 use crate::minhash::MinHasher;
 use crate::report::{
     DocumentPair, DocumentSummary, PassageCluster, PassageMatch, Repeat, RepeatedBlock, Report,
@@ -99,75 +100,201 @@ impl Deduplicator {
     /// Any text is accepted: empty and blank documents are reported with no
     /// passages and are never duplicates; nothing is dropped.
     ///
+    /// Memory beyond the texts is the sketches (about 150 bytes per document
+    /// and per passage with the default 32 bands) and the report: shingle
+    /// sets are not kept, and the few that verification needs are computed
+    /// again from the text.
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::Capacity`](crate::ErrorKind::Capacity) with `u32::MAX`
     /// documents or passages or more.
     pub fn run<D: AsRef<str> + Sync>(&self, docs: &[D]) -> Result<Report> {
+        self.run_with_progress(docs, |_| {})
+    }
+
+    /// As [`run`](Deduplicator::run), calling `progress(bytes)` (from any
+    /// thread) after each document is analyzed and sketched, with its length
+    /// in bytes; the rest of the run is usually much shorter.
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Deduplicator::run).
+    pub fn run_with_progress<D, P>(&self, docs: &[D], progress: P) -> Result<Report>
+    where
+        D: AsRef<str> + Sync,
+        P: Fn(usize) + Sync,
+    {
         to_u32(docs.len(), "documents")?;
-        let analyzed: Vec<AnalyzedDocument> = docs
-            .par_iter()
-            .map(|d| self.analyzer.analyze(d.as_ref()))
-            .collect();
-        self.run_analyzed(&analyzed)
+        let sketched = self.sketch_corpus(docs.len(), |i| {
+            let text = docs[i].as_ref();
+            let a = Cow::Owned(self.analyzer.analyze(text));
+            progress(text.len());
+            a
+        })?;
+        let text = |d: DocId| docs[d.as_usize()].as_ref();
+        self.finish(
+            &sketched,
+            |item| {
+                let d = DocId::new(sketched.doc_items[item as usize]);
+                Cow::Owned(self.analyzer.analyze(text(d)).into_shingles())
+            },
+            |item| {
+                let id = sketched.passage_ids[item as usize];
+                let span = sketched.span(id);
+                Cow::Owned(self.analyzer.passage_set(&text(id.doc)[span]))
+            },
+        )
     }
 
     /// Runs stages 4–7 over documents analyzed beforehand (for callers that
-    /// analyze in their own batches or threads).
+    /// analyze in their own batches or threads). The result equals
+    /// [`run`](Deduplicator::run) over the texts.
     ///
     /// # Errors
     ///
     /// As [`run`](Deduplicator::run).
     pub fn run_analyzed(&self, docs: &[AnalyzedDocument]) -> Result<Report> {
         to_u32(docs.len(), "documents")?;
+        let sketched = self.sketch_corpus(docs.len(), |i| Cow::Borrowed(&docs[i]))?;
+        self.finish(
+            &sketched,
+            |item| Cow::Borrowed(docs[sketched.doc_items[item as usize] as usize].shingles()),
+            |item| {
+                let id = sketched.passage_ids[item as usize];
+                Cow::Borrowed(docs[id.doc.as_usize()].passages()[id.index as usize].shingles())
+            },
+        )
+    }
+
+    /// Stages 1–4 over the corpus, in parallel chunks: each document is
+    /// analyzed, sketched and dropped, keeping only its [`SketchedCorpus`]
+    /// entries.
+    fn sketch_corpus<'d, A>(&self, n: usize, analyze: A) -> Result<SketchedCorpus>
+    where
+        A: Fn(usize) -> Cow<'d, AnalyzedDocument> + Sync,
+    {
+        const CHUNK: usize = 4096;
+        let doc_params = self.params(self.banding, self.config.get_threshold());
+        let passage_params = self.params(self.passage_banding, self.config.get_passage_threshold());
+        let min = self.config.get_min_passage_tokens().max(1);
+        let passages_on = self.config.get_passages();
+        let mut out = SketchedCorpus {
+            doc_len: Vec::with_capacity(n),
+            passage_start: Vec::with_capacity(n + 1),
+            spans: Vec::new(),
+            doc_items: Vec::new(),
+            docs: Sketches::new(&doc_params),
+            passage_ids: Vec::new(),
+            passages: Sketches::new(&passage_params),
+        };
+        out.passage_start.push(0);
+        for chunk_start in (0..n).step_by(CHUNK) {
+            let chunk_end = (chunk_start + CHUNK).min(n);
+            let parts: Vec<DocSketch> = (chunk_start..chunk_end)
+                .into_par_iter()
+                .map_init(Vec::new, |scratch, i| {
+                    let doc = analyze(i);
+                    let mut part = DocSketch {
+                        len: doc.len(),
+                        spans: doc.passages().iter().map(|p| p.span()).collect(),
+                        doc: Sketches::new(&doc_params),
+                        passage_index: Vec::new(),
+                        passages: Sketches::new(&passage_params),
+                    };
+                    if !doc.shingles().is_empty() {
+                        part.doc.push(doc.shingles(), &doc_params, scratch);
+                    }
+                    if passages_on {
+                        for (p, passage) in doc.passages().iter().enumerate() {
+                            if passage.tokens() >= min && !passage.shingles().is_empty() {
+                                part.passage_index.push(p as u32);
+                                part.passages
+                                    .push(passage.shingles(), &passage_params, scratch);
+                            }
+                        }
+                    }
+                    part
+                })
+                .collect();
+            for (i, mut part) in (chunk_start..chunk_end).zip(parts) {
+                let doc = DocId::new(i as u32);
+                out.doc_len.push(part.len);
+                out.spans.append(&mut part.spans);
+                out.passage_start.push(out.spans.len());
+                if part.doc.len() == 1 {
+                    out.doc_items.push(i as u32);
+                }
+                out.docs.append(&mut part.doc);
+                out.passage_ids
+                    .extend(part.passage_index.iter().map(|&p| PassageId::new(doc, p)));
+                out.passages.append(&mut part.passages);
+            }
+            to_u32(out.spans.len(), "passages")?;
+        }
+        out.spans.shrink_to_fit();
+        out.doc_items.shrink_to_fit();
+        out.passage_ids.shrink_to_fit();
+        out.docs.shrink_to_fit();
+        out.passages.shrink_to_fit();
+        Ok(out)
+    }
+
+    /// Stages 5–7: candidates, verification, clusters, report.
+    fn finish<'s, FD, FP>(
+        &self,
+        corpus: &SketchedCorpus,
+        doc_set: FD,
+        passage_set: FP,
+    ) -> Result<Report>
+    where
+        FD: Fn(u32) -> Cow<'s, ShingleSet> + Sync,
+        FP: Fn(u32) -> Cow<'s, ShingleSet> + Sync,
+    {
+        let num_docs = corpus.doc_len.len();
         let mut stats = Stats {
-            documents: docs.len(),
-            passages: docs.iter().map(|d| d.passages().len()).sum(),
+            documents: num_docs,
+            passages: corpus.spans.len(),
+            sketch_bytes: corpus.heap_bytes(),
             ..Stats::default()
         };
 
         // Documents.
-        let doc_items: Vec<u32> = (0..docs.len() as u32)
-            .filter(|&i| !docs[i as usize].shingles().is_empty())
-            .collect();
-        stats.empty_documents = docs.len() - doc_items.len();
-        let doc_sets: Vec<&ShingleSet> = doc_items
-            .iter()
-            .map(|&i| docs[i as usize].shingles())
-            .collect();
+        stats.empty_documents = num_docs - corpus.doc_items.len();
         let doc_matches = find_matches(
-            &doc_sets,
+            &corpus.docs,
             self.params(self.banding, self.config.get_threshold()),
+            doc_set,
         )?;
         stats.distinct_documents = doc_matches.groups.len();
         stats.document_candidates = doc_matches.candidates;
-        let document_pairs = expand_pairs(&doc_matches, &doc_items);
+        stats.capped_buckets = doc_matches.capped_buckets;
+        let document_pairs = expand_pairs(&doc_matches, &corpus.doc_items);
+        drop(doc_matches);
         let clusters = Clusters::from_pairs(
-            docs.len(),
+            num_docs,
             document_pairs.iter().map(|p| (p.a, p.b)),
             self.config.get_keep(),
-            |d| docs[d.as_usize()].len(),
+            |d| corpus.doc_len[d.as_usize()],
         );
         stats.document_pairs = document_pairs.len();
         stats.document_clusters = clusters.len();
         stats.duplicate_documents = clusters.iter().map(|c| c.len() - 1).sum();
 
         // Passages.
-        let mut summaries: Vec<DocumentSummary> = docs
-            .iter()
-            .enumerate()
-            .map(|(i, d)| {
+        let mut summaries: Vec<DocumentSummary> = (0..num_docs)
+            .map(|i| {
                 let doc = DocId::new(i as u32);
-                let passages: Vec<Range<usize>> = d.passages().iter().map(|p| p.span()).collect();
-                let cluster = clusters.cluster_of(doc);
+                let passages =
+                    corpus.spans[corpus.passage_start[i]..corpus.passage_start[i + 1]].to_vec();
                 DocumentSummary {
                     doc,
-                    len: d.len(),
+                    len: corpus.doc_len[i],
                     passage_bytes: passages.iter().map(|r| r.len()).sum(),
                     passages,
                     duplicate_passages: Vec::new(),
                     duplicate_bytes: 0,
-                    cluster,
+                    cluster: clusters.cluster_of(doc),
                     is_duplicate: clusters.is_duplicate(doc),
                 }
             })
@@ -175,27 +302,22 @@ impl Deduplicator {
         let mut passage_clusters = Vec::new();
         let mut repeats = Vec::new();
         if self.config.get_passages() {
-            let min = self.config.get_min_passage_tokens().max(1);
-            let mut ids: Vec<PassageId> = Vec::new();
-            let mut sets: Vec<&ShingleSet> = Vec::new();
-            for (d, doc) in docs.iter().enumerate() {
-                for (p, passage) in doc.passages().iter().enumerate() {
-                    if passage.tokens() >= min && !passage.shingles().is_empty() {
-                        ids.push(PassageId::new(DocId::new(d as u32), p as u32));
-                        sets.push(passage.shingles());
-                    }
-                }
-            }
-            to_u32(ids.len(), "passages")?;
-            stats.compared_passages = ids.len();
+            stats.compared_passages = corpus.passage_ids.len();
             let m = find_matches(
-                &sets,
+                &corpus.passages,
                 self.params(self.passage_banding, self.config.get_passage_threshold()),
+                passage_set,
             )?;
             stats.distinct_passages = m.groups.len();
             stats.passage_candidates = m.candidates;
-            (passage_clusters, repeats) =
-                build_passage_clusters(&m, &ids, &sets, docs, self.config.get_verification());
+            stats.capped_buckets += m.capped_buckets;
+            (passage_clusters, repeats) = build_passage_clusters(
+                &m,
+                &corpus.passages,
+                &corpus.passage_ids,
+                |id| corpus.span(id),
+                self.config.get_verification(),
+            );
             for cluster in &passage_clusters {
                 for member in &cluster.members()[1..] {
                     let s = &mut summaries[member.passage.doc.as_usize()];
@@ -232,13 +354,60 @@ impl Deduplicator {
             threshold,
             measure: self.config.get_measure(),
             verification: self.config.get_verification(),
+            max_bucket: self.config.get_max_bucket(),
         }
     }
 }
 
+/// What a run keeps of the corpus after stage 4: lengths, passage spans and
+/// sketches, no text and no shingle sets.
+struct SketchedCorpus {
+    /// Length in bytes of each document.
+    doc_len: Vec<usize>,
+    /// The passages of document `d` are `spans[passage_start[d]..passage_start[d + 1]]`.
+    passage_start: Vec<usize>,
+    /// Byte spans of every passage, document by document.
+    spans: Vec<Range<usize>>,
+    /// The documents with a non-empty shingle set: the document items.
+    doc_items: Vec<u32>,
+    /// Sketches of the document items.
+    docs: Sketches,
+    /// The passages compared: the passage items.
+    passage_ids: Vec<PassageId>,
+    /// Sketches of the passage items.
+    passages: Sketches,
+}
+
+impl SketchedCorpus {
+    fn heap_bytes(&self) -> usize {
+        self.doc_len.capacity() * 8
+            + self.passage_start.capacity() * 8
+            + self.spans.capacity() * std::mem::size_of::<Range<usize>>()
+            + self.doc_items.capacity() * 4
+            + self.passage_ids.capacity() * std::mem::size_of::<PassageId>()
+            + self.docs.heap_bytes()
+            + self.passages.heap_bytes()
+    }
+
+    fn span(&self, id: PassageId) -> Range<usize> {
+        self.spans[self.passage_start[id.doc.as_usize()] + id.index as usize].clone()
+    }
+}
+
+/// One document's contribution to a [`SketchedCorpus`].
+struct DocSketch {
+    len: usize,
+    spans: Vec<Range<usize>>,
+    /// Zero or one item.
+    doc: Sketches,
+    /// Indices of the passages sketched in `passages`.
+    passage_index: Vec<u32>,
+    passages: Sketches,
+}
+
 /// Every document pair: within each group of identical sets, and across
 /// verified group pairs. Sorted by `(a, b)`.
-fn expand_pairs(m: &Matches, items: &[u32]) -> Vec<DocumentPair> {
+fn expand_pairs(m: &Matches<'_>, items: &[u32]) -> Vec<DocumentPair> {
     let doc = |item: u32| DocId::new(items[item as usize]);
     let mut out = Vec::new();
     for group in m.groups.iter() {
@@ -277,13 +446,16 @@ fn expand_pairs(m: &Matches, items: &[u32]) -> Vec<DocumentPair> {
 }
 
 /// Passage clusters and the repeats inside them.
-fn build_passage_clusters(
-    m: &Matches,
+fn build_passage_clusters<S>(
+    m: &Matches<'_>,
+    sketches: &Sketches,
     ids: &[PassageId],
-    sets: &[&ShingleSet],
-    docs: &[AnalyzedDocument],
+    span: S,
     verification: Verification,
-) -> (Vec<PassageCluster>, Vec<Repeat>) {
+) -> (Vec<PassageCluster>, Vec<Repeat>)
+where
+    S: Fn(PassageId) -> Range<usize> + Sync,
+{
     // A group of identical passages is one node; verified pairs link groups.
     let mut uf = UnionFind::new(m.groups.len());
     for &(a, b, _) in &m.pairs {
@@ -294,22 +466,7 @@ fn build_passage_clusters(
         .into_iter()
         .filter(|c| c.len() > 1 || m.groups.members(c[0]).len() > 1)
         .collect();
-    let similarity = |a: u32, b: u32| -> Similarity {
-        let (ga, gb) = (m.group_of[a as usize], m.group_of[b as usize]);
-        if ga == gb {
-            return Similarity::IDENTICAL;
-        }
-        match verification {
-            Verification::Exact => Similarity::exact(sets[a as usize], sets[b as usize]),
-            Verification::Estimate => Similarity::estimate_from_slots(
-                m.signature(ga),
-                sets[a as usize].len(),
-                m.signature(gb),
-                sets[b as usize].len(),
-            ),
-        }
-    };
-    let span = |id: PassageId| docs[id.doc.as_usize()].passages()[id.index as usize].span();
+    let similarity = |a: u32, b: u32| m.similarity(sketches, verification, a, b);
     let per_cluster: Vec<(PassageCluster, Vec<Repeat>)> = components
         .par_iter()
         .map(|groups| {

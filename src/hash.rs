@@ -50,6 +50,20 @@ pub(crate) fn hash_u32s(values: &[u32], seed: u64) -> u64 {
     }
 }
 
+/// XXH3-128 of a sequence of `u64`, each written as 8 little-endian bytes,
+/// streamed through a stack buffer (no allocation).
+pub(crate) fn hash_u64s_128(values: &[u64], seed: u64) -> u128 {
+    let mut h = xxhash_rust::xxh3::Xxh3::with_seed(seed);
+    let mut buf = [0u8; 256];
+    for chunk in values.chunks(32) {
+        for (b, v) in buf.chunks_exact_mut(8).zip(chunk) {
+            b.copy_from_slice(&v.to_le_bytes());
+        }
+        h.update(&buf[..chunk.len() * 8]);
+    }
+    h.digest128()
+}
+
 /// SplitMix64: a tiny, fixed generator used to expand a seed into coefficients.
 #[derive(Clone, Debug)]
 pub(crate) struct SplitMix64(u64);
@@ -88,6 +102,18 @@ mod tests {
         let long: Vec<u64> = (0..40).collect();
         let bytes: Vec<u8> = long.iter().flat_map(|x| x.to_le_bytes()).collect();
         assert_eq!(hash_u64s(&long, 9), hash_bytes(&bytes, 9));
+    }
+
+    #[test]
+    fn u64_hash_128_is_byte_hash_of_le_bytes() {
+        for len in [0usize, 1, 31, 32, 33, 100] {
+            let v: Vec<u64> = (0..len as u64).map(|x| x * 0x9E37).collect();
+            let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+            assert_eq!(
+                hash_u64s_128(&v, 5),
+                xxhash_rust::xxh3::xxh3_128_with_seed(&bytes, 5)
+            );
+        }
     }
 
     #[test]

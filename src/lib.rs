@@ -142,7 +142,9 @@ pub mod verify;
 pub use analyze::{AnalyzedDocument, AnalyzedPassage, Analyzer};
 pub use clean::{CleanOptions, CleaningPlan};
 pub use cluster::{Cluster, Clusters, KeepPolicy};
-pub use config::{Config, DEFAULT_SEED, FORMAT_VERSION, MAX_NUM_PERM, MAX_SHINGLE_SIZE};
+pub use config::{
+    Config, DEFAULT_MAX_BUCKET, DEFAULT_SEED, FORMAT_VERSION, MAX_NUM_PERM, MAX_SHINGLE_SIZE,
+};
 pub use corpus::{DocId, PassageId};
 pub use dedup::Deduplicator;
 pub use error::{Error, ErrorKind, Result};

@@ -1,19 +1,33 @@
 //! The matching engine shared by documents and passages: collapse identical
-//! sets, sketch, band, generate candidates, verify.
+//! sets, band, generate candidates, verify.
 //!
-//! Items are shingle sets in input order (ids 0..n). Items with identical sets
-//! form a *group* (found by fingerprint, then compared, so a fingerprint
-//! collision can never merge different sets); only one member per group is
-//! sketched and indexed, so boilerplate shared by 100,000 articles is one
-//! index entry, not a quadratic bucket. Each group is then queried against the
-//! groups before it, and every candidate is verified.
+//! The engine works on [`Sketches`]: for each item (a document or a passage,
+//! ids `0..n` in input order) a 128-bit fingerprint of its shingle set, the
+//! set's size and its band keys. The shingle sets themselves are not kept:
+//! only the items that end up in a candidate pair are asked for their set
+//! again (from the caller's source, which re-analyzes the text or borrows an
+//! analysis), so memory is set by the sketches, about 150 bytes per item with
+//! 32 bands, not by the text.
 //!
-//! Parallel with rayon over groups; every output is collected in input order,
-//! so results do not depend on the thread count.
+//! Steps, each parallel with rayon and collected in input order, so results
+//! do not depend on the thread count:
+//!
+//! 1. Items with identical sets form a *group* (equal 128-bit fingerprints;
+//!    a collision among 10⁹ sets has probability below 10⁻²⁰); only the first
+//!    member of a group is banded, so boilerplate shared by 100,000 articles
+//!    is one entry, not a quadratic bucket.
+//! 2. Candidates: each band's keys are sorted, and runs of equal keys are
+//!    buckets. A bucket of more than `max_bucket` groups (near-identical
+//!    boilerplate with a varying date, say) is not expanded into all its
+//!    pairs: each member is paired with the bucket's first member and with
+//!    its predecessor, 2m pairs instead of m²/2.
+//! 3. Every candidate is verified on the exact sets (or the signatures in
+//!    estimate mode).
+
+use std::borrow::Cow;
 
 use rayon::prelude::*;
 
-use crate::index::KeyMap;
 use crate::lsh::{Banding, band_key};
 use crate::minhash::MinHasher;
 use crate::shingle::ShingleSet;
@@ -31,31 +45,169 @@ pub(crate) struct MatchParams<'a> {
     pub(crate) threshold: f64,
     pub(crate) measure: Measure,
     pub(crate) verification: Verification,
+    pub(crate) max_bucket: usize,
 }
 
-/// The engine's output.
+/// Per-item sketches of one level (documents or passages), in item order:
+/// what the engine keeps of each item instead of its shingle set.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Sketches {
+    bands: usize,
+    num_perm: usize,
+    keep_signatures: bool,
+    /// `bands` band keys per item, item-major. Keys are the upper 32 bits
+    /// of the 64-bit band key: a collision only adds a candidate, which
+    /// verification then rejects.
+    keys: Vec<u32>,
+    /// 128-bit fingerprint of each item's shingle set.
+    fingerprints: Vec<u128>,
+    /// Distinct shingles in each item's set.
+    sizes: Vec<u32>,
+    /// `num_perm` slots per item (estimate mode only).
+    signatures: Vec<u32>,
+}
+
+impl Sketches {
+    /// No items yet, for `p`'s banding and verification.
+    pub(crate) fn new(p: &MatchParams<'_>) -> Self {
+        Sketches {
+            bands: p.banding.bands(),
+            num_perm: p.hasher.num_perm(),
+            keep_signatures: p.verification == Verification::Estimate,
+            ..Sketches::default()
+        }
+    }
+
+    /// The number of items.
+    pub(crate) fn len(&self) -> usize {
+        self.fingerprints.len()
+    }
+
+    /// Sketches a non-empty `set` and appends it as the next item.
+    /// `scratch` is a reusable signature buffer.
+    pub(crate) fn push(&mut self, set: &ShingleSet, p: &MatchParams<'_>, scratch: &mut Vec<u32>) {
+        scratch.clear();
+        scratch.resize(self.num_perm, u32::MAX);
+        p.hasher.update(scratch, set.as_slice().iter().copied());
+        let rows = p.banding.rows();
+        self.keys.extend(
+            scratch
+                .chunks_exact(rows)
+                .enumerate()
+                .map(|(band, values)| (band_key(values, p.seed, band as u32) >> 32) as u32),
+        );
+        self.fingerprints.push(set.fingerprint128());
+        self.sizes
+            .push(u32::try_from(set.len()).unwrap_or(u32::MAX));
+        if self.keep_signatures {
+            self.signatures.extend_from_slice(scratch);
+        }
+    }
+
+    /// Appends `other`'s items after these.
+    pub(crate) fn append(&mut self, other: &mut Sketches) {
+        self.keys.append(&mut other.keys);
+        self.fingerprints.append(&mut other.fingerprints);
+        self.sizes.append(&mut other.sizes);
+        self.signatures.append(&mut other.signatures);
+    }
+
+    /// Releases spare capacity.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.keys.shrink_to_fit();
+        self.fingerprints.shrink_to_fit();
+        self.sizes.shrink_to_fit();
+        self.signatures.shrink_to_fit();
+    }
+
+    /// The band keys of `item`.
+    fn keys(&self, item: u32) -> &[u32] {
+        let b = self.bands;
+        &self.keys[item as usize * b..(item as usize + 1) * b]
+    }
+
+    /// The signature of `item` (estimate mode only).
+    pub(crate) fn signature(&self, item: u32) -> &[u32] {
+        let k = self.num_perm;
+        &self.signatures[item as usize * k..(item as usize + 1) * k]
+    }
+
+    /// The size of `item`'s set.
+    pub(crate) fn size(&self, item: u32) -> usize {
+        self.sizes[item as usize] as usize
+    }
+
+    /// Heap bytes held (capacity, not length).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.keys.capacity() * 4
+            + self.fingerprints.capacity() * 16
+            + self.sizes.capacity() * 4
+            + self.signatures.capacity() * 4
+    }
+}
+
+/// The engine's output. `'a` is the lifetime of borrowed shingle sets.
 #[derive(Debug, Default)]
-pub(crate) struct Matches {
+pub(crate) struct Matches<'a> {
     /// The group of each item.
     pub(crate) group_of: Vec<u32>,
     /// The items of each group, ascending; groups ordered by first item.
     pub(crate) groups: Groups,
-    /// Slots per signature.
-    pub(crate) num_perm: usize,
-    /// The signatures of the groups, `num_perm` slots each, in one buffer
-    /// (empty in exact mode, where they are not kept).
-    pub(crate) signatures: Vec<u32>,
     /// Verified pairs of groups `(a, b, similarity of a to b)`, `a < b`, sorted.
     pub(crate) pairs: Vec<GroupPair>,
     /// Candidate group pairs examined.
     pub(crate) candidates: u64,
+    /// Buckets larger than `max_bucket`, expanded to star and chain pairs.
+    pub(crate) capped_buckets: u64,
+    /// The sets of the groups that were candidates (exact mode only).
+    pub(crate) sets: SetCache<'a>,
 }
 
-impl Matches {
-    /// The signature of a group (estimate mode only).
-    pub(crate) fn signature(&self, group: u32) -> &[u32] {
-        let k = self.num_perm;
-        &self.signatures[group as usize * k..(group as usize + 1) * k]
+impl Matches<'_> {
+    /// The similarity of items `a` and `b`, which are in the same group or in
+    /// groups that were candidates.
+    pub(crate) fn similarity(
+        &self,
+        sketches: &Sketches,
+        verification: Verification,
+        a: u32,
+        b: u32,
+    ) -> Similarity {
+        let (ga, gb) = (self.group_of[a as usize], self.group_of[b as usize]);
+        if ga == gb {
+            return Similarity::IDENTICAL;
+        }
+        match verification {
+            Verification::Exact => match (self.sets.get(ga), self.sets.get(gb)) {
+                (Some(x), Some(y)) => Similarity::exact(x, y),
+                // Unreachable: both groups are in verified pairs.
+                _ => Similarity::zero(),
+            },
+            Verification::Estimate => {
+                let (ra, rb) = (self.groups.members(ga)[0], self.groups.members(gb)[0]);
+                Similarity::estimate_from_slots(
+                    sketches.signature(ra),
+                    sketches.size(ra),
+                    sketches.signature(rb),
+                    sketches.size(rb),
+                )
+            }
+        }
+    }
+}
+
+/// Shingle sets of some groups, fetched once for verification.
+#[derive(Debug, Default)]
+pub(crate) struct SetCache<'a> {
+    /// Position of each group's set in `sets`, or `u32::MAX`.
+    slot: Vec<u32>,
+    sets: Vec<Cow<'a, ShingleSet>>,
+}
+
+impl SetCache<'_> {
+    fn get(&self, group: u32) -> Option<&ShingleSet> {
+        let s = *self.slot.get(group as usize)?;
+        self.sets.get(s as usize).map(|c| &**c)
     }
 }
 
@@ -85,135 +237,151 @@ impl Groups {
     }
 }
 
-/// Groups identical sets. Returns (group of each item, groups), groups
-/// numbered in order of first occurrence.
-pub(crate) fn group_identical(sets: &[&ShingleSet]) -> (Vec<u32>, Groups) {
-    const NONE: u32 = u32::MAX;
-    let fingerprints: Vec<u64> = sets.par_iter().map(|s| s.fingerprint()).collect();
-    // Fingerprint -> first group with it; further groups with the same
-    // fingerprint (different sets that collide) are chained through `next`.
-    let mut by_fp: KeyMap<u32> = KeyMap::default();
-    let mut first_item: Vec<u32> = Vec::new();
-    let mut next: Vec<u32> = Vec::new();
-    let mut group_of = Vec::with_capacity(sets.len());
-    for (i, (&fp, set)) in fingerprints.iter().zip(sets).enumerate() {
-        let head = *by_fp.entry(fp).or_insert(NONE);
-        let mut g = head;
-        while g != NONE && sets[first_item[g as usize] as usize] != *set {
-            g = next[g as usize];
+/// Groups items with equal fingerprints. Returns (group of each item,
+/// groups), groups numbered in order of first occurrence.
+///
+/// Sort-based and parallel: items sorted by `(fingerprint, item)` put each
+/// group in one run, members ascending.
+pub(crate) fn group_identical(fingerprints: &[u128]) -> (Vec<u32>, Groups) {
+    let n = fingerprints.len();
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    order.par_sort_unstable_by_key(|&i| (fingerprints[i as usize], i));
+    // Runs of equal fingerprints, as (first item, start, end) in `order`.
+    let mut runs: Vec<(u32, u32, u32)> = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let fp = fingerprints[order[start] as usize];
+        let mut end = start + 1;
+        while end < n && fingerprints[order[end] as usize] == fp {
+            end += 1;
         }
-        if g == NONE {
-            g = first_item.len() as u32;
-            first_item.push(i as u32);
-            next.push(head);
-            by_fp.insert(fp, g);
+        runs.push((order[start], start as u32, end as u32));
+        start = end;
+    }
+    // Groups in order of their first item.
+    runs.par_sort_unstable_by_key(|r| r.0);
+    let mut group_of = vec![0u32; n];
+    let mut offsets = Vec::with_capacity(runs.len() + 1);
+    let mut items = Vec::with_capacity(n);
+    offsets.push(0u32);
+    for (g, &(_, s, e)) in runs.iter().enumerate() {
+        for &item in &order[s as usize..e as usize] {
+            group_of[item as usize] = g as u32;
+            items.push(item);
         }
-        group_of.push(g);
-    }
-    // Counting sort of items by group.
-    let mut offsets = vec![0u32; first_item.len() + 1];
-    for &g in &group_of {
-        offsets[g as usize + 1] += 1;
-    }
-    for g in 0..first_item.len() {
-        offsets[g + 1] += offsets[g];
-    }
-    let mut fill = offsets.clone();
-    let mut items = vec![0u32; group_of.len()];
-    for (i, &g) in group_of.iter().enumerate() {
-        items[fill[g as usize] as usize] = i as u32;
-        fill[g as usize] += 1;
+        offsets.push(items.len() as u32);
     }
     (group_of, Groups { offsets, items })
 }
 
-/// Runs the engine over `sets` (none of them empty).
-pub(crate) fn find_matches(sets: &[&ShingleSet], p: MatchParams<'_>) -> crate::Result<Matches> {
-    let (group_of, groups) = group_identical(sets);
-    let reps: Vec<&ShingleSet> = groups.iter().map(|g| sets[g[0] as usize]).collect();
-    // Signatures in one flat buffer, `num_perm` slots per group: one
-    // allocation instead of one per group.
-    let k = p.hasher.num_perm();
-    let mut signatures = vec![u32::MAX; reps.len() * k];
-    signatures
-        .par_chunks_mut(k)
-        .zip(reps.par_iter())
-        .for_each(|(slots, s)| p.hasher.update(slots, s.as_slice().iter().copied()));
-    let (bands, rows) = (p.banding.bands(), p.banding.rows());
-    let keys: Vec<u64> = signatures
-        .par_chunks(k)
-        .flat_map_iter(|sig| {
-            sig.chunks_exact(rows)
-                .enumerate()
-                .map(|(band, values)| band_key(values, p.seed, band as u32))
-        })
-        .collect();
-    let sig = |g: usize| &signatures[g * k..(g + 1) * k];
-    let candidate_pairs = sorted_candidate_pairs(&keys, bands);
+/// Runs the engine over `sketches`. `set_of(item)` gives an item's shingle
+/// set again; it is called once for each group that takes part in a
+/// candidate pair, with the group's first item (exact mode only).
+pub(crate) fn find_matches<'a, F>(
+    sketches: &Sketches,
+    p: MatchParams<'_>,
+    set_of: F,
+) -> crate::Result<Matches<'a>>
+where
+    F: Fn(u32) -> Cow<'a, ShingleSet> + Sync,
+{
+    let (group_of, groups) = group_identical(&sketches.fingerprints);
+    let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
+    let bands = p.banding.bands();
+    let (candidate_pairs, capped_buckets) = sorted_candidate_pairs(
+        reps.len(),
+        bands,
+        |g, band| sketches.keys(reps[g as usize])[band],
+        p.max_bucket,
+    );
+    // Fetch the sets of every group in a candidate pair, once each.
+    let sets = match p.verification {
+        Verification::Estimate => SetCache::default(),
+        Verification::Exact => {
+            let mut slot = vec![u32::MAX; reps.len()];
+            for &packed in &candidate_pairs {
+                slot[(packed >> 32) as usize] = 0;
+                slot[packed as u32 as usize] = 0;
+            }
+            let wanted: Vec<u32> = (0..reps.len() as u32)
+                .filter(|&g| slot[g as usize] == 0)
+                .collect();
+            for (i, &g) in wanted.iter().enumerate() {
+                slot[g as usize] = i as u32;
+            }
+            let sets: Vec<Cow<'a, ShingleSet>> = wanted
+                .par_iter()
+                .map(|&g| set_of(reps[g as usize]))
+                .collect();
+            SetCache { slot, sets }
+        }
+    };
     // Verify, in parallel over chunks of candidates, keeping their order.
-    let per_group: Vec<(u64, Vec<GroupPair>)> = candidate_pairs
+    let found: Vec<Vec<GroupPair>> = candidate_pairs
         .par_chunks(4096)
         .map(|chunk| {
             let mut found = Vec::new();
-            for &(c, g) in chunk {
-                let (c, g) = (c as usize, g as usize);
+            for &packed in chunk {
+                let (c, g) = ((packed >> 32) as u32, packed as u32);
                 let sim = match p.verification {
-                    Verification::Exact => Similarity::exact(reps[c], reps[g]),
-                    Verification::Estimate => Similarity::estimate_from_slots(
-                        sig(c),
-                        reps[c].len(),
-                        sig(g),
-                        reps[g].len(),
-                    ),
+                    Verification::Exact => match (sets.get(c), sets.get(g)) {
+                        (Some(a), Some(b)) => Similarity::exact(a, b),
+                        _ => Similarity::zero(),
+                    },
+                    Verification::Estimate => {
+                        let (a, b) = (reps[c as usize], reps[g as usize]);
+                        Similarity::estimate_from_slots(
+                            sketches.signature(a),
+                            sketches.size(a),
+                            sketches.signature(b),
+                            sketches.size(b),
+                        )
+                    }
                 };
                 if sim.score(p.measure) >= p.threshold {
-                    found.push((c as u32, g as u32, sim));
+                    found.push((c, g, sim));
                 }
             }
-            (chunk.len() as u64, found)
+            found
         })
         .collect();
-    let candidates = per_group.iter().map(|(c, _)| c).sum();
-    let pairs: Vec<GroupPair> = per_group.into_iter().flat_map(|(_, f)| f).collect();
-    let signatures = match p.verification {
-        Verification::Exact => Vec::new(),
-        Verification::Estimate => signatures,
-    };
     Ok(Matches {
         group_of,
         groups,
-        num_perm: k,
-        signatures,
-        pairs,
-        candidates,
+        pairs: found.into_iter().flatten().collect(),
+        candidates: candidate_pairs.len() as u64,
+        capped_buckets,
+        sets,
     })
 }
 
-/// Every pair `(a, b)`, `a < b`, of items that share a key in some band,
-/// sorted, each once. `keys` holds `bands` keys per item, item-major.
+/// Every pair `(a, b)`, `a < b`, of items `0..n` that share a key in some
+/// band, packed as `a << 32 | b`, sorted, each once; and the number of
+/// buckets larger than `max_bucket` (expanded to star and chain pairs).
+/// `key(item, band)` gives an item's key in a band.
 ///
-/// Sort-based: each band's `(key, item)` list is sorted on its own (in
-/// parallel over bands) and runs of equal keys are buckets. This touches
-/// memory in order, unlike hash-table lookups, and needs no locks.
-pub(crate) fn sorted_candidate_pairs(keys: &[u64], bands: usize) -> Vec<(u32, u32)> {
-    let n = keys.len() / bands.max(1);
-    // Each band's column packs the upper 32 bits of the key with the item id
-    // into one u64, so a column sorts as plain integers (half the bytes of
-    // `(u64, u32)` tuples). Runs of equal upper halves are then split by the
-    // full key, so a 32-bit collision never makes a candidate.
-    let mut columns: Vec<Vec<u64>> = (0..bands).map(|_| Vec::with_capacity(n)).collect();
-    for (i, item_keys) in keys.chunks_exact(bands.max(1)).enumerate() {
-        for (column, &key) in columns.iter_mut().zip(item_keys) {
-            column.push((key & 0xFFFF_FFFF_0000_0000) | i as u64);
-        }
-    }
-    let mut pairs: Vec<(u32, u32)> = columns
+/// Sort-based: each band's `key << 32 | item` column is sorted on its own
+/// (in parallel over bands), and runs of equal keys are buckets. This
+/// touches memory in order, unlike hash-table lookups, and needs no locks.
+pub(crate) fn sorted_candidate_pairs<K>(
+    n: usize,
+    bands: usize,
+    key: K,
+    max_bucket: usize,
+) -> (Vec<u64>, u64)
+where
+    K: Fn(u32, usize) -> u32 + Sync,
+{
+    let max_bucket = max_bucket.max(2);
+    let per_band: Vec<(Vec<u64>, u64)> = (0..bands)
         .into_par_iter()
-        .enumerate()
-        .flat_map_iter(|(band, mut column)| {
+        .map(|band| {
+            let mut column: Vec<u64> = (0..n as u32)
+                .map(|i| (u64::from(key(i, band)) << 32) | u64::from(i))
+                .collect();
             column.sort_unstable();
             let mut out = Vec::new();
-            let mut run: Vec<(u64, u32)> = Vec::new();
+            let mut capped = 0;
             let mut start = 0;
             while start < column.len() {
                 let high = column[start] >> 32;
@@ -221,37 +389,33 @@ pub(crate) fn sorted_candidate_pairs(keys: &[u64], bands: usize) -> Vec<(u32, u3
                 while end < column.len() && column[end] >> 32 == high {
                     end += 1;
                 }
-                if end - start > 1 {
-                    // Full keys of the run, sorted by (key, id): equal keys
-                    // are buckets, ids ascending inside each.
-                    run.clear();
-                    run.extend(column[start..end].iter().map(|&packed| {
-                        let id = packed as u32;
-                        (keys[id as usize * bands + band], id)
-                    }));
-                    run.sort_unstable();
-                    let mut b = 0;
-                    while b < run.len() {
-                        let mut e = b + 1;
-                        while e < run.len() && run[e].0 == run[b].0 {
-                            e += 1;
+                let bucket = &column[start..end];
+                let id = |x: usize| bucket[x] & 0xFFFF_FFFF;
+                if bucket.len() <= max_bucket {
+                    for x in 0..bucket.len() {
+                        for y in x + 1..bucket.len() {
+                            out.push((id(x) << 32) | id(y));
                         }
-                        for x in b..e {
-                            for y in x + 1..e {
-                                out.push((run[x].1, run[y].1));
-                            }
+                    }
+                } else {
+                    capped += 1;
+                    for y in 1..bucket.len() {
+                        out.push((id(0) << 32) | id(y));
+                        if y > 1 {
+                            out.push((id(y - 1) << 32) | id(y));
                         }
-                        b = e;
                     }
                 }
                 start = end;
             }
-            out
+            (out, capped)
         })
         .collect();
+    let capped = per_band.iter().map(|(_, c)| c).sum();
+    let mut pairs: Vec<u64> = per_band.into_iter().flat_map(|(p, _)| p).collect();
     pairs.par_sort_unstable();
     pairs.dedup();
-    pairs
+    (pairs, capped)
 }
 
 #[cfg(test)]
@@ -261,6 +425,13 @@ mod tests {
     use crate::index::LshIndex;
     use crate::minhash::Signature;
     use proptest::prelude::*;
+
+    fn unpack(pairs: &[u64]) -> Vec<(u32, u32)> {
+        pairs
+            .iter()
+            .map(|&p| ((p >> 32) as u32, p as u32))
+            .collect()
+    }
 
     proptest! {
         #[test]
@@ -276,32 +447,49 @@ mod tests {
             let mut keys = Vec::new();
             for s in &sigs {
                 index.insert(s).unwrap();
-                keys.extend(banding.band_keys(s, 3).map(|(_, k)| k));
+                keys.extend(banding.band_keys(s, 3).map(|(_, k)| (k >> 32) as u32));
             }
-            prop_assert_eq!(sorted_candidate_pairs(&keys, banding.bands()), index.candidate_pairs());
+            let b = banding.bands();
+            let (pairs, capped) = sorted_candidate_pairs(n, b, |i, band| keys[i as usize * b + band], usize::MAX);
+            // 32-bit keys can only add candidates; with 60 items a collision
+            // of different 64-bit keys has probability below 10⁻⁶.
+            prop_assert_eq!(unpack(&pairs), index.candidate_pairs());
+            prop_assert_eq!(capped, 0);
+        }
+
+        #[test]
+        fn capped_buckets_keep_star_and_chain(m in 3usize..40, cap in 2usize..10) {
+            // One band, every item in one bucket.
+            let (pairs, capped) = sorted_candidate_pairs(m, 1, |_, _| 7, cap);
+            let pairs = unpack(&pairs);
+            if m <= cap {
+                prop_assert_eq!(pairs.len(), m * (m - 1) / 2);
+                prop_assert_eq!(capped, 0);
+            } else {
+                prop_assert_eq!(capped, 1);
+                let mut want: Vec<(u32, u32)> = (1..m as u32).map(|y| (0, y)).collect();
+                want.extend((2..m as u32).map(|y| (y - 1, y)));
+                want.sort_unstable();
+                prop_assert_eq!(pairs, want);
+            }
         }
     }
 
     #[test]
-    fn keys_sharing_only_their_upper_half_are_not_candidates() {
-        let keys = [
-            0x1234_5678_0000_0001u64,
-            0x1234_5678_0000_0002,
-            0x1234_5678_0000_0001,
-            7,
-        ];
-        assert_eq!(sorted_candidate_pairs(&keys, 1), vec![(0, 2)]);
+    fn different_keys_are_not_candidates() {
+        let keys = [1u32, 2, 1, 7];
+        let (pairs, _) = sorted_candidate_pairs(4, 1, |i, _| keys[i as usize], usize::MAX);
+        assert_eq!(unpack(&pairs), vec![(0, 2)]);
         // Two bands, item-major.
-        let keys = [1u64, 5, 2, 5, 1, 6];
-        assert_eq!(sorted_candidate_pairs(&keys, 2), vec![(0, 1), (0, 2)]);
+        let keys = [1u32, 5, 2, 5, 1, 6];
+        let (pairs, _) = sorted_candidate_pairs(3, 2, |i, b| keys[i as usize * 2 + b], usize::MAX);
+        assert_eq!(unpack(&pairs), vec![(0, 1), (0, 2)]);
     }
 
     #[test]
-    fn identical_sets_are_grouped_in_first_occurrence_order() {
-        let a = ShingleSet::from_hashes([1, 2, 3]);
-        let b = ShingleSet::from_hashes([4, 5]);
-        let sets = [&b, &a, &b, &a, &a];
-        let (group_of, groups) = group_identical(&sets);
+    fn identical_fingerprints_are_grouped_in_first_occurrence_order() {
+        let (a, b) = (5u128, 3u128);
+        let (group_of, groups) = group_identical(&[a, b, a, b, b]);
         assert_eq!(group_of, vec![0, 1, 0, 1, 1]);
         let members: Vec<&[u32]> = groups.iter().collect();
         assert_eq!(members, vec![&[0, 2][..], &[1, 3, 4][..]]);

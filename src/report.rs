@@ -199,6 +199,13 @@ pub struct Stats {
     pub repeats: usize,
     /// Bytes of duplicate passages.
     pub duplicate_passage_bytes: usize,
+    /// LSH buckets (documents and passages) larger than
+    /// [`Config::max_bucket`](crate::Config::max_bucket), whose candidates
+    /// were capped to star and chain pairs.
+    pub capped_buckets: u64,
+    /// Heap bytes the run held per corpus after analysis: sketches, passage
+    /// spans and ids (not the texts, not this report).
+    pub sketch_bytes: usize,
 }
 
 /// Everything a [`Deduplicator`](crate::Deduplicator) run found.

@@ -213,6 +213,12 @@ impl ShingleSet {
     pub fn fingerprint(&self) -> u64 {
         crate::hash::hash_u64s(&self.0, 0x5345_5446_5052_4e54)
     }
+
+    /// A 128-bit fingerprint of the whole set (XXH3-128), by which the batch
+    /// engine collapses identical sets without keeping them.
+    pub(crate) fn fingerprint128(&self) -> u128 {
+        crate::hash::hash_u64s_128(&self.0, 0x5345_5446_5052_4e54)
+    }
 }
 
 impl std::fmt::Debug for ShingleSet {

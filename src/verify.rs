@@ -140,7 +140,7 @@ impl Similarity {
         }
     }
 
-    const fn zero() -> Similarity {
+    pub(crate) const fn zero() -> Similarity {
         Similarity {
             jaccard: 0.0,
             containment_ab: 0.0,

@@ -148,3 +148,85 @@ fn estimate_mode_finds_nearly_the_same_pairs_without_sets() {
     );
     assert!(agree / s.len() as f64 > 0.9);
 }
+
+/// Several analysis chunks (4,096 documents each), capped buckets and both
+/// entry points: every output is the same for 1, 2 and 3 threads, and `run`
+/// (which drops shingle sets and recomputes them) equals `run_analyzed`.
+#[test]
+fn identical_results_across_chunks_threads_and_entry_points() {
+    let docs = synthetic_corpus(9000, 23);
+    // A cap this low turns many ordinary buckets into capped ones.
+    let config = Config::new().max_bucket(3);
+    let one = run_with_threads(&docs, 1, &config);
+    assert!(one.stats().capped_buckets > 0, "{:?}", one.stats());
+    assert!(one.stats().documents > 2 * 4096);
+    for threads in [2, 3] {
+        assert_same(&one, &run_with_threads(&docs, threads, &config));
+    }
+    let analyzer = Analyzer::new(&config).unwrap();
+    let analyzed: Vec<_> = docs.iter().map(|d| analyzer.analyze(d)).collect();
+    let staged = Deduplicator::new(config)
+        .unwrap()
+        .run_analyzed(&analyzed)
+        .unwrap();
+    assert_same(&one, &staged);
+}
+
+/// `i` written in letters (digits are folded by normalization).
+fn letters(mut i: usize) -> String {
+    let mut s = String::new();
+    loop {
+        s.push((b'a' + (i % 26) as u8) as char);
+        i /= 26;
+        if i == 0 {
+            return s;
+        }
+    }
+}
+
+/// Boilerplate that differs in one word per article (a reference code) puts
+/// thousands of distinct passages in one bucket per band: with the cap,
+/// candidates grow linearly with the corpus (twice the articles, about twice
+/// the candidates), without it quadratically, and the boilerplate is one
+/// cluster either way.
+#[test]
+fn huge_near_identical_bucket_is_capped_not_quadratic() {
+    let footer = "This report was prepared by the newsroom of the Riverside Ledger with \
+                  material from our regional correspondents and it may not be copied \
+                  reprinted or broadcast without written permission from the publisher \
+                  who can be reached at the main office on Harbour Street during working \
+                  hours on weekdays except public holidays quote the";
+    let corpus = |n: usize| -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                let tag = letters(i);
+                format!(
+                    "Body {tag}: the word {tag} appears in an article of its own about {tag}.\n\n\
+                     {footer} reference {tag}"
+                )
+            })
+            .collect()
+    };
+    let run = |n: usize, config: &Config| {
+        let report = run_with_threads(&corpus(n), 2, config);
+        let biggest = report
+            .passage_clusters()
+            .iter()
+            .map(|c| c.members().len())
+            .max()
+            .unwrap();
+        assert_eq!(biggest, n, "the footers form one cluster");
+        assert_eq!(report.stats().distinct_passages, 2 * n);
+        report.stats().clone()
+    };
+    let capped = Config::new();
+    let (small, large) = (run(2000, &capped), run(4000, &capped));
+    assert!(small.capped_buckets > 0 && large.capped_buckets > 0);
+    let growth = large.passage_candidates as f64 / small.passage_candidates as f64;
+    assert!(growth < 2.5, "capped: {small:?} then {large:?}");
+    let uncapped = Config::new().max_bucket(usize::MAX);
+    let (small, large) = (run(500, &uncapped), run(1000, &uncapped));
+    assert_eq!(large.capped_buckets, 0);
+    let growth = large.passage_candidates as f64 / small.passage_candidates as f64;
+    assert!(growth > 3.5, "uncapped: {small:?} then {large:?}");
+}

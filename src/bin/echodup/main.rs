@@ -20,12 +20,8 @@ use echodup::clean::{CleanOptions, CleaningPlan, DropReason};
 use echodup::io::{AtomicFile, Corpus, ReadOptions, check_output};
 use echodup::segment::Segmentation;
 use echodup::shingle::Shingling;
-use echodup::{
-    AnalyzedDocument, Config, Deduplicator, DocId, ErrorKind, KeepPolicy, Measure, PassageId,
-    Report,
-};
+use echodup::{Config, Deduplicator, DocId, ErrorKind, KeepPolicy, Measure, PassageId, Report};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use rayon::prelude::*;
 use serde_json::{Value, json};
 
 const AFTER_HELP: &str = "\
@@ -371,12 +367,6 @@ impl Progress {
             )
         })
     }
-
-    fn spinner(&self, msg: &'static str) -> ProgressBar {
-        let pb = self.bar(None, || template(""));
-        pb.set_message(msg);
-        pb
-    }
 }
 
 fn template(t: &str) -> ProgressStyle {
@@ -405,19 +395,15 @@ fn analyze_and_match(
 ) -> anyhow::Result<Report> {
     let done = Arc::new(AtomicU64::new(0));
     let pb = progress.documents(corpus.text_bytes(), Arc::clone(&done));
-    let analyzed: Vec<AnalyzedDocument> = corpus
-        .documents()
-        .par_iter()
-        .map(|d| {
-            let a = dedup.analyzer().analyze(d.text());
-            done.fetch_add(1, Ordering::Relaxed);
-            pb.inc(d.text().len() as u64);
-            a
-        })
-        .collect();
-    pb.finish_and_clear();
-    let pb = progress.spinner("matching");
-    let report = dedup.run_analyzed(&analyzed);
+    let texts = corpus.texts();
+    let report = dedup.run_with_progress(&texts, |bytes| {
+        // The bar moves while documents are analyzed; matching follows
+        // without a bar (it is usually much shorter).
+        pb.inc(bytes as u64);
+        if done.fetch_add(1, Ordering::Relaxed) + 1 == texts.len() as u64 {
+            pb.finish_and_clear();
+        }
+    });
     pb.finish_and_clear();
     Ok(report?)
 }
