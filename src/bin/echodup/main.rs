@@ -479,6 +479,15 @@ fn find(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
     if corpus.is_empty() {
         bail!("no documents to compare");
     }
+    // Document pairs and clusters need no passage comparison: skip it.
+    let document_only;
+    let dedup = match args.level {
+        Level::Document => {
+            document_only = Deduplicator::new(dedup.config().clone().passages(false))?;
+            &document_only
+        }
+        Level::Passage => dedup,
+    };
     let report = analyze_and_match(dedup, &corpus, &progress)?;
     let id = |d: DocId| corpus.document(d).id();
     let mut out = Output::open(args.out.as_deref())?;
@@ -669,30 +678,46 @@ fn summary(corpus: &Corpus, report: &Report, plan: &CleaningPlan, elapsed: Durat
         thousands((s.documents as f64 / secs) as usize),
         megabytes(bytes as f64 / secs),
     );
-    eprintln!(
-        "  passages: {} ({} compared)",
-        thousands(s.passages),
-        thousands(s.compared_passages)
-    );
+    let passages_on = report.config().get_passages();
+    if passages_on {
+        eprintln!(
+            "  passages: {} ({} compared)",
+            thousands(s.passages),
+            thousands(s.compared_passages)
+        );
+    } else {
+        eprintln!(
+            "  passages: {} (not compared: --level document)",
+            thousands(s.passages)
+        );
+    }
     eprintln!(
         "  duplicate documents: {} in {} ({})",
         thousands(s.duplicate_documents),
         count(s.document_clusters, "cluster", "clusters"),
         count(s.document_pairs, "pair", "pairs")
     );
-    eprintln!(
-        "  duplicate passages: {} in {}; repeats inside a document: {}",
-        thousands(s.duplicate_passages),
-        count(s.passage_clusters, "cluster", "clusters"),
-        thousands(s.repeats)
-    );
-    eprintln!(
-        "  bytes removed: {} ({:.1}%) by dropping duplicate documents, {} ({:.1}%) more by stripping duplicate passages",
-        megabytes(doc_bytes as f64),
-        pct(doc_bytes),
-        megabytes(passage_bytes as f64),
-        pct(passage_bytes)
-    );
+    if passages_on {
+        eprintln!(
+            "  duplicate passages: {} in {}; repeats inside a document: {}",
+            thousands(s.duplicate_passages),
+            count(s.passage_clusters, "cluster", "clusters"),
+            thousands(s.repeats)
+        );
+        eprintln!(
+            "  bytes removed: {} ({:.1}%) by dropping duplicate documents, {} ({:.1}%) more by stripping duplicate passages",
+            megabytes(doc_bytes as f64),
+            pct(doc_bytes),
+            megabytes(passage_bytes as f64),
+            pct(passage_bytes)
+        );
+    } else {
+        eprintln!(
+            "  bytes removed: {} ({:.1}%) by dropping duplicate documents",
+            megabytes(doc_bytes as f64),
+            pct(doc_bytes)
+        );
+    }
     if !corpus.skipped().is_empty() {
         eprintln!(
             "  skipped records: {} (listed with --removed)",
