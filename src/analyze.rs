@@ -80,70 +80,125 @@ impl Analyzer {
     /// documented outcome (an empty or blank text has no passages and an
     /// empty shingle set).
     pub fn analyze(&self, text: &str) -> AnalyzedDocument {
+        let mut s = Scratch::default();
+        self.analyze_into(text, &mut s);
+        AnalyzedDocument {
+            len: text.len(),
+            tokens: s.doc_tokens.len(),
+            passages: s
+                .passages
+                .iter()
+                .map(|p| AnalyzedPassage {
+                    span: p.span.clone(),
+                    tokens: p.tokens,
+                    shingles: ShingleSet::from_sorted(s.passage_sets[p.set.clone()].to_vec()),
+                })
+                .collect(),
+            shingles: ShingleSet::from_sorted(std::mem::take(&mut s.doc_set)),
+        }
+    }
+
+    /// Analyzes one document into reusable buffers: the passages with their
+    /// sorted shingle sets in one flat buffer, and the document's sorted set.
+    /// What [`analyze`](Self::analyze) does, without an allocation per
+    /// passage.
+    pub(crate) fn analyze_into(&self, text: &str, s: &mut Scratch) {
         let n = self.shingler.shingling().size();
-        let mut normalized = String::new();
-        let mut doc_tokens: Vec<u64> = Vec::new();
-        let mut tokens: Vec<u64> = Vec::new();
-        let mut shingles: Vec<u64> = Vec::new();
+        s.doc_tokens.clear();
+        s.doc_set.clear();
+        s.ranges.clear();
+        s.passage_sets.clear();
+        s.passages.clear();
         // Shingles of the whole document: first every window inside one
         // passage (they are that passage's shingles, already hashed), then
         // the windows that cross a passage break.
-        let mut doc_shingles: Vec<u64> = Vec::new();
-        // Token ranges of the passages within `doc_tokens`.
-        let mut ranges: Vec<Range<usize>> = Vec::new();
-        let mut passages = Vec::new();
         self.segmenter.for_each_span(text, |span| {
             self.normalizer
-                .normalize_into(&text[span.clone()], &mut normalized);
-            tokens.clear();
-            self.shingler.tokens_into(&normalized, &mut tokens);
-            shingles.clear();
+                .normalize_into(&text[span.clone()], &mut s.normalized);
+            s.tokens.clear();
+            self.shingler.tokens_into(&s.normalized, &mut s.tokens);
+            let start = s.passage_sets.len();
             self.shingler
-                .shingles_from_tokens_into(&tokens, &mut shingles);
-            if !tokens.is_empty() {
-                if let (Some(j), false) = (self.shingler.passage_joiner(), doc_tokens.is_empty()) {
-                    doc_tokens.push(j);
+                .shingles_from_tokens_into(&s.tokens, &mut s.passage_sets);
+            if !s.tokens.is_empty() {
+                if let (Some(j), false) = (self.shingler.passage_joiner(), s.doc_tokens.is_empty())
+                {
+                    s.doc_tokens.push(j);
                 }
-                let start = doc_tokens.len();
-                doc_tokens.extend_from_slice(&tokens);
-                ranges.push(start..doc_tokens.len());
-                if tokens.len() >= n {
-                    doc_shingles.extend_from_slice(&shingles);
+                let first = s.doc_tokens.len();
+                s.doc_tokens.extend_from_slice(&s.tokens);
+                s.ranges.push(first..s.doc_tokens.len());
+                if s.tokens.len() >= n {
+                    s.doc_set.extend_from_slice(&s.passage_sets[start..]);
                 }
             }
-            passages.push(AnalyzedPassage {
+            sort_dedup_tail(&mut s.passage_sets, start);
+            s.passages.push(PassageInfo {
                 span,
-                tokens: tokens.len(),
-                shingles: ShingleSet::from_hashes(&shingles[..]),
+                tokens: s.tokens.len(),
+                set: start..s.passage_sets.len(),
             });
         });
-        if doc_tokens.len() < n {
-            doc_shingles.clear();
+        if s.doc_tokens.len() < n {
+            s.doc_set.clear();
             self.shingler
-                .shingles_from_tokens_into(&doc_tokens, &mut doc_shingles);
+                .shingles_from_tokens_into(&s.doc_tokens, &mut s.doc_set);
         } else {
             let mut r = 0;
-            for start in 0..=doc_tokens.len() - n {
-                while r < ranges.len() && ranges[r].end <= start {
+            for start in 0..=s.doc_tokens.len() - n {
+                while r < s.ranges.len() && s.ranges[r].end <= start {
                     r += 1;
                 }
-                let inside =
-                    r < ranges.len() && ranges[r].start <= start && start + n <= ranges[r].end;
+                let inside = r < s.ranges.len()
+                    && s.ranges[r].start <= start
+                    && start + n <= s.ranges[r].end;
                 if !inside {
-                    self.shingler.shingles_from_tokens_into(
-                        &doc_tokens[start..start + n],
-                        &mut doc_shingles,
-                    );
+                    self.shingler
+                        .shingles_from_tokens_into(&s.doc_tokens[start..start + n], &mut s.doc_set);
                 }
             }
         }
-        AnalyzedDocument {
-            len: text.len(),
-            tokens: doc_tokens.len(),
-            passages,
-            shingles: ShingleSet::from_hashes(doc_shingles),
+        sort_dedup_tail(&mut s.doc_set, 0);
+    }
+}
+
+/// Sorts and deduplicates `v[start..]` in place.
+fn sort_dedup_tail(v: &mut Vec<u64>, start: usize) {
+    v[start..].sort_unstable();
+    let mut w = start;
+    for r in start..v.len() {
+        if r == start || v[r] != v[w - 1] {
+            v[w] = v[r];
+            w += 1;
         }
     }
+    v.truncate(w);
+}
+
+/// Reusable buffers of [`Analyzer::analyze_into`], and its result.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    normalized: String,
+    tokens: Vec<u64>,
+    doc_tokens: Vec<u64>,
+    ranges: Vec<Range<usize>>,
+    /// The document's shingle set, sorted.
+    pub(crate) doc_set: Vec<u64>,
+    /// Every passage's shingle set, sorted, one after another.
+    pub(crate) passage_sets: Vec<u64>,
+    /// The passages, in order.
+    pub(crate) passages: Vec<PassageInfo>,
+}
+
+/// One passage in a [`Scratch`].
+#[derive(Debug, Clone)]
+pub(crate) struct PassageInfo {
+    /// Byte span in the original text.
+    pub(crate) span: Range<usize>,
+    /// Tokens after normalization.
+    pub(crate) tokens: usize,
+    /// Where its set lies in [`Scratch::passage_sets`].
+    pub(crate) set: Range<usize>,
 }
 
 /// One document after analysis.

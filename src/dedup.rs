@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::analyze::{AnalyzedDocument, Analyzer};
+use crate::analyze::{AnalyzedDocument, Analyzer, Scratch};
 use crate::cluster::{Clusters, UnionFind};
 use crate::config::Config;
 use crate::corpus::{DocId, PassageId, to_u32};
@@ -126,11 +126,23 @@ impl Deduplicator {
         P: Fn(usize) + Sync,
     {
         to_u32(docs.len(), "documents")?;
-        let sketched = self.sketch_corpus(docs.len(), |i| {
+        let sketched = self.sketch_corpus(docs.len(), |i, scratch, sig| {
             let text = docs[i].as_ref();
-            let a = Cow::Owned(self.analyzer.analyze(text));
+            self.analyzer.analyze_into(text, scratch);
+            let part = self.sketch_document(
+                text.len(),
+                scratch.passages.iter().map(|p| {
+                    (
+                        p.span.clone(),
+                        p.tokens,
+                        &scratch.passage_sets[p.set.clone()],
+                    )
+                }),
+                &scratch.doc_set,
+                sig,
+            );
             progress(text.len());
-            a
+            part
         })?;
         let text = |d: DocId| docs[d.as_usize()].as_ref();
         self.finish(
@@ -156,7 +168,17 @@ impl Deduplicator {
     /// As [`run`](Deduplicator::run).
     pub fn run_analyzed(&self, docs: &[AnalyzedDocument]) -> Result<Report> {
         to_u32(docs.len(), "documents")?;
-        let sketched = self.sketch_corpus(docs.len(), |i| Cow::Borrowed(&docs[i]))?;
+        let sketched = self.sketch_corpus(docs.len(), |i, _, sig| {
+            let doc = &docs[i];
+            self.sketch_document(
+                doc.len(),
+                doc.passages()
+                    .iter()
+                    .map(|p| (p.span(), p.tokens(), p.shingles().as_slice())),
+                doc.shingles().as_slice(),
+                sig,
+            )
+        })?;
         self.finish(
             &sketched,
             |item| Cow::Borrowed(docs[sketched.doc_items[item as usize] as usize].shingles()),
@@ -167,55 +189,32 @@ impl Deduplicator {
         )
     }
 
-    /// Stages 1–4 over the corpus, in parallel chunks: each document is
-    /// analyzed, sketched and dropped, keeping only its [`SketchedCorpus`]
-    /// entries.
-    fn sketch_corpus<'d, A>(&self, n: usize, analyze: A) -> Result<SketchedCorpus>
+    /// Stages 1–4 over the corpus, in parallel chunks: `sketch(i, scratch,
+    /// signature buffer)` analyzes and sketches document `i`, and only its
+    /// [`DocSketch`] is kept.
+    fn sketch_corpus<F>(&self, n: usize, sketch: F) -> Result<SketchedCorpus>
     where
-        A: Fn(usize) -> Cow<'d, AnalyzedDocument> + Sync,
+        F: Fn(usize, &mut Scratch, &mut Vec<u32>) -> DocSketch + Sync,
     {
         const CHUNK: usize = 4096;
-        let doc_params = self.params(self.banding, self.config.get_threshold());
-        let passage_params = self.params(self.passage_banding, self.config.get_passage_threshold());
-        let min = self.config.get_min_passage_tokens().max(1);
-        let passages_on = self.config.get_passages();
         let mut out = SketchedCorpus {
             doc_len: Vec::with_capacity(n),
             passage_start: Vec::with_capacity(n + 1),
             spans: Vec::new(),
             doc_items: Vec::new(),
-            docs: Sketches::new(&doc_params),
+            docs: Sketches::new(&self.doc_params()),
             passage_ids: Vec::new(),
-            passages: Sketches::new(&passage_params),
+            passages: Sketches::new(&self.passage_params()),
         };
         out.passage_start.push(0);
         for chunk_start in (0..n).step_by(CHUNK) {
             let chunk_end = (chunk_start + CHUNK).min(n);
             let parts: Vec<DocSketch> = (chunk_start..chunk_end)
                 .into_par_iter()
-                .map_init(Vec::new, |scratch, i| {
-                    let doc = analyze(i);
-                    let mut part = DocSketch {
-                        len: doc.len(),
-                        spans: doc.passages().iter().map(|p| p.span()).collect(),
-                        doc: Sketches::new(&doc_params),
-                        passage_index: Vec::new(),
-                        passages: Sketches::new(&passage_params),
-                    };
-                    if !doc.shingles().is_empty() {
-                        part.doc.push(doc.shingles(), &doc_params, scratch);
-                    }
-                    if passages_on {
-                        for (p, passage) in doc.passages().iter().enumerate() {
-                            if passage.tokens() >= min && !passage.shingles().is_empty() {
-                                part.passage_index.push(p as u32);
-                                part.passages
-                                    .push(passage.shingles(), &passage_params, scratch);
-                            }
-                        }
-                    }
-                    part
-                })
+                .map_init(
+                    || (Scratch::default(), Vec::new()),
+                    |(scratch, sig), i| sketch(i, scratch, sig),
+                )
                 .collect();
             for (i, mut part) in (chunk_start..chunk_end).zip(parts) {
                 let doc = DocId::new(i as u32);
@@ -238,6 +237,38 @@ impl Deduplicator {
         out.docs.shrink_to_fit();
         out.passages.shrink_to_fit();
         Ok(out)
+    }
+
+    /// Stage 4 for one document: the sketches of the document (if its set is
+    /// not empty) and of its passages that are compared.
+    fn sketch_document<'x>(
+        &self,
+        len: usize,
+        passages: impl Iterator<Item = (Range<usize>, usize, &'x [u64])>,
+        doc_set: &[u64],
+        sig: &mut Vec<u32>,
+    ) -> DocSketch {
+        let (doc_params, passage_params) = (self.doc_params(), self.passage_params());
+        let min = self.config.get_min_passage_tokens().max(1);
+        let passages_on = self.config.get_passages();
+        let mut part = DocSketch {
+            len,
+            spans: Vec::new(),
+            doc: Sketches::new(&doc_params),
+            passage_index: Vec::new(),
+            passages: Sketches::new(&passage_params),
+        };
+        if !doc_set.is_empty() {
+            part.doc.push(doc_set, &doc_params, sig);
+        }
+        for (p, (span, tokens, set)) in passages.enumerate() {
+            part.spans.push(span);
+            if passages_on && tokens >= min && !set.is_empty() {
+                part.passage_index.push(p as u32);
+                part.passages.push(set, &passage_params, sig);
+            }
+        }
+        part
     }
 
     /// Stages 5–7: candidates, verification, clusters, report.
@@ -344,6 +375,14 @@ impl Deduplicator {
             summaries,
             stats,
         })
+    }
+
+    fn doc_params(&self) -> MatchParams<'_> {
+        self.params(self.banding, self.config.get_threshold())
+    }
+
+    fn passage_params(&self) -> MatchParams<'_> {
+        self.params(self.passage_banding, self.config.get_passage_threshold())
     }
 
     fn params(&self, banding: Banding, threshold: f64) -> MatchParams<'_> {

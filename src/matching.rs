@@ -83,12 +83,12 @@ impl Sketches {
         self.fingerprints.len()
     }
 
-    /// Sketches a non-empty `set` and appends it as the next item.
-    /// `scratch` is a reusable signature buffer.
-    pub(crate) fn push(&mut self, set: &ShingleSet, p: &MatchParams<'_>, scratch: &mut Vec<u32>) {
+    /// Sketches a non-empty set (sorted, deduplicated shingles) and appends
+    /// it as the next item. `scratch` is a reusable signature buffer.
+    pub(crate) fn push(&mut self, set: &[u64], p: &MatchParams<'_>, scratch: &mut Vec<u32>) {
         scratch.clear();
         scratch.resize(self.num_perm, u32::MAX);
-        p.hasher.update(scratch, set.as_slice().iter().copied());
+        p.hasher.update(scratch, set.iter().copied());
         let rows = p.banding.rows();
         self.keys.extend(
             scratch
@@ -96,7 +96,8 @@ impl Sketches {
                 .enumerate()
                 .map(|(band, values)| (band_key(values, p.seed, band as u32) >> 32) as u32),
         );
-        self.fingerprints.push(set.fingerprint128());
+        self.fingerprints
+            .push(crate::shingle::set_fingerprint128(set));
         self.sizes
             .push(u32::try_from(set.len()).unwrap_or(u32::MAX));
         if self.keep_signatures {

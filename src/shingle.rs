@@ -169,6 +169,12 @@ impl ShingleSet {
         ShingleSet(v.into_boxed_slice())
     }
 
+    /// A set from hashes already sorted and deduplicated.
+    pub(crate) fn from_sorted(hashes: Vec<u64>) -> Self {
+        debug_assert!(hashes.windows(2).all(|w| w[0] < w[1]));
+        ShingleSet(hashes.into_boxed_slice())
+    }
+
     /// The sorted hashes.
     pub fn as_slice(&self) -> &[u64] {
         &self.0
@@ -208,17 +214,16 @@ impl ShingleSet {
         crate::verify::Similarity::exact(self, other).jaccard
     }
 
-    /// A 64-bit fingerprint of the whole set, equal for equal sets; used to
-    /// collapse identical passages before LSH.
+    /// A 64-bit fingerprint of the whole set, equal for equal sets.
     pub fn fingerprint(&self) -> u64 {
         crate::hash::hash_u64s(&self.0, 0x5345_5446_5052_4e54)
     }
+}
 
-    /// A 128-bit fingerprint of the whole set (XXH3-128), by which the batch
-    /// engine collapses identical sets without keeping them.
-    pub(crate) fn fingerprint128(&self) -> u128 {
-        crate::hash::hash_u64s_128(&self.0, 0x5345_5446_5052_4e54)
-    }
+/// A 128-bit fingerprint (XXH3-128) of a sorted, deduplicated shingle set,
+/// by which the batch engine collapses identical sets without keeping them.
+pub(crate) fn set_fingerprint128(sorted: &[u64]) -> u128 {
+    crate::hash::hash_u64s_128(sorted, 0x5345_5446_5052_4e54)
 }
 
 impl std::fmt::Debug for ShingleSet {
