@@ -258,7 +258,14 @@ impl Deduplicator {
             passage_index: Vec::new(),
             passages: Sketches::new(&passage_params),
         };
+        let expected = passages.size_hint().0;
+        part.spans.reserve(expected);
+        if passages_on {
+            part.passage_index.reserve(expected);
+            part.passages.reserve(expected);
+        }
         if !doc_set.is_empty() {
+            part.doc.reserve(1);
             part.doc.push(doc_set, &doc_params, sig);
         }
         for (p, (span, tokens, set)) in passages.enumerate() {

@@ -78,6 +78,16 @@ impl Sketches {
         }
     }
 
+    /// Reserves room for `additional` more items.
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        self.keys.reserve(additional * self.bands);
+        self.fingerprints.reserve(additional);
+        self.sizes.reserve(additional);
+        if self.keep_signatures {
+            self.signatures.reserve(additional * self.num_perm);
+        }
+    }
+
     /// The number of items.
     pub(crate) fn len(&self) -> usize {
         self.fingerprints.len()
