@@ -2,8 +2,11 @@
 
 mod api;
 #[cfg(feature = "cli")]
+mod cli_index;
+#[cfg(feature = "cli")]
 mod cli;
 mod determinism;
 mod fixtures;
 mod real_corpora;
+mod store;
 mod support;
