@@ -36,7 +36,11 @@ fn status(field: &str) -> String {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize, default: usize| -> Result<usize, Box<dyn std::error::Error>> {
-        Ok(args.get(i).map(|s| s.parse()).transpose()?.unwrap_or(default))
+        Ok(args
+            .get(i)
+            .map(|s| s.parse())
+            .transpose()?
+            .unwrap_or(default))
     };
     match args.first().map(String::as_str) {
         Some("build") => {
@@ -147,7 +151,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 status("VmRSS:")
             );
         }
-        _ => return Err("usage: index_bench build PATH [DOCS] [BATCH] | open PATH [QUERIES] | memory [DOCS]".into()),
+        _ => return Err(
+            "usage: index_bench build PATH [DOCS] [BATCH] | open PATH [QUERIES] | memory [DOCS]"
+                .into(),
+        ),
     }
     Ok(())
 }

@@ -22,8 +22,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut docs = Vec::new();
     for line in std::fs::read_to_string(input)?.lines() {
         let v: serde_json::Value = serde_json::from_str(line)?;
-        let id = v["id"].as_str().ok_or("a record without an id")?.to_string();
-        let text = v["text"].as_str().ok_or("a record without text")?.to_string();
+        let id = v["id"]
+            .as_str()
+            .ok_or("a record without an id")?
+            .to_string();
+        let text = v["text"]
+            .as_str()
+            .ok_or("a record without text")?
+            .to_string();
         docs.push((id, text));
     }
     // Two batches, as a daily pipeline would add them.

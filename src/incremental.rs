@@ -351,12 +351,7 @@ pub(crate) fn check<H: History>(
                 .into_iter()
                 .map(|(g, sim)| (local.groups[g as usize][0], sim))
                 .min_by_key(|&(index, _)| index)
-                .map(|(index, sim)| {
-                    (
-                        PassageId::new(DocId::new(history.next_doc()), index),
-                        sim,
-                    )
-                }),
+                .map(|(index, sim)| (PassageId::new(DocId::new(history.next_doc()), index), sim)),
         };
         passages[*i as usize].duplicate_of = found;
         local
@@ -390,7 +385,10 @@ pub(crate) struct Item {
 impl Item {
     pub(crate) fn new(set: &ShingleSet, hasher: &MinHasher, banding: Banding, seed: u64) -> Item {
         let signature = hasher.signature_from_shingles(set.as_slice().iter().copied());
-        let keys = banding.band_keys(&signature, seed).map(|(_, k)| k).collect();
+        let keys = banding
+            .band_keys(&signature, seed)
+            .map(|(_, k)| k)
+            .collect();
         Item {
             set: set.clone(),
             fingerprint: set.fingerprint(),
@@ -439,7 +437,12 @@ impl Level {
     }
 
     /// Groups whose similarity to `item` reaches the threshold, in group order.
-    pub(crate) fn matches(&self, item: &Item, threshold: f64, measure: Measure) -> Vec<(u32, Similarity)> {
+    pub(crate) fn matches(
+        &self,
+        item: &Item,
+        threshold: f64,
+        measure: Measure,
+    ) -> Vec<(u32, Similarity)> {
         let identical = self.identical_group(item);
         let mut out = Vec::new();
         for g in self.index.query_keys(&item.keys, u32::MAX) {

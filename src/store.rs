@@ -802,7 +802,9 @@ fn open_v1(path: PathBuf, file: FileAt, size: u64, head: [u8; HEADER_LEN]) -> Re
     let mut summed = head[..56].to_vec();
     summed.extend_from_slice(&table);
     if xxh3_64(&summed) != le64(&head, 56) {
-        return Err(bad("checksum mismatch in the header or section table".into()));
+        return Err(bad(
+            "checksum mismatch in the header or section table".into()
+        ));
     }
     let fingerprint = le64(&head, 24);
     let stated = le64(&head, 32);
@@ -1076,7 +1078,12 @@ impl DiskLevel {
                     {
                         Similarity::IDENTICAL
                     } else {
-                        Similarity::estimate(&sig, rec.len as usize, &item.signature, item.set.len())
+                        Similarity::estimate(
+                            &sig,
+                            rec.len as usize,
+                            &item.signature,
+                            item.set.len(),
+                        )
                     }
                 }
             };
@@ -1087,9 +1094,10 @@ impl DiskLevel {
         Ok(out)
     }
 
-    /// The group whose set is `item`'s, if any.
+    /// The group whose set is `item`'s, if any. Identical sets share every
+    /// band key, so the first band's bucket is enough.
     fn identical(&self, r: &Reader, item: &Item) -> Result<Option<u32>> {
-        for g in self.candidates(r, &item.keys)? {
+        for g in self.candidates(r, &item.keys[..1.min(item.keys.len())])? {
             let rec = self.record(r, g)?;
             if rec.fingerprint != item.fingerprint {
                 continue;
@@ -1299,10 +1307,7 @@ impl IndexFile {
                 (doc, prepared)
             })
             .collect();
-        let passages: u64 = analyzed
-            .iter()
-            .map(|(_, p)| p.passages.len() as u64)
-            .sum();
+        let passages: u64 = analyzed.iter().map(|(_, p)| p.passages.len() as u64).sum();
         if self.meta.passages + passages > limit {
             return Err(Error::capacity("passages", limit));
         }
@@ -1510,7 +1515,12 @@ impl Overlay {
         Ok(())
     }
 
-    fn add_doc_item(&mut self, base: Option<&IndexFile>, item: Item, members: &[u32]) -> Result<()> {
+    fn add_doc_item(
+        &mut self,
+        base: Option<&IndexFile>,
+        item: Item,
+        members: &[u32],
+    ) -> Result<()> {
         if let Some(b) = base
             && let Some(g) = b.docs.identical(&b.reader, &item)?
         {
@@ -1551,7 +1561,10 @@ impl Overlay {
         if offset + other.meta.docs > u32::MAX as u64 - 1
             || base.meta.passages + self.num_passages + other.meta.passages > u32::MAX as u64 - 1
         {
-            return Err(Error::capacity("documents or passages", u32::MAX as u64 - 1));
+            return Err(Error::capacity(
+                "documents or passages",
+                u32::MAX as u64 - 1,
+            ));
         }
         // Ids: none may be in the base or in an earlier input.
         let mut ids = Vec::with_capacity(other.len());
@@ -1560,10 +1573,9 @@ impl Overlay {
         }
         base.check_new_ids(ids.iter().map(String::as_str))
             .map_err(|e| match e.kind() {
-                crate::ErrorKind::DuplicateId => Error::duplicate_id(
-                    other.path(),
-                    format!("{e} (cannot merge)"),
-                ),
+                crate::ErrorKind::DuplicateId => {
+                    Error::duplicate_id(other.path(), format!("{e} (cannot merge)"))
+                }
                 _ => e,
             })?;
         for id in &ids {
@@ -1596,7 +1608,8 @@ impl Overlay {
                             let keys = banding.band_keys(&sig, seed).map(|(_, k)| k).collect();
                             // The set itself is not stored; only its size is
                             // used, through a placeholder of that size.
-                            let set = ShingleSet::from_hashes((0..rec.len as u64).collect::<Vec<_>>());
+                            let set =
+                                ShingleSet::from_hashes((0..rec.len as u64).collect::<Vec<_>>());
                             Item {
                                 set,
                                 fingerprint: rec.fingerprint,
@@ -1618,7 +1631,10 @@ impl Overlay {
                     self.add_doc_item(Some(base), item, &members)?;
                 } else {
                     let p = passage_id_unpack(rec.first);
-                    let p = PassageId::new(DocId::new((p.doc.as_u32() as u64 + offset) as u32), p.index);
+                    let p = PassageId::new(
+                        DocId::new((p.doc.as_u32() as u64 + offset) as u32),
+                        p.index,
+                    );
                     self.add_passage_item(Some(base), item, p)?;
                 }
             }
@@ -1681,7 +1697,10 @@ impl History for Combined<'_> {
         }
         let level = &self.overlay.passages.level;
         for (g, sim) in level.matches(item, threshold, measure) {
-            found.push((self.overlay.passage_ids[level.groups[g as usize][0] as usize], sim));
+            found.push((
+                self.overlay.passage_ids[level.groups[g as usize][0] as usize],
+                sim,
+            ));
         }
         Ok(found.into_iter().min_by_key(|&(id, _)| id))
     }
@@ -1827,7 +1846,13 @@ fn write_contents(
     let doc_groups = old.doc_groups + overlay.docs.len() as u64;
     let passage_groups = old.passage_groups + overlay.passages.len() as u64;
     let joined: u64 = overlay.doc_joins.values().map(|v| v.len() as u64).sum();
-    let new_members: u64 = overlay.docs.level.groups.iter().map(|g| g.len() as u64).sum();
+    let new_members: u64 = overlay
+        .docs
+        .level
+        .groups
+        .iter()
+        .map(|g| g.len() as u64)
+        .sum();
     let meta = Meta {
         docs: old.docs + new_docs,
         passages: old.passages + overlay.num_passages,
@@ -1859,7 +1884,9 @@ fn write_contents(
     // id offsets, id bytes, id hashes
     let old_id_bytes = base.map_or(0, |b| b.reader.len(sec::ID_BYTES));
     match base {
-        Some(b) => Sequential::new(&b.reader, sec::ID_OFFSETS).copy_to((old.docs + 1) * 8, &mut w)?,
+        Some(b) => {
+            Sequential::new(&b.reader, sec::ID_OFFSETS).copy_to((old.docs + 1) * 8, &mut w)?
+        }
         None => w.put(&0u64.to_le_bytes())?,
     }
     let mut at = old_id_bytes;
@@ -1879,7 +1906,12 @@ fn write_contents(
         .ids
         .iter()
         .enumerate()
-        .map(|(i, id)| (xxh3_64(id.as_bytes()) ^ ID_SEED, (old.docs + i as u64) as u32))
+        .map(|(i, id)| {
+            (
+                xxh3_64(id.as_bytes()) ^ ID_SEED,
+                (old.docs + i as u64) as u32,
+            )
+        })
         .collect();
     new_hashes.sort_unstable();
     {
@@ -1971,7 +2003,12 @@ fn write_level(
     meta: Meta,
 ) -> Result<()> {
     let (disk, new, total, bits) = match (documents, base) {
-        (true, b) => (b.map(|b| &b.docs), &overlay.docs, meta.doc_groups, meta.doc_bits),
+        (true, b) => (
+            b.map(|b| &b.docs),
+            &overlay.docs,
+            meta.doc_groups,
+            meta.doc_bits,
+        ),
         (false, b) => (
             b.map(|b| &b.passages),
             &overlay.passages,

@@ -2,9 +2,9 @@
 
 mod api;
 #[cfg(feature = "cli")]
-mod cli_index;
-#[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_index;
 mod determinism;
 mod fixtures;
 mod real_corpora;

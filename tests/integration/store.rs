@@ -111,7 +111,10 @@ fn round_trip_gives_the_answers_of_the_memory_index() {
         let file = IndexFile::open(&path).unwrap();
         file.verify().unwrap();
         assert_same_answers(&file, &memory, &probes);
-        assert_eq!(file.config().fingerprint().unwrap(), config.fingerprint().unwrap());
+        assert_eq!(
+            file.config().fingerprint().unwrap(),
+            config.fingerprint().unwrap()
+        );
         // Ids come back as given.
         for (i, (id, _)) in docs.iter().enumerate().step_by(37) {
             let doc = echodup::DocId::new(i as u32);
@@ -136,7 +139,10 @@ fn adding_batches_one_by_one_equals_building_once() {
             &[&docs[..1], &docs[1..90], &[], &docs[90..91], &docs[91..]],
         );
         assert_eq!(v1, v2);
-        assert_eq!(std::fs::read(&once).unwrap(), std::fs::read(&steps).unwrap());
+        assert_eq!(
+            std::fs::read(&once).unwrap(),
+            std::fs::read(&steps).unwrap()
+        );
     }
 }
 
@@ -180,7 +186,11 @@ fn merge_refuses_other_configurations_overlapping_ids_and_its_own_inputs() {
     build(&c, &Config::new(), &[&docs[5..]]);
     let e = IndexFile::merge(dir.path().join("m.edx"), &[&a, &b]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Incompatible);
-    assert!(e.to_string().contains("signature size 256 in the file, 128 there"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("signature size 256 in the file, 128 there"),
+        "{e}"
+    );
     assert!(e.to_string().contains("b.edx"), "{e}");
     let e = IndexFile::merge(dir.path().join("m.edx"), &[&a, &c]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::DuplicateId);
@@ -204,7 +214,10 @@ fn duplicate_ids_are_refused_and_leave_the_index_untouched() {
         .add_batch([("new-1", "fresh text"), ("hg-002", "again")])
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::DuplicateId);
-    assert!(e.to_string().contains("\"hg-002\" is already in the index"), "{e}");
+    assert!(
+        e.to_string().contains("\"hg-002\" is already in the index"),
+        "{e}"
+    );
     let e = index
         .add_batch([("x", "one"), ("y", "two"), ("x", "three")])
         .unwrap_err();
@@ -234,16 +247,34 @@ fn open_with_refuses_another_configuration_naming_the_parameter() {
     // The keep policy is not part of an index.
     IndexFile::open_with(&path, &Config::new().keep(echodup::KeepPolicy::Longest)).unwrap();
     let cases = [
-        (Config::new().num_perm(256), "signature size 128 in the file, 256 configured"),
-        (Config::new().seed(7), "seed 0x6563686f64757031 in the file, 0x7 configured"),
-        (Config::new().shingle_size(3), "shingling 5-word shingles in the file, 3-word shingles configured"),
-        (Config::new().threshold(0.9), "banding 32 bands × 4 rows in the file, 16 bands × 8 rows configured"),
-        (Config::new().threshold(0.75), "threshold 0.8 in the file, 0.75 configured"),
+        (
+            Config::new().num_perm(256),
+            "signature size 128 in the file, 256 configured",
+        ),
+        (
+            Config::new().seed(7),
+            "seed 0x6563686f64757031 in the file, 0x7 configured",
+        ),
+        (
+            Config::new().shingle_size(3),
+            "shingling 5-word shingles in the file, 3-word shingles configured",
+        ),
+        (
+            Config::new().threshold(0.9),
+            "banding 32 bands × 4 rows in the file, 16 bands × 8 rows configured",
+        ),
+        (
+            Config::new().threshold(0.75),
+            "threshold 0.8 in the file, 0.75 configured",
+        ),
         (
             Config::new().normalizer(echodup::Normalizer::news().fold_digits(true)),
             "normalization",
         ),
-        (Config::new().verification(Verification::Estimate), "verification Exact in the file, Estimate configured"),
+        (
+            Config::new().verification(Verification::Estimate),
+            "verification Exact in the file, Estimate configured",
+        ),
     ];
     for (config, message) in cases {
         let e = IndexFile::open_with(&path, &config).unwrap_err();
@@ -262,7 +293,10 @@ fn the_committed_version_1_file_opens_and_answers() {
     file.verify().unwrap();
     let info = file.info();
     assert_eq!(info.format_version, 1);
-    assert_eq!(info.config.fingerprint().unwrap(), Config::new().fingerprint().unwrap());
+    assert_eq!(
+        info.config.fingerprint().unwrap(),
+        Config::new().fingerprint().unwrap()
+    );
     let docs = fixture_docs();
     assert_eq!(info.documents, docs.len() as u64);
     let (memory, _) = memory_index(&Config::new(), &docs);
@@ -373,7 +407,12 @@ fn damage_is_detected_never_trusted() {
     // at random offsets.
     let mut cuts: Vec<usize> = vec![0, 1, 8, 63, 64, 65];
     for (offset, len) in sections(&good) {
-        cuts.extend([offset.saturating_sub(1), offset, offset + 1, offset + len - 1]);
+        cuts.extend([
+            offset.saturating_sub(1),
+            offset,
+            offset + 1,
+            offset + len - 1,
+        ]);
     }
     cuts.extend((0..40).map(|_| next() as usize % good.len()));
     for cut in cuts {
@@ -402,7 +441,10 @@ fn damage_is_detected_never_trusted() {
         let mut bytes = good.clone();
         bytes[offset + len / 2] ^= 0x10;
         std::fs::write(&path, &bytes).unwrap();
-        assert!(check_damaged(&path, &memory, &probes), "section at {offset}");
+        assert!(
+            check_damaged(&path, &memory, &probes),
+            "section at {offset}"
+        );
     }
 }
 
@@ -466,7 +508,7 @@ proptest! {
 #[test]
 fn a_killed_writer_leaves_the_old_index_or_the_new_one() {
     use std::io::Write;
-    use std::time::{Duration, Instant};
+    use std::time::Instant;
 
     let dir = TempDir::new().unwrap();
     let index = dir.path().join("crash.edx");
@@ -516,14 +558,20 @@ fn a_killed_writer_leaves_the_old_index_or_the_new_one() {
             docs.extend(batch.iter().cloned());
             new_states += 1;
         } else {
-            assert_eq!(opened.len(), docs.len(), "neither the old nor the new index");
+            assert_eq!(
+                opened.len(),
+                docs.len(),
+                "neither the old nor the new index"
+            );
             old_states += 1;
         }
         let (memory, _) = memory_index(&Config::new(), &docs);
         let probes: Vec<String> = probes(&batch[..20]);
         assert_same_answers(&opened, &memory, &probes);
         assert_eq!(
-            opened.doc_id(echodup::DocId::new(docs.len() as u32 - 1)).unwrap(),
+            opened
+                .doc_id(echodup::DocId::new(docs.len() as u32 - 1))
+                .unwrap(),
             docs.last().unwrap().0
         );
     }

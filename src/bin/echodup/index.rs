@@ -15,7 +15,7 @@ use echodup::{Config, DocId, Measure, Verdict, Verification};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::{Output, Paragraphs, Usage, check_outputs, megabytes, thousands};
+use crate::{Output, Paragraphs, Usage, check_outputs, count, megabytes, thousands};
 
 /// Arguments of `echodup index`.
 #[derive(Args, Debug)]
@@ -278,13 +278,12 @@ fn add_or_query(a: &AddArgs, add: bool) -> anyhow::Result<()> {
     if !a.quiet {
         let secs = start.elapsed().as_secs_f64();
         eprintln!(
-            "echodup: {} documents checked against {} in {} in {secs:.2} s: {} duplicate \
-             documents, {} duplicate passages",
-            thousands(corpus.len()),
+            "echodup: {} checked against {} in {} in {secs:.2} s: {}, {}",
+            count(corpus.len(), "document", "documents"),
             thousands(before),
             a.index.display(),
-            thousands(dup_docs),
-            thousands(dup_passages),
+            count(dup_docs, "duplicate document", "duplicate documents"),
+            count(dup_passages, "duplicate passage", "duplicate passages"),
         );
         if add {
             let info = index.info();
@@ -296,10 +295,7 @@ fn add_or_query(a: &AddArgs, add: bool) -> anyhow::Result<()> {
             );
         }
         if !corpus.skipped().is_empty() {
-            eprintln!(
-                "  skipped records: {}",
-                thousands(corpus.skipped().len())
-            );
+            eprintln!("  skipped records: {}", thousands(corpus.skipped().len()));
         }
     }
     Ok(())
@@ -338,7 +334,11 @@ fn info(a: &InfoArgs) -> anyhow::Result<()> {
     }
     println!("index:            {}", i.path.display());
     println!("format version:   {}", i.format_version);
-    println!("size:             {} ({} bytes)", megabytes(i.size as f64), thousands(i.size as usize));
+    println!(
+        "size:             {} ({} bytes)",
+        megabytes(i.size as f64),
+        thousands(i.size as usize)
+    );
     println!(
         "documents:        {} ({} distinct)",
         thousands(i.documents as usize),
