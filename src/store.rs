@@ -2162,3 +2162,71 @@ fn write_level(
     w.end_section()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_survives_encoding() {
+        let path = Path::new("x.edx");
+        for config in [
+            Config::new(),
+            Config::new()
+                .shingling(Shingling::Chars(4))
+                .num_perm(64)
+                .seed(9)
+                .threshold(0.65)
+                .passage_threshold(0.9)
+                .measure(Measure::Containment)
+                .verification(Verification::Estimate)
+                .segmentation(Segmentation::Lines)
+                .normalizer(Normalizer::minimal().fold_digits(true))
+                .min_passage_tokens(7)
+                .passages(false),
+        ] {
+            let bytes = encode_config(&config).unwrap();
+            assert_eq!(bytes.len() as u64, CONFIG_LEN);
+            let back = decode_config(&bytes, path).unwrap();
+            assert_eq!(config_mismatch(&back, &config).unwrap(), None);
+            assert_eq!(back.fingerprint().unwrap(), config.fingerprint().unwrap());
+            assert_eq!(
+                back.get_min_passage_tokens(),
+                config.get_min_passage_tokens()
+            );
+        }
+        let mut bytes = encode_config(&Config::new()).unwrap();
+        bytes[10] = 9;
+        let e = decode_config(&bytes, path).unwrap_err();
+        assert!(e.to_string().contains("unknown measure 9"), "{e}");
+        let mut bytes = encode_config(&Config::new()).unwrap();
+        bytes[0] = 99;
+        let e = decode_config(&bytes, path).unwrap_err();
+        assert!(e.to_string().contains("version 99"), "{e}");
+    }
+
+    #[test]
+    fn directory_buckets_hold_about_64_groups() {
+        assert_eq!(dir_bits(0), 0);
+        assert_eq!(dir_bits(64), 0);
+        assert_eq!(dir_bits(65), 1);
+        assert_eq!(dir_bits(1_000_000), 14);
+        assert_eq!(dir_bits(u64::MAX), MAX_DIR_BITS);
+        for g in [65u64, 1000, 123_456, 10_000_000] {
+            let b = dir_bits(g);
+            assert!(
+                g >> b <= BUCKET_TARGET && g >> (b - 1) > BUCKET_TARGET,
+                "{g}"
+            );
+        }
+        assert_eq!(bucket_of(u64::MAX, 0), 0);
+        assert_eq!(bucket_of(u64::MAX, 3), 7);
+        assert_eq!(bucket_of(1 << 61, 3), 1);
+    }
+
+    #[test]
+    fn passage_ids_pack_both_halves() {
+        let p = PassageId::new(DocId::new(u32::MAX - 1), 77);
+        assert_eq!(passage_id_unpack(passage_id_pack(p)), p);
+    }
+}
