@@ -1059,13 +1059,15 @@ impl DiskLevel {
         item: &Item,
         threshold: f64,
         measure: Measure,
-    ) -> Result<Vec<(u32, Similarity, GroupRecord)>> {
+    ) -> Result<Vec<(u32, Similarity, GroupRecord, bool)>> {
         let mut out = Vec::new();
         for g in self.candidates(r, &item.keys)? {
             let rec = self.record(r, g)?;
+            let mut identical = false;
             let sim = match self.data(r, &rec)? {
                 GroupData::Set(set) => {
                     if rec.fingerprint == item.fingerprint && set == item.set {
+                        identical = true;
                         Similarity::IDENTICAL
                     } else {
                         Similarity::exact(&set, &item.set)
@@ -1076,6 +1078,7 @@ impl DiskLevel {
                         && sig == item.signature
                         && rec.len as usize == item.set.len()
                     {
+                        identical = true;
                         Similarity::IDENTICAL
                     } else {
                         Similarity::estimate(
@@ -1087,8 +1090,8 @@ impl DiskLevel {
                     }
                 }
             };
-            if sim.score(measure) >= threshold {
-                out.push((g, sim, rec));
+            if sim.score(measure) >= threshold || identical {
+                out.push((g, sim, rec, identical));
             }
         }
         Ok(out)
@@ -1241,6 +1244,7 @@ impl IndexFile {
             &Combined {
                 base: Some(self),
                 overlay: &overlay,
+                pre: None,
             },
             &self.dedup,
             doc,
@@ -1311,13 +1315,20 @@ impl IndexFile {
         if self.meta.passages + passages > limit {
             return Err(Error::capacity("passages", limit));
         }
+        // Lookups in the file do not depend on the batch: all of them in
+        // parallel first, then the documents in order against the batch.
+        let lookups: Vec<BaseLookup> = analyzed
+            .par_iter()
+            .map(|(_, prepared)| self.lookup(prepared))
+            .collect::<Result<_>>()?;
         let mut overlay = Overlay::new(&self.dedup);
         let mut verdicts = Vec::with_capacity(docs.len());
-        for ((id, _), (doc, prepared)) in docs.into_iter().zip(analyzed) {
+        for (((id, _), (doc, prepared)), lookup) in docs.into_iter().zip(analyzed).zip(lookups) {
             let mut verdict = crate::incremental::check(
                 &Combined {
                     base: Some(self),
                     overlay: &overlay,
+                    pre: Some((&prepared, &lookup)),
                 },
                 &self.dedup,
                 &doc,
@@ -1325,7 +1336,7 @@ impl IndexFile {
             )?;
             let doc_id = DocId::new((self.meta.docs + overlay.ids.len() as u64) as u32);
             verdict.set_doc(doc_id);
-            overlay.add(Some(self), id, doc_id, prepared)?;
+            overlay.add(id, doc_id, prepared, &lookup)?;
             verdicts.push(verdict);
         }
         self.save(&overlay)?;
@@ -1499,31 +1510,26 @@ impl Overlay {
     /// Adds a document's items.
     fn add(
         &mut self,
-        base: Option<&IndexFile>,
         id: String,
         doc: DocId,
         prepared: Prepared,
+        lookup: &BaseLookup,
     ) -> Result<()> {
         if let Some(item) = prepared.doc {
-            self.add_doc_item(base, item, &[doc.as_u32()])?;
+            let identical = lookup.doc.as_ref().and_then(|l| l.identical);
+            self.add_doc_item(identical, item, &[doc.as_u32()])?;
         }
-        for (index, item) in prepared.passages {
-            self.add_passage_item(base, item, PassageId::new(doc, index))?;
+        for ((index, item), l) in prepared.passages.into_iter().zip(&lookup.passages) {
+            self.add_passage_item(l.identical.is_some(), item, PassageId::new(doc, index))?;
             self.num_passages += 1;
         }
         self.ids.push(id);
         Ok(())
     }
 
-    fn add_doc_item(
-        &mut self,
-        base: Option<&IndexFile>,
-        item: Item,
-        members: &[u32],
-    ) -> Result<()> {
-        if let Some(b) = base
-            && let Some(g) = b.docs.identical(&b.reader, &item)?
-        {
+    /// Adds a document item whose identical group on disk (if any) is `identical`.
+    fn add_doc_item(&mut self, identical: Option<u32>, item: Item, members: &[u32]) -> Result<()> {
+        if let Some(g) = identical {
             self.doc_joins.entry(g).or_default().extend(members);
             return Ok(());
         }
@@ -1533,15 +1539,9 @@ impl Overlay {
         Ok(())
     }
 
-    fn add_passage_item(
-        &mut self,
-        base: Option<&IndexFile>,
-        item: Item,
-        id: PassageId,
-    ) -> Result<()> {
-        if let Some(b) = base
-            && b.passages.identical(&b.reader, &item)?.is_some()
-        {
+    /// Adds a passage item; `on_disk`: an identical passage is in the file.
+    fn add_passage_item(&mut self, on_disk: bool, item: Item, id: PassageId) -> Result<()> {
+        if on_disk {
             return Ok(());
         }
         let external = self.passage_ids.len() as u32;
@@ -1628,14 +1628,16 @@ impl Overlay {
                         .chunks_exact(4)
                         .map(|c| (le32(c, 0) as u64 + offset) as u32)
                         .collect();
-                    self.add_doc_item(Some(base), item, &members)?;
+                    let identical = base.docs.identical(&base.reader, &item)?;
+                    self.add_doc_item(identical, item, &members)?;
                 } else {
                     let p = passage_id_unpack(rec.first);
                     let p = PassageId::new(
                         DocId::new((p.doc.as_u32() as u64 + offset) as u32),
                         p.index,
                     );
-                    self.add_passage_item(Some(base), item, p)?;
+                    let on_disk = base.passages.identical(&base.reader, &item)?.is_some();
+                    self.add_passage_item(on_disk, item, p)?;
                 }
             }
         }
@@ -1645,10 +1647,103 @@ impl Overlay {
     }
 }
 
+/// What the file holds for one item: the groups that match it (with their
+/// members, for documents) and the group identical to it.
+#[derive(Clone, Debug, Default)]
+struct LevelLookup {
+    matches: Vec<(u32, Similarity, GroupRecord)>,
+    /// Documents only: the members of each matching group.
+    members: Vec<Vec<u32>>,
+    identical: Option<u32>,
+}
+
+/// The lookups of one prepared document: its whole set and each passage
+/// (in the order of `Prepared::passages`).
+#[derive(Debug, Default)]
+struct BaseLookup {
+    doc: Option<LevelLookup>,
+    passages: Vec<LevelLookup>,
+}
+
+impl IndexFile {
+    fn lookup_level(&self, documents: bool, item: &Item) -> Result<LevelLookup> {
+        let config = self.config();
+        let (level, threshold) = if documents {
+            (&self.docs, config.get_threshold())
+        } else {
+            (&self.passages, config.get_passage_threshold())
+        };
+        let matches = level.matches(&self.reader, item, threshold, config.get_measure())?;
+        let mut out = LevelLookup::default();
+        for (g, sim, rec, identical) in matches {
+            if identical {
+                out.identical = Some(g);
+            }
+            if documents {
+                let raw =
+                    self.reader
+                        .read(sec::DOC_MEMBERS, rec.first * 4, rec.members as u64 * 4)?;
+                out.members
+                    .push(raw.chunks_exact(4).map(|c| le32(c, 0)).collect());
+            }
+            out.matches.push((g, sim, rec));
+        }
+        Ok(out)
+    }
+
+    fn lookup(&self, prepared: &Prepared) -> Result<BaseLookup> {
+        Ok(BaseLookup {
+            doc: prepared
+                .doc
+                .as_ref()
+                .map(|item| self.lookup_level(true, item))
+                .transpose()?,
+            passages: prepared
+                .passages
+                .iter()
+                .map(|(_, item)| self.lookup_level(false, item))
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
 /// History = the file plus the overlay.
 struct Combined<'a> {
     base: Option<&'a IndexFile>,
     overlay: &'a Overlay,
+    /// Lookups done beforehand for the items of one prepared document;
+    /// items are recognised by address.
+    pre: Option<(&'a Prepared, &'a BaseLookup)>,
+}
+
+impl Combined<'_> {
+    /// The lookup of `item` in the file: done beforehand, or now.
+    fn lookup(
+        &self,
+        documents: bool,
+        item: &Item,
+    ) -> Result<Option<std::borrow::Cow<'_, LevelLookup>>> {
+        use std::borrow::Cow;
+        if let Some((prepared, lookup)) = self.pre {
+            if documents {
+                if let (Some(d), Some(l)) = (&prepared.doc, &lookup.doc)
+                    && std::ptr::eq(d, item)
+                {
+                    return Ok(Some(Cow::Borrowed(l)));
+                }
+            } else if let Some(i) = prepared
+                .passages
+                .iter()
+                .position(|(_, p)| std::ptr::eq(p, item))
+            {
+                return Ok(lookup.passages.get(i).map(Cow::Borrowed));
+            }
+        }
+        match self.base {
+            Some(b) => Ok(Some(Cow::Owned(b.lookup_level(documents, item)?))),
+            None => Ok(None),
+        }
+    }
 }
 
 impl History for Combined<'_> {
@@ -1661,16 +1756,13 @@ impl History for Combined<'_> {
         measure: Measure,
     ) -> Result<Vec<DocumentVerdict>> {
         let mut out = Vec::new();
-        if let Some(b) = self.base {
-            for (g, sim, rec) in b.docs.matches(&b.reader, item, threshold, measure)? {
-                let raw = b
-                    .reader
-                    .read(sec::DOC_MEMBERS, rec.first * 4, rec.members as u64 * 4)?;
-                for c in raw.chunks_exact(4) {
-                    out.push((DocId::new(le32(c, 0)), sim));
+        if let Some(l) = self.lookup(true, item)? {
+            for ((g, sim, _), members) in l.matches.iter().zip(&l.members) {
+                for &d in members {
+                    out.push((DocId::new(d), *sim));
                 }
-                for &d in self.overlay.doc_joins.get(&g).into_iter().flatten() {
-                    out.push((DocId::new(d), sim));
+                for &d in self.overlay.doc_joins.get(g).into_iter().flatten() {
+                    out.push((DocId::new(d), *sim));
                 }
             }
         }
@@ -1690,9 +1782,9 @@ impl History for Combined<'_> {
         measure: Measure,
     ) -> Result<Option<(PassageId, Similarity)>> {
         let mut found: Vec<(PassageId, Similarity)> = Vec::new();
-        if let Some(b) = self.base {
-            for (_, sim, rec) in b.passages.matches(&b.reader, item, threshold, measure)? {
-                found.push((passage_id_unpack(rec.first), sim));
+        if let Some(l) = self.lookup(false, item)? {
+            for (_, sim, rec) in &l.matches {
+                found.push((passage_id_unpack(rec.first), *sim));
             }
         }
         let level = &self.overlay.passages.level;
