@@ -16,10 +16,16 @@ pub enum ErrorKind {
     Io,
     /// Input data was malformed; [`Error::path`] and [`Error::line`] say where.
     Parse,
-    /// A saved file is damaged or of an unsupported format.
+    /// A saved file is damaged (a checksum, length or value does not hold)
+    /// or of an unsupported format version; [`Error::path`] names the file.
     Format,
-    /// Two values made with different configurations were combined.
+    /// Two values made with different configurations were combined (or an
+    /// index file was opened with a configuration other than its own); the
+    /// message names the first parameter that differs.
     Incompatible,
+    /// A document id given to a persistent index is already in it, or given
+    /// twice in one batch; the message names the id.
+    DuplicateId,
     /// A limit of the crate was exceeded (more than `u32::MAX` documents or passages).
     Capacity,
 }
@@ -62,6 +68,28 @@ impl Error {
             ErrorKind::Capacity,
             format!("too many {what}: at most {limit} are supported"),
         )
+    }
+
+    /// A damaged or unsupported file at `path`, described by `what`.
+    pub(crate) fn format(path: impl AsRef<Path>, what: impl fmt::Display) -> Self {
+        Self::about(ErrorKind::Format, path, what)
+    }
+
+    /// Values of different configurations at `path`, described by `what`.
+    pub(crate) fn incompatible(path: impl AsRef<Path>, what: impl fmt::Display) -> Self {
+        Self::about(ErrorKind::Incompatible, path, what)
+    }
+
+    /// A document id seen before, at `path`.
+    pub(crate) fn duplicate_id(path: impl AsRef<Path>, what: impl fmt::Display) -> Self {
+        Self::about(ErrorKind::DuplicateId, path, what)
+    }
+
+    pub(crate) fn about(kind: ErrorKind, path: impl AsRef<Path>, what: impl fmt::Display) -> Self {
+        let path = path.as_ref();
+        let mut e = Error::new(kind, format!("{}: {what}", path.display()));
+        e.path = Some(path.to_path_buf());
+        e
     }
 
     /// An I/O failure on `path`, described by `action` ("reading", "writing").

@@ -80,6 +80,10 @@ pub struct PassageVerdict {
 pub type DocumentVerdict = (DocId, Similarity);
 
 impl Verdict {
+    pub(crate) fn set_doc(&mut self, doc: DocId) {
+        self.doc = Some(doc);
+    }
+
     /// The id the document received, if it was added (`None` for a query).
     pub fn doc(&self) -> Option<DocId> {
         self.doc
@@ -163,7 +167,11 @@ impl DedupIndex {
     /// Checks `text` against the index without adding it.
     pub fn query(&self, text: &str) -> Verdict {
         let doc = self.dedup.analyzer().analyze(text);
-        self.check(&doc).0
+        let prepared = prepare(&self.dedup, &doc);
+        match check(self, &self.dedup, &doc, &prepared) {
+            Ok(v) => v,
+            Err(never) => match never {},
+        }
     }
 
     /// Checks `text` against the index, then adds it; the verdict carries
@@ -187,7 +195,11 @@ impl DedupIndex {
     pub fn add_analyzed(&mut self, doc: &AnalyzedDocument) -> Result<Verdict> {
         let id = DocId::new(to_u32(self.num_docs as usize + 1, "documents")? - 1);
         to_u32(self.passage_ids.len() + doc.passages().len(), "passages")?;
-        let (mut verdict, prepared) = self.check(doc);
+        let prepared = prepare(&self.dedup, doc);
+        let mut verdict = match check(self, &self.dedup, doc, &prepared) {
+            Ok(v) => v,
+            Err(never) => match never {},
+        };
         if let Some(p) = prepared.doc {
             self.docs.insert(p, id.as_u32())?;
         }
@@ -200,134 +212,181 @@ impl DedupIndex {
         verdict.doc = Some(id);
         Ok(verdict)
     }
+}
 
-    fn check(&self, doc: &AnalyzedDocument) -> (Verdict, Prepared) {
-        let config = self.dedup.config();
-        let hasher = self.dedup.hasher();
-        let measure = config.get_measure();
-        let mut prepared = Prepared {
-            doc: None,
-            passages: Vec::new(),
-        };
+impl History for DedupIndex {
+    type Error = std::convert::Infallible;
 
-        let mut document_matches = Vec::new();
-        if !doc.shingles().is_empty() {
-            let item = self.docs.prepare(doc.shingles(), hasher);
-            for (group, sim) in self.docs.matches(&item, config.get_threshold(), measure) {
-                for &d in &self.docs.groups[group as usize] {
-                    document_matches.push((DocId::new(d), sim));
-                }
+    fn document_matches(
+        &self,
+        item: &Item,
+        threshold: f64,
+        measure: Measure,
+    ) -> std::result::Result<Vec<DocumentVerdict>, Self::Error> {
+        let mut out = Vec::new();
+        for (group, sim) in self.docs.matches(item, threshold, measure) {
+            for &d in &self.docs.groups[group as usize] {
+                out.push((DocId::new(d), sim));
             }
-            document_matches.sort_unstable_by_key(|&(d, _)| d);
-            prepared.doc = Some(item);
         }
+        Ok(out)
+    }
 
-        // Earlier passages of this same document, in a small local level.
-        let mut local = Level::new(
-            self.passages.index.banding(),
-            config.get_seed(),
-            config.get_verification(),
-        );
-        let min = config.get_min_passage_tokens().max(1);
-        let threshold = config.get_passage_threshold();
-        let mut passages = Vec::with_capacity(doc.passages().len());
-        for (i, p) in doc.passages().iter().enumerate() {
-            let mut verdict = PassageVerdict {
-                index: i as u32,
-                span: p.span(),
-                duplicate_of: None,
-            };
-            if config.get_passages() && p.tokens() >= min && !p.shingles().is_empty() {
-                let item = self.passages.prepare(p.shingles(), hasher);
-                // The earliest match: history first, then this document.
-                let from_history = self
-                    .passages
-                    .matches(&item, threshold, measure)
-                    .into_iter()
-                    .map(|(g, sim)| {
-                        (
-                            self.passage_ids[self.passages.groups[g as usize][0] as usize],
-                            sim,
-                        )
-                    })
-                    .min_by_key(|&(id, _)| id);
-                let found = from_history.or_else(|| {
-                    local
-                        .matches(&item, threshold, measure)
-                        .into_iter()
-                        .map(|(g, sim)| (local.groups[g as usize][0], sim))
-                        .min_by_key(|&(index, _)| index)
-                        .map(|(index, sim)| (PassageId::new(DocId::new(self.num_docs), index), sim))
-                });
-                verdict.duplicate_of = found;
-                local
-                    .insert(item.clone(), i as u32)
-                    .expect("add checked the passage count");
-                prepared.passages.push((i as u32, item));
-            }
-            passages.push(verdict);
-        }
-        (
-            Verdict {
-                doc: None,
-                document_matches,
-                passages,
-            },
-            prepared,
-        )
+    fn passage_match(
+        &self,
+        item: &Item,
+        threshold: f64,
+        measure: Measure,
+    ) -> std::result::Result<Option<(PassageId, Similarity)>, Self::Error> {
+        Ok(self
+            .passages
+            .matches(item, threshold, measure)
+            .into_iter()
+            .map(|(g, sim)| {
+                (
+                    self.passage_ids[self.passages.groups[g as usize][0] as usize],
+                    sim,
+                )
+            })
+            .min_by_key(|&(id, _)| id))
+    }
+
+    fn next_doc(&self) -> u32 {
+        self.num_docs
     }
 }
 
+/// What a document is checked against: the documents and passages seen
+/// before. [`DedupIndex`] is one; the persistent index in
+/// [`crate::store`] is another, so both give the same verdicts.
+pub(crate) trait History {
+    /// What a failed lookup reports.
+    type Error;
+
+    /// Every earlier document whose set matches `item`, with its similarity
+    /// (in any order).
+    fn document_matches(
+        &self,
+        item: &Item,
+        threshold: f64,
+        measure: Measure,
+    ) -> std::result::Result<Vec<DocumentVerdict>, Self::Error>;
+
+    /// The earliest earlier passage that matches `item`.
+    fn passage_match(
+        &self,
+        item: &Item,
+        threshold: f64,
+        measure: Measure,
+    ) -> std::result::Result<Option<(PassageId, Similarity)>, Self::Error>;
+
+    /// The id the next document added gets.
+    fn next_doc(&self) -> u32;
+}
+
+/// The items of a document that take part in matching: its whole set (if
+/// not empty) and each passage long enough to compare.
+pub(crate) fn prepare(dedup: &Deduplicator, doc: &AnalyzedDocument) -> Prepared {
+    let config = dedup.config();
+    let hasher = dedup.hasher();
+    let seed = config.get_seed();
+    let mut prepared = Prepared {
+        doc: None,
+        passages: Vec::new(),
+    };
+    if !doc.shingles().is_empty() {
+        prepared.doc = Some(Item::new(doc.shingles(), hasher, dedup.banding(), seed));
+    }
+    if config.get_passages() {
+        let min = config.get_min_passage_tokens().max(1);
+        for (i, p) in doc.passages().iter().enumerate() {
+            if p.tokens() >= min && !p.shingles().is_empty() {
+                let item = Item::new(p.shingles(), hasher, dedup.passage_banding(), seed);
+                prepared.passages.push((i as u32, item));
+            }
+        }
+    }
+    prepared
+}
+
+/// The verdict on `doc` (whose items are `prepared`) against `history`.
+pub(crate) fn check<H: History>(
+    history: &H,
+    dedup: &Deduplicator,
+    doc: &AnalyzedDocument,
+    prepared: &Prepared,
+) -> std::result::Result<Verdict, H::Error> {
+    let config = dedup.config();
+    let measure = config.get_measure();
+
+    let mut document_matches = match &prepared.doc {
+        Some(item) => history.document_matches(item, config.get_threshold(), measure)?,
+        None => Vec::new(),
+    };
+    document_matches.sort_unstable_by_key(|&(d, _)| d);
+
+    // Earlier passages of this same document, in a small local level.
+    let mut local = Level::new(
+        dedup.passage_banding(),
+        config.get_seed(),
+        config.get_verification(),
+    );
+    let threshold = config.get_passage_threshold();
+    let mut passages: Vec<PassageVerdict> = doc
+        .passages()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PassageVerdict {
+            index: i as u32,
+            span: p.span(),
+            duplicate_of: None,
+        })
+        .collect();
+    for (i, item) in &prepared.passages {
+        // The earliest match: history first, then this document.
+        let found = match history.passage_match(item, threshold, measure)? {
+            Some(m) => Some(m),
+            None => local
+                .matches(item, threshold, measure)
+                .into_iter()
+                .map(|(g, sim)| (local.groups[g as usize][0], sim))
+                .min_by_key(|&(index, _)| index)
+                .map(|(index, sim)| (PassageId::new(DocId::new(history.next_doc()), index), sim)),
+        };
+        passages[*i as usize].duplicate_of = found;
+        local
+            .insert(item.clone(), *i)
+            .expect("at most u32::MAX passages in one document");
+    }
+    Ok(Verdict {
+        doc: None,
+        document_matches,
+        passages,
+    })
+}
+
+/// The items of one document (see [`prepare`]).
 #[derive(Debug)]
-struct Prepared {
-    doc: Option<Item>,
-    passages: Vec<(u32, Item)>,
+pub(crate) struct Prepared {
+    pub(crate) doc: Option<Item>,
+    /// Passage position in the document, and its item.
+    pub(crate) passages: Vec<(u32, Item)>,
 }
 
 /// A set ready to be looked up and inserted.
 #[derive(Debug, Clone)]
-struct Item {
-    set: ShingleSet,
-    fingerprint: u64,
-    signature: Signature,
-    keys: Vec<u64>,
+pub(crate) struct Item {
+    pub(crate) set: ShingleSet,
+    pub(crate) fingerprint: u64,
+    pub(crate) signature: Signature,
+    pub(crate) keys: Vec<u64>,
 }
 
-/// One level (documents or passages) of the index: identical sets share a
-/// group, and one entry per group sits in the LSH index.
-#[derive(Debug, Clone)]
-struct Level {
-    index: LshIndex,
-    seed: u64,
-    verification: Verification,
-    by_fingerprint: KeyMap<Vec<u32>>,
-    /// External ids of the members of each group, in insertion order.
-    groups: Vec<Vec<u32>>,
-    /// Exact mode: the set of each group.
-    sets: Vec<ShingleSet>,
-    /// Estimate mode: the signature and set size of each group.
-    signatures: Vec<(Signature, usize)>,
-}
-
-impl Level {
-    fn new(banding: Banding, seed: u64, verification: Verification) -> Self {
-        Level {
-            index: LshIndex::new(banding, seed),
-            seed,
-            verification,
-            by_fingerprint: KeyMap::default(),
-            groups: Vec::new(),
-            sets: Vec::new(),
-            signatures: Vec::new(),
-        }
-    }
-
-    fn prepare(&self, set: &ShingleSet, hasher: &MinHasher) -> Item {
+impl Item {
+    pub(crate) fn new(set: &ShingleSet, hasher: &MinHasher, banding: Banding, seed: u64) -> Item {
         let signature = hasher.signature_from_shingles(set.as_slice().iter().copied());
-        let keys = self
-            .index
-            .banding()
-            .band_keys(&signature, self.seed)
+        let keys = banding
+            .band_keys(&signature, seed)
             .map(|(_, k)| k)
             .collect();
         Item {
@@ -337,8 +396,36 @@ impl Level {
             keys,
         }
     }
+}
 
-    fn identical_group(&self, item: &Item) -> Option<u32> {
+/// One level (documents or passages) of the index: identical sets share a
+/// group, and one entry per group sits in the LSH index.
+#[derive(Debug, Clone)]
+pub(crate) struct Level {
+    index: LshIndex,
+    verification: Verification,
+    by_fingerprint: KeyMap<Vec<u32>>,
+    /// External ids of the members of each group, in insertion order.
+    pub(crate) groups: Vec<Vec<u32>>,
+    /// Exact mode: the set of each group.
+    pub(crate) sets: Vec<ShingleSet>,
+    /// Estimate mode: the signature and set size of each group.
+    pub(crate) signatures: Vec<(Signature, usize)>,
+}
+
+impl Level {
+    pub(crate) fn new(banding: Banding, seed: u64, verification: Verification) -> Self {
+        Level {
+            index: LshIndex::new(banding, seed),
+            verification,
+            by_fingerprint: KeyMap::default(),
+            groups: Vec::new(),
+            sets: Vec::new(),
+            signatures: Vec::new(),
+        }
+    }
+
+    pub(crate) fn identical_group(&self, item: &Item) -> Option<u32> {
         let groups = self.by_fingerprint.get(&item.fingerprint)?;
         groups.iter().copied().find(|&g| match self.verification {
             Verification::Exact => self.sets[g as usize] == item.set,
@@ -350,7 +437,12 @@ impl Level {
     }
 
     /// Groups whose similarity to `item` reaches the threshold, in group order.
-    fn matches(&self, item: &Item, threshold: f64, measure: Measure) -> Vec<(u32, Similarity)> {
+    pub(crate) fn matches(
+        &self,
+        item: &Item,
+        threshold: f64,
+        measure: Measure,
+    ) -> Vec<(u32, Similarity)> {
         let identical = self.identical_group(item);
         let mut out = Vec::new();
         for g in self.index.query_keys(&item.keys, u32::MAX) {
@@ -373,7 +465,7 @@ impl Level {
     }
 
     /// Inserts `item` under the caller's id for it.
-    fn insert(&mut self, item: Item, external: u32) -> Result<()> {
+    pub(crate) fn insert(&mut self, item: Item, external: u32) -> Result<()> {
         match self.identical_group(&item) {
             Some(g) => self.groups[g as usize].push(external),
             None => {

@@ -49,7 +49,8 @@
 //!
 //! [`Deduplicator`] runs everything over a corpus in memory and returns a
 //! [`Report`]; [`DedupIndex`] adds documents one at a time and tells, for each
-//! new one, what it duplicates among those seen before.
+//! new one, what it duplicates among those seen before;
+//! [`store::IndexFile`] does the same with an index kept on disk between runs.
 //!
 //! # Choosing parameters
 //!
@@ -136,6 +137,7 @@ pub mod normalize;
 mod report;
 pub mod segment;
 pub mod shingle;
+pub mod store;
 pub mod synth;
 pub mod verify;
 

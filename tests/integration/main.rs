@@ -3,7 +3,10 @@
 mod api;
 #[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
+mod cli_index;
 mod determinism;
 mod fixtures;
 mod real_corpora;
+mod store;
 mod support;

@@ -5,6 +5,8 @@
 //! Exit codes: 0 success, 1 error (bad input, I/O), 2 usage (bad arguments or
 //! parameters, an output that is also an input).
 
+mod index;
+
 use std::collections::HashMap;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::ops::Range;
@@ -47,6 +49,9 @@ enum Command {
     Dedup(DedupArgs),
     /// Show why two documents (or passages, ID#N) match.
     Explain(ExplainArgs),
+    /// Keep a persistent index on disk: create it, check new documents
+    /// against it and add them, query it, show it, merge indexes.
+    Index(index::IndexArgs),
 }
 
 #[derive(Args, Debug)]
@@ -253,12 +258,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Find(a) => &a.common,
         Command::Dedup(a) => &a.common,
         Command::Explain(a) => &a.common,
+        Command::Index(a) => return index::run(a),
     };
     let dedup = Deduplicator::new(config(common))?;
     let work = || match &cli.command {
         Command::Find(a) => find(a, &dedup),
         Command::Dedup(a) => dedup_command(a, &dedup),
         Command::Explain(a) => explain(a, &dedup),
+        Command::Index(_) => unreachable!("dispatched above"),
     };
     match common.threads {
         // A local pool: the global one is never configured.

@@ -1,0 +1,160 @@
+//! Build, open and query a persistent index of synthetic news
+//! (`echodup::synth`), and report times, size on disk and resident memory.
+//!
+//! ```text
+//! cargo build --release --example index_bench
+//! # build an index of 100,000 articles in daily batches of 10,000:
+//! target/release/examples/index_bench build /tmp/bench.edx 100000 10000
+//! # in a fresh process: open it, query 2,000 articles, report memory:
+//! target/release/examples/index_bench open /tmp/bench.edx 2000
+//! # for comparison: the in-memory DedupIndex of the same articles:
+//! target/release/examples/index_bench memory 100000
+//! ```
+//!
+//! Resident memory is VmRSS (and the peak, VmHWM) from `/proc/self/status`
+//! (Linux only; other systems print "n/a").
+
+use std::time::Instant;
+
+use echodup::store::IndexFile;
+use echodup::synth::{Generator, SynthConfig};
+use echodup::{Config, DedupIndex};
+
+const SEED: u64 = 42;
+
+fn status(field: &str) -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .map(|l| l[field.len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "n/a".into())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize, default: usize| -> Result<usize, Box<dyn std::error::Error>> {
+        Ok(args
+            .get(i)
+            .map(|s| s.parse())
+            .transpose()?
+            .unwrap_or(default))
+    };
+    match args.first().map(String::as_str) {
+        Some("build") => {
+            let path = args.get(1).ok_or("build PATH [DOCS] [BATCH]")?;
+            let (n, batch) = (arg(2, 100_000)?, arg(3, 10_000)?.max(1));
+            let generator = Generator::new(SynthConfig::new().num_docs(n).seed(SEED))?;
+            let start = Instant::now();
+            let mut index = IndexFile::create(path, Config::new())?;
+            let mut at = 0;
+            let mut duplicates = 0;
+            while at < n {
+                let end = (at + batch).min(n);
+                let docs: Vec<(String, String)> = (at..end)
+                    .map(|i| {
+                        let a = generator.article(i);
+                        (a.id, a.text)
+                    })
+                    .collect();
+                let t = Instant::now();
+                let verdicts = index.add_batch(docs)?;
+                duplicates += verdicts.iter().filter(|v| v.is_duplicate()).count();
+                println!(
+                    "batch {at}..{end}: {:.2} s (file {:.1} MB)",
+                    t.elapsed().as_secs_f64(),
+                    index.info().size as f64 / 1e6
+                );
+                at = end;
+            }
+            let info = index.info();
+            println!(
+                "built {} documents ({} duplicates, {} passages, {} distinct) in {:.1} s: {:.1} MB on disk",
+                info.documents,
+                duplicates,
+                info.passages,
+                info.passage_groups,
+                start.elapsed().as_secs_f64(),
+                info.size as f64 / 1e6
+            );
+            println!("peak RSS while building: {}", status("VmHWM:"));
+        }
+        Some("open") => {
+            let path = args.get(1).ok_or("open PATH [QUERIES]")?;
+            let queries = arg(2, 2_000)?;
+            let before = status("VmRSS:");
+            let mut times = Vec::new();
+            let mut index = None;
+            for _ in 0..5 {
+                let t = Instant::now();
+                index = Some(IndexFile::open(path)?);
+                times.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+            let index = index.expect("opened");
+            times.sort_by(f64::total_cmp);
+            let after_open = status("VmRSS:");
+            let info = index.info();
+            println!(
+                "{}: {} documents, {:.1} MB on disk",
+                path,
+                info.documents,
+                info.size as f64 / 1e6
+            );
+            println!(
+                "open: median {:.2} ms (min {:.2}, max {:.2}) over 5 opens",
+                times[2], times[0], times[4]
+            );
+            println!("RSS before open: {before}, after open: {after_open}");
+            // Half the queries are indexed articles, half new ones.
+            let n = info.documents as usize;
+            let old = Generator::new(SynthConfig::new().num_docs(n).seed(SEED))?;
+            let new = Generator::new(SynthConfig::new().num_docs(queries.max(1)).seed(SEED + 1))?;
+            let texts: Vec<String> = (0..queries)
+                .map(|i| {
+                    if i % 2 == 0 {
+                        old.text((i * 7919) % n)
+                    } else {
+                        new.text(i)
+                    }
+                })
+                .collect();
+            let t = Instant::now();
+            let mut found = 0;
+            for text in &texts {
+                found += index.query(text)?.is_duplicate() as usize;
+            }
+            let secs = t.elapsed().as_secs_f64();
+            println!(
+                "query: {queries} articles in {secs:.2} s ({:.0}/s, one thread), {found} whole-document duplicates",
+                queries as f64 / secs
+            );
+            println!(
+                "RSS after queries: {}, peak: {}",
+                status("VmRSS:"),
+                status("VmHWM:")
+            );
+        }
+        Some("memory") => {
+            let n = arg(1, 100_000)?;
+            let generator = Generator::new(SynthConfig::new().num_docs(n).seed(SEED))?;
+            let before = status("VmRSS:");
+            let t = Instant::now();
+            let mut index = DedupIndex::new(Config::new())?;
+            for i in 0..n {
+                index.add(&generator.text(i))?;
+            }
+            println!(
+                "in-memory DedupIndex of {n} documents: {:.1} s; RSS before {before}, after {}",
+                t.elapsed().as_secs_f64(),
+                status("VmRSS:")
+            );
+        }
+        _ => return Err(
+            "usage: index_bench build PATH [DOCS] [BATCH] | open PATH [QUERIES] | memory [DOCS]"
+                .into(),
+        ),
+    }
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! Writes the committed format fixture `tests/data/index-v1.edx`: an index of
+//! the documents in `tests/data/index-v1.jsonl` (text written for this
+//! project), built with the default configuration.
+//!
+//! It was run once when format version 1 was released; tests read the file
+//! and check that this build still opens it and answers the same. It is
+//! never regenerated in place (the program refuses to overwrite): a new
+//! format version gets a new file beside it.
+//!
+//! ```text
+//! cargo run --release --example index_fixture -- tests/data/index-v1.jsonl tests/data/index-v1.edx
+//! ```
+
+use echodup::Config;
+use echodup::store::IndexFile;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [input, output] = args.as_slice() else {
+        return Err("usage: index_fixture INPUT.jsonl OUTPUT.edx".into());
+    };
+    let mut docs = Vec::new();
+    for line in std::fs::read_to_string(input)?.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)?;
+        let id = v["id"]
+            .as_str()
+            .ok_or("a record without an id")?
+            .to_string();
+        let text = v["text"]
+            .as_str()
+            .ok_or("a record without text")?
+            .to_string();
+        docs.push((id, text));
+    }
+    // Two batches, as a daily pipeline would add them.
+    let mut index = IndexFile::create(output, Config::new())?;
+    let half = docs.len() / 2;
+    index.add_batch(docs[..half].iter().cloned())?;
+    index.add_batch(docs[half..].iter().cloned())?;
+    let info = index.info();
+    println!(
+        "{}: {} documents, {} passages, {} bytes, format version {}",
+        output, info.documents, info.passages, info.size, info.format_version
+    );
+    Ok(())
+}

@@ -1,0 +1,403 @@
+//! `echodup index`: a persistent index that each day's scrape is checked
+//! against and added to (`echodup::store::IndexFile`).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use echodup::io::{Corpus, ReadOptions};
+use echodup::segment::Segmentation;
+use echodup::shingle::Shingling;
+use echodup::store::IndexFile;
+use echodup::{Config, DocId, Measure, Verdict, Verification};
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use crate::{Output, Paragraphs, Usage, check_outputs, count, megabytes, thousands};
+
+/// Arguments of `echodup index`.
+#[derive(Args, Debug)]
+pub(crate) struct IndexArgs {
+    #[command(subcommand)]
+    command: IndexCommand,
+}
+
+#[derive(Subcommand, Debug)]
+enum IndexCommand {
+    /// Create an empty index file with the given parameters.
+    Create(CreateArgs),
+    /// Report which documents and passages of the inputs duplicate the
+    /// index (or earlier documents of the inputs), as JSON Lines, then add
+    /// them all. The index is replaced atomically; on any error it is left
+    /// as it was.
+    Add(AddArgs),
+    /// Report which documents and passages of the inputs duplicate the
+    /// index, as JSON Lines, adding nothing.
+    Query(AddArgs),
+    /// Show an index's configuration, counts, size and format version.
+    Info(InfoArgs),
+    /// Merge indexes built with the same parameters into a new one: the
+    /// documents of the first input, then of the second, and so on.
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+struct CreateArgs {
+    /// The index file to create (it must not exist).
+    index: PathBuf,
+    /// Similarity at or above which two documents (and passages) are duplicates.
+    #[arg(long, default_value_t = 0.8, value_name = "T")]
+    threshold: f64,
+    /// Similarity for passages, if different from --threshold.
+    #[arg(long, value_name = "T")]
+    passage_threshold: Option<f64>,
+    /// Words per shingle.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    shingle_size: usize,
+    /// Use shingles of N characters instead of words.
+    #[arg(long, value_name = "N")]
+    char_shingles: Option<usize>,
+    /// MinHash signature size.
+    #[arg(long, default_value_t = 128, value_name = "N")]
+    num_perm: usize,
+    /// Compare by containment instead of Jaccard.
+    #[arg(long)]
+    containment: bool,
+    /// How documents are cut into passages: at blank lines, or at every line.
+    #[arg(long, value_enum, default_value_t = Paragraphs::BlankLines)]
+    paragraphs: Paragraphs,
+    /// Passages with fewer words (characters with --char-shingles) are not compared.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    min_passage_tokens: usize,
+    /// Estimate similarity from signatures instead of keeping shingle sets
+    /// (a smaller index; pairs near the threshold may fall either side).
+    #[arg(long)]
+    estimate: bool,
+    /// Index whole documents only, not passages.
+    #[arg(long)]
+    no_passages: bool,
+    /// No summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct AddArgs {
+    /// The index file.
+    index: PathBuf,
+    /// Input files or folders (- for standard input).
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Write the report here (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Field holding a JSON record's id (a dotted path reaches into objects);
+    /// empty: use FILE:LINE.
+    #[arg(long, default_value = "id", value_name = "PATH")]
+    id_field: String,
+    /// Field holding a JSON record's text (a dotted path reaches into objects).
+    #[arg(long, default_value = "text", value_name = "PATH")]
+    text_field: String,
+    /// Skip bad records instead of stopping.
+    #[arg(long)]
+    skip_invalid: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// No summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct InfoArgs {
+    /// The index file.
+    index: PathBuf,
+    /// Print one JSON object instead.
+    #[arg(long)]
+    json: bool,
+    /// Also read every block and check its checksum.
+    #[arg(long)]
+    verify: bool,
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// The new index (replaced atomically if it exists; never an input).
+    out: PathBuf,
+    /// The indexes to merge, in order.
+    #[arg(required = true, value_name = "IN")]
+    inputs: Vec<PathBuf>,
+    /// No summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Runs `echodup index ...`.
+pub(crate) fn run(args: &IndexArgs) -> anyhow::Result<()> {
+    match &args.command {
+        IndexCommand::Create(a) => create(a),
+        IndexCommand::Add(a) => with_threads(a.threads, || add_or_query(a, true)),
+        IndexCommand::Query(a) => with_threads(a.threads, || add_or_query(a, false)),
+        IndexCommand::Info(a) => info(a),
+        IndexCommand::Merge(a) => merge(a),
+    }
+}
+
+fn with_threads(
+    threads: Option<u16>,
+    work: impl FnOnce() -> anyhow::Result<()> + Send,
+) -> anyhow::Result<()> {
+    match threads {
+        // A local pool: the global one is never configured.
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build()
+            .context("starting worker threads")?
+            .install(work),
+        None => work(),
+    }
+}
+
+fn create(a: &CreateArgs) -> anyhow::Result<()> {
+    let mut config = Config::new()
+        .threshold(a.threshold)
+        .num_perm(a.num_perm)
+        .min_passage_tokens(a.min_passage_tokens)
+        .passages(!a.no_passages)
+        .segmentation(match a.paragraphs {
+            Paragraphs::BlankLines => Segmentation::BlankLines,
+            Paragraphs::Lines => Segmentation::Lines,
+        });
+    config = match a.char_shingles {
+        Some(n) => config.shingling(Shingling::Chars(n)),
+        None => config.shingle_size(a.shingle_size),
+    };
+    if a.containment {
+        config = config.measure(Measure::Containment);
+    }
+    if a.estimate {
+        config = config.verification(Verification::Estimate);
+    }
+    if let Some(t) = a.passage_threshold {
+        config = config.passage_threshold(t);
+    }
+    let index = IndexFile::create(&a.index, config)?;
+    if !a.quiet {
+        eprintln!(
+            "echodup: created {} ({})",
+            a.index.display(),
+            index.config().signature_parameters()?
+        );
+    }
+    Ok(())
+}
+
+fn add_or_query(a: &AddArgs, add: bool) -> anyhow::Result<()> {
+    let start = Instant::now();
+    check_outputs(&[Some(a.index.as_path()), a.out.as_deref()], &a.inputs)?;
+    let mut index = IndexFile::open(&a.index)?;
+    let before = index.len();
+    let options = ReadOptions::new()
+        .text_field(&a.text_field)
+        .id_field(Some(a.id_field.as_str()).filter(|f| !f.is_empty()))
+        .skip_invalid(a.skip_invalid);
+    let corpus = Corpus::read(&a.inputs, &options)?;
+    // Refuse an unwritable report before changing the index.
+    let mut out = Output::open(a.out.as_deref())?;
+    let verdicts: Vec<Verdict> = if add {
+        index.add_batch(
+            corpus
+                .documents()
+                .iter()
+                .map(|d| (d.id().to_string(), d.text())),
+        )?
+    } else {
+        corpus
+            .documents()
+            .par_iter()
+            .map(|d| index.query(d.text()))
+            .collect::<echodup::Result<_>>()?
+    };
+    let mut names: HashMap<DocId, String> = HashMap::new();
+    let (mut dup_docs, mut dup_passages) = (0usize, 0usize);
+    for (doc, v) in corpus.documents().iter().zip(&verdicts) {
+        // A query's own passages (repeats inside it) carry the next id.
+        let mut name = |d: DocId| -> anyhow::Result<String> {
+            if d.as_usize() >= index.len() {
+                return Ok(doc.id().to_string());
+            }
+            if let Some(n) = names.get(&d) {
+                return Ok(n.clone());
+            }
+            let n = index.doc_id(d)?;
+            names.insert(d, n.clone());
+            Ok(n)
+        };
+        let passages: Vec<Value> = v
+            .passages()
+            .iter()
+            .filter_map(|p| p.duplicate_of.map(|of| (p, of)))
+            .map(|(p, (of, sim))| {
+                Ok(json!({
+                    "passage": p.index,
+                    "start": p.span.start,
+                    "end": p.span.end,
+                    "of": {"id": name(of.doc)?, "passage": of.index},
+                    "jaccard": sim.jaccard,
+                }))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        if !v.is_duplicate() && passages.is_empty() {
+            continue;
+        }
+        let documents: Vec<Value> = v
+            .document_matches()
+            .iter()
+            .map(|&(d, sim)| {
+                Ok(json!({
+                    "id": name(d)?,
+                    "jaccard": sim.jaccard,
+                    "containment_ab": sim.containment_ab,
+                    "containment_ba": sim.containment_ba,
+                }))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        dup_docs += v.is_duplicate() as usize;
+        dup_passages += passages.len();
+        out.line(&json!({
+            "id": doc.id(),
+            "duplicate_of": documents,
+            "passages": passages,
+            "duplicate_fraction": v.duplicate_fraction(),
+        }))?;
+    }
+    out.commit()?;
+    if !a.quiet {
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!(
+            "echodup: {} checked against {} in {} in {secs:.2} s: {}, {}",
+            count(corpus.len(), "document", "documents"),
+            thousands(before),
+            a.index.display(),
+            count(dup_docs, "duplicate document", "duplicate documents"),
+            count(dup_passages, "duplicate passage", "duplicate passages"),
+        );
+        if add {
+            let info = index.info();
+            eprintln!(
+                "  added {}; the index now holds {} documents ({})",
+                thousands(corpus.len()),
+                thousands(info.documents as usize),
+                megabytes(info.size as f64)
+            );
+        }
+        if !corpus.skipped().is_empty() {
+            eprintln!("  skipped records: {}", thousands(corpus.skipped().len()));
+        }
+    }
+    Ok(())
+}
+
+fn info(a: &InfoArgs) -> anyhow::Result<()> {
+    let index = IndexFile::open(&a.index)?;
+    if a.verify {
+        index.verify()?;
+    }
+    let i = index.info();
+    let c = &i.config;
+    let b = c.get_banding()?;
+    let pb = c.get_passage_banding()?;
+    if a.json {
+        let v = json!({
+            "path": i.path.display().to_string(),
+            "format_version": i.format_version,
+            "size": i.size,
+            "documents": i.documents,
+            "passages": i.passages,
+            "document_groups": i.document_groups,
+            "passage_groups": i.passage_groups,
+            "fingerprint": format!("{:016x}", i.fingerprint),
+            "signature_parameters": c.signature_parameters()?,
+            "threshold": c.get_threshold(),
+            "passage_threshold": c.get_passage_threshold(),
+            "measure": format!("{:?}", c.get_measure()).to_lowercase(),
+            "verification": format!("{:?}", c.get_verification()).to_lowercase(),
+            "min_passage_tokens": c.get_min_passage_tokens(),
+            "passages_indexed": c.get_passages(),
+            "verified": a.verify,
+        });
+        println!("{v}");
+        return Ok(());
+    }
+    println!("index:            {}", i.path.display());
+    println!("format version:   {}", i.format_version);
+    println!(
+        "size:             {} ({} bytes)",
+        megabytes(i.size as f64),
+        thousands(i.size as usize)
+    );
+    println!(
+        "documents:        {} ({} distinct)",
+        thousands(i.documents as usize),
+        thousands(i.document_groups as usize)
+    );
+    println!(
+        "passages:         {} ({} distinct)",
+        thousands(i.passages as usize),
+        thousands(i.passage_groups as usize)
+    );
+    println!("fingerprint:      {:016x}", i.fingerprint);
+    println!("parameters:       {}", c.signature_parameters()?);
+    println!(
+        "threshold:        {} (passages {}), {:?}, {:?} verification",
+        c.get_threshold(),
+        c.get_passage_threshold(),
+        c.get_measure(),
+        c.get_verification()
+    );
+    println!(
+        "banding:          {} × {} (passages {} × {})",
+        b.bands(),
+        b.rows(),
+        pb.bands(),
+        pb.rows()
+    );
+    if a.verify {
+        println!("checksums:        every block verified");
+    }
+    Ok(())
+}
+
+fn merge(a: &MergeArgs) -> anyhow::Result<()> {
+    for input in &a.inputs {
+        if same_file(&a.out, input) {
+            return Err(Usage(format!(
+                "{} is both the output and an input; refusing to overwrite it",
+                a.out.display()
+            ))
+            .into());
+        }
+    }
+    let info = IndexFile::merge(&a.out, &a.inputs)?;
+    if !a.quiet {
+        eprintln!(
+            "echodup: merged {} indexes into {}: {} documents, {} passages ({})",
+            a.inputs.len(),
+            a.out.display(),
+            thousands(info.documents as usize),
+            thousands(info.passages as usize),
+            megabytes(info.size as f64)
+        );
+    }
+    Ok(())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}

@@ -1,0 +1,585 @@
+//! The persistent index (`echodup::store`, issue 6): round trip against the
+//! in-memory `DedupIndex`, incremental batches, merges, crash safety,
+//! corruption, the committed version-1 file and configuration refusals.
+
+use std::path::{Path, PathBuf};
+
+use echodup::store::{IndexFile, STORE_FORMAT_VERSION};
+use echodup::{Config, DedupIndex, ErrorKind, Verdict, Verification};
+use proptest::prelude::*;
+use tempfile::TempDir;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+/// The documents of `tests/data/index-v1.jsonl`.
+fn fixture_docs() -> Vec<(String, String)> {
+    std::fs::read_to_string(data("index-v1.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["id"].as_str().unwrap().to_string(),
+                v["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Synthetic news with planted duplicates, with ids.
+fn synth_docs(n: usize, seed: u64) -> Vec<(String, String)> {
+    echodup::synth::news_like(n, seed)
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| (format!("s{seed}-{i}"), t))
+        .collect()
+}
+
+/// Texts to query with: some indexed documents, edited copies, and new text.
+fn probes(docs: &[(String, String)]) -> Vec<String> {
+    let mut out: Vec<String> = docs.iter().step_by(3).map(|(_, t)| t.clone()).collect();
+    for (_, t) in docs.iter().step_by(5) {
+        let mut paragraphs: Vec<&str> = t.split("\n\n").collect();
+        paragraphs.reverse();
+        paragraphs.push("An unrelated closing paragraph written only for the probe text.");
+        out.push(paragraphs.join("\n\n"));
+        out.push(t.replacen(' ', "  ", 3).to_uppercase());
+    }
+    out.push(String::new());
+    out.push("Nothing like this was ever indexed, not even close.".into());
+    out
+}
+
+fn memory_index(config: &Config, docs: &[(String, String)]) -> (DedupIndex, Vec<Verdict>) {
+    let mut index = DedupIndex::new(config.clone()).unwrap();
+    let verdicts = docs.iter().map(|(_, t)| index.add(t).unwrap()).collect();
+    (index, verdicts)
+}
+
+fn build(path: &Path, config: &Config, batches: &[&[(String, String)]]) -> Vec<Verdict> {
+    let mut index = IndexFile::create(path, config.clone()).unwrap();
+    let mut verdicts = Vec::new();
+    for b in batches {
+        verdicts.extend(index.add_batch(b.iter().cloned()).unwrap());
+    }
+    verdicts
+}
+
+fn assert_same_answers(file: &IndexFile, memory: &DedupIndex, probes: &[String]) {
+    assert_eq!(file.len(), memory.len());
+    assert_eq!(file.num_passages(), memory.num_passages());
+    for p in probes {
+        assert_eq!(file.query(p).unwrap(), memory.query(p), "probe {p:.60}");
+    }
+}
+
+fn configs() -> Vec<Config> {
+    vec![
+        Config::new(),
+        Config::new()
+            .threshold(0.6)
+            .shingle_size(3)
+            .min_passage_tokens(4),
+        Config::new()
+            .verification(Verification::Estimate)
+            .num_perm(64),
+        Config::new()
+            .measure(echodup::Measure::Containment)
+            .shingling(echodup::Shingling::Chars(5)),
+        Config::new().passages(false),
+    ]
+}
+
+#[test]
+fn round_trip_gives_the_answers_of_the_memory_index() {
+    let dir = TempDir::new().unwrap();
+    let docs = synth_docs(400, 11);
+    let probes = probes(&docs);
+    for (n, config) in configs().into_iter().enumerate() {
+        let path = dir.path().join(format!("rt-{n}.edx"));
+        let (memory, expected) = memory_index(&config, &docs);
+        let verdicts = build(&path, &config, &[&docs]);
+        assert_eq!(verdicts, expected, "config {n}");
+        assert!(
+            verdicts.iter().any(Verdict::is_duplicate),
+            "the corpus has planted duplicates"
+        );
+        let file = IndexFile::open(&path).unwrap();
+        file.verify().unwrap();
+        assert_same_answers(&file, &memory, &probes);
+        assert_eq!(
+            file.config().fingerprint().unwrap(),
+            config.fingerprint().unwrap()
+        );
+        // Ids come back as given.
+        for (i, (id, _)) in docs.iter().enumerate().step_by(37) {
+            let doc = echodup::DocId::new(i as u32);
+            assert_eq!(&file.doc_id(doc).unwrap(), id);
+            assert_eq!(file.find(id).unwrap(), Some(doc));
+        }
+        assert_eq!(file.find("no such id").unwrap(), None);
+    }
+}
+
+#[test]
+fn adding_batches_one_by_one_equals_building_once() {
+    let dir = TempDir::new().unwrap();
+    let docs = synth_docs(300, 5);
+    for (n, config) in configs().into_iter().enumerate() {
+        let once = dir.path().join(format!("once-{n}.edx"));
+        let steps = dir.path().join(format!("steps-{n}.edx"));
+        let v1 = build(&once, &config, &[&docs]);
+        let v2 = build(
+            &steps,
+            &config,
+            &[&docs[..1], &docs[1..90], &[], &docs[90..91], &docs[91..]],
+        );
+        assert_eq!(v1, v2);
+        assert_eq!(
+            std::fs::read(&once).unwrap(),
+            std::fs::read(&steps).unwrap()
+        );
+    }
+}
+
+#[test]
+fn merge_equals_one_index_of_the_union() {
+    let dir = TempDir::new().unwrap();
+    // Shards that share planted duplicates across their boundary.
+    let docs = synth_docs(360, 9);
+    for (n, config) in configs().into_iter().enumerate() {
+        let p = |name: &str| dir.path().join(format!("{name}-{n}.edx"));
+        build(&p("a"), &config, &[&docs[..100]]);
+        build(&p("b"), &config, &[&docs[100..250]]);
+        build(&p("c"), &config, &[&docs[250..]]);
+        build(&p("union"), &config, &[&docs]);
+        let info = IndexFile::merge(p("merged"), &[p("a"), p("b"), p("c")]).unwrap();
+        assert_eq!(info.documents, 360);
+        assert_eq!(
+            std::fs::read(p("merged")).unwrap(),
+            std::fs::read(p("union")).unwrap(),
+            "config {n}"
+        );
+        // Merging a merge with the rest is the same too.
+        IndexFile::merge(p("ab"), &[p("a"), p("b")]).unwrap();
+        IndexFile::merge(p("ab-c"), &[p("ab"), p("c")]).unwrap();
+        assert_eq!(
+            std::fs::read(p("ab-c")).unwrap(),
+            std::fs::read(p("union")).unwrap()
+        );
+    }
+}
+
+#[test]
+fn merge_refuses_other_configurations_overlapping_ids_and_its_own_inputs() {
+    let dir = TempDir::new().unwrap();
+    let docs = synth_docs(20, 3);
+    let a = dir.path().join("a.edx");
+    let b = dir.path().join("b.edx");
+    let c = dir.path().join("c.edx");
+    build(&a, &Config::new(), &[&docs[..10]]);
+    build(&b, &Config::new().num_perm(256), &[&docs[10..]]);
+    build(&c, &Config::new(), &[&docs[5..]]);
+    let e = IndexFile::merge(dir.path().join("m.edx"), &[&a, &b]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Incompatible);
+    assert!(
+        e.to_string()
+            .contains("signature size 256 in the file, 128 there"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("b.edx"), "{e}");
+    let e = IndexFile::merge(dir.path().join("m.edx"), &[&a, &c]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::DuplicateId);
+    assert!(e.to_string().contains("\"s3-5\""), "{e}");
+    let before = std::fs::read(&a).unwrap();
+    let e = IndexFile::merge(&a, &[&a, &c]).unwrap_err();
+    assert!(e.to_string().contains("also an input"), "{e}");
+    assert_eq!(std::fs::read(&a).unwrap(), before);
+    assert!(!dir.path().join("m.edx").exists());
+}
+
+#[test]
+fn duplicate_ids_are_refused_and_leave_the_index_untouched() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("ids.edx");
+    let docs = fixture_docs();
+    let mut index = IndexFile::create(&path, Config::new()).unwrap();
+    index.add_batch(docs[..4].iter().cloned()).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let e = index
+        .add_batch([("new-1", "fresh text"), ("hg-002", "again")])
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::DuplicateId);
+    assert!(
+        e.to_string().contains("\"hg-002\" is already in the index"),
+        "{e}"
+    );
+    let e = index
+        .add_batch([("x", "one"), ("y", "two"), ("x", "three")])
+        .unwrap_err();
+    assert!(e.to_string().contains("\"x\" is given twice"), "{e}");
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(index.len(), 4);
+    // No temporary file is left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn create_refuses_an_existing_file() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("x.edx");
+    std::fs::write(&path, b"precious").unwrap();
+    let e = IndexFile::create(&path, Config::new()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io);
+    assert_eq!(std::fs::read(&path).unwrap(), b"precious");
+}
+
+#[test]
+fn open_with_refuses_another_configuration_naming_the_parameter() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("c.edx");
+    IndexFile::create(&path, Config::new()).unwrap();
+    IndexFile::open_with(&path, &Config::new()).unwrap();
+    // The keep policy is not part of an index.
+    IndexFile::open_with(&path, &Config::new().keep(echodup::KeepPolicy::Longest)).unwrap();
+    let cases = [
+        (
+            Config::new().num_perm(256),
+            "signature size 128 in the file, 256 configured",
+        ),
+        (
+            Config::new().seed(7),
+            "seed 0x6563686f64757031 in the file, 0x7 configured",
+        ),
+        (
+            Config::new().shingle_size(3),
+            "shingling 5-word shingles in the file, 3-word shingles configured",
+        ),
+        (
+            Config::new().threshold(0.9),
+            "banding 32 bands × 4 rows in the file, 16 bands × 8 rows configured",
+        ),
+        (
+            Config::new().threshold(0.75),
+            "threshold 0.8 in the file, 0.75 configured",
+        ),
+        (
+            Config::new().normalizer(echodup::Normalizer::news().fold_digits(true)),
+            "normalization",
+        ),
+        (
+            Config::new().verification(Verification::Estimate),
+            "verification Exact in the file, Estimate configured",
+        ),
+    ];
+    for (config, message) in cases {
+        let e = IndexFile::open_with(&path, &config).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Incompatible, "{e}");
+        assert!(e.to_string().contains(message), "{e}");
+        assert!(e.to_string().contains("c.edx"), "{e}");
+    }
+    let e = IndexFile::open_with(&path, &Config::new().threshold(2.0)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+}
+
+#[test]
+fn the_committed_version_1_file_opens_and_answers() {
+    let path = data("index-v1.edx");
+    let file = IndexFile::open(&path).unwrap();
+    file.verify().unwrap();
+    let info = file.info();
+    assert_eq!(info.format_version, 1);
+    assert_eq!(
+        info.config.fingerprint().unwrap(),
+        Config::new().fingerprint().unwrap()
+    );
+    let docs = fixture_docs();
+    assert_eq!(info.documents, docs.len() as u64);
+    let (memory, _) = memory_index(&Config::new(), &docs);
+    let mut probes = probes(&docs);
+    probes.extend(docs.iter().map(|(_, t)| t.clone()));
+    assert_same_answers(&file, &memory, &probes);
+    for (i, (id, _)) in docs.iter().enumerate() {
+        assert_eq!(&file.doc_id(echodup::DocId::new(i as u32)).unwrap(), id);
+    }
+    // The near copy of the first story finds it through the stored index.
+    let v = file.query(&docs[2].1).unwrap();
+    assert_eq!(v.document_matches()[0].0, echodup::DocId::new(0));
+}
+
+#[test]
+fn this_build_still_writes_version_1_byte_for_byte() {
+    // Building the fixture again must give the committed bytes: a change to
+    // the layout needs a new version, with a new fixture that this check
+    // then moves to (the old fixture stays, read by the tests above).
+    assert_eq!(
+        STORE_FORMAT_VERSION, 1,
+        "a new format version: point this check at its own fixture"
+    );
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("again.edx");
+    let docs = fixture_docs();
+    let half = docs.len() / 2;
+    build(&path, &Config::new(), &[&docs[..half], &docs[half..]]);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(data("index-v1.edx")).unwrap()
+    );
+}
+
+#[test]
+fn a_newer_version_or_another_file_is_a_clear_error() {
+    let dir = TempDir::new().unwrap();
+    let mut bytes = std::fs::read(data("index-v1.edx")).unwrap();
+    bytes[8..12].copy_from_slice(&(STORE_FORMAT_VERSION + 1).to_le_bytes());
+    let newer = dir.path().join("newer.edx");
+    std::fs::write(&newer, &bytes).unwrap();
+    let e = IndexFile::open(&newer).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Format);
+    assert!(e.to_string().contains("version 2 is newer"), "{e}");
+    assert_eq!(e.path(), Some(newer.as_path()));
+
+    let other = dir.path().join("notes.txt");
+    std::fs::write(&other, "just some notes").unwrap();
+    let e = IndexFile::open(&other).unwrap_err();
+    assert!(e.to_string().contains("not an echodup index"), "{e}");
+    let e = IndexFile::open(dir.path().join("missing.edx")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io);
+}
+
+/// A section table entry of the committed file: (offset, length).
+fn sections(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let count = u32::from_le_bytes(bytes[12..16].try_into().unwrap()) as usize;
+    (0..count)
+        .map(|i| {
+            let e = &bytes[64 + 32 * i..64 + 32 * (i + 1)];
+            (
+                u64::from_le_bytes(e[8..16].try_into().unwrap()) as usize,
+                u64::from_le_bytes(e[16..24].try_into().unwrap()) as usize,
+            )
+        })
+        .collect()
+}
+
+/// Opens a damaged copy: it must fail to open, fail `verify`, or (when the
+/// damage is in a block a query does not read) answer exactly as the intact
+/// index. Never a panic, never a wrong answer.
+fn check_damaged(path: &Path, memory: &DedupIndex, probes: &[String]) -> bool {
+    let outcome = std::panic::catch_unwind(|| match IndexFile::open(path) {
+        Err(e) => {
+            assert!(matches!(e.kind(), ErrorKind::Format), "{e}");
+            assert_eq!(e.path(), Some(path));
+            true
+        }
+        Ok(file) => {
+            for p in probes {
+                match file.query(p) {
+                    Ok(v) => assert_eq!(v, memory.query(p), "a wrong answer"),
+                    Err(e) => assert_eq!(e.kind(), ErrorKind::Format, "{e}"),
+                }
+            }
+            let e = file.verify().expect_err("verify must find the damage");
+            assert!(e.to_string().contains("damaged"), "{e}");
+            true
+        }
+    });
+    outcome.unwrap_or(false)
+}
+
+#[test]
+fn damage_is_detected_never_trusted() {
+    let dir = TempDir::new().unwrap();
+    let docs = fixture_docs();
+    let (memory, _) = memory_index(&Config::new(), &docs);
+    let probes = probes(&docs);
+    let good = std::fs::read(data("index-v1.edx")).unwrap();
+    let path = dir.path().join("damaged.edx");
+    let mut rng = 0x1234_5678_9abc_def0u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    // Truncation at every section boundary (and one byte either side), and
+    // at random offsets.
+    let mut cuts: Vec<usize> = vec![0, 1, 8, 63, 64, 65];
+    for (offset, len) in sections(&good) {
+        cuts.extend([
+            offset.saturating_sub(1),
+            offset,
+            offset + 1,
+            offset + len - 1,
+        ]);
+    }
+    cuts.extend((0..40).map(|_| next() as usize % good.len()));
+    for cut in cuts {
+        if cut >= good.len() {
+            continue;
+        }
+        std::fs::write(&path, &good[..cut]).unwrap();
+        let e = IndexFile::open(&path).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format, "cut at {cut}: {e}");
+    }
+    // An extra byte at the end.
+    let mut longer = good.clone();
+    longer.push(0);
+    std::fs::write(&path, &longer).unwrap();
+    assert!(IndexFile::open(&path).is_err());
+    // Random bit flips, one per copy, in every part of the file.
+    for _ in 0..400 {
+        let mut bytes = good.clone();
+        let at = next() as usize % bytes.len();
+        bytes[at] ^= 1 << (next() % 8);
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(check_damaged(&path, &memory, &probes), "flip at byte {at}");
+    }
+    // And a flip in each section.
+    for (offset, len) in sections(&good) {
+        let mut bytes = good.clone();
+        bytes[offset + len / 2] ^= 0x10;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(
+            check_damaged(&path, &memory, &probes),
+            "section at {offset}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// Random documents over a small vocabulary (many near and exact
+    /// copies), split into random batches: the file answers as the memory
+    /// index does, and the bytes do not depend on the split.
+    #[test]
+    fn random_batches_match_the_memory_index(
+        texts in prop::collection::vec(
+            prop::collection::vec(prop::collection::vec(0usize..12, 0..14), 0..4),
+            1..25,
+        ),
+        splits in prop::collection::vec(0usize..25, 0..4),
+        estimate in any::<bool>(),
+    ) {
+        const WORDS: [&str; 12] = ["harbour", "ferry", "wind", "storm", "council", "vote",
+            "market", "winter", "library", "garden", "choir", "prize"];
+        let docs: Vec<(String, String)> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, paragraphs)| {
+                let text = paragraphs
+                    .iter()
+                    .map(|p| p.iter().map(|&w| WORDS[w]).collect::<Vec<_>>().join(" "))
+                    .collect::<Vec<_>>()
+                    .join("\n\n");
+                (format!("d{i}"), text)
+            })
+            .collect();
+        let config = if estimate {
+            Config::new().shingle_size(2).threshold(0.5).verification(Verification::Estimate)
+        } else {
+            Config::new().shingle_size(2).threshold(0.5)
+        };
+        let mut cuts: Vec<usize> = splits.into_iter().map(|s| s.min(docs.len())).collect();
+        cuts.push(0);
+        cuts.push(docs.len());
+        cuts.sort_unstable();
+        let batches: Vec<&[(String, String)]> = cuts.windows(2).map(|w| &docs[w[0]..w[1]]).collect();
+        let dir = TempDir::new().unwrap();
+        let (memory, expected) = memory_index(&config, &docs);
+        let split = dir.path().join("split.edx");
+        let once = dir.path().join("once.edx");
+        prop_assert_eq!(build(&split, &config, &batches), expected.clone());
+        prop_assert_eq!(build(&once, &config, &[&docs]), expected);
+        prop_assert_eq!(std::fs::read(&split).unwrap(), std::fs::read(&once).unwrap());
+        let file = IndexFile::open(&split).unwrap();
+        let probes: Vec<String> = docs.iter().map(|(_, t)| format!("{t}\n\nstorm wind ferry")).collect();
+        assert_same_answers(&file, &memory, &probes);
+    }
+}
+
+/// Crash safety: a writer process (the `echodup` binary adding a batch) is
+/// killed after random delays; every time the index still opens, passes
+/// `verify`, and holds either the documents before the batch or after it,
+/// with the answers of a memory index of exactly those documents.
+#[cfg(feature = "cli")]
+#[test]
+fn a_killed_writer_leaves_the_old_index_or_the_new_one() {
+    use std::io::Write;
+    use std::time::Instant;
+
+    let dir = TempDir::new().unwrap();
+    let index = dir.path().join("crash.edx");
+    let base = synth_docs(1500, 21);
+    build(&index, &Config::new(), &[&base]);
+    let extra = synth_docs(2600, 22);
+    let batches: Vec<&[(String, String)]> = extra.chunks(200).collect();
+    let mut files = Vec::new();
+    for (i, b) in batches.iter().enumerate() {
+        let p = dir.path().join(format!("batch-{i}.jsonl"));
+        let mut f = std::fs::File::create(&p).unwrap();
+        for (id, text) in *b {
+            writeln!(f, "{}", serde_json::json!({"id": id, "text": text})).unwrap();
+        }
+        files.push(p);
+    }
+    let add = |batch: &Path| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_echodup"));
+        cmd.args(["index", "add", "--quiet"])
+            .arg(&index)
+            .arg(batch)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        cmd
+    };
+    // How long one uninterrupted add takes, to spread the kills over it.
+    let start = Instant::now();
+    assert!(add(&files[0]).status().unwrap().success());
+    let full = start.elapsed();
+    let mut docs: Vec<(String, String)> = base.clone();
+    docs.extend(batches[0].iter().cloned());
+
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let (mut old_states, mut new_states) = (0, 0);
+    for (file, batch) in files.iter().zip(&batches).skip(1) {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let delay = full.mul_f64((rng % 1000) as f64 / 900.0);
+        let mut child = add(file).spawn().unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let _ = child.wait();
+        let opened = IndexFile::open(&index).expect("the index opens after a kill");
+        opened.verify().unwrap();
+        if opened.len() == docs.len() + batch.len() {
+            docs.extend(batch.iter().cloned());
+            new_states += 1;
+        } else {
+            assert_eq!(
+                opened.len(),
+                docs.len(),
+                "neither the old nor the new index"
+            );
+            old_states += 1;
+        }
+        let (memory, _) = memory_index(&Config::new(), &docs);
+        let probes: Vec<String> = probes(&batch[..20]);
+        assert_same_answers(&opened, &memory, &probes);
+        assert_eq!(
+            opened
+                .doc_id(echodup::DocId::new(docs.len() as u32 - 1))
+                .unwrap(),
+            docs.last().unwrap().0
+        );
+    }
+    eprintln!(
+        "crash test: {} kills left the old index, {} the new one (one add takes {:?})",
+        old_states, new_states, full
+    );
+    assert!(old_states > 0, "no kill landed before the rename");
+}
