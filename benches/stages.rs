@@ -1,5 +1,6 @@
 //! Criterion benchmarks: one group per pipeline stage, the whole pipeline by
-//! corpus size, thread counts, and a brute-force all-pairs baseline.
+//! corpus size, thread counts, a brute-force all-pairs baseline, and huge
+//! near-identical buckets with and without the cap.
 //!
 //! Corpus model: `echodup::synth::news_like` (made-up words, paragraphs of
 //! 20–70 words, planted near copies, doubled bodies, boilerplate and shared
@@ -214,5 +215,53 @@ fn brute_force(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, stages, pipeline, brute_force);
+/// A corpus where every article ends in the same long footer that differs
+/// only in a per-article reference code: thousands of distinct but
+/// near-identical passages share one bucket in most bands.
+fn footer_corpus(n: usize) -> Vec<String> {
+    let footer = "This report was prepared by the newsroom of the Riverside Ledger with \
+                  material from our regional correspondents and it may not be copied \
+                  reprinted or broadcast without written permission from the publisher \
+                  who can be reached at the main office on Harbour Street during working \
+                  hours on weekdays except public holidays quote the reference";
+    let code = |mut i: usize| {
+        let mut s = String::new();
+        loop {
+            s.push((b'a' + (i % 26) as u8) as char);
+            i /= 26;
+            if i == 0 {
+                return s;
+            }
+        }
+    };
+    let body = news_like(n, SEED);
+    body.iter()
+        .enumerate()
+        .map(|(i, b)| format!("{b}\n\n{footer} {}", code(i)))
+        .collect()
+}
+
+/// Huge near-identical buckets: the default cap ([`echodup::DEFAULT_MAX_BUCKET`])
+/// against no cap, by corpus size. Capped time grows linearly, uncapped
+/// quadratically.
+fn huge_bucket(c: &mut Criterion) {
+    let mut g = c.benchmark_group("huge_bucket");
+    g.sample_size(10);
+    for n in [1_000usize, 2_000, 4_000] {
+        let docs = footer_corpus(n);
+        g.throughput(Throughput::Elements(n as u64));
+        for (name, config) in [
+            ("capped", Config::new()),
+            ("uncapped", Config::new().max_bucket(usize::MAX)),
+        ] {
+            let dedup = Deduplicator::new(config).unwrap();
+            g.bench_with_input(BenchmarkId::new(name, n), &docs, |b, docs| {
+                b.iter(|| dedup.run(docs).unwrap().stats().passage_candidates)
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, stages, pipeline, brute_force, huge_bucket);
 criterion_main!(benches);

@@ -196,20 +196,22 @@ fn run(args: &Args) -> Result<(), echodup::Error> {
             ""
         }
     );
-    println!(
-        "analyze               {analyze_s:.2} s ({:.0} MB/s)",
-        mb / analyze_s
-    );
-    println!(
-        "run_analyzed          {rest_s:.2} s ({:.0} MB/s)",
-        mb / rest_s
-    );
-    println!(
-        "  sum of stages       {:.2} s ({:.0} MB/s, {:.0} articles/s)",
-        analyze_s + rest_s,
-        mb / (analyze_s + rest_s),
-        n / (analyze_s + rest_s)
-    );
+    if args.stages {
+        println!(
+            "analyze               {analyze_s:.2} s ({:.0} MB/s)",
+            mb / analyze_s
+        );
+        println!(
+            "run_analyzed          {rest_s:.2} s ({:.0} MB/s)",
+            mb / rest_s
+        );
+        println!(
+            "  sum of stages       {:.2} s ({:.0} MB/s, {:.0} articles/s)",
+            analyze_s + rest_s,
+            mb / (analyze_s + rest_s),
+            n / (analyze_s + rest_s)
+        );
+    }
     println!(
         "run (end to end)      {run_s:.2} s ({:.0} MB/s, {:.0} articles/s, {:.1} MB/s per thread)",
         mb / run_s,

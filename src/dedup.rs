@@ -126,8 +126,46 @@ impl Deduplicator {
         P: Fn(usize) + Sync,
     {
         to_u32(docs.len(), "documents")?;
-        let sketched = self.sketch_corpus(docs.len(), |i, scratch, sig| {
-            let text = docs[i].as_ref();
+        self.run_fetched(docs.len(), |d| docs[d.as_usize()].as_ref(), progress)
+    }
+
+    /// Runs the pipeline over `num_docs` documents whose texts are fetched on
+    /// demand, so that they need not all be in memory at once: a corpus
+    /// larger than memory, read from files, a database or a memory map.
+    /// `fetch(DocId(i))` is called once per document while sketching (in
+    /// parallel, in chunks of 4,096 documents) and again only for documents
+    /// and passages that take part in a candidate pair; it must return the
+    /// same text each time. Peak memory is then the sketches (see
+    /// [`Stats::sketch_bytes`]), the report and the texts in flight, not the
+    /// corpus. `progress(bytes)` is called after each document is sketched.
+    ///
+    /// The result equals [`run`](Deduplicator::run) over the same texts.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use echodup::{Config, Deduplicator, DocId};
+    ///
+    /// // Texts that live elsewhere; here, made on demand.
+    /// let fetch = |d: DocId| format!("Story {} of the wire: rain again in the valley.", d.as_u32() % 2);
+    /// let report = Deduplicator::new(Config::new())?.run_fetched(4, fetch, |_| {})?;
+    /// assert_eq!(report.clusters().len(), 2);
+    /// # Ok::<(), echodup::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`run`](Deduplicator::run).
+    pub fn run_fetched<F, T, P>(&self, num_docs: usize, fetch: F, progress: P) -> Result<Report>
+    where
+        F: Fn(DocId) -> T + Sync,
+        T: AsRef<str>,
+        P: Fn(usize) + Sync,
+    {
+        to_u32(num_docs, "documents")?;
+        let sketched = self.sketch_corpus(num_docs, |i, scratch, sig| {
+            let text = fetch(DocId::new(i as u32));
+            let text = text.as_ref();
             self.analyzer.analyze_into(text, scratch);
             let part = self.sketch_document(
                 text.len(),
@@ -144,17 +182,18 @@ impl Deduplicator {
             progress(text.len());
             part
         })?;
-        let text = |d: DocId| docs[d.as_usize()].as_ref();
         self.finish(
             &sketched,
             |item| {
                 let d = DocId::new(sketched.doc_items[item as usize]);
-                Cow::Owned(self.analyzer.analyze(text(d)).into_shingles())
+                Cow::Owned(self.analyzer.analyze(fetch(d).as_ref()).into_shingles())
             },
             |item| {
                 let id = sketched.passage_ids[item as usize];
                 let span = sketched.span(id);
-                Cow::Owned(self.analyzer.passage_set(&text(id.doc)[span]))
+                let text = fetch(id.doc);
+                let passage = text.as_ref().get(span).unwrap_or_default();
+                Cow::Owned(self.analyzer.passage_set(passage))
             },
         )
     }

@@ -230,3 +230,28 @@ fn huge_near_identical_bucket_is_capped_not_quadratic() {
     let growth = large.passage_candidates as f64 / small.passage_candidates as f64;
     assert!(growth > 3.5, "uncapped: {small:?} then {large:?}");
 }
+
+/// `run_fetched` (texts fetched on demand, never all in memory) equals `run`,
+/// and fetches each document once to sketch plus once per use in
+/// verification, never keeping the corpus.
+#[test]
+fn run_fetched_equals_run() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let docs = synthetic_corpus(5000, 31);
+    let dedup = Deduplicator::new(Config::new()).unwrap();
+    let fetches = AtomicUsize::new(0);
+    let fetched = dedup
+        .run_fetched(
+            docs.len(),
+            |d| {
+                fetches.fetch_add(1, Ordering::Relaxed);
+                docs[d.as_usize()].clone()
+            },
+            |_| {},
+        )
+        .unwrap();
+    assert_same(&dedup.run(&docs).unwrap(), &fetched);
+    let n = fetches.load(Ordering::Relaxed);
+    assert!(n > docs.len(), "verification fetches again: {n}");
+    assert!(n < 3 * docs.len(), "only candidates are fetched again: {n}");
+}
