@@ -5,5 +5,6 @@ mod api;
 mod cli;
 mod determinism;
 mod fixtures;
+mod quality;
 mod real_corpora;
 mod support;

@@ -24,6 +24,9 @@ use echodup::{
     AnalyzedDocument, Config, Deduplicator, DocId, ErrorKind, KeepPolicy, Measure, PassageId,
     Report,
 };
+mod eval;
+mod plot;
+
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -51,6 +54,9 @@ enum Command {
     Dedup(DedupArgs),
     /// Show why two documents (or passages, ID#N) match.
     Explain(ExplainArgs),
+    /// Measure detection quality against ground truth (pairs, clusters,
+    /// planted passages) at several thresholds.
+    Eval(eval::EvalArgs),
 }
 
 #[derive(Args, Debug)]
@@ -257,12 +263,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Find(a) => &a.common,
         Command::Dedup(a) => &a.common,
         Command::Explain(a) => &a.common,
+        Command::Eval(a) => &a.common,
     };
     let dedup = Deduplicator::new(config(common))?;
     let work = || match &cli.command {
         Command::Find(a) => find(a, &dedup),
         Command::Dedup(a) => dedup_command(a, &dedup),
         Command::Explain(a) => explain(a, &dedup),
+        Command::Eval(a) => eval::run(a),
     };
     match common.threads {
         // A local pool: the global one is never configured.
