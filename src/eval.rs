@@ -725,6 +725,98 @@ pub fn passage_outcomes(
     out
 }
 
+/// A paragraph of a copy that is an edited version of a paragraph of its
+/// source ([`edited_passages`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct EditedPassage {
+    /// The paragraph in the copy.
+    pub copy: PassageId,
+    /// The source paragraph it matches best.
+    pub source: PassageId,
+    /// Their exact Jaccard similarity (below 1: not a verbatim copy).
+    pub jaccard: f64,
+}
+
+/// Finds edited paragraph copies where the truth lists only verbatim ones.
+///
+/// For each `(source, copy)` document pair, every passage of the copy that
+/// is not a member of a `verbatim` group and is not identical to a source
+/// passage is matched to the source passage of highest exact Jaccard; it is
+/// kept when that Jaccard is at least `min_jaccard` (0.3 keeps paragraphs
+/// with a few word edits and drops new paragraphs, which share nothing).
+/// This labels edits with exact similarity, never with LSH, so it can judge
+/// whether a run found them ([`edited_found`]). Sorted by copy passage.
+pub fn edited_passages(
+    docs: &[AnalyzedDocument],
+    pairs: &[(DocId, DocId)],
+    verbatim: &[TruthPassageGroup],
+    min_jaccard: f64,
+) -> Vec<EditedPassage> {
+    let planted: HashSet<PassageId> = verbatim
+        .iter()
+        .flat_map(|g| g.members.iter().copied())
+        .collect();
+    let mut out: Vec<EditedPassage> = pairs
+        .par_iter()
+        .flat_map_iter(|&(src, copy)| {
+            let (Some(s), Some(c)) = (docs.get(src.as_usize()), docs.get(copy.as_usize())) else {
+                return Vec::new();
+            };
+            let mut found = Vec::new();
+            for (i, p) in c.passages().iter().enumerate() {
+                let id = PassageId::new(copy, i as u32);
+                if planted.contains(&id) || p.shingles().is_empty() {
+                    continue;
+                }
+                let best = s
+                    .passages()
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, q)| !q.shingles().is_empty())
+                    .map(|(k, q)| (k, Similarity::exact(p.shingles(), q.shingles()).jaccard))
+                    .fold(None, |acc: Option<(usize, f64)>, x| match acc {
+                        Some(a) if a.1 >= x.1 => Some(a),
+                        _ => Some(x),
+                    });
+                if let Some((k, j)) = best {
+                    if j >= min_jaccard && j < 1.0 {
+                        found.push(EditedPassage {
+                            copy: id,
+                            source: PassageId::new(src, k as u32),
+                            jaccard: j,
+                        });
+                    }
+                }
+            }
+            found
+        })
+        .collect();
+    out.sort_by_key(|e| (e.copy, e.source));
+    out.dedup_by_key(|e| e.copy);
+    out
+}
+
+/// For each edited passage, whether `report` put it in the same passage
+/// cluster as its source paragraph.
+pub fn edited_found(report: &Report, edited: &[EditedPassage]) -> Vec<bool> {
+    let mut cluster_of: HashMap<PassageId, usize> = HashMap::new();
+    for (k, c) in report.passage_clusters().iter().enumerate() {
+        for m in c.members() {
+            cluster_of.insert(m.passage, k);
+        }
+    }
+    edited
+        .iter()
+        .map(
+            |e| match (cluster_of.get(&e.copy), cluster_of.get(&e.source)) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            },
+        )
+        .collect()
+}
+
 // ---- noise ----
 
 /// A copy of `text` with OCR-like character confusions: each ASCII letter
@@ -1333,6 +1425,54 @@ mod tests {
         assert_eq!(out.len(), 2);
         assert_eq!(out[1].status, PassageStatus::NotCompared);
         assert_eq!(out[0].status, PassageStatus::Missed);
+    }
+
+    #[test]
+    fn edited_passages_are_labelled_exactly_and_judged() {
+        let para = |extra: &str| {
+            format!(
+                "The council voted on Tuesday to keep the old harbour bridge open to cyclists and \
+                 walkers while engineers finish a survey of its steel frame and foundations{extra}"
+            )
+        };
+        let source = format!(
+            "Bridge stays open\n\n{}\n\nA second paragraph about the weather on the coast this week.",
+            para(".")
+        );
+        let copy = format!(
+            "Bridge stays open\n\n{}\n\nSomething new entirely, with no words from before at all.",
+            para(", officials said.")
+        );
+        let config = Config::new().threshold(0.5);
+        let analyzer = Analyzer::new(&config).unwrap();
+        let docs: Vec<_> = [source.as_str(), copy.as_str()]
+            .iter()
+            .map(|t| analyzer.analyze(t))
+            .collect();
+        // The headline is planted as verbatim; the edited paragraph is found by exact
+        // Jaccard; the new paragraph matches nothing.
+        let verbatim = [TruthPassageGroup {
+            name: "g0".into(),
+            kind: "copy".into(),
+            members: vec![PassageId::new(d(0), 0), PassageId::new(d(1), 0)],
+        }];
+        let edited = edited_passages(&docs, &[(d(0), d(1))], &verbatim, 0.3);
+        assert_eq!(edited.len(), 1, "{edited:?}");
+        assert_eq!(
+            (edited[0].copy, edited[0].source),
+            (PassageId::new(d(1), 1), PassageId::new(d(0), 1))
+        );
+        let j = edited[0].jaccard;
+        assert!(j > 0.5 && j < 1.0, "{j}");
+        let found = |t: f64| {
+            let report = Deduplicator::new(Config::new().threshold(t))
+                .unwrap()
+                .run_analyzed(&docs)
+                .unwrap();
+            edited_found(&report, &edited)[0]
+        };
+        assert!(found(j - 0.01));
+        assert!(!found((j + 0.01).min(1.0)));
     }
 
     #[test]

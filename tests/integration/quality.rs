@@ -106,6 +106,35 @@ fn generated_corpus_meets_pair_and_passage_targets() {
             "passage recall for {kind}: {recall:.4}"
         );
     }
+
+    // Edited paragraph copies (labelled by exact Jaccard): every one at or
+    // above the passage threshold is found; the share below it is reported.
+    let copies: Vec<(DocId, DocId)> = truth
+        .clusters()
+        .iter()
+        .flat_map(|c| c.members[1..].iter().map(move |&m| (c.members[0], m)))
+        .collect();
+    let edited = eval::edited_passages(&docs, &copies, &groups, 0.3);
+    let found = eval::edited_found(&report, &edited);
+    let above: Vec<bool> = edited
+        .iter()
+        .zip(&found)
+        .filter(|(e, _)| e.jaccard >= 0.8)
+        .map(|(_, &f)| f)
+        .collect();
+    let all_found = found.iter().filter(|&&f| f).count();
+    let above_found = above.iter().filter(|&&f| f).count();
+    eprintln!(
+        "synth edited paragraphs: {all_found} of {} found at 0.8; {above_found} of {} with J >= 0.8",
+        edited.len(),
+        above.len()
+    );
+    assert!(
+        edited.len() > 100,
+        "too few edited paragraphs: {}",
+        edited.len()
+    );
+    assert!(above_found as f64 >= MIN_RECALL * above.len() as f64);
     eprintln!("generated corpus checks took {:?}", start.elapsed());
 }
 

@@ -93,6 +93,9 @@ struct Row {
     clusters: BTreeMap<String, [usize; 3]>,
     other_clusters: Vec<usize>,
     passages: BTreeMap<(String, String), [usize; 3]>,
+    /// Per kind of copy: edited paragraphs found, in all, with J ≥ the
+    /// passage threshold, and found among those.
+    edited: BTreeMap<String, [usize; 4]>,
     report: Report,
 }
 
@@ -106,7 +109,12 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
         std::slice::from_ref(&args.input),
         &read_options(&args.common, false),
     )?;
-    let lookup = |id: &str| corpus.find(id);
+    // The first document with each id, as `Corpus::find` (but in O(1)).
+    let mut positions: HashMap<&str, DocId> = HashMap::with_capacity(corpus.len());
+    for (i, d) in corpus.documents().iter().enumerate() {
+        positions.entry(d.id()).or_insert(DocId::new(i as u32));
+    }
+    let lookup = |id: &str| positions.get(id).copied();
     let truth = eval::read_pairs(&args.pairs, lookup)?;
     let mut clusters = Vec::new();
     for p in &args.truth {
@@ -134,6 +142,16 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let docs: Vec<_> = texts.par_iter().map(|t| analyzer.analyze(t)).collect();
     let measured = eval::measure_pairs(&truth, &docs);
     let doc_kind = member_kinds(&clusters);
+    // Edited paragraph copies (not in passages.jsonl): labelled by exact Jaccard.
+    let edited = if groups.is_empty() {
+        Vec::new()
+    } else {
+        let pairs: Vec<(DocId, DocId)> = clusters
+            .iter()
+            .flat_map(|c| c.members[1..].iter().map(move |&m| (c.members[0], m)))
+            .collect();
+        eval::edited_passages(&docs, &pairs, &groups, 0.3)
+    };
 
     let mut rows = Vec::new();
     for &t in &args.thresholds {
@@ -174,6 +192,19 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
                 .entry((groups[o.group].kind.clone(), kind))
                 .or_default()[slot] += 1;
         }
+        let mut edited_by_kind: BTreeMap<String, [usize; 4]> = BTreeMap::new();
+        let pt = dedup.config().get_passage_threshold();
+        for (e, found) in edited.iter().zip(eval::edited_found(&report, &edited)) {
+            let kind = doc_kind
+                .get(&e.copy.doc)
+                .cloned()
+                .unwrap_or_else(|| "original".into());
+            let v = edited_by_kind.entry(kind).or_default();
+            v[0] += usize::from(found);
+            v[1] += 1;
+            v[2] += usize::from(e.jaccard >= pt);
+            v[3] += usize::from(found && e.jaccard >= pt);
+        }
         let b = dedup.banding();
         rows.push(Row {
             threshold: t,
@@ -183,6 +214,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
             clusters: by_kind,
             other_clusters,
             passages,
+            edited: edited_by_kind,
             report,
         });
     }
@@ -536,6 +568,30 @@ impl View<'_> {
                 }
             }
         }
+        if self.rows.iter().any(|r| !r.edited.is_empty()) {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "Edited paragraph copies (not planted as groups; a copy's paragraph whose best source paragraph has 0.3 ≤ J < 1): found / all (recall), and found / those with J ≥ passage threshold"
+            )?;
+            for r in self.rows {
+                let parts: Vec<String> = r
+                    .edited
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{k}: {}/{} ({:.4}), {}/{}",
+                            v[0],
+                            v[1],
+                            ratio(v[0], v[1]),
+                            v[0].min(v[2]),
+                            v[2]
+                        )
+                    })
+                    .collect();
+                writeln!(out, "  t={}: {}", r.threshold, parts.join("; "))?;
+            }
+        }
         writeln!(out)?;
         writeln!(
             out,
@@ -664,6 +720,7 @@ impl View<'_> {
                     "truth_clusters": r.clusters.iter().map(|(k, v)| (k.clone(), json!({"found": v[0], "split": v[1], "missed": v[2]}))).collect::<serde_json::Map<_, _>>(),
                     "other_clusters": r.other_clusters.len(),
                     "passages": r.passages.iter().map(|((g, k), v)| json!({"group_kind": g, "document_kind": k, "found": v[0], "missed": v[1], "not_compared": v[2]})).collect::<Vec<_>>(),
+                    "edited_passages": r.edited.iter().map(|(k, v)| json!({"document_kind": k, "found": v[0], "all": v[1], "at_or_above_passage_threshold": v[2], "found_at_or_above": v[3]})).collect::<Vec<_>>(),
                     "false_negative_examples": fns,
                     "false_positive_examples": fps,
                     "other_cluster_examples": others,

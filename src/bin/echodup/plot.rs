@@ -6,6 +6,12 @@ use echodup::eval::CalibrationBin;
 use plotters::prelude::*;
 
 const SIZE: (u32, u32) = (720, 480);
+
+/// One row of the precision/recall plot: `(t, precision, recall, truth recall)`.
+type PrRow = (f64, f64, f64, f64);
+
+/// A line of the precision/recall plot: label, colour, value of a row.
+type PrSeries = (&'static str, RGBColor, fn(&PrRow) -> f64);
 const FONT: &str = "sans-serif";
 
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
@@ -17,7 +23,7 @@ fn err(e: impl std::fmt::Display) -> anyhow::Error {
 pub(crate) fn precision_recall(
     out: &mut String,
     title: &str,
-    rows: &[(f64, f64, f64, f64)],
+    rows: &[PrRow],
 ) -> anyhow::Result<()> {
     let root = SVGBackend::with_string(out, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
@@ -44,7 +50,7 @@ pub(crate) fn precision_recall(
         .y_label_formatter(&|v| format!("{v:.2}"))
         .draw()
         .map_err(err)?;
-    let series: [(&str, RGBColor, fn(&(f64, f64, f64, f64)) -> f64); 3] = [
+    let series: [PrSeries; 3] = [
         ("precision", BLUE, |r| r.1),
         ("recall (J ≥ t, same shingles)", RED, |r| r.2),
         ("recall (truth file's J ≥ t)", RGBColor(0, 140, 0), |r| {
