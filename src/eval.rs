@@ -779,14 +779,15 @@ pub fn edited_passages(
                         Some(a) if a.1 >= x.1 => Some(a),
                         _ => Some(x),
                     });
-                if let Some((k, j)) = best {
-                    if j >= min_jaccard && j < 1.0 {
-                        found.push(EditedPassage {
-                            copy: id,
-                            source: PassageId::new(src, k as u32),
-                            jaccard: j,
-                        });
-                    }
+                if let Some((k, j)) = best
+                    && j >= min_jaccard
+                    && j < 1.0
+                {
+                    found.push(EditedPassage {
+                        copy: id,
+                        source: PassageId::new(src, k as u32),
+                        jaccard: j,
+                    });
                 }
             }
             found
