@@ -44,7 +44,8 @@ pub(crate) struct EvalArgs {
     /// group kind and per kind of the member's document.
     #[arg(long, value_name = "FILE")]
     passages: Option<PathBuf>,
-    /// Thresholds to run at, comma-separated.
+    /// Thresholds to run at, comma-separated (--threshold picks the one
+    /// whose banding is calibrated).
     #[arg(
         long,
         value_delimiter = ',',
