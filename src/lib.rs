@@ -101,6 +101,8 @@
 //! - `jsonl`: the `io` module: reading corpora from JSON Lines (plain or
 //!   gzip), text files and folders, and writing output files atomically.
 //!   Off by default; turns on `serde`.
+//! - `plot`: SVG plots in `echodup eval` (the `plotters` crate, SVG only).
+//!   Off by default; turned on by `cli`.
 //! - `cli`: the `echodup` command-line binary (turns on `jsonl`). Off by
 //!   default.
 //!
@@ -124,6 +126,7 @@ mod config;
 mod corpus;
 mod dedup;
 mod error;
+pub mod eval;
 pub mod explain;
 mod hash;
 mod incremental;

@@ -830,3 +830,91 @@ fn read_jsonl(path: impl AsRef<std::path::Path>) -> Vec<Value> {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
+
+#[test]
+fn eval_reports_metrics_json_and_plots_for_a_generated_corpus() {
+    let dir = TempDir::new().unwrap();
+    let generator =
+        echodup::synth::Generator::new(echodup::synth::SynthConfig::new().num_docs(600).seed(5))
+            .unwrap();
+    generator.write_dir(dir.path()).unwrap();
+    let out = run(echodup(dir.path()).args([
+        "eval",
+        "corpus.jsonl",
+        "--pairs",
+        "pairs.jsonl",
+        "--truth",
+        "truth.jsonl",
+        "--passages",
+        "passages.jsonl",
+        "--thresholds",
+        "0.6,0.9",
+        "--non-pairs",
+        "500",
+        "--json",
+        "eval.json",
+        "--plots",
+        "plots",
+        "--plot-name",
+        "synth",
+    ]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("precision") && text.contains("Calibration at t=0.8"),
+        "{text}"
+    );
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("eval.json")).unwrap())
+            .unwrap();
+    assert_eq!(v["documents"], 600);
+    let rows = v["thresholds"].as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    for r in rows {
+        assert!(r["expected_pairs"].as_u64().unwrap() > 0, "{r}");
+        assert_eq!(r["fp"], 0, "{r}");
+        assert!(r["recall"].as_f64().unwrap() >= 0.99, "{r}");
+        assert!(!r["passages"].as_array().unwrap().is_empty(), "{r}");
+    }
+    let bins = v["calibration"]["bins"].as_array().unwrap();
+    let pairs: u64 = bins.iter().map(|b| b["pairs"].as_u64().unwrap()).sum();
+    assert!(pairs > 500, "{pairs}");
+    for name in [
+        "synth-pr.svg",
+        "synth-calibration.svg",
+        "synth-estimator.svg",
+    ] {
+        let svg = std::fs::read_to_string(dir.path().join("plots").join(name)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("</svg>"), "{name}");
+    }
+    assert!(
+        !files_in(&dir.path().join("plots"))
+            .iter()
+            .any(|f| f.contains("tmp"))
+    );
+}
+
+#[test]
+fn eval_names_file_and_line_of_bad_truth() {
+    let (dir, corpus) = fixture("news.jsonl", news().as_bytes());
+    std::fs::write(
+        dir.path().join("pairs.jsonl"),
+        "{\"a\": \"g/101\", \"b\": \"g/103\", \"jaccard\": 0.9}\n{\"a\": \"g/101\", \"b\": \"nope\", \"jaccard\": 0.9}\n",
+    )
+    .unwrap();
+    let out = run(echodup(dir.path()).args([
+        "eval",
+        corpus.to_str().unwrap(),
+        "--pairs",
+        "pairs.jsonl",
+        "--json",
+        "eval.json",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("pairs.jsonl:2") && err.contains("nope"),
+        "{err}"
+    );
+    assert!(!dir.path().join("eval.json").exists());
+}

@@ -5,7 +5,9 @@
 //! Exit codes: 0 success, 1 error (bad input, I/O), 2 usage (bad arguments or
 //! parameters, an output that is also an input).
 
+mod eval;
 mod index;
+mod plot;
 
 use std::collections::HashMap;
 use std::io::{BufWriter, IsTerminal, Write};
@@ -52,6 +54,9 @@ enum Command {
     /// Keep a persistent index on disk: create it, check new documents
     /// against it and add them, query it, show it, merge indexes.
     Index(index::IndexArgs),
+    /// Measure detection quality against ground truth (pairs, clusters,
+    /// planted passages) at several thresholds.
+    Eval(eval::EvalArgs),
 }
 
 #[derive(Args, Debug)]
@@ -259,6 +264,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dedup(a) => &a.common,
         Command::Explain(a) => &a.common,
         Command::Index(a) => return index::run(a),
+        Command::Eval(a) => &a.common,
     };
     let dedup = Deduplicator::new(config(common))?;
     let work = || match &cli.command {
@@ -266,6 +272,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dedup(a) => dedup_command(a, &dedup),
         Command::Explain(a) => explain(a, &dedup),
         Command::Index(_) => unreachable!("dispatched above"),
+        Command::Eval(a) => eval::run(a),
     };
     match common.threads {
         // A local pool: the global one is never configured.
