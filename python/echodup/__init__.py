@@ -1,0 +1,692 @@
+"""Near-duplicate detection for news text, down to the paragraph.
+
+Python bindings of the Rust library ``echodup``: MinHash LSH candidates,
+exact verification, clustering, with provenance (document, passage, byte
+span, similarity). Every result is computed by the Rust library; this
+package only shapes it into Python values.
+
+Main entry points:
+
+- :class:`Config`: every parameter of a run, one serializable value
+  (:meth:`Config.to_json` / :meth:`Config.from_json`, picklable).
+- :func:`deduplicate`: a list of texts in, a :class:`Report` out (document
+  pairs, clusters, passage clusters, repeats inside a document, counts).
+- :class:`DedupIndex`: an in-memory index; :meth:`DedupIndex.add` checks a
+  new text against everything added before and inserts it.
+- :class:`IndexFile`: the same kept on disk between runs.
+- :func:`band_keys`: columnar LSH band keys ``(band, key, id)`` for data
+  engines, with the configuration's fingerprint so that keys of different
+  configurations are never mixed.
+
+Errors of the library raise :class:`EchodupError` (a subclass per kind:
+:class:`InvalidConfigError`, :class:`IoError`, :class:`ParseError`,
+:class:`FormatError`, :class:`IncompatibleError`, :class:`DuplicateIdError`,
+:class:`CapacityError`) whose message is the library's.
+
+Heavy work releases the GIL; an index object must not be used by two
+threads at the same time (the second gets a ``RuntimeError``).
+"""
+
+from __future__ import annotations
+
+import os
+from array import array
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+from . import _echodup
+from ._echodup import (
+    DEFAULT_MAX_BUCKET,
+    DEFAULT_SEED,
+    FORMAT_VERSION,
+    STORE_FORMAT_VERSION,
+    CapacityError,
+    Config,
+    DuplicateIdError,
+    EchodupError,
+    FormatError,
+    IncompatibleError,
+    InvalidConfigError,
+    IoError,
+    ParseError,
+    __version__,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pyarrow
+
+__all__ = [
+    "BandKeys",
+    "CapacityError",
+    "Cluster",
+    "Config",
+    "DEFAULT_MAX_BUCKET",
+    "DEFAULT_SEED",
+    "DedupIndex",
+    "DocumentMatch",
+    "DocumentPair",
+    "DocumentSummary",
+    "DuplicateIdError",
+    "EchodupError",
+    "FORMAT_VERSION",
+    "FormatError",
+    "IncompatibleError",
+    "IndexFile",
+    "InvalidConfigError",
+    "IoError",
+    "ParseError",
+    "PassageCluster",
+    "PassageMatch",
+    "PassageRef",
+    "PassageVerdict",
+    "Repeat",
+    "RepeatedBlock",
+    "Report",
+    "STORE_FORMAT_VERSION",
+    "Verdict",
+    "band_keys",
+    "deduplicate",
+    "__version__",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+# ---------------------------------------------------------------------------
+# Result rows
+
+
+class DocumentPair(NamedTuple):
+    """Two near-duplicate documents, ``a < b`` (positions in the input list).
+
+    ``containment_ab`` is how much of ``a`` is inside ``b``.
+    """
+
+    a: int
+    b: int
+    jaccard: float
+    containment_ab: float
+    containment_ba: float
+
+
+class Cluster(NamedTuple):
+    """A group of near-duplicate documents (sorted ids) and the one to keep."""
+
+    members: List[int]
+    representative: int
+
+    @property
+    def duplicates(self) -> List[int]:
+        """Every member but the representative: the documents to drop."""
+        return [m for m in self.members if m != self.representative]
+
+
+class PassageMatch(NamedTuple):
+    """One passage of a passage cluster: document, passage index, byte span
+    ``[start, end)`` in the original text, and its similarity to the
+    cluster's first member (1.0 for the first member itself)."""
+
+    doc: int
+    index: int
+    start: int
+    end: int
+    jaccard: float
+    containment_ab: float
+    containment_ba: float
+
+
+class PassageCluster(NamedTuple):
+    """Near-duplicate passages, the first being the original."""
+
+    members: List[PassageMatch]
+    num_documents: int
+
+    @property
+    def is_cross_document(self) -> bool:
+        """Whether the cluster spans more than one document."""
+        return self.num_documents > 1
+
+
+class Repeat(NamedTuple):
+    """A passage (``doc``, ``index``, span) that repeats an earlier passage
+    ``original`` (with its span) of the same document."""
+
+    doc: int
+    index: int
+    start: int
+    end: int
+    original: int
+    original_start: int
+    original_end: int
+    jaccard: float
+    containment_ab: float
+    containment_ba: float
+
+
+class RepeatedBlock(NamedTuple):
+    """Passages ``repeat`` of ``doc`` repeat passages ``original`` (ranges of
+    passage indices, same length); the spans are byte ranges."""
+
+    doc: int
+    original: range
+    repeat: range
+    original_span: Tuple[int, int]
+    repeat_span: Tuple[int, int]
+
+
+class DocumentSummary(NamedTuple):
+    """How much of one document duplicates something earlier."""
+
+    doc: int
+    length: int
+    passages: List[Tuple[int, int]]
+    duplicate_passages: List[int]
+    passage_bytes: int
+    duplicate_bytes: int
+    cluster: Optional[int]
+    is_duplicate: bool
+
+    @property
+    def duplicate_fraction(self) -> float:
+        """Fraction of passage bytes that duplicate earlier passages."""
+        return self.duplicate_bytes / self.passage_bytes if self.passage_bytes else 0.0
+
+
+class DocumentMatch(NamedTuple):
+    """A document seen before that a new one duplicates."""
+
+    doc: int
+    jaccard: float
+    containment_ab: float
+    containment_ba: float
+
+
+class PassageRef(NamedTuple):
+    """The earlier passage a passage duplicates, with their similarity."""
+
+    doc: int
+    index: int
+    jaccard: float
+    containment_ab: float
+    containment_ba: float
+
+
+class PassageVerdict(NamedTuple):
+    """One passage of a checked document: position, byte span, and the
+    earliest passage seen before that it duplicates (or None)."""
+
+    index: int
+    start: int
+    end: int
+    duplicate_of: Optional[PassageRef]
+
+
+def _verdict(raw: Any) -> "Verdict":
+    doc, matches, passages = raw
+    return Verdict(
+        doc,
+        [DocumentMatch(*m) for m in matches],
+        [PassageVerdict(i, s, e, None if d is None else PassageRef(*d)) for (i, s, e, d) in passages],
+    )
+
+
+class Verdict:
+    """What an index says about one document.
+
+    ``doc`` is the number the document received when added (None for a
+    query); ``document_matches`` the documents seen before that the whole
+    document duplicates (sorted); ``passages`` one :class:`PassageVerdict`
+    per passage.
+    """
+
+    __slots__ = ("doc", "document_matches", "passages")
+
+    def __init__(self, doc: Optional[int], document_matches: List[DocumentMatch], passages: List[PassageVerdict]):
+        self.doc = doc
+        self.document_matches = document_matches
+        self.passages = passages
+
+    @property
+    def is_duplicate(self) -> bool:
+        """Whether the whole document duplicates one seen before."""
+        return bool(self.document_matches)
+
+    @property
+    def duplicate_fraction(self) -> float:
+        """Fraction of passage bytes that duplicate something seen before."""
+        total = sum(p.end - p.start for p in self.passages)
+        dup = sum(p.end - p.start for p in self.passages if p.duplicate_of is not None)
+        return dup / total if total else 0.0
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Verdict):
+            return NotImplemented
+        return (self.doc, self.document_matches, self.passages) == (
+            other.doc,
+            other.document_matches,
+            other.passages,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Verdict(doc={self.doc!r}, document_matches={self.document_matches!r}, "
+            f"passages={self.passages!r})"
+        )
+
+
+# ---------------------------------------------------------------------------
+# Batch deduplication
+
+
+class Report:
+    """Everything :func:`deduplicate` found; document ids are positions in
+    the input list. Lists are sorted and identical for identical input and
+    configuration, whatever the thread count."""
+
+    __slots__ = ("_native", "_cache")
+
+    def __init__(self, native: Any):
+        self._native = native
+        self._cache: dict = {}
+
+    def _get(self, name: str, make: Any) -> Any:
+        if name not in self._cache:
+            self._cache[name] = make()
+        return self._cache[name]
+
+    @property
+    def config(self) -> Config:
+        """The configuration of the run."""
+        return self._native.config()
+
+    @property
+    def document_pairs(self) -> List[DocumentPair]:
+        """Verified near-duplicate document pairs, sorted by ``(a, b)``."""
+        return self._get("pairs", lambda: [DocumentPair(*p) for p in self._native.document_pairs()])
+
+    @property
+    def clusters(self) -> List[Cluster]:
+        """Clusters of near-duplicate documents, ordered by first member."""
+        return self._get("clusters", lambda: [Cluster(m, r) for (m, r) in self._native.clusters()])
+
+    @property
+    def duplicates(self) -> List[int]:
+        """The documents to drop: every clustered document but the kept one, sorted."""
+        return self._get("duplicates", self._native.duplicates)
+
+    @property
+    def passage_clusters(self) -> List[PassageCluster]:
+        """Clusters of near-duplicate passages (repeats inside a document and
+        copies across documents), ordered by first member."""
+        return self._get(
+            "passage_clusters",
+            lambda: [PassageCluster([PassageMatch(*m) for m in ms], n) for (n, ms) in self._native.passage_clusters()],
+        )
+
+    @property
+    def repeats(self) -> List[Repeat]:
+        """Passages that repeat an earlier passage of the same document."""
+        return self._get("repeats", lambda: [Repeat(*r) for r in self._native.repeats()])
+
+    @property
+    def repeated_blocks(self) -> List[RepeatedBlock]:
+        """Repeats grouped into runs of consecutive passages."""
+        return self._get(
+            "blocks",
+            lambda: [
+                RepeatedBlock(d, range(*o), range(*r), os_, rs)
+                for (d, o, r, os_, rs) in self._native.repeated_blocks()
+            ],
+        )
+
+    @property
+    def summaries(self) -> List[DocumentSummary]:
+        """One summary per input document, in input order."""
+        return self._get("summaries", lambda: [DocumentSummary(*s) for s in self._native.summaries()])
+
+    @property
+    def stats(self) -> dict:
+        """Counts of the run (documents, passages, candidates, pairs, ...)."""
+        return self._get("stats", self._native.stats)
+
+    def to_json(self) -> str:
+        """The whole report as JSON (the serde form of the Rust ``Report``)."""
+        return self._native.to_json()
+
+    def __repr__(self) -> str:
+        s = self.stats
+        return (
+            f"<echodup.Report: {s['documents']} documents, {s['document_pairs']} pairs, "
+            f"{s['document_clusters']} clusters, {s['passage_clusters']} passage clusters>"
+        )
+
+
+def deduplicate(texts: Sequence[str], config: Optional[Config] = None, *, threads: Optional[int] = None) -> Report:
+    """Finds near-duplicate documents and passages among ``texts``.
+
+    Document ``i`` is ``texts[i]``. Any text is accepted (empty ones are
+    never duplicates). ``threads`` runs on a pool of that many threads
+    (default: all cores). The GIL is released while the library works.
+
+    >>> story = "High winds kept the ferry fleet in port on Monday, stranding travellers."
+    >>> report = deduplicate([story, story.replace("Monday", "Tuesday"), "Something else."],
+    ...                      Config(threshold=0.5))
+    >>> [(p.a, p.b) for p in report.document_pairs]
+    [(0, 1)]
+    """
+    if isinstance(texts, str):
+        raise TypeError("texts must be a sequence of str, not one str")
+    return Report(_echodup.deduplicate(list(texts), config, threads))
+
+
+# ---------------------------------------------------------------------------
+# Incremental indexes
+
+
+class DedupIndex:
+    """An in-memory index of documents and passages seen so far.
+
+    :meth:`add` checks a new document against the index, then inserts it;
+    :meth:`query` only checks. Same thresholds, verification and similarity
+    as :func:`deduplicate`; a verdict reports direct matches with earlier
+    documents (no chains through later ones).
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, config: Optional[Config] = None):
+        self._native = _echodup._DedupIndex(config)
+
+    @property
+    def config(self) -> Config:
+        """The configuration."""
+        return self._native.config()
+
+    def add(self, text: str) -> Verdict:
+        """Checks ``text`` against the index, then adds it (it gets the next number)."""
+        return _verdict(self._native.add(text))
+
+    def add_many(self, texts: Iterable[str]) -> List[Verdict]:
+        """:meth:`add` for each text in order, in one call (the GIL released once)."""
+        return [_verdict(v) for v in self._native.add_many(list(texts))]
+
+    def query(self, text: str) -> Verdict:
+        """Checks ``text`` against the index without adding it."""
+        return _verdict(self._native.query(text))
+
+    def __len__(self) -> int:
+        return len(self._native)
+
+    @property
+    def num_passages(self) -> int:
+        """Passages indexed (those long enough to compare)."""
+        return self._native.num_passages()
+
+
+class IndexFile:
+    """A persistent index on disk (``echodup::store::IndexFile``).
+
+    Create one with :meth:`create`, reopen it with :meth:`open`. Each
+    :meth:`add_batch` replaces the file atomically; one writer at a time.
+    Document numbers in verdicts are positions in the file; :meth:`doc_id`
+    gives the id the caller gave.
+    """
+
+    __slots__ = ("_native",)
+
+    def __init__(self, native: Any):
+        self._native = native
+
+    @classmethod
+    def create(cls, path: PathLike, config: Optional[Config] = None) -> "IndexFile":
+        """Creates an empty index at ``path``; refuses an existing file."""
+        return cls(_echodup._IndexFile.create(os.fspath(path), config if config is not None else Config()))
+
+    @classmethod
+    def open(cls, path: PathLike, config: Optional[Config] = None) -> "IndexFile":
+        """Opens the index at ``path``. With ``config``, refuses a file built
+        with another configuration (:class:`IncompatibleError` naming the
+        first parameter that differs)."""
+        return cls(_echodup._IndexFile.open(os.fspath(path), config))
+
+    @staticmethod
+    def merge(out: PathLike, inputs: Sequence[PathLike]) -> dict:
+        """Writes the union of ``inputs`` to ``out`` and returns its :meth:`info`."""
+        return _echodup._IndexFile.merge(os.fspath(out), [os.fspath(p) for p in inputs])
+
+    @property
+    def config(self) -> Config:
+        """The configuration the index was built with."""
+        return self._native.config()
+
+    @property
+    def path(self) -> str:
+        """The file."""
+        return self._native.path()
+
+    def __len__(self) -> int:
+        return len(self._native)
+
+    @property
+    def num_passages(self) -> int:
+        """Passages indexed."""
+        return self._native.num_passages()
+
+    def info(self) -> dict:
+        """Path, format version, size, counts, config and fingerprint."""
+        return self._native.info()
+
+    def verify(self) -> None:
+        """Reads every block and checks every checksum; raises :class:`FormatError` on damage."""
+        self._native.verify()
+
+    def query(self, text: str) -> Verdict:
+        """Checks ``text`` against the index without adding it."""
+        return _verdict(self._native.query(text))
+
+    def add_batch(self, docs: Iterable[Tuple[str, str]]) -> List[Verdict]:
+        """Adds ``(id, text)`` pairs (each checked against the index and the
+        batch before it) and rewrites the file atomically. Refuses an id
+        already in the index or given twice (:class:`DuplicateIdError`); on
+        any error the file and this object are unchanged."""
+        return [_verdict(v) for v in self._native.add_batch([(str(i), t) for (i, t) in docs])]
+
+    def doc_id(self, doc: int) -> str:
+        """The id given to document number ``doc``."""
+        return self._native.doc_id(doc)
+
+    def find(self, id: str) -> Optional[int]:
+        """The number of the document with id ``id``, if any."""
+        return self._native.find(id)
+
+
+# ---------------------------------------------------------------------------
+# Columnar band keys
+
+
+_FINGERPRINT_KEY = b"echodup.fingerprint"
+_LEVEL_KEY = b"echodup.level"
+
+
+def _u32(b: bytes) -> "array[int]":
+    return _array("I", b)
+
+
+def _array(code: str, b: bytes) -> "array[int]":
+    a = array(code)
+    # 'I' is 4 bytes and 'Q'/'q' 8 bytes on every platform CPython supports
+    # with 64-bit integers; check rather than assume.
+    if a.itemsize != {"I": 4, "Q": 8, "q": 8}[code]:  # pragma: no cover
+        raise RuntimeError(f"array typecode {code!r} has {a.itemsize} bytes on this platform")
+    a.frombytes(b)
+    return a
+
+
+class BandKeys:
+    """LSH band keys of a batch of texts, one row per ``(band, key, id)``
+    (and ``passage`` index at passage level), as typed ``array.array``
+    columns: ``band`` uint32, ``key`` uint64, ``id`` int64, ``passage``
+    uint32 or None. No Python object is made per row.
+
+    Two rows with equal ``(band, key)`` are LSH candidates. ``fingerprint``
+    is ``Config.fingerprint`` of the configuration that made the keys;
+    :meth:`concat` and :meth:`from_arrow` refuse to mix fingerprints or levels.
+    """
+
+    __slots__ = ("fingerprint", "level", "band", "key", "id", "passage")
+
+    def __init__(self, fingerprint: int, level: str, band: "array[int]", key: "array[int]", id: "array[int]", passage: "Optional[array[int]]"):
+        self.fingerprint = fingerprint
+        self.level = level
+        self.band = band
+        self.key = key
+        self.id = id
+        self.passage = passage
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    def __repr__(self) -> str:
+        return f"<echodup.BandKeys {self.level} level: {len(self)} rows, fingerprint {self.fingerprint:#018x}>"
+
+    def rows(self) -> Iterator[Tuple[int, ...]]:
+        """The rows as tuples ``(band, key, id)`` or ``(band, key, id, passage)`` (for inspection)."""
+        if self.passage is None:
+            return zip(self.band, self.key, self.id)
+        return zip(self.band, self.key, self.id, self.passage)
+
+    @classmethod
+    def concat(cls, batches: Sequence["BandKeys"]) -> "BandKeys":
+        """Concatenates batches made with one configuration and level;
+        :class:`IncompatibleError` otherwise."""
+        if not batches:
+            raise ValueError("concat needs at least one batch")
+        first = batches[0]
+        for i, b in enumerate(batches[1:], 1):
+            if b.fingerprint != first.fingerprint:
+                raise IncompatibleError(
+                    f"band keys: batch {i} has configuration fingerprint {b.fingerprint:#018x}, "
+                    f"batch 0 has {first.fingerprint:#018x}"
+                )
+            if b.level != first.level:
+                raise IncompatibleError(f"band keys: batch {i} is at {b.level} level, batch 0 at {first.level} level")
+        out = cls(first.fingerprint, first.level, array(first.band.typecode), array("Q"), array("q"),
+                  None if first.passage is None else array(first.passage.typecode))
+        for b in batches:
+            out.band.extend(b.band)
+            out.key.extend(b.key)
+            out.id.extend(b.id)
+            if out.passage is not None and b.passage is not None:
+                out.passage.extend(b.passage)
+        return out
+
+    def to_arrow(self) -> "pyarrow.RecordBatch":
+        """A ``pyarrow.RecordBatch`` (columns ``band``, ``key``, ``id``
+        [, ``passage``]) sharing these buffers (no copy), with the fingerprint
+        and level in the schema metadata. Needs ``pyarrow``."""
+        import pyarrow as pa
+
+        def col(values: "array[int]", typ: Any) -> Any:
+            return pa.Array.from_buffers(typ, len(values), [None, pa.py_buffer(values)])
+
+        names = ["band", "key", "id"]
+        cols = [col(self.band, pa.uint32()), col(self.key, pa.uint64()), col(self.id, pa.int64())]
+        if self.passage is not None:
+            names.append("passage")
+            cols.append(col(self.passage, pa.uint32()))
+        schema = pa.schema(
+            [pa.field(n, c.type, nullable=False) for n, c in zip(names, cols)],
+            metadata={_FINGERPRINT_KEY: f"{self.fingerprint:#018x}".encode(), _LEVEL_KEY: self.level.encode()},
+        )
+        return pa.RecordBatch.from_arrays(cols, schema=schema)
+
+    @classmethod
+    def from_arrow(cls, batch: "pyarrow.RecordBatch", fingerprint: Optional[int] = None) -> "BandKeys":
+        """The inverse of :meth:`to_arrow`. With ``fingerprint``, refuses a
+        batch made with another configuration (:class:`IncompatibleError`);
+        a batch without echodup metadata is refused (ValueError)."""
+        meta = batch.schema.metadata or {}
+        if _FINGERPRINT_KEY not in meta or _LEVEL_KEY not in meta:
+            raise ValueError("not an echodup band-key batch: schema metadata has no echodup.fingerprint/level")
+        found = int(meta[_FINGERPRINT_KEY].decode(), 16)
+        if fingerprint is not None and found != fingerprint:
+            raise IncompatibleError(
+                f"band keys: batch has configuration fingerprint {found:#018x}, expected {fingerprint:#018x}"
+            )
+        level = meta[_LEVEL_KEY].decode()
+
+        def values(name: str, code: str, typ: str) -> "array[int]":
+            a = batch.column(name)
+            if str(a.type) != typ:
+                raise ValueError(f"band keys: column {name} is {a.type}, not {typ}")
+            if a.null_count:
+                raise ValueError(f"band keys: column {name} has nulls")
+            w = a.type.bit_width // 8
+            return _array(code, a.buffers()[1].slice(a.offset * w, len(a) * w).to_pybytes())
+
+        return cls(found, level, values("band", "I", "uint32"), values("key", "Q", "uint64"),
+                   values("id", "q", "int64"), values("passage", "I", "uint32") if level == "passage" else None)
+
+
+def _ids_bytes(ids: Any, n: int) -> bytes:
+    if isinstance(ids, array) and ids.typecode == "q":
+        return ids.tobytes()
+    if hasattr(ids, "buffers") and hasattr(ids, "null_count"):  # pyarrow integer array
+        import pyarrow as pa
+
+        if ids.null_count:
+            raise ValueError("ids: null ids are not allowed")
+        ids = ids.cast(pa.int64())
+        buf = ids.buffers()[1]
+        return buf.slice(ids.offset * 8, len(ids) * 8).to_pybytes()
+    return array("q", ids).tobytes()
+
+
+def band_keys(
+    ids: Any,
+    texts: Any,
+    config: Optional[Config] = None,
+    *,
+    level: str = "document",
+    fingerprint: Optional[int] = None,
+) -> BandKeys:
+    """LSH band keys of ``texts`` in columns, for joining candidates in a
+    data engine (rows with equal ``(band, key)`` are candidates).
+
+    ``ids``: int64 ids, one per text (a list of ints, an ``array('q')`` or
+    a pyarrow integer array). ``texts``: a list of str, or a pyarrow
+    ``string``/``large_string`` array (read from its buffers, no Python
+    object per row). ``level``: ``"document"`` (the keys of
+    :func:`deduplicate`'s document stage) or ``"passage"`` (one set of keys
+    per passage long enough to compare, with the passage index). Texts with
+    nothing to compare (empty after normalization) give no rows.
+
+    ``fingerprint``: the ``Config.fingerprint`` the caller expects (for
+    example from the driver); a different configuration raises
+    :class:`IncompatibleError` instead of producing keys that would never
+    match. The keys are the same on every machine and in every process.
+    """
+    config = config if config is not None else Config()
+    if hasattr(texts, "buffers") and hasattr(texts, "null_count") and hasattr(texts, "type"):
+        import pyarrow as pa
+
+        if pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type):
+            if texts.null_count:
+                raise ValueError("texts: null texts are not allowed (fill them with empty strings)")
+            n = len(texts)
+            width = 8 if pa.types.is_large_string(texts.type) else 4
+            _, offsets, data = texts.buffers()
+            offsets_bytes = offsets.slice(texts.offset * width, (n + 1) * width).to_pybytes()
+            data_bytes = data.to_pybytes() if data is not None else b""
+            raw = _echodup.band_keys_buffers(
+                _ids_bytes(ids, n), offsets_bytes, width, data_bytes, config, level, fingerprint
+            )
+        else:
+            raw = _echodup.band_keys_list(_ids_bytes(ids, len(texts)), texts.to_pylist(), config, level, fingerprint)
+    else:
+        if isinstance(texts, str):
+            raise TypeError("texts must be a sequence of str, not one str")
+        texts = list(texts)
+        raw = _echodup.band_keys_list(_ids_bytes(ids, len(texts)), texts, config, level, fingerprint)
+    fp, band, key, id_, passage = raw
+    return BandKeys(fp, level, _u32(band), _array("Q", key), _array("q", id_),
+                    None if passage is None else _u32(passage))

@@ -1,0 +1,1087 @@
+//! Python bindings of echodup: the native module `echodup._echodup`.
+//!
+//! This crate is a thin layer: every result comes from the `echodup` crate
+//! unchanged. Values cross the boundary as plain tuples, lists, dicts and
+//! `bytes`; the pure-Python package `echodup` (in `python/echodup/`) wraps
+//! them into named tuples and classes with docstrings and type hints. Heavy
+//! work runs with the interpreter detached (`Python::detach`, the GIL
+//! released), so other Python threads keep running.
+//!
+//! Errors of the library become `echodup.EchodupError` (or its subclass for
+//! the [`ErrorKind`]) whose message is the library's `Display` text.
+
+use std::path::PathBuf;
+
+use echodup::store::IndexFile;
+use echodup::{
+    Banding, Config, DEFAULT_MAX_BUCKET, DEFAULT_SEED, DedupIndex, Deduplicator, Error, ErrorKind,
+    FORMAT_VERSION, KeepPolicy, Measure, Normalizer, Report, Segmentation, Shingling, Similarity,
+    Verdict, Verification,
+};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict};
+use rayon::prelude::*;
+
+create_exception!(
+    echodup,
+    EchodupError,
+    PyException,
+    "Any failure reported by echodup. `str(e)` is the library's message; \
+     `e.kind` names the ErrorKind, `e.parameter`, `e.path` and `e.line` say where \
+     (or are None), `e.detail` adds the underlying cause (an OS error)."
+);
+create_exception!(
+    echodup,
+    InvalidConfigError,
+    EchodupError,
+    "A Config parameter broke a rule; `e.parameter` names it."
+);
+create_exception!(
+    echodup,
+    IoError,
+    EchodupError,
+    "Reading or writing a file failed; `e.path` names it."
+);
+create_exception!(
+    echodup,
+    ParseError,
+    EchodupError,
+    "Input data was malformed; `e.path` and `e.line` say where."
+);
+create_exception!(
+    echodup,
+    FormatError,
+    EchodupError,
+    "A saved file is damaged or of an unsupported format version."
+);
+create_exception!(
+    echodup,
+    IncompatibleError,
+    EchodupError,
+    "Values made with different configurations were combined."
+);
+create_exception!(
+    echodup,
+    DuplicateIdError,
+    EchodupError,
+    "A document id given to a persistent index is already in it."
+);
+create_exception!(
+    echodup,
+    CapacityError,
+    EchodupError,
+    "A limit of the library was exceeded."
+);
+
+/// The library's error as a Python exception of the matching class.
+fn py_err(py: Python<'_>, e: Error) -> PyErr {
+    let message = e.to_string();
+    let (err, kind) = match e.kind() {
+        ErrorKind::InvalidConfig => (InvalidConfigError::new_err(message), "invalid_config"),
+        ErrorKind::Io => (IoError::new_err(message), "io"),
+        ErrorKind::Parse => (ParseError::new_err(message), "parse"),
+        ErrorKind::Format => (FormatError::new_err(message), "format"),
+        ErrorKind::Incompatible => (IncompatibleError::new_err(message), "incompatible"),
+        ErrorKind::DuplicateId => (DuplicateIdError::new_err(message), "duplicate_id"),
+        ErrorKind::Capacity => (CapacityError::new_err(message), "capacity"),
+        _ => (EchodupError::new_err(message), "other"),
+    };
+    let mut detail = String::new();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        if !detail.is_empty() {
+            detail.push_str(": ");
+        }
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    let value = err.value(py);
+    // Setting attributes on a fresh exception instance cannot fail in
+    // practice; if it ever did, the exception is still raised without them.
+    let _ = value.setattr("kind", kind);
+    let _ = value.setattr("parameter", e.parameter());
+    let _ = value.setattr("path", e.path().map(|p| p.display().to_string()));
+    let _ = value.setattr("line", e.line());
+    let _ = value.setattr("detail", (!detail.is_empty()).then_some(detail));
+    err
+}
+
+/// Maps a library result to a Python one.
+trait OrRaise<T> {
+    fn or_raise(self, py: Python<'_>) -> PyResult<T>;
+}
+
+impl<T> OrRaise<T> for echodup::Result<T> {
+    fn or_raise(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| py_err(py, e))
+    }
+}
+
+/// Runs `f` on a rayon pool of `threads` threads, or on the current pool.
+fn with_threads<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> PyResult<T> {
+    match threads {
+        None => Ok(f()),
+        Some(0) => Err(PyValueError::new_err("threads must be at least 1 (got 0)")),
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .map_err(|e| PyValueError::new_err(format!("cannot start {n} threads: {e}")))?;
+            Ok(pool.install(f))
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Config
+
+/// Every parameter of a run (see the package docs and `echodup.Config`).
+#[pyclass(name = "Config", module = "echodup", frozen, eq, from_py_object)]
+#[derive(Clone, PartialEq)]
+struct PyConfig {
+    inner: Config,
+}
+
+fn banding_of(py: Python<'_>, b: Option<(usize, usize)>) -> PyResult<Option<Banding>> {
+    b.map(|(bands, rows)| Banding::new(bands, rows).or_raise(py))
+        .transpose()
+}
+
+#[pymethods]
+impl PyConfig {
+    #[new]
+    #[pyo3(signature = (
+        *,
+        threshold = 0.8,
+        passage_threshold = None,
+        shingle_size = 5,
+        char_shingles = false,
+        num_perm = 128,
+        seed = DEFAULT_SEED,
+        passages = true,
+        min_passage_tokens = 1,
+        containment = false,
+        verification = "exact",
+        max_bucket = DEFAULT_MAX_BUCKET,
+        keep = "first",
+        segmentation = "blank_lines",
+        case_fold = true,
+        fold_typography = true,
+        strip_punctuation = true,
+        fold_digits = false,
+        banding = None,
+        passage_banding = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        threshold: f64,
+        passage_threshold: Option<f64>,
+        shingle_size: usize,
+        char_shingles: bool,
+        num_perm: usize,
+        seed: u64,
+        passages: bool,
+        min_passage_tokens: usize,
+        containment: bool,
+        verification: &str,
+        max_bucket: usize,
+        keep: &str,
+        segmentation: &str,
+        case_fold: bool,
+        fold_typography: bool,
+        strip_punctuation: bool,
+        fold_digits: bool,
+        banding: Option<(usize, usize)>,
+        passage_banding: Option<(usize, usize)>,
+    ) -> PyResult<Self> {
+        let verification = match verification {
+            "exact" => Verification::Exact,
+            "estimate" => Verification::Estimate,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "verification must be \"exact\" or \"estimate\" (got {other:?})"
+                )));
+            }
+        };
+        let keep = match keep {
+            "first" => KeepPolicy::First,
+            "longest" => KeepPolicy::Longest,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "keep must be \"first\" or \"longest\" (got {other:?})"
+                )));
+            }
+        };
+        let segmentation = match segmentation {
+            "blank_lines" => Segmentation::BlankLines,
+            "lines" => Segmentation::Lines,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "segmentation must be \"blank_lines\" or \"lines\" (got {other:?})"
+                )));
+            }
+        };
+        let mut config = Config::new()
+            .threshold(threshold)
+            .shingling(if char_shingles {
+                Shingling::Chars(shingle_size)
+            } else {
+                Shingling::Words(shingle_size)
+            })
+            .num_perm(num_perm)
+            .seed(seed)
+            .passages(passages)
+            .min_passage_tokens(min_passage_tokens)
+            .measure(if containment {
+                Measure::Containment
+            } else {
+                Measure::Jaccard
+            })
+            .verification(verification)
+            .max_bucket(max_bucket)
+            .keep(keep)
+            .segmentation(segmentation)
+            .normalizer(
+                Normalizer::news()
+                    .case_fold(case_fold)
+                    .fold_typography(fold_typography)
+                    .strip_punctuation(strip_punctuation)
+                    .fold_digits(fold_digits),
+            );
+        if let Some(t) = passage_threshold {
+            config = config.passage_threshold(t);
+        }
+        if let Some(b) = banding_of(py, banding)? {
+            config = config.banding(b);
+        }
+        if let Some(b) = banding_of(py, passage_banding)? {
+            config = config.passage_banding(b);
+        }
+        config.validate().or_raise(py)?;
+        Ok(PyConfig { inner: config })
+    }
+
+    /// Parses the JSON written by `to_json` (or by serde from the Rust
+    /// `Config`); missing fields take their defaults.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, json: &str) -> PyResult<Self> {
+        let config: Config = serde_json::from_str(json)
+            .map_err(|e| ParseError::new_err(format!("config JSON: {e}")))?;
+        config.validate().or_raise(py)?;
+        Ok(PyConfig { inner: config })
+    }
+
+    /// The configuration as JSON (the serde form of the Rust `Config`).
+    fn to_json(&self) -> PyResult<String> {
+        serde_json::to_string(&self.inner)
+            .map_err(|e| PyValueError::new_err(format!("config JSON: {e}")))
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (slf.get().to_json()?,)))
+    }
+
+    fn __repr__(&self) -> PyResult<String> {
+        Ok(format!("Config.from_json({:?})", self.to_json()?))
+    }
+
+    #[getter]
+    fn threshold(&self) -> f64 {
+        self.inner.get_threshold()
+    }
+    #[getter]
+    fn passage_threshold(&self) -> f64 {
+        self.inner.get_passage_threshold()
+    }
+    #[getter]
+    fn shingle_size(&self) -> usize {
+        self.inner.get_shingling().size()
+    }
+    #[getter]
+    fn char_shingles(&self) -> bool {
+        matches!(self.inner.get_shingling(), Shingling::Chars(_))
+    }
+    #[getter]
+    fn num_perm(&self) -> usize {
+        self.inner.get_num_perm()
+    }
+    #[getter]
+    fn seed(&self) -> u64 {
+        self.inner.get_seed()
+    }
+    #[getter]
+    fn passages(&self) -> bool {
+        self.inner.get_passages()
+    }
+    #[getter]
+    fn min_passage_tokens(&self) -> usize {
+        self.inner.get_min_passage_tokens()
+    }
+    #[getter]
+    fn containment(&self) -> bool {
+        self.inner.get_measure() == Measure::Containment
+    }
+    #[getter]
+    fn verification(&self) -> &'static str {
+        match self.inner.get_verification() {
+            Verification::Estimate => "estimate",
+            _ => "exact",
+        }
+    }
+    #[getter]
+    fn max_bucket(&self) -> usize {
+        self.inner.get_max_bucket()
+    }
+    #[getter]
+    fn keep(&self) -> &'static str {
+        match self.inner.get_keep() {
+            KeepPolicy::Longest => "longest",
+            _ => "first",
+        }
+    }
+    #[getter]
+    fn segmentation(&self) -> &'static str {
+        match self.inner.get_segmentation() {
+            Segmentation::Lines => "lines",
+            _ => "blank_lines",
+        }
+    }
+    #[getter]
+    fn case_fold(&self) -> bool {
+        self.inner.get_normalizer().get_case_fold()
+    }
+    #[getter]
+    fn fold_typography(&self) -> bool {
+        self.inner.get_normalizer().get_fold_typography()
+    }
+    #[getter]
+    fn strip_punctuation(&self) -> bool {
+        self.inner.get_normalizer().get_strip_punctuation()
+    }
+    #[getter]
+    fn fold_digits(&self) -> bool {
+        self.inner.get_normalizer().get_fold_digits()
+    }
+    /// `(bands, rows)` of the document banding (explicit or derived).
+    #[getter]
+    fn banding(&self, py: Python<'_>) -> PyResult<(usize, usize)> {
+        let b = self.inner.get_banding().or_raise(py)?;
+        Ok((b.bands(), b.rows()))
+    }
+    /// `(bands, rows)` of the passage banding (explicit or derived).
+    #[getter]
+    fn passage_banding(&self, py: Python<'_>) -> PyResult<(usize, usize)> {
+        let b = self.inner.get_passage_banding().or_raise(py)?;
+        Ok((b.bands(), b.rows()))
+    }
+    /// `Config::fingerprint()`: outputs of configs with different fingerprints never mix.
+    #[getter]
+    fn fingerprint(&self, py: Python<'_>) -> PyResult<u64> {
+        self.inner.fingerprint().or_raise(py)
+    }
+    /// The canonical text behind the fingerprint.
+    #[getter]
+    fn signature_parameters(&self, py: Python<'_>) -> PyResult<String> {
+        self.inner.signature_parameters().or_raise(py)
+    }
+}
+
+fn config_or_default(config: Option<PyRef<'_, PyConfig>>) -> Config {
+    config.map(|c| c.inner.clone()).unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------
+// Plain-tuple forms of library values
+
+type SimTuple = (f64, f64, f64);
+/// `(doc, index, start, end, jaccard, containment_ab, containment_ba)`.
+type PassageTuple = (u32, u32, usize, usize, f64, f64, f64);
+/// `(doc, jaccard, containment_ab, containment_ba)`.
+type MatchTuple = (u32, f64, f64, f64);
+/// `(doc, index, jaccard, containment_ab, containment_ba)`.
+type PassageRefTuple = (u32, u32, f64, f64, f64);
+/// `(index, start, end, duplicate_of)`.
+type PassageVerdictTuple = (u32, usize, usize, Option<PassageRefTuple>);
+/// `(doc, document_matches, passages)`.
+type VerdictTuple = (Option<u32>, Vec<MatchTuple>, Vec<PassageVerdictTuple>);
+
+fn sim(s: &Similarity) -> SimTuple {
+    (s.jaccard, s.containment_ab, s.containment_ba)
+}
+
+fn verdict_tuple(v: &Verdict) -> VerdictTuple {
+    (
+        v.doc().map(|d| d.as_u32()),
+        v.document_matches()
+            .iter()
+            .map(|(d, s)| (d.as_u32(), s.jaccard, s.containment_ab, s.containment_ba))
+            .collect(),
+        v.passages()
+            .iter()
+            .map(|p| {
+                (
+                    p.index,
+                    p.span.start,
+                    p.span.end,
+                    p.duplicate_of.map(|(id, s)| {
+                        let (j, ab, ba) = sim(&s);
+                        (id.doc.as_u32(), id.index, j, ab, ba)
+                    }),
+                )
+            })
+            .collect(),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Report
+
+/// What `deduplicate` found (wrapped by `echodup.Report`).
+#[pyclass(name = "_Report", module = "echodup._echodup", frozen)]
+struct PyReport {
+    inner: Report,
+}
+
+#[pymethods]
+impl PyReport {
+    fn config(&self) -> PyConfig {
+        PyConfig {
+            inner: self.inner.config().clone(),
+        }
+    }
+
+    fn document_pairs(&self) -> Vec<(u32, u32, f64, f64, f64)> {
+        self.inner
+            .document_pairs()
+            .iter()
+            .map(|p| {
+                let (j, ab, ba) = sim(&p.similarity);
+                (p.a.as_u32(), p.b.as_u32(), j, ab, ba)
+            })
+            .collect()
+    }
+
+    /// `[(members, representative)]`.
+    fn clusters(&self) -> Vec<(Vec<u32>, u32)> {
+        self.inner
+            .clusters()
+            .iter()
+            .map(|c| {
+                (
+                    c.members().iter().map(|d| d.as_u32()).collect(),
+                    c.representative().as_u32(),
+                )
+            })
+            .collect()
+    }
+
+    fn duplicates(&self) -> Vec<u32> {
+        self.inner.duplicates().iter().map(|d| d.as_u32()).collect()
+    }
+
+    /// `[(num_documents, [member])]`.
+    fn passage_clusters(&self) -> Vec<(usize, Vec<PassageTuple>)> {
+        self.inner
+            .passage_clusters()
+            .iter()
+            .map(|c| {
+                let members = c
+                    .members()
+                    .iter()
+                    .map(|m| {
+                        let (j, ab, ba) = sim(&m.similarity);
+                        (
+                            m.passage.doc.as_u32(),
+                            m.passage.index,
+                            m.span.start,
+                            m.span.end,
+                            j,
+                            ab,
+                            ba,
+                        )
+                    })
+                    .collect();
+                (c.num_documents(), members)
+            })
+            .collect()
+    }
+
+    /// `[(doc, index, start, end, original, original_start, original_end, j, c_ab, c_ba)]`.
+    #[allow(clippy::type_complexity)]
+    fn repeats(&self) -> Vec<(u32, u32, usize, usize, u32, usize, usize, f64, f64, f64)> {
+        self.inner
+            .repeats()
+            .iter()
+            .map(|r| {
+                let (j, ab, ba) = sim(&r.similarity);
+                (
+                    r.passage.doc.as_u32(),
+                    r.passage.index,
+                    r.span.start,
+                    r.span.end,
+                    r.original,
+                    r.original_span.start,
+                    r.original_span.end,
+                    j,
+                    ab,
+                    ba,
+                )
+            })
+            .collect()
+    }
+
+    /// `[(doc, (orig_first, orig_end), (rep_first, rep_end), (orig_start, orig_end_byte), (rep_start, rep_end_byte))]`.
+    #[allow(clippy::type_complexity)]
+    fn repeated_blocks(
+        &self,
+    ) -> Vec<(u32, (u32, u32), (u32, u32), (usize, usize), (usize, usize))> {
+        self.inner
+            .repeated_blocks()
+            .iter()
+            .map(|b| {
+                (
+                    b.doc.as_u32(),
+                    (b.original.start, b.original.end),
+                    (b.repeat.start, b.repeat.end),
+                    (b.original_span.start, b.original_span.end),
+                    (b.repeat_span.start, b.repeat_span.end),
+                )
+            })
+            .collect()
+    }
+
+    /// `[(doc, len, passages, duplicate_passages, passage_bytes, duplicate_bytes, cluster, is_duplicate)]`.
+    #[allow(clippy::type_complexity)]
+    fn summaries(
+        &self,
+    ) -> Vec<(
+        u32,
+        usize,
+        Vec<(usize, usize)>,
+        Vec<u32>,
+        usize,
+        usize,
+        Option<usize>,
+        bool,
+    )> {
+        self.inner
+            .summaries()
+            .iter()
+            .map(|s| {
+                (
+                    s.doc.as_u32(),
+                    s.len,
+                    s.passages.iter().map(|p| (p.start, p.end)).collect(),
+                    s.duplicate_passages.clone(),
+                    s.passage_bytes,
+                    s.duplicate_bytes,
+                    s.cluster,
+                    s.is_duplicate,
+                )
+            })
+            .collect()
+    }
+
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let s = self.inner.stats();
+        let d = PyDict::new(py);
+        d.set_item("documents", s.documents)?;
+        d.set_item("empty_documents", s.empty_documents)?;
+        d.set_item("passages", s.passages)?;
+        d.set_item("compared_passages", s.compared_passages)?;
+        d.set_item("distinct_documents", s.distinct_documents)?;
+        d.set_item("distinct_passages", s.distinct_passages)?;
+        d.set_item("document_candidates", s.document_candidates)?;
+        d.set_item("passage_candidates", s.passage_candidates)?;
+        d.set_item("document_pairs", s.document_pairs)?;
+        d.set_item("document_clusters", s.document_clusters)?;
+        d.set_item("duplicate_documents", s.duplicate_documents)?;
+        d.set_item("passage_clusters", s.passage_clusters)?;
+        d.set_item("duplicate_passages", s.duplicate_passages)?;
+        d.set_item("repeats", s.repeats)?;
+        d.set_item("duplicate_passage_bytes", s.duplicate_passage_bytes)?;
+        d.set_item("capped_buckets", s.capped_buckets)?;
+        d.set_item("sketch_bytes", s.sketch_bytes)?;
+        Ok(d)
+    }
+
+    /// The whole report as JSON (the serde form of the Rust `Report`).
+    fn to_json(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| serde_json::to_string(&self.inner))
+            .map_err(|e| PyValueError::new_err(format!("report JSON: {e}")))
+    }
+}
+
+/// `Deduplicator::new(config)?.run(texts)`, with the GIL released.
+#[pyfunction]
+#[pyo3(signature = (texts, config = None, threads = None))]
+fn deduplicate(
+    py: Python<'_>,
+    texts: Vec<String>,
+    config: Option<PyRef<'_, PyConfig>>,
+    threads: Option<usize>,
+) -> PyResult<PyReport> {
+    let config = config_or_default(config);
+    let result = py.detach(|| {
+        with_threads(threads, || {
+            Deduplicator::new(config).and_then(|d| d.run(&texts))
+        })
+    })?;
+    Ok(PyReport {
+        inner: result.or_raise(py)?,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// DedupIndex
+
+/// The in-memory incremental index (wrapped by `echodup.DedupIndex`).
+#[pyclass(name = "_DedupIndex", module = "echodup._echodup")]
+struct PyDedupIndex {
+    inner: DedupIndex,
+}
+
+#[pymethods]
+impl PyDedupIndex {
+    #[new]
+    #[pyo3(signature = (config = None))]
+    fn new(py: Python<'_>, config: Option<PyRef<'_, PyConfig>>) -> PyResult<Self> {
+        Ok(PyDedupIndex {
+            inner: DedupIndex::new(config_or_default(config)).or_raise(py)?,
+        })
+    }
+
+    fn config(&self) -> PyConfig {
+        PyConfig {
+            inner: self.inner.config().clone(),
+        }
+    }
+
+    fn add(&mut self, py: Python<'_>, text: String) -> PyResult<VerdictTuple> {
+        let inner = &mut self.inner;
+        let v = py.detach(|| inner.add(&text)).or_raise(py)?;
+        Ok(verdict_tuple(&v))
+    }
+
+    fn add_many(&mut self, py: Python<'_>, texts: Vec<String>) -> PyResult<Vec<VerdictTuple>> {
+        let inner = &mut self.inner;
+        let verdicts = py
+            .detach(|| {
+                texts
+                    .iter()
+                    .map(|t| inner.add(t))
+                    .collect::<echodup::Result<Vec<_>>>()
+            })
+            .or_raise(py)?;
+        Ok(verdicts.iter().map(verdict_tuple).collect())
+    }
+
+    fn query(&self, py: Python<'_>, text: String) -> VerdictTuple {
+        let inner = &self.inner;
+        let v = py.detach(|| inner.query(&text));
+        verdict_tuple(&v)
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn num_passages(&self) -> usize {
+        self.inner.num_passages()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// IndexFile
+
+/// The persistent index (wrapped by `echodup.IndexFile`).
+#[pyclass(name = "_IndexFile", module = "echodup._echodup")]
+struct PyIndexFile {
+    inner: IndexFile,
+}
+
+fn info_dict<'py>(
+    py: Python<'py>,
+    info: echodup::store::IndexInfo,
+) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("path", info.path.display().to_string())?;
+    d.set_item("format_version", info.format_version)?;
+    d.set_item("size", info.size)?;
+    d.set_item("documents", info.documents)?;
+    d.set_item("passages", info.passages)?;
+    d.set_item("document_groups", info.document_groups)?;
+    d.set_item("passage_groups", info.passage_groups)?;
+    d.set_item("config", PyConfig { inner: info.config })?;
+    d.set_item("fingerprint", info.fingerprint)?;
+    Ok(d)
+}
+
+#[pymethods]
+impl PyIndexFile {
+    #[staticmethod]
+    fn create(py: Python<'_>, path: PathBuf, config: PyRef<'_, PyConfig>) -> PyResult<Self> {
+        let config = config.inner.clone();
+        let inner = py
+            .detach(|| IndexFile::create(&path, config))
+            .or_raise(py)?;
+        Ok(PyIndexFile { inner })
+    }
+
+    #[staticmethod]
+    #[pyo3(signature = (path, config = None))]
+    fn open(py: Python<'_>, path: PathBuf, config: Option<PyRef<'_, PyConfig>>) -> PyResult<Self> {
+        let config = config.map(|c| c.inner.clone());
+        let inner = py
+            .detach(|| match &config {
+                Some(c) => IndexFile::open_with(&path, c),
+                None => IndexFile::open(&path),
+            })
+            .or_raise(py)?;
+        Ok(PyIndexFile { inner })
+    }
+
+    #[staticmethod]
+    fn merge<'py>(
+        py: Python<'py>,
+        out: PathBuf,
+        inputs: Vec<PathBuf>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let info = py.detach(|| IndexFile::merge(&out, &inputs)).or_raise(py)?;
+        info_dict(py, info)
+    }
+
+    fn config(&self) -> PyConfig {
+        PyConfig {
+            inner: self.inner.config().clone(),
+        }
+    }
+
+    fn path(&self) -> String {
+        self.inner.path().display().to_string()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+
+    fn num_passages(&self) -> usize {
+        self.inner.num_passages()
+    }
+
+    fn info<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        info_dict(py, self.inner.info())
+    }
+
+    fn verify(&self, py: Python<'_>) -> PyResult<()> {
+        let inner = &self.inner;
+        py.detach(|| inner.verify()).or_raise(py)
+    }
+
+    fn query(&self, py: Python<'_>, text: String) -> PyResult<VerdictTuple> {
+        let inner = &self.inner;
+        let v = py.detach(|| inner.query(&text)).or_raise(py)?;
+        Ok(verdict_tuple(&v))
+    }
+
+    fn add_batch(
+        &mut self,
+        py: Python<'_>,
+        docs: Vec<(String, String)>,
+    ) -> PyResult<Vec<VerdictTuple>> {
+        let inner = &mut self.inner;
+        let verdicts = py.detach(|| inner.add_batch(docs)).or_raise(py)?;
+        Ok(verdicts.iter().map(verdict_tuple).collect())
+    }
+
+    fn doc_id(&self, py: Python<'_>, doc: u32) -> PyResult<String> {
+        if doc as usize >= self.inner.len() {
+            return Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                "document {doc} is not in the index ({} documents)",
+                self.inner.len()
+            )));
+        }
+        self.inner.doc_id(echodup::DocId::new(doc)).or_raise(py)
+    }
+
+    fn find(&self, py: Python<'_>, id: &str) -> PyResult<Option<u32>> {
+        Ok(self.inner.find(id).or_raise(py)?.map(|d| d.as_u32()))
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Columnar band keys
+
+/// The band keys of one batch, as native-endian column bytes.
+#[derive(Default)]
+struct KeyColumns {
+    band: Vec<u32>,
+    key: Vec<u64>,
+    id: Vec<i64>,
+    passage: Vec<u32>,
+}
+
+/// Appends the band keys of one text to `out`.
+fn keys_of(dedup: &Deduplicator, passages: bool, id: i64, text: &str, out: &mut KeyColumns) {
+    let seed = dedup.config().get_seed();
+    let doc = dedup.analyzer().analyze(text);
+    if !passages {
+        if doc.shingles().is_empty() {
+            return;
+        }
+        let sig = dedup
+            .hasher()
+            .signature_from_shingles(doc.shingles().as_slice().iter().copied());
+        for (band, key) in dedup.banding().band_keys(&sig, seed) {
+            out.band.push(band);
+            out.key.push(key);
+            out.id.push(id);
+        }
+    } else {
+        let min = dedup.config().get_min_passage_tokens();
+        for (i, p) in doc.passages().iter().enumerate() {
+            if p.tokens() < min || p.shingles().is_empty() {
+                continue;
+            }
+            let sig = dedup
+                .hasher()
+                .signature_from_shingles(p.shingles().as_slice().iter().copied());
+            for (band, key) in dedup.passage_banding().band_keys(&sig, seed) {
+                out.band.push(band);
+                out.key.push(key);
+                out.id.push(id);
+                out.passage.push(i as u32);
+            }
+        }
+    }
+}
+
+/// Band keys of rows `0..n`, `text(i)` giving row `i`, in row order, in parallel.
+fn band_key_columns<'t>(
+    dedup: &Deduplicator,
+    passages: bool,
+    ids: &[i64],
+    text: impl Fn(usize) -> Result<&'t str, String> + Sync,
+) -> Result<KeyColumns, String> {
+    const CHUNK: usize = 1024;
+    let chunks: Vec<Result<KeyColumns, String>> = (0..ids.len().div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut out = KeyColumns::default();
+            let start = c * CHUNK;
+            for (i, &id) in ids.iter().enumerate().skip(start).take(CHUNK) {
+                keys_of(dedup, passages, id, text(i)?, &mut out);
+            }
+            Ok(out)
+        })
+        .collect();
+    let mut all = KeyColumns::default();
+    for c in chunks {
+        let c = c?;
+        all.band.extend(c.band);
+        all.key.extend(c.key);
+        all.id.extend(c.id);
+        all.passage.extend(c.passage);
+    }
+    Ok(all)
+}
+
+fn column_bytes<'py, T: Copy, const N: usize>(
+    py: Python<'py>,
+    values: &[T],
+    to_bytes: impl Fn(T) -> [u8; N],
+) -> PyResult<Bound<'py, PyBytes>> {
+    PyBytes::new_with(py, values.len() * N, |buf| {
+        for (dst, v) in buf.chunks_exact_mut(N).zip(values) {
+            dst.copy_from_slice(&to_bytes(*v));
+        }
+        Ok(())
+    })
+}
+
+/// `(fingerprint, band, key, id, passage)`: the columns as native-endian bytes
+/// (u32, u64, i64, u32; `passage` is None at document level).
+type KeyBatch<'py> = (
+    u64,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Option<Bound<'py, PyBytes>>,
+);
+
+fn parse_level(level: &str) -> PyResult<bool> {
+    match level {
+        "document" => Ok(false),
+        "passage" => Ok(true),
+        other => Err(PyValueError::new_err(format!(
+            "level must be \"document\" or \"passage\" (got {other:?})"
+        ))),
+    }
+}
+
+fn check_fingerprint(py: Python<'_>, config: &Config, expected: Option<u64>) -> PyResult<u64> {
+    let fingerprint = config.fingerprint().or_raise(py)?;
+    if let Some(expected) = expected
+        && expected != fingerprint
+    {
+        return Err(IncompatibleError::new_err(format!(
+            "band keys: configuration fingerprint {fingerprint:#018x} differs from the expected \
+             {expected:#018x} (this configuration: {})",
+            config.signature_parameters().or_raise(py)?
+        )));
+    }
+    Ok(fingerprint)
+}
+
+fn read_i64s(what: &str, bytes: &[u8]) -> PyResult<Vec<i64>> {
+    if !bytes.len().is_multiple_of(8) {
+        return Err(PyValueError::new_err(format!(
+            "{what}: {} bytes is not a whole number of 64-bit integers",
+            bytes.len()
+        )));
+    }
+    Ok(bytes
+        .chunks_exact(8)
+        .map(|c| i64::from_ne_bytes(c.try_into().expect("8 bytes")))
+        .collect())
+}
+
+fn into_batch<'py>(
+    py: Python<'py>,
+    fingerprint: u64,
+    passages: bool,
+    cols: KeyColumns,
+) -> PyResult<KeyBatch<'py>> {
+    Ok((
+        fingerprint,
+        column_bytes(py, &cols.band, u32::to_ne_bytes)?,
+        column_bytes(py, &cols.key, u64::to_ne_bytes)?,
+        column_bytes(py, &cols.id, i64::to_ne_bytes)?,
+        if passages {
+            Some(column_bytes(py, &cols.passage, u32::to_ne_bytes)?)
+        } else {
+            None
+        },
+    ))
+}
+
+/// Band keys of `texts` (a list of str) with ids from `ids` (bytes of int64).
+#[pyfunction]
+#[pyo3(signature = (ids, texts, config, level, expected_fingerprint = None))]
+fn band_keys_list<'py>(
+    py: Python<'py>,
+    ids: &[u8],
+    texts: Vec<String>,
+    config: PyRef<'_, PyConfig>,
+    level: &str,
+    expected_fingerprint: Option<u64>,
+) -> PyResult<KeyBatch<'py>> {
+    let passages = parse_level(level)?;
+    let fingerprint = check_fingerprint(py, &config.inner, expected_fingerprint)?;
+    let ids = read_i64s("ids", ids)?;
+    if ids.len() != texts.len() {
+        return Err(PyValueError::new_err(format!(
+            "ids and texts differ in length ({} ids, {} texts)",
+            ids.len(),
+            texts.len()
+        )));
+    }
+    let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
+    let cols = py
+        .detach(|| band_key_columns(&dedup, passages, &ids, |i| Ok(texts[i].as_str())))
+        .map_err(PyValueError::new_err)?;
+    into_batch(py, fingerprint, passages, cols)
+}
+
+/// Band keys of an Arrow-style string column: `offsets` (bytes of int32 or
+/// int64, `len + 1` values) into `data` (UTF-8 bytes), ids from `ids`.
+#[pyfunction]
+#[pyo3(signature = (ids, offsets, offset_width, data, config, level, expected_fingerprint = None))]
+#[allow(clippy::too_many_arguments)]
+fn band_keys_buffers<'py>(
+    py: Python<'py>,
+    ids: &[u8],
+    offsets: &[u8],
+    offset_width: usize,
+    data: &[u8],
+    config: PyRef<'_, PyConfig>,
+    level: &str,
+    expected_fingerprint: Option<u64>,
+) -> PyResult<KeyBatch<'py>> {
+    let passages = parse_level(level)?;
+    let fingerprint = check_fingerprint(py, &config.inner, expected_fingerprint)?;
+    let ids = read_i64s("ids", ids)?;
+    let raw = offsets;
+    let offsets: Vec<usize> = match offset_width {
+        4 if raw.len().is_multiple_of(4) => raw
+            .chunks_exact(4)
+            .map(|c| i32::from_ne_bytes(c.try_into().expect("4 bytes")) as i64)
+            .map(|o| o.max(-1) as usize)
+            .collect(),
+        8 if raw.len().is_multiple_of(8) => raw
+            .chunks_exact(8)
+            .map(|c| i64::from_ne_bytes(c.try_into().expect("8 bytes")))
+            .map(|o| usize::try_from(o).unwrap_or(usize::MAX))
+            .collect(),
+        _ => {
+            return Err(PyValueError::new_err(format!(
+                "offsets: width must be 4 or 8 and divide the buffer ({offset_width}, {} bytes)",
+                raw.len()
+            )));
+        }
+    };
+    if offsets.len() != ids.len() + 1 {
+        return Err(PyValueError::new_err(format!(
+            "offsets: {} values for {} ids (need one more than the ids)",
+            offsets.len(),
+            ids.len()
+        )));
+    }
+    let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
+    let text = |i: usize| -> Result<&str, String> {
+        let (start, end) = (offsets[i], offsets[i + 1]);
+        let bytes = data.get(start..end).ok_or_else(|| {
+            format!(
+                "row {i}: offsets {start}..{end} outside the data ({} bytes)",
+                data.len()
+            )
+        })?;
+        std::str::from_utf8(bytes).map_err(|e| format!("row {i}: text is not UTF-8: {e}"))
+    };
+    let cols = py
+        .detach(|| band_key_columns(&dedup, passages, &ids, text))
+        .map_err(PyValueError::new_err)?;
+    into_batch(py, fingerprint, passages, cols)
+}
+
+// ---------------------------------------------------------------------------
+
+#[pymodule]
+fn _echodup(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add_class::<PyConfig>()?;
+    m.add_class::<PyReport>()?;
+    m.add_class::<PyDedupIndex>()?;
+    m.add_class::<PyIndexFile>()?;
+    m.add_function(wrap_pyfunction!(deduplicate, m)?)?;
+    m.add_function(wrap_pyfunction!(band_keys_list, m)?)?;
+    m.add_function(wrap_pyfunction!(band_keys_buffers, m)?)?;
+    m.add("EchodupError", py.get_type::<EchodupError>())?;
+    m.add("InvalidConfigError", py.get_type::<InvalidConfigError>())?;
+    m.add("IoError", py.get_type::<IoError>())?;
+    m.add("ParseError", py.get_type::<ParseError>())?;
+    m.add("FormatError", py.get_type::<FormatError>())?;
+    m.add("IncompatibleError", py.get_type::<IncompatibleError>())?;
+    m.add("DuplicateIdError", py.get_type::<DuplicateIdError>())?;
+    m.add("CapacityError", py.get_type::<CapacityError>())?;
+    m.add("DEFAULT_SEED", DEFAULT_SEED)?;
+    m.add("DEFAULT_MAX_BUCKET", DEFAULT_MAX_BUCKET)?;
+    m.add("FORMAT_VERSION", FORMAT_VERSION)?;
+    m.add("STORE_FORMAT_VERSION", echodup::store::STORE_FORMAT_VERSION)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
