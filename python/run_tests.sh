@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds the `echodup` Python wheel (abi3, maturin) into a venv under
+# python/target/, builds the echodup CLI and the corpus generator, writes a
+# generated corpus, and runs the Python tests. Writes only under python/target/
+# (and $CARGO_TARGET_DIR when set). Needs python3 (>= 3.9, with venv), a Rust
+# toolchain, and PyPI for maturin, pytest and pyarrow.
+#
+#   bash python/run_tests.sh [pytest arguments...]
+set -euo pipefail
+cd "$(dirname "$0")"
+here="$PWD"
+target="$here/target"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$target/cargo}"
+venv="$target/venv"
+py="$venv/bin/python"
+
+echo "== venv ($venv)"
+if [ ! -x "$py" ]; then
+    python3 -m venv "$venv"
+fi
+"$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "pyarrow>=10"
+
+echo "== wheel (maturin build --release)"
+rm -rf "$target/wheels"
+"$venv/bin/maturin" build --release --quiet --interpreter "$py" --out "$target/wheels"
+wheels=("$target"/wheels/echodup-*-abi3-*.whl)
+if [ "${#wheels[@]}" -ne 1 ] || [ ! -f "${wheels[0]}" ]; then
+    echo "expected exactly one abi3 wheel in $target/wheels" >&2
+    exit 1
+fi
+"$py" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "${wheels[0]}"
+
+echo "== echodup CLI and corpus generator"
+cargo build --release --quiet --manifest-path "$here/../Cargo.toml" --features cli \
+    --bin echodup --example bench_corpus
+bin="$CARGO_TARGET_DIR/release/echodup"
+corpus="$target/corpus"
+rm -rf "$corpus"
+"$CARGO_TARGET_DIR/release/examples/bench_corpus" --docs 2000 --seed 7 --no-stages --write "$corpus" >/dev/null
+
+echo "== pytest"
+# Run from tests/ so that `import echodup` is the installed wheel, not the
+# source folder next to this script.
+cd "$here/tests"
+ECHODUP_BIN="$bin" ECHODUP_CORPUS="$corpus/corpus.jsonl" \
+    "$py" -m pytest -q -rs -p no:cacheprovider "$@" .
