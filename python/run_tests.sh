@@ -3,7 +3,7 @@
 # python/target/, builds the echodup CLI and the corpus generator, writes a
 # generated corpus, and runs the Python tests. Writes only under python/target/
 # (and $CARGO_TARGET_DIR when set). Needs python3 (>= 3.9, with venv), a Rust
-# toolchain, and PyPI for maturin, pytest and pyarrow.
+# toolchain, and PyPI for maturin, pytest, pyarrow and mypy.
 #
 #   bash python/run_tests.sh [pytest arguments...]
 set -euo pipefail
@@ -18,7 +18,7 @@ echo "== venv ($venv)"
 if [ ! -x "$py" ]; then
     python3 -m venv "$venv"
 fi
-"$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "pyarrow>=10"
+"$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "pyarrow>=10" "mypy>=1.8"
 
 echo "== wheel (maturin build --release)"
 rm -rf "$target/wheels"
@@ -38,9 +38,12 @@ corpus="$target/corpus"
 rm -rf "$corpus"
 "$CARGO_TARGET_DIR/release/examples/bench_corpus" --docs 2000 --seed 7 --no-stages --write "$corpus" >/dev/null
 
+echo "== mypy --strict (package and its native stub)"
+"$py" -m mypy --strict --cache-dir "$target/mypy-cache" "$here/echodup"
+
 echo "== pytest"
 # Run from tests/ so that `import echodup` is the installed wheel, not the
 # source folder next to this script.
 cd "$here/tests"
-ECHODUP_BIN="$bin" ECHODUP_CORPUS="$corpus/corpus.jsonl" \
+PYTHONDONTWRITEBYTECODE=1 ECHODUP_BIN="$bin" ECHODUP_CORPUS="$corpus/corpus.jsonl" \
     "$py" -m pytest -q -rs -p no:cacheprovider "$@" .

@@ -31,7 +31,8 @@ from __future__ import annotations
 
 import os
 from array import array
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _echodup
 from ._echodup import (
@@ -52,7 +53,7 @@ from ._echodup import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    import pyarrow
+    import pyarrow  # type: ignore[import-untyped]
 
 __all__ = [
     "BandKeys",
@@ -126,7 +127,7 @@ class PassageMatch(NamedTuple):
     cluster's first member (1.0 for the first member itself)."""
 
     doc: int
-    index: int
+    passage: int
     start: int
     end: int
     jaccard: float
@@ -147,11 +148,11 @@ class PassageCluster(NamedTuple):
 
 
 class Repeat(NamedTuple):
-    """A passage (``doc``, ``index``, span) that repeats an earlier passage
+    """A passage (``doc``, ``passage`` index, span) that repeats an earlier passage
     ``original`` (with its span) of the same document."""
 
     doc: int
-    index: int
+    passage: int
     start: int
     end: int
     original: int
@@ -204,7 +205,7 @@ class PassageRef(NamedTuple):
     """The earlier passage a passage duplicates, with their similarity."""
 
     doc: int
-    index: int
+    passage: int
     jaccard: float
     containment_ab: float
     containment_ba: float
@@ -214,7 +215,7 @@ class PassageVerdict(NamedTuple):
     """One passage of a checked document: position, byte span, and the
     earliest passage seen before that it duplicates (or None)."""
 
-    index: int
+    passage: int
     start: int
     end: int
     duplicate_of: Optional[PassageRef]
@@ -282,71 +283,56 @@ class Report:
     the input list. Lists are sorted and identical for identical input and
     configuration, whatever the thread count."""
 
-    __slots__ = ("_native", "_cache")
-
-    def __init__(self, native: Any):
+    def __init__(self, native: "_echodup._Report"):
         self._native = native
-        self._cache: dict = {}
-
-    def _get(self, name: str, make: Any) -> Any:
-        if name not in self._cache:
-            self._cache[name] = make()
-        return self._cache[name]
 
     @property
     def config(self) -> Config:
         """The configuration of the run."""
         return self._native.config()
 
-    @property
+    @cached_property
     def document_pairs(self) -> List[DocumentPair]:
         """Verified near-duplicate document pairs, sorted by ``(a, b)``."""
-        return self._get("pairs", lambda: [DocumentPair(*p) for p in self._native.document_pairs()])
+        return [DocumentPair(*p) for p in self._native.document_pairs()]
 
-    @property
+    @cached_property
     def clusters(self) -> List[Cluster]:
         """Clusters of near-duplicate documents, ordered by first member."""
-        return self._get("clusters", lambda: [Cluster(m, r) for (m, r) in self._native.clusters()])
+        return [Cluster(m, r) for (m, r) in self._native.clusters()]
 
-    @property
+    @cached_property
     def duplicates(self) -> List[int]:
         """The documents to drop: every clustered document but the kept one, sorted."""
-        return self._get("duplicates", self._native.duplicates)
+        return self._native.duplicates()
 
-    @property
+    @cached_property
     def passage_clusters(self) -> List[PassageCluster]:
         """Clusters of near-duplicate passages (repeats inside a document and
         copies across documents), ordered by first member."""
-        return self._get(
-            "passage_clusters",
-            lambda: [PassageCluster([PassageMatch(*m) for m in ms], n) for (n, ms) in self._native.passage_clusters()],
-        )
+        return [PassageCluster([PassageMatch(*m) for m in ms], n) for (n, ms) in self._native.passage_clusters()]
 
-    @property
+    @cached_property
     def repeats(self) -> List[Repeat]:
         """Passages that repeat an earlier passage of the same document."""
-        return self._get("repeats", lambda: [Repeat(*r) for r in self._native.repeats()])
+        return [Repeat(*r) for r in self._native.repeats()]
 
-    @property
+    @cached_property
     def repeated_blocks(self) -> List[RepeatedBlock]:
         """Repeats grouped into runs of consecutive passages."""
-        return self._get(
-            "blocks",
-            lambda: [
-                RepeatedBlock(d, range(*o), range(*r), os_, rs)
-                for (d, o, r, os_, rs) in self._native.repeated_blocks()
-            ],
-        )
+        return [
+            RepeatedBlock(d, range(*o), range(*r), os_, rs) for (d, o, r, os_, rs) in self._native.repeated_blocks()
+        ]
 
-    @property
+    @cached_property
     def summaries(self) -> List[DocumentSummary]:
         """One summary per input document, in input order."""
-        return self._get("summaries", lambda: [DocumentSummary(*s) for s in self._native.summaries()])
+        return [DocumentSummary(*s) for s in self._native.summaries()]
 
-    @property
-    def stats(self) -> dict:
+    @cached_property
+    def stats(self) -> Dict[str, int]:
         """Counts of the run (documents, passages, candidates, pairs, ...)."""
-        return self._get("stats", self._native.stats)
+        return self._native.stats()
 
     def to_json(self) -> str:
         """The whole report as JSON (the serde form of the Rust ``Report``)."""
@@ -394,7 +380,7 @@ class DedupIndex:
     __slots__ = ("_native",)
 
     def __init__(self, config: Optional[Config] = None):
-        self._native = _echodup._DedupIndex(config)
+        self._native: _echodup._DedupIndex = _echodup._DedupIndex(config)
 
     @property
     def config(self) -> Config:
@@ -433,7 +419,7 @@ class IndexFile:
 
     __slots__ = ("_native",)
 
-    def __init__(self, native: Any):
+    def __init__(self, native: "_echodup._IndexFile"):
         self._native = native
 
     @classmethod
@@ -449,7 +435,7 @@ class IndexFile:
         return cls(_echodup._IndexFile.open(os.fspath(path), config))
 
     @staticmethod
-    def merge(out: PathLike, inputs: Sequence[PathLike]) -> dict:
+    def merge(out: PathLike, inputs: Sequence[PathLike]) -> Dict[str, Any]:
         """Writes the union of ``inputs`` to ``out`` and returns its :meth:`info`."""
         return _echodup._IndexFile.merge(os.fspath(out), [os.fspath(p) for p in inputs])
 
@@ -471,7 +457,7 @@ class IndexFile:
         """Passages indexed."""
         return self._native.num_passages()
 
-    def info(self) -> dict:
+    def info(self) -> Dict[str, Any]:
         """Path, format version, size, counts, config and fingerprint."""
         return self._native.info()
 
@@ -637,7 +623,7 @@ def _ids_bytes(ids: Any, n: int) -> bytes:
             raise ValueError("ids: null ids are not allowed")
         ids = ids.cast(pa.int64())
         buf = ids.buffers()[1]
-        return buf.slice(ids.offset * 8, len(ids) * 8).to_pybytes()
+        return bytes(buf.slice(ids.offset * 8, len(ids) * 8).to_pybytes())
     return array("q", ids).tobytes()
 
 

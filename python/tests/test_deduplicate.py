@@ -51,14 +51,14 @@ def test_passage_clusters_equal_the_cli(cli, corpus_path, corpus):
     ids = [i for i, _ in corpus]
     report = deduplicate([t for _, t in corpus])
     got_cross = [
-        [(ids[m.doc], m.index, m.start, m.end, m.jaccard) for m in c.members]
+        [(ids[m.doc], m.passage, m.start, m.end, m.jaccard) for m in c.members]
         for c in report.passage_clusters if c.is_cross_document
     ]
     want_cross = [[(m["doc"], m["passage"], m["start"], m["end"], m["jaccard"]) for m in r["members"]] for r in cross]
     assert got_cross == want_cross
     assert [r["documents"] for r in cross] == [c.num_documents for c in report.passage_clusters if c.is_cross_document]
 
-    got_repeats = sorted((ids[r.doc], r.original, r.index) for r in report.repeats)
+    got_repeats = sorted((ids[r.doc], r.original, r.passage) for r in report.repeats)
     want_repeats = sorted((r["doc"], r["members"][0]["passage"], r["members"][1]["passage"]) for r in repeats)
     assert got_repeats == want_repeats
 

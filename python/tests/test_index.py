@@ -26,7 +26,7 @@ def test_dedup_index_add_and_query():
     v = index.add(mixed)
     assert v.doc == 1 and not v.is_duplicate
     last = v.passages[-1]
-    assert last.duplicate_of is not None and (last.duplicate_of.doc, last.duplicate_of.index) == (0, 1)
+    assert last.duplicate_of is not None and (last.duplicate_of.doc, last.duplicate_of.passage) == (0, 1)
     assert mixed[last.start:last.end] == STORY.split("\n\n")[1]
     assert all(p.duplicate_of is None for p in v.passages[:-1])
     assert 0 < v.duplicate_fraction < 1
