@@ -634,6 +634,7 @@ def band_keys(
     *,
     level: str = "document",
     fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
 ) -> BandKeys:
     """LSH band keys of ``texts`` in columns, for joining candidates in a
     data engine (rows with equal ``(band, key)`` are candidates).
@@ -650,6 +651,9 @@ def band_keys(
     example from the driver); a different configuration raises
     :class:`IncompatibleError` instead of producing keys that would never
     match. The keys are the same on every machine and in every process.
+
+    ``threads``: run on a pool of that many threads (default: all cores;
+    1 suits an engine task that owns one core). The GIL is released.
     """
     config = config if config is not None else Config()
     if hasattr(texts, "buffers") and hasattr(texts, "null_count") and hasattr(texts, "type"):
@@ -664,15 +668,17 @@ def band_keys(
             offsets_bytes = offsets.slice(texts.offset * width, (n + 1) * width).to_pybytes()
             data_bytes = data.to_pybytes() if data is not None else b""
             raw = _echodup.band_keys_buffers(
-                _ids_bytes(ids, n), offsets_bytes, width, data_bytes, config, level, fingerprint
+                _ids_bytes(ids, n), offsets_bytes, width, data_bytes, config, level, fingerprint, threads
             )
         else:
-            raw = _echodup.band_keys_list(_ids_bytes(ids, len(texts)), texts.to_pylist(), config, level, fingerprint)
+            raw = _echodup.band_keys_list(
+                _ids_bytes(ids, len(texts)), texts.to_pylist(), config, level, fingerprint, threads
+            )
     else:
         if isinstance(texts, str):
             raise TypeError("texts must be a sequence of str, not one str")
         texts = list(texts)
-        raw = _echodup.band_keys_list(_ids_bytes(ids, len(texts)), texts, config, level, fingerprint)
+        raw = _echodup.band_keys_list(_ids_bytes(ids, len(texts)), texts, config, level, fingerprint, threads)
     fp, band, key, id_, passage = raw
     return BandKeys(fp, level, _u32(band), _array("Q", key), _array("q", id_),
                     None if passage is None else _u32(passage))

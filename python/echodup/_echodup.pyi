@@ -208,7 +208,12 @@ class _IndexFile:
 _KeyBatch = Tuple[int, bytes, bytes, bytes, Optional[bytes]]
 
 def band_keys_list(
-    ids: bytes, texts: Sequence[str], config: Config, level: str, expected_fingerprint: Optional[int] = None
+    ids: bytes,
+    texts: Sequence[str],
+    config: Config,
+    level: str,
+    expected_fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
 ) -> _KeyBatch: ...
 def band_keys_buffers(
     ids: bytes,
@@ -218,4 +223,5 @@ def band_keys_buffers(
     config: Config,
     level: str,
     expected_fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
 ) -> _KeyBatch: ...

@@ -971,7 +971,7 @@ fn into_batch<'py>(
 
 /// Band keys of `texts` (a list of str) with ids from `ids` (bytes of int64).
 #[pyfunction]
-#[pyo3(signature = (ids, texts, config, level, expected_fingerprint = None))]
+#[pyo3(signature = (ids, texts, config, level, expected_fingerprint = None, threads = None))]
 fn band_keys_list<'py>(
     py: Python<'py>,
     ids: &[u8],
@@ -979,6 +979,7 @@ fn band_keys_list<'py>(
     config: PyRef<'_, PyConfig>,
     level: &str,
     expected_fingerprint: Option<u64>,
+    threads: Option<usize>,
 ) -> PyResult<KeyBatch<'py>> {
     let passages = parse_level(level)?;
     let fingerprint = check_fingerprint(py, &config.inner, expected_fingerprint)?;
@@ -992,7 +993,11 @@ fn band_keys_list<'py>(
     }
     let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
     let cols = py
-        .detach(|| band_key_columns(&dedup, passages, &ids, |i| Ok(texts[i].as_str())))
+        .detach(|| {
+            with_threads(threads, || {
+                band_key_columns(&dedup, passages, &ids, |i| Ok(texts[i].as_str()))
+            })
+        })?
         .map_err(PyValueError::new_err)?;
     into_batch(py, fingerprint, passages, cols)
 }
@@ -1000,7 +1005,7 @@ fn band_keys_list<'py>(
 /// Band keys of an Arrow-style string column: `offsets` (bytes of int32 or
 /// int64, `len + 1` values) into `data` (UTF-8 bytes), ids from `ids`.
 #[pyfunction]
-#[pyo3(signature = (ids, offsets, offset_width, data, config, level, expected_fingerprint = None))]
+#[pyo3(signature = (ids, offsets, offset_width, data, config, level, expected_fingerprint = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 fn band_keys_buffers<'py>(
     py: Python<'py>,
@@ -1011,6 +1016,7 @@ fn band_keys_buffers<'py>(
     config: PyRef<'_, PyConfig>,
     level: &str,
     expected_fingerprint: Option<u64>,
+    threads: Option<usize>,
 ) -> PyResult<KeyBatch<'py>> {
     let passages = parse_level(level)?;
     let fingerprint = check_fingerprint(py, &config.inner, expected_fingerprint)?;
@@ -1053,7 +1059,7 @@ fn band_keys_buffers<'py>(
         std::str::from_utf8(bytes).map_err(|e| format!("row {i}: text is not UTF-8: {e}"))
     };
     let cols = py
-        .detach(|| band_key_columns(&dedup, passages, &ids, text))
+        .detach(|| with_threads(threads, || band_key_columns(&dedup, passages, &ids, text)))?
         .map_err(PyValueError::new_err)?;
     into_batch(py, fingerprint, passages, cols)
 }

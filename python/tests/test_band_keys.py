@@ -118,3 +118,12 @@ def test_arrow_input_and_output_equal_the_list_path(corpus):
         BandKeys.from_arrow(pa.record_batch([pa.array([1])], names=["x"]))
     with pytest.raises(ValueError, match="null"):
         band_keys([1, 2], pa.array([STORY, None]))
+
+
+def test_thread_count_does_not_change_the_keys(corpus):
+    texts = [t for _, t in corpus[:300]]
+    one = band_keys(range(300), texts, level="passage", threads=1)
+    many = band_keys(range(300), texts, level="passage", threads=3)
+    assert (one.band, one.key, one.id, one.passage) == (many.band, many.key, many.id, many.passage)
+    with pytest.raises(ValueError, match="threads"):
+        band_keys([1], [STORY], threads=0)
