@@ -64,8 +64,10 @@ impl Analyzer {
     }
 
     /// The shingle set of one passage's text, as [`analyze`](Self::analyze)
-    /// computes it for each passage.
-    pub(crate) fn passage_set(&self, passage: &str) -> ShingleSet {
+    /// computes it for each passage: `passage_set(&text[p.span()])` equals
+    /// `p.shingles()` for every passage `p` of `analyze(text)`. Engines that
+    /// ship passage texts between machines verify passage pairs with it.
+    pub fn passage_set(&self, passage: &str) -> ShingleSet {
         let mut normalized = String::new();
         self.normalizer.normalize_into(passage, &mut normalized);
         let mut tokens = Vec::new();

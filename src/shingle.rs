@@ -218,6 +218,16 @@ impl ShingleSet {
     pub fn fingerprint(&self) -> u64 {
         crate::hash::hash_u64s(&self.0, 0x5345_5446_5052_4e54)
     }
+
+    /// The 128-bit fingerprint (XXH3-128) by which
+    /// [`Deduplicator::run`](crate::Deduplicator::run) collapses identical
+    /// sets before banding: equal for equal sets, and a collision among 10⁹
+    /// distinct sets has probability below 10⁻²⁰. Engines that group
+    /// identical texts outside the library (Spark, through the Python
+    /// bindings) group by this value to get the library's groups.
+    pub fn fingerprint128(&self) -> u128 {
+        set_fingerprint128(&self.0)
+    }
 }
 
 /// A 128-bit fingerprint (XXH3-128) of a sorted, deduplicated shingle set,

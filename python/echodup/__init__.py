@@ -86,6 +86,8 @@ __all__ = [
     "Verdict",
     "band_keys",
     "deduplicate",
+    "sketch_arrow",
+    "verify_arrow",
     "__version__",
 ]
 
@@ -682,3 +684,132 @@ def band_keys(
     fp, band, key, id_, passage = raw
     return BandKeys(fp, level, _u32(band), _array("Q", key), _array("q", id_),
                     None if passage is None else _u32(passage))
+
+
+# ---------------------------------------------------------------------------
+# Kernels for engines: per-item sketches and pair verification, Arrow in and out
+
+
+def _string_buffers(texts: Any, what: str) -> Tuple[bytes, int, bytes]:
+    """(offsets, offset width, data) of a pyarrow string column, no copy per row."""
+    import pyarrow as pa
+
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
+    if not isinstance(texts, pa.Array):
+        texts = pa.array(list(texts), pa.string())
+    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        raise TypeError(f"{what}: expected a string column, got {texts.type}")
+    if texts.null_count:
+        raise ValueError(f"{what}: null texts are not allowed (fill them with empty strings)")
+    n = len(texts)
+    width = 8 if pa.types.is_large_string(texts.type) else 4
+    _, offsets, data = texts.buffers()
+    if offsets is None:  # an empty array may have no buffers
+        return (b"\0" * width, width, b"")
+    offsets_bytes = offsets.slice(texts.offset * width, (n + 1) * width).to_pybytes()
+    return (offsets_bytes, width, data.to_pybytes() if data is not None else b"")
+
+
+#: Columns of :func:`sketch_arrow`, in order.
+SKETCH_COLUMNS = ("id", "passage", "start", "end", "length", "fp_hi", "fp_lo", "size", "keys", "text")
+
+
+def sketch_arrow(
+    ids: Any,
+    texts: Any,
+    config: Optional[Config] = None,
+    *,
+    level: str = "document",
+    fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> "pyarrow.RecordBatch":
+    """Per-item sketches of ``texts`` as a pyarrow ``RecordBatch``: what a
+    data engine needs to reproduce :func:`deduplicate` with its own joins.
+
+    One row per document whose shingle set is not empty
+    (``level="document"``), or per passage that :func:`deduplicate`
+    compares (``level="passage"``), in input order, with columns:
+
+    - ``id`` (int64): the row's id; ``passage`` (int32): the passage index
+      in its document (-1 at document level);
+    - ``start``, ``end`` (int64): the item's byte span in its text;
+      ``length`` (int64): its length in bytes (what ``keep="longest"``
+      compares);
+    - ``fp_hi``, ``fp_lo`` (int64): the 128-bit fingerprint of its shingle
+      set (equal sets, equal fingerprints: the library's groups of identical
+      items); ``size`` (int64): the number of distinct shingles;
+    - ``keys`` (fixed-size list of int32, one per band): the upper 32 bits
+      of each 64-bit band key, which the library's batch run buckets on;
+    - ``text`` (large_string): the passage's text (passage level), or null
+      (document level, where the engine joins the input text back).
+
+    ``ids``/``texts`` as in :func:`band_keys` (pyarrow arrays are read from
+    their buffers); ``fingerprint`` and ``threads`` as there.
+    """
+    import pyarrow as pa
+
+    config = config if config is not None else Config()
+    offsets, width, data = _string_buffers(texts, "texts")
+    n = len(offsets) // width - 1
+    fp, bands, cols = _echodup.sketch_buffers(
+        _ids_bytes(ids, n), offsets, width, data, config, level, fingerprint, threads
+    )
+    rows = len(cols[0]) // 8
+
+    def col(raw: bytes, typ: Any, count: int) -> Any:
+        return pa.Array.from_buffers(typ, count, [None, pa.py_buffer(raw)])
+
+    keys = pa.FixedSizeListArray.from_arrays(col(cols[8], pa.int32(), rows * bands), bands)
+    if level == "passage":
+        text = pa.Array.from_buffers(pa.large_string(), rows, [None, pa.py_buffer(cols[9]), pa.py_buffer(cols[10])])
+    else:
+        text = pa.nulls(rows, pa.large_string())
+    arrays = [
+        col(cols[0], pa.int64(), rows),
+        col(cols[1], pa.int32(), rows),
+        col(cols[2], pa.int64(), rows),
+        col(cols[3], pa.int64(), rows),
+        col(cols[4], pa.int64(), rows),
+        col(cols[5], pa.int64(), rows),
+        col(cols[6], pa.int64(), rows),
+        col(cols[7], pa.int64(), rows),
+        keys,
+        text,
+    ]
+    schema = pa.schema(
+        [pa.field(name, a.type) for name, a in zip(SKETCH_COLUMNS, arrays)],
+        metadata={"echodup.fingerprint": str(fp), "echodup.level": level},
+    )
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def verify_arrow(
+    a: Any,
+    b: Any,
+    config: Optional[Config] = None,
+    *,
+    level: str = "document",
+    fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> "pyarrow.RecordBatch":
+    """Verifies candidate pairs of texts ``(a[i], b[i])`` as
+    :func:`deduplicate` verifies them: exact similarity of the two shingle
+    sets (documents, or passage texts at ``level="passage"``), or the
+    signature estimate when ``config.verification == "estimate"``.
+
+    Returns a ``RecordBatch`` with ``jaccard``, ``containment_ab``,
+    ``containment_ba`` (float64) and ``matched`` (bool: the configured
+    measure reaches the level's threshold). ``a`` and ``b``: pyarrow string
+    columns (or sequences of str) of equal length.
+    """
+    import pyarrow as pa
+
+    config = config if config is not None else Config()
+    ao, aw, ad = _string_buffers(a, "a")
+    bo, bw, bd = _string_buffers(b, "b")
+    cols = _echodup.verify_buffers(ao, aw, ad, bo, bw, bd, config, level, fingerprint, threads)
+    n = len(cols[0]) // 8
+    f64 = [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)]) for c in cols[:3]]
+    matched = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols[3])]).cast(pa.bool_())
+    return pa.RecordBatch.from_arrays(f64 + [matched], names=["jaccard", "containment_ab", "containment_ba", "matched"])

@@ -225,3 +225,26 @@ def band_keys_buffers(
     expected_fingerprint: Optional[int] = None,
     threads: Optional[int] = None,
 ) -> _KeyBatch: ...
+
+def sketch_buffers(
+    ids: bytes,
+    offsets: bytes,
+    offset_width: int,
+    data: bytes,
+    config: Config,
+    level: str,
+    expected_fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> Tuple[int, int, List[bytes]]: ...
+def verify_buffers(
+    a_offsets: bytes,
+    a_width: int,
+    a_data: bytes,
+    b_offsets: bytes,
+    b_width: int,
+    b_data: bytes,
+    config: Config,
+    level: str,
+    expected_fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> List[bytes]: ...

@@ -1065,6 +1065,362 @@ fn band_keys_buffers<'py>(
 }
 
 // ---------------------------------------------------------------------------
+// Kernels for engines (echodup.spark): per-item sketches and pair verification.
+
+/// An Arrow-style string column: `offsets` into `data`, `len + 1` offsets.
+struct TextColumn<'a> {
+    offsets: Vec<usize>,
+    data: &'a [u8],
+}
+
+impl<'a> TextColumn<'a> {
+    /// Reads `offsets` (bytes of int32 or int64 as `width` says) over `data`.
+    fn new(what: &str, offsets: &[u8], width: usize, data: &'a [u8]) -> PyResult<Self> {
+        let offsets: Vec<usize> = match width {
+            4 if offsets.len().is_multiple_of(4) => offsets
+                .chunks_exact(4)
+                .map(|c| i32::from_ne_bytes(c.try_into().expect("4 bytes")))
+                .map(|o| usize::try_from(o).unwrap_or(usize::MAX))
+                .collect(),
+            8 if offsets.len().is_multiple_of(8) => offsets
+                .chunks_exact(8)
+                .map(|c| i64::from_ne_bytes(c.try_into().expect("8 bytes")))
+                .map(|o| usize::try_from(o).unwrap_or(usize::MAX))
+                .collect(),
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "{what} offsets: width must be 4 or 8 and divide the buffer ({width}, {} bytes)",
+                    offsets.len()
+                )));
+            }
+        };
+        if offsets.is_empty() {
+            return Err(PyValueError::new_err(format!(
+                "{what} offsets: need at least one value"
+            )));
+        }
+        Ok(TextColumn { offsets, data })
+    }
+
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Row `i` as UTF-8 text.
+    fn get(&self, what: &str, i: usize) -> Result<&'a str, String> {
+        let (start, end) = (self.offsets[i], self.offsets[i + 1]);
+        let bytes = self.data.get(start..end).ok_or_else(|| {
+            format!(
+                "{what} row {i}: offsets {start}..{end} outside the data ({} bytes)",
+                self.data.len()
+            )
+        })?;
+        std::str::from_utf8(bytes).map_err(|e| format!("{what} row {i}: text is not UTF-8: {e}"))
+    }
+}
+
+/// Per-item sketch columns (see [`sketch_buffers`]).
+#[derive(Default)]
+struct SketchColumns {
+    id: Vec<i64>,
+    passage: Vec<i32>,
+    start: Vec<i64>,
+    end: Vec<i64>,
+    length: Vec<i64>,
+    fp_hi: Vec<i64>,
+    fp_lo: Vec<i64>,
+    size: Vec<i64>,
+    keys: Vec<i32>,
+    /// Passage texts (passage level), as an Arrow large_string column.
+    text_offsets: Vec<i64>,
+    text_data: Vec<u8>,
+}
+
+impl SketchColumns {
+    /// Appends one item: its set, where it lies in its document, and its text.
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        dedup: &Deduplicator,
+        banding: Banding,
+        id: i64,
+        passage: Option<usize>,
+        span: std::ops::Range<usize>,
+        length: usize,
+        set: &echodup::ShingleSet,
+        text: Option<&str>,
+    ) {
+        let seed = dedup.config().get_seed();
+        let sig = dedup
+            .hasher()
+            .signature_from_shingles(set.as_slice().iter().copied());
+        let fp = set.fingerprint128();
+        self.id.push(id);
+        self.passage
+            .push(passage.map_or(-1, |p| i32::try_from(p).unwrap_or(i32::MAX)));
+        self.start.push(span.start as i64);
+        self.end.push(span.end as i64);
+        self.length.push(length as i64);
+        self.fp_hi.push((fp >> 64) as u64 as i64);
+        self.fp_lo.push(fp as u64 as i64);
+        self.size.push(set.len().min(u32::MAX as usize) as i64);
+        // The batch engine keeps the upper half of each 64-bit band key;
+        // the same bits here give the same buckets.
+        self.keys.extend(
+            banding
+                .band_keys(&sig, seed)
+                .map(|(_, key)| (key >> 32) as u32 as i32),
+        );
+        if let Some(t) = text {
+            if self.text_offsets.is_empty() {
+                self.text_offsets.push(0);
+            }
+            self.text_data.extend_from_slice(t.as_bytes());
+            self.text_offsets.push(self.text_data.len() as i64);
+        }
+    }
+
+    fn append(&mut self, mut other: SketchColumns) {
+        self.id.append(&mut other.id);
+        self.passage.append(&mut other.passage);
+        self.start.append(&mut other.start);
+        self.end.append(&mut other.end);
+        self.length.append(&mut other.length);
+        self.fp_hi.append(&mut other.fp_hi);
+        self.fp_lo.append(&mut other.fp_lo);
+        self.size.append(&mut other.size);
+        self.keys.append(&mut other.keys);
+        if other.text_offsets.len() > 1 {
+            if self.text_offsets.is_empty() {
+                self.text_offsets.push(0);
+            }
+            let base = *self.text_offsets.last().expect("not empty");
+            self.text_offsets
+                .extend(other.text_offsets[1..].iter().map(|o| o + base));
+            self.text_data.append(&mut other.text_data);
+        }
+    }
+}
+
+/// Appends the items of one text: the document (if its set is not empty),
+/// or each passage that the batch run compares.
+fn sketch_one(dedup: &Deduplicator, passages: bool, id: i64, text: &str, out: &mut SketchColumns) {
+    let doc = dedup.analyzer().analyze(text);
+    if !passages {
+        if !doc.shingles().is_empty() {
+            out.push(
+                dedup,
+                dedup.banding(),
+                id,
+                None,
+                0..text.len(),
+                text.len(),
+                doc.shingles(),
+                None,
+            );
+        }
+        return;
+    }
+    let min = dedup.config().get_min_passage_tokens().max(1);
+    for (i, p) in doc.passages().iter().enumerate() {
+        if p.tokens() < min || p.shingles().is_empty() {
+            continue;
+        }
+        let span = p.span();
+        out.push(
+            dedup,
+            dedup.passage_banding(),
+            id,
+            Some(i),
+            span.clone(),
+            span.len(),
+            p.shingles(),
+            Some(&text[span]),
+        );
+    }
+}
+
+/// `(fingerprint, bands, id, passage, start, end, length, fp_hi, fp_lo,
+/// size, keys, text_offsets, text_data)` as native-endian bytes: i64
+/// columns except `passage` and `keys` (i32; `bands` keys per item); the
+/// passage texts as a large_string column (empty at document level).
+type SketchBatch<'py> = (u64, usize, Vec<Bound<'py, PyBytes>>);
+
+/// Per-item sketches of an Arrow-style string column, for engines that
+/// group and band outside the library: one row per document with a
+/// non-empty shingle set (`level="document"`) or per compared passage,
+/// with its byte span, length, 128-bit set fingerprint, set size and band
+/// keys (the upper 32 bits of each 64-bit key, as the batch run uses).
+#[pyfunction]
+#[pyo3(signature = (ids, offsets, offset_width, data, config, level, expected_fingerprint = None, threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn sketch_buffers<'py>(
+    py: Python<'py>,
+    ids: &[u8],
+    offsets: &[u8],
+    offset_width: usize,
+    data: &[u8],
+    config: PyRef<'_, PyConfig>,
+    level: &str,
+    expected_fingerprint: Option<u64>,
+    threads: Option<usize>,
+) -> PyResult<SketchBatch<'py>> {
+    let passages = parse_level(level)?;
+    let fingerprint = check_fingerprint(py, &config.inner, expected_fingerprint)?;
+    let ids = read_i64s("ids", ids)?;
+    let texts = TextColumn::new("texts", offsets, offset_width, data)?;
+    if texts.len() != ids.len() {
+        return Err(PyValueError::new_err(format!(
+            "ids and texts differ in length ({} ids, {} texts)",
+            ids.len(),
+            texts.len()
+        )));
+    }
+    let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
+    let bands = if passages {
+        dedup.passage_banding().bands()
+    } else {
+        dedup.banding().bands()
+    };
+    const CHUNK: usize = 256;
+    let cols = py
+        .detach(|| {
+            with_threads(threads, || {
+                let parts: Vec<Result<SketchColumns, String>> = (0..ids.len().div_ceil(CHUNK))
+                    .into_par_iter()
+                    .map(|c| {
+                        let mut out = SketchColumns::default();
+                        for (i, &id) in ids.iter().enumerate().skip(c * CHUNK).take(CHUNK) {
+                            sketch_one(&dedup, passages, id, texts.get("texts", i)?, &mut out);
+                        }
+                        Ok(out)
+                    })
+                    .collect();
+                let mut all = SketchColumns::default();
+                for p in parts {
+                    all.append(p?);
+                }
+                Ok::<_, String>(all)
+            })
+        })?
+        .map_err(PyValueError::new_err)?;
+    let i64s = |v: &[i64]| column_bytes(py, v, i64::to_ne_bytes);
+    let i32s = |v: &[i32]| column_bytes(py, v, i32::to_ne_bytes);
+    let text_offsets: &[i64] = if cols.text_offsets.is_empty() {
+        &[0]
+    } else {
+        &cols.text_offsets
+    };
+    Ok((
+        fingerprint,
+        bands,
+        vec![
+            i64s(&cols.id)?,
+            i32s(&cols.passage)?,
+            i64s(&cols.start)?,
+            i64s(&cols.end)?,
+            i64s(&cols.length)?,
+            i64s(&cols.fp_hi)?,
+            i64s(&cols.fp_lo)?,
+            i64s(&cols.size)?,
+            i32s(&cols.keys)?,
+            i64s(text_offsets)?,
+            PyBytes::new(py, &cols.text_data),
+        ],
+    ))
+}
+
+/// Verifies pairs of texts `(a[i], b[i])` as the batch run verifies a
+/// candidate pair: exact similarity of the two shingle sets (document sets,
+/// or passage sets of passage texts), or the estimate from signatures in
+/// estimate mode. Returns `(jaccard, containment_ab, containment_ba)` as
+/// bytes of f64 and `matched` as bytes of u8 (1 where the configured
+/// measure reaches the level's threshold).
+#[pyfunction]
+#[pyo3(signature = (a_offsets, a_width, a_data, b_offsets, b_width, b_data, config, level, expected_fingerprint = None, threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn verify_buffers<'py>(
+    py: Python<'py>,
+    a_offsets: &[u8],
+    a_width: usize,
+    a_data: &[u8],
+    b_offsets: &[u8],
+    b_width: usize,
+    b_data: &[u8],
+    config: PyRef<'_, PyConfig>,
+    level: &str,
+    expected_fingerprint: Option<u64>,
+    threads: Option<usize>,
+) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    let passages = parse_level(level)?;
+    check_fingerprint(py, &config.inner, expected_fingerprint)?;
+    let a = TextColumn::new("a", a_offsets, a_width, a_data)?;
+    let b = TextColumn::new("b", b_offsets, b_width, b_data)?;
+    if a.len() != b.len() {
+        return Err(PyValueError::new_err(format!(
+            "a and b differ in length ({} and {} texts)",
+            a.len(),
+            b.len()
+        )));
+    }
+    let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
+    let cfg = dedup.config();
+    let threshold = if passages {
+        cfg.get_passage_threshold()
+    } else {
+        cfg.get_threshold()
+    };
+    let (measure, verification) = (cfg.get_measure(), cfg.get_verification());
+    let set_of = |t: &str| {
+        if passages {
+            dedup.analyzer().passage_set(t)
+        } else {
+            dedup.analyzer().analyze(t).shingles().clone()
+        }
+    };
+    let sims: Vec<Similarity> = py
+        .detach(|| {
+            with_threads(threads, || {
+                (0..a.len())
+                    .into_par_iter()
+                    .map(|i| {
+                        let (x, y) = (set_of(a.get("a", i)?), set_of(b.get("b", i)?));
+                        Ok(match verification {
+                            Verification::Estimate => {
+                                let h = dedup.hasher();
+                                let sx = h.signature_from_shingles(x.as_slice().iter().copied());
+                                let sy = h.signature_from_shingles(y.as_slice().iter().copied());
+                                Similarity::estimate(
+                                    &sx,
+                                    x.len().min(u32::MAX as usize),
+                                    &sy,
+                                    y.len().min(u32::MAX as usize),
+                                )
+                            }
+                            _ => Similarity::exact(&x, &y),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, String>>()
+            })
+        })?
+        .map_err(PyValueError::new_err)?;
+    let f64s = |f: fn(&Similarity) -> f64| {
+        let v: Vec<f64> = sims.iter().map(f).collect();
+        column_bytes(py, &v, f64::to_ne_bytes)
+    };
+    let matched: Vec<u8> = sims
+        .iter()
+        .map(|s| u8::from(s.score(measure) >= threshold))
+        .collect();
+    Ok(vec![
+        f64s(|s| s.jaccard)?,
+        f64s(|s| s.containment_ab)?,
+        f64s(|s| s.containment_ba)?,
+        PyBytes::new(py, &matched),
+    ])
+}
+
+// ---------------------------------------------------------------------------
 
 #[pymodule]
 fn _echodup(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -1076,6 +1432,8 @@ fn _echodup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(deduplicate, m)?)?;
     m.add_function(wrap_pyfunction!(band_keys_list, m)?)?;
     m.add_function(wrap_pyfunction!(band_keys_buffers, m)?)?;
+    m.add_function(wrap_pyfunction!(sketch_buffers, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_buffers, m)?)?;
     m.add("EchodupError", py.get_type::<EchodupError>())?;
     m.add("InvalidConfigError", py.get_type::<InvalidConfigError>())?;
     m.add("IoError", py.get_type::<IoError>())?;
