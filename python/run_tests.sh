@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the `echodup` Python wheel (abi3, maturin) into a venv under
 # python/target/, builds the echodup CLI and the corpus generator, writes a
-# generated corpus, and runs the Python tests. Writes only under python/target/
-# (and $CARGO_TARGET_DIR when set). Needs python3 (>= 3.9, with venv), a Rust
-# toolchain, and PyPI for maturin, pytest, pyarrow and mypy.
+# generated corpus, and runs the Python tests, Spark ones included (local[2]
+# and local-cluster[2,1,1024]). Writes only under python/target/ (and
+# $CARGO_TARGET_DIR when set). Needs python3 (>= 3.9, with venv), Java 17 for
+# Spark, a Rust toolchain, and PyPI for maturin, pytest, pyarrow, mypy,
+# pyspark and pandas (which pyspark's Arrow functions import).
 #
 #   bash python/run_tests.sh [pytest arguments...]
 set -euo pipefail
@@ -18,7 +20,8 @@ echo "== venv ($venv)"
 if [ ! -x "$py" ]; then
     python3 -m venv "$venv"
 fi
-"$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "pyarrow>=10" "mypy>=1.8"
+"$py" -m pip install --quiet --disable-pip-version-check "maturin>=1.5,<2" "pytest>=7" "pyarrow>=10" "mypy>=1.8" \
+    "pyspark>=3.5,<4.1" "pandas>=2"
 
 echo "== wheel (maturin build --release)"
 rm -rf "$target/wheels"
@@ -45,5 +48,8 @@ echo "== pytest"
 # Run from tests/ so that `import echodup` is the installed wheel, not the
 # source folder next to this script.
 cd "$here/tests"
+# Spark's executors run the venv's interpreter; a missing pyspark is a failure
+# here, not a skip.
+export PYSPARK_PYTHON="$py" PYSPARK_DRIVER_PYTHON="$py" ECHODUP_REQUIRE_SPARK=1
 PYTHONDONTWRITEBYTECODE=1 ECHODUP_BIN="$bin" ECHODUP_CORPUS="$corpus/corpus.jsonl" \
     "$py" -m pytest -q -rs -p no:cacheprovider "$@" .

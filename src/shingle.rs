@@ -284,6 +284,22 @@ mod tests {
     }
 
     #[test]
+    fn fingerprint128_is_the_engine_fingerprint_and_tells_sets_apart() {
+        let a = ShingleSet::from_hashes(vec![3, 1, 2, 2]);
+        let b = ShingleSet::from_hashes(vec![1, 2, 3]);
+        let c = ShingleSet::from_hashes(vec![1, 2, 4]);
+        assert_eq!(a.fingerprint128(), b.fingerprint128());
+        assert_ne!(a.fingerprint128(), c.fingerprint128());
+        assert_eq!(a.fingerprint128(), set_fingerprint128(&[1, 2, 3]));
+        // The empty set has a fingerprint of its own.
+        assert_eq!(
+            ShingleSet::default().fingerprint128(),
+            set_fingerprint128(&[])
+        );
+        assert_ne!(ShingleSet::default().fingerprint128(), a.fingerprint128());
+    }
+
+    #[test]
     fn empty_sets_have_similarity_zero() {
         let e = ShingleSet::default();
         assert_eq!(e.jaccard(&e), 0.0);

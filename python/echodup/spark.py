@@ -40,13 +40,13 @@ equals :func:`echodup.deduplicate` on the texts in that order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
 from . import Config, sketch_arrow, verify_arrow
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow  # type: ignore[import-untyped]
-    from pyspark.sql import DataFrame, SparkSession  # type: ignore[import-not-found]
+    from pyspark.sql import DataFrame, SparkSession
 
 __all__ = ["SparkResult", "deduplicate"]
 
@@ -71,10 +71,11 @@ class SparkResult:
 
     ``pairs``: the edges the clusters were built from. Verified candidate
     pairs between distinct shingle sets (``a < b``, with ``jaccard``,
-    ``containment_ab``, ``containment_ba``; at passage level the columns
-    are ``a_id, a_passage, b_id, b_passage, ...``), and each member of a
-    group of identical sets linked to the group's first member with
-    similarity 1. Unlike :attr:`echodup.Report.document_pairs` the pairs
+    ``containment_ab``, ``containment_ba``, and ``identical`` false; at
+    passage level the columns are ``a_id, a_passage, b_id, b_passage,
+    ...``), and each member of a group of identical sets linked to the
+    group's first member with similarity 1 and ``identical`` true. Without
+    verification the similarity columns of candidate pairs are null. Unlike :attr:`echodup.Report.document_pairs` the pairs
     inside a group of identical sets are not expanded (a boilerplate text
     shared by n rows gives n - 1 pairs here, not n(n - 1)/2).
 
@@ -168,7 +169,7 @@ def deduplicate(
             raise ValueError(f"column {id_col!r}: ids must be unique; repeated: {shown}")
 
     # 1. Sketch.
-    def sketch(batches: Iterator["pyarrow.RecordBatch"]) -> Iterator["pyarrow.RecordBatch"]:
+    def sketch(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
         import pyarrow as pa
 
         from echodup import Config as C
@@ -202,6 +203,7 @@ def deduplicate(
         F.lit(1.0).alias("jaccard"),
         F.lit(1.0).alias("containment_ab"),
         F.lit(1.0).alias("containment_ba"),
+        F.lit(True).alias("identical"),
     )
     rep_items = items.join(reps.select(F.col("rep").alias("node")), "node")
 
@@ -233,7 +235,7 @@ def deduplicate(
             texts.select(F.col("node").alias("b"), F.col("text").alias("tb")), "b"
         )
 
-        def check(batches: Iterator["pyarrow.RecordBatch"]) -> Iterator["pyarrow.RecordBatch"]:
+        def check(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
             import pyarrow as pa
 
             from echodup import Config as C
@@ -250,6 +252,7 @@ def deduplicate(
                 )
 
         verified = joined.select("a", "b", "ta", "tb").mapInArrow(check, _VERIFY_SCHEMA)
+        verified = verified.withColumn("identical", F.lit(False))
     else:
         verified = candidates.select(
             "a",
@@ -257,6 +260,7 @@ def deduplicate(
             F.lit(None).cast("double").alias("jaccard"),
             F.lit(None).cast("double").alias("containment_ab"),
             F.lit(None).cast("double").alias("containment_ba"),
+            F.lit(False).alias("identical"),
         )
     edges = identity.union(verified).persist(StorageLevel.MEMORY_AND_DISK)
     persisted.append(edges)
@@ -314,7 +318,7 @@ def deduplicate(
         pa_ = where.select(F.col("node").alias("a"), F.col("id").alias("a_id"), F.col("passage").alias("a_passage"))
         pb_ = where.select(F.col("node").alias("b"), F.col("id").alias("b_id"), F.col("passage").alias("b_passage"))
         pairs = edges.join(pa_, "a").join(pb_, "b").select(
-            "a_id", "a_passage", "b_id", "b_passage", "jaccard", "containment_ab", "containment_ba"
+            "a_id", "a_passage", "b_id", "b_passage", "jaccard", "containment_ab", "containment_ba", "identical"
         )
     stats["items"] = items.count()
     return SparkResult(labels=labels, pairs=pairs, stats=stats, _persisted=persisted)

@@ -1,0 +1,87 @@
+"""The engine kernels sketch_arrow and verify_arrow agree with deduplicate."""
+
+from typing import Dict, List, Set, Tuple
+
+import pyarrow as pa
+import pytest
+
+import echodup
+from conftest import OTHER, STORY
+from echodup import Config, IncompatibleError, sketch_arrow, verify_arrow
+
+
+def test_document_sketches_group_identical_texts(corpus):
+    texts = [t for _, t in corpus[:600]] + ["", "  \n\n "]
+    ids = list(range(5, 5 + len(texts)))
+    c = Config()
+    batch = sketch_arrow(pa.array(ids, pa.int64()), pa.array(texts), c)
+    assert batch.num_rows == 600, "texts with an empty set have no row"
+    assert batch.schema.metadata[b"echodup.fingerprint"] == str(c.fingerprint).encode()
+    rows = batch.to_pydict()
+    assert rows["id"] == ids[:600]
+    assert rows["passage"] == [-1] * 600
+    assert rows["length"] == [len(t.encode()) for t in texts[:600]]
+    assert all(len(k) == c.banding[0] for k in rows["keys"])
+    # Equal fingerprints are exactly the library's pairs at similarity 1.
+    groups: Dict[Tuple[int, int], List[int]] = {}
+    for i, hi, lo in zip(rows["id"], rows["fp_hi"], rows["fp_lo"]):
+        groups.setdefault((hi, lo), []).append(i - 5)
+    same = {(a, b) for g in groups.values() for x, a in enumerate(g) for b in g[x + 1:]}
+    report = echodup.deduplicate(texts, c)
+    identical = {(p.a, p.b) for p in report.document_pairs if p.jaccard == 1.0}
+    assert same == identical and same, "the corpus has exact copies"
+
+
+def test_passage_sketches_carry_their_text(corpus):
+    texts = [t for _, t in corpus[:100]]
+    c = Config(min_passage_tokens=3)
+    rows = sketch_arrow(list(range(100)), texts, c, level="passage").to_pydict()
+    report = echodup.deduplicate(texts, c)
+    assert len(rows["id"]) == report.stats["compared_passages"]
+    for i, p, s, e, n, text in zip(rows["id"], rows["passage"], rows["start"], rows["end"], rows["length"], rows["text"]):
+        assert text == texts[i].encode()[s:e].decode() and n == e - s and p >= 0
+    assert len(set(zip(rows["id"], rows["passage"]))) == len(rows["id"])
+
+
+def test_verify_equals_the_library_similarity(corpus):
+    texts = [t for _, t in corpus[:800]]
+    c = Config(threshold=0.6)
+    report = echodup.deduplicate(texts, c)
+    pairs = [p for p in report.document_pairs if p.jaccard < 1.0][:200]
+    assert pairs
+    # Each reported pair, and each pair's first text with an unrelated one.
+    a = [texts[p.a] for p in pairs] + [texts[p.a] for p in pairs]
+    b = [texts[p.b] for p in pairs] + [OTHER] * len(pairs)
+    got = verify_arrow(pa.array(a, pa.large_string()), b, c).to_pydict()
+    for i, p in enumerate(pairs):
+        assert got["jaccard"][i] == pytest.approx(p.jaccard, abs=1e-12)
+        assert got["containment_ba"][i] == pytest.approx(p.containment_ba, abs=1e-12)
+        assert got["matched"][i]
+    assert not any(got["matched"][len(pairs):])
+
+
+def test_verify_passages_uses_the_passage_threshold():
+    para = STORY.split("\n\n")[1]
+    edited = para.replace("Monday", "Tuesday")
+    got = verify_arrow([para, para], [edited, para], Config(passage_threshold=0.95), level="passage").to_pydict()
+    assert got["matched"] == [False, True] and 0.5 < got["jaccard"][0] < 0.95
+
+
+def test_kernel_errors():
+    c = Config()
+    with pytest.raises(IncompatibleError, match="configuration fingerprint"):
+        sketch_arrow([1], [STORY], c, fingerprint=c.fingerprint ^ 1)
+    with pytest.raises(IncompatibleError):
+        verify_arrow([STORY], [OTHER], c, fingerprint=Config(num_perm=256).fingerprint)
+    with pytest.raises(ValueError, match="null texts"):
+        sketch_arrow([1, 2], pa.array([STORY, None]), c)
+    with pytest.raises(ValueError, match="ids and texts differ in length"):
+        sketch_arrow([1, 2, 3], [STORY, OTHER], c)
+    with pytest.raises(ValueError, match="a and b differ in length"):
+        verify_arrow([STORY], [STORY, OTHER], c)
+    with pytest.raises(TypeError, match="expected a string column"):
+        sketch_arrow([1], pa.array([1]), c)
+    with pytest.raises(ValueError, match="level must be"):
+        sketch_arrow([1], [STORY], c, level="sentence")
+    empty = sketch_arrow(pa.array([], pa.int64()), pa.array([], pa.string()), c)
+    assert empty.num_rows == 0
