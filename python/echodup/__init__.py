@@ -723,6 +723,7 @@ def sketch_arrow(
     level: str = "document",
     fingerprint: Optional[int] = None,
     threads: Optional[int] = None,
+    signatures: bool = False,
 ) -> "pyarrow.RecordBatch":
     """Per-item sketches of ``texts`` as a pyarrow ``RecordBatch``: what a
     data engine needs to reproduce :func:`deduplicate` with its own joins.
@@ -742,7 +743,15 @@ def sketch_arrow(
     - ``keys`` (fixed-size list of int32, one per band): the upper 32 bits
       of each 64-bit band key, which the library's batch run buckets on;
     - ``text`` (large_string): the passage's text (passage level), or null
-      (document level, where the engine joins the input text back).
+      (document level, where the engine joins the input text back);
+    - ``signature`` (fixed-size list of uint32, ``num_perm`` slots), only
+      with ``signatures=True``: the item's MinHash signature, for engines
+      that band or estimate on their own.
+
+    The schema's metadata holds ``echodup.fingerprint`` (the
+    configuration's fingerprint) and ``echodup.level``: outputs of
+    different configurations are never comparable, and a consumer should
+    check the fingerprint before mixing batches.
 
     ``ids``/``texts`` as in :func:`band_keys` (pyarrow arrays are read from
     their buffers); ``fingerprint`` and ``threads`` as there.
@@ -753,7 +762,7 @@ def sketch_arrow(
     offsets, width, data = _string_buffers(texts, "texts")
     n = len(offsets) // width - 1
     fp, bands, cols = _echodup.sketch_buffers(
-        _ids_bytes(ids, n), offsets, width, data, config, level, fingerprint, threads
+        _ids_bytes(ids, n), offsets, width, data, config, level, fingerprint, threads, signatures
     )
     rows = len(cols[0]) // 8
 
@@ -777,8 +786,13 @@ def sketch_arrow(
         keys,
         text,
     ]
+    names = list(SKETCH_COLUMNS)
+    if signatures:
+        k = config.num_perm
+        arrays.append(pa.FixedSizeListArray.from_arrays(col(cols[11], pa.uint32(), rows * k), k))
+        names.append("signature")
     schema = pa.schema(
-        [pa.field(name, a.type) for name, a in zip(SKETCH_COLUMNS, arrays)],
+        [pa.field(name, a.type) for name, a in zip(names, arrays)],
         metadata={"echodup.fingerprint": str(fp), "echodup.level": level},
     )
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

@@ -235,6 +235,7 @@ def sketch_buffers(
     level: str,
     expected_fingerprint: Optional[int] = None,
     threads: Optional[int] = None,
+    signatures: bool = False,
 ) -> Tuple[int, int, List[bytes]]: ...
 def verify_buffers(
     a_offsets: bytes,

@@ -1131,6 +1131,8 @@ struct SketchColumns {
     fp_lo: Vec<i64>,
     size: Vec<i64>,
     keys: Vec<i32>,
+    /// MinHash signatures, `num_perm` slots per item (when asked for).
+    signatures: Option<Vec<u32>>,
     /// Passage texts (passage level), as an Arrow large_string column.
     text_offsets: Vec<i64>,
     text_data: Vec<u8>,
@@ -1171,6 +1173,9 @@ impl SketchColumns {
                 .band_keys(&sig, seed)
                 .map(|(_, key)| (key >> 32) as u32 as i32),
         );
+        if let Some(out) = &mut self.signatures {
+            out.extend_from_slice(sig.as_slice());
+        }
         if let Some(t) = text {
             if self.text_offsets.is_empty() {
                 self.text_offsets.push(0);
@@ -1190,6 +1195,9 @@ impl SketchColumns {
         self.fp_lo.append(&mut other.fp_lo);
         self.size.append(&mut other.size);
         self.keys.append(&mut other.keys);
+        if let (Some(mine), Some(theirs)) = (&mut self.signatures, &mut other.signatures) {
+            mine.append(theirs);
+        }
         if other.text_offsets.len() > 1 {
             if self.text_offsets.is_empty() {
                 self.text_offsets.push(0);
@@ -1241,9 +1249,10 @@ fn sketch_one(dedup: &Deduplicator, passages: bool, id: i64, text: &str, out: &m
 }
 
 /// `(fingerprint, bands, id, passage, start, end, length, fp_hi, fp_lo,
-/// size, keys, text_offsets, text_data)` as native-endian bytes: i64
-/// columns except `passage` and `keys` (i32; `bands` keys per item); the
-/// passage texts as a large_string column (empty at document level).
+/// size, keys, text_offsets, text_data[, signatures])` as native-endian
+/// bytes: i64 columns except `passage` and `keys` (i32; `bands` keys per
+/// item); the passage texts as a large_string column (empty at document
+/// level); the signatures (u32, `num_perm` per item) when asked for.
 type SketchBatch<'py> = (u64, usize, Vec<Bound<'py, PyBytes>>);
 
 /// Per-item sketches of an Arrow-style string column, for engines that
@@ -1252,7 +1261,7 @@ type SketchBatch<'py> = (u64, usize, Vec<Bound<'py, PyBytes>>);
 /// with its byte span, length, 128-bit set fingerprint, set size and band
 /// keys (the upper 32 bits of each 64-bit key, as the batch run uses).
 #[pyfunction]
-#[pyo3(signature = (ids, offsets, offset_width, data, config, level, expected_fingerprint = None, threads = None))]
+#[pyo3(signature = (ids, offsets, offset_width, data, config, level, expected_fingerprint = None, threads = None, signatures = false))]
 #[allow(clippy::too_many_arguments)]
 fn sketch_buffers<'py>(
     py: Python<'py>,
@@ -1264,6 +1273,7 @@ fn sketch_buffers<'py>(
     level: &str,
     expected_fingerprint: Option<u64>,
     threads: Option<usize>,
+    signatures: bool,
 ) -> PyResult<SketchBatch<'py>> {
     let passages = parse_level(level)?;
     let fingerprint = check_fingerprint(py, &config.inner, expected_fingerprint)?;
@@ -1289,14 +1299,20 @@ fn sketch_buffers<'py>(
                 let parts: Vec<Result<SketchColumns, String>> = (0..ids.len().div_ceil(CHUNK))
                     .into_par_iter()
                     .map(|c| {
-                        let mut out = SketchColumns::default();
+                        let mut out = SketchColumns {
+                            signatures: signatures.then(Vec::new),
+                            ..SketchColumns::default()
+                        };
                         for (i, &id) in ids.iter().enumerate().skip(c * CHUNK).take(CHUNK) {
                             sketch_one(&dedup, passages, id, texts.get("texts", i)?, &mut out);
                         }
                         Ok(out)
                     })
                     .collect();
-                let mut all = SketchColumns::default();
+                let mut all = SketchColumns {
+                    signatures: signatures.then(Vec::new),
+                    ..SketchColumns::default()
+                };
                 for p in parts {
                     all.append(p?);
                 }
@@ -1311,10 +1327,7 @@ fn sketch_buffers<'py>(
     } else {
         &cols.text_offsets
     };
-    Ok((
-        fingerprint,
-        bands,
-        vec![
+    let mut columns = vec![
             i64s(&cols.id)?,
             i32s(&cols.passage)?,
             i64s(&cols.start)?,
@@ -1326,8 +1339,11 @@ fn sketch_buffers<'py>(
             i32s(&cols.keys)?,
             i64s(text_offsets)?,
             PyBytes::new(py, &cols.text_data),
-        ],
-    ))
+        ];
+    if let Some(sigs) = &cols.signatures {
+        columns.push(column_bytes(py, sigs, u32::to_ne_bytes)?);
+    }
+    Ok((fingerprint, bands, columns))
 }
 
 /// Verifies pairs of texts `(a[i], b[i])` as the batch run verifies a

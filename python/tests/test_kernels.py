@@ -85,3 +85,18 @@ def test_kernel_errors():
         sketch_arrow([1], [STORY], c, level="sentence")
     empty = sketch_arrow(pa.array([], pa.int64()), pa.array([], pa.string()), c)
     assert empty.num_rows == 0
+
+
+def test_signatures_carry_the_estimate(corpus):
+    texts = [t for _, t in corpus[:300]]
+    c = Config(num_perm=64, verification="estimate", threshold=0.5)
+    batch = sketch_arrow(list(range(300)), texts, c, signatures=True)
+    assert batch.schema.field("signature").type == pa.list_(pa.uint32(), 64)
+    assert "signature" not in sketch_arrow([1], [STORY], c).schema.names
+    sigs = batch.to_pydict()["signature"]
+    report = echodup.deduplicate(texts, c)
+    pairs = [p for p in report.document_pairs if p.jaccard < 1.0][:50]
+    assert pairs
+    for p in pairs:
+        equal = sum(x == y for x, y in zip(sigs[p.a], sigs[p.b])) / 64
+        assert equal == pytest.approx(p.jaccard, abs=1e-12)
