@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 from array import array
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import _echodup
 from ._echodup import (
@@ -283,10 +283,14 @@ class Verdict:
 class Report:
     """Everything :func:`deduplicate` found; document ids are positions in
     the input list. Lists are sorted and identical for identical input and
-    configuration, whatever the thread count."""
+    configuration, whatever the thread count.
 
-    def __init__(self, native: "_echodup._Report"):
+    ``ids``: when the input was records, the id of each record by position
+    (``report.ids[pair.a]``); None for a list of texts."""
+
+    def __init__(self, native: "_echodup._Report", ids: Optional[List[Any]] = None):
         self._native = native
+        self.ids = ids
 
     @property
     def config(self) -> Config:
@@ -348,22 +352,59 @@ class Report:
         )
 
 
-def deduplicate(texts: Sequence[str], config: Optional[Config] = None, *, threads: Optional[int] = None) -> Report:
+def deduplicate(
+    texts: Iterable[Union[str, Mapping[str, Any]]],
+    config: Optional[Config] = None,
+    *,
+    threads: Optional[int] = None,
+    text_field: str = "text",
+    id_field: str = "id",
+) -> Report:
     """Finds near-duplicate documents and passages among ``texts``.
 
-    Document ``i`` is ``texts[i]``. Any text is accepted (empty ones are
-    never duplicates). ``threads`` runs on a pool of that many threads
-    (default: all cores). The GIL is released while the library works.
+    ``texts``: a sequence or any iterable of str, or of records (mappings
+    such as the dicts of a JSONL line) whose ``text_field`` is the text;
+    their ``id_field`` values (None where a record has none) are kept in
+    :attr:`Report.ids`. Document ``i`` is the ``i``-th item either way.
+    Any text is accepted (empty ones are never duplicates); a record
+    without a str in ``text_field`` raises ``TypeError`` naming it.
+    ``threads`` runs on a pool of that many threads (default: all cores).
+    The GIL is released while the library works.
 
-    >>> story = "High winds kept the ferry fleet in port on Monday, stranding travellers."
+    >>> story = ("High winds kept the ferry fleet in port on Monday, stranding hundreds of "
+    ...          "travellers on both sides of the strait as gusts reached ninety kilometres an hour.")
     >>> report = deduplicate([story, story.replace("Monday", "Tuesday"), "Something else."],
     ...                      Config(threshold=0.5))
     >>> [(p.a, p.b) for p in report.document_pairs]
     [(0, 1)]
+    >>> records = [{"id": "a", "text": story}, {"id": "b", "text": story}]
+    >>> report = deduplicate(records)
+    >>> [(report.ids[p.a], report.ids[p.b]) for p in report.document_pairs]
+    [('a', 'b')]
     """
     if isinstance(texts, str):
         raise TypeError("texts must be a sequence of str, not one str")
-    return Report(_echodup.deduplicate(list(texts), config, threads))
+    plain: List[str] = []
+    ids: Optional[List[Any]] = None
+    for i, item in enumerate(texts):
+        if isinstance(item, str):
+            if ids is not None:
+                raise TypeError(f"item {i}: a str among records (give all texts or all records)")
+            plain.append(item)
+        elif isinstance(item, Mapping):
+            if ids is None:
+                if plain:
+                    raise TypeError(f"item {i}: a record among texts (give all texts or all records)")
+                ids = []
+            text = item.get(text_field)
+            if not isinstance(text, str):
+                found = "missing" if text_field not in item else f"a {type(text).__name__}"
+                raise TypeError(f"record {i}: field {text_field!r} must be a str ({found})")
+            plain.append(text)
+            ids.append(item.get(id_field))
+        else:
+            raise TypeError(f"item {i}: expected a str or a record (mapping), got {type(item).__name__}")
+    return Report(_echodup.deduplicate(plain, config, threads), ids)
 
 
 # ---------------------------------------------------------------------------

@@ -107,3 +107,33 @@ def test_pairs_never_below_threshold(corpus):
     assert report.document_pairs
     assert all(p.jaccard >= 0.7 for p in report.document_pairs)
     assert Counter(len(c.members) >= 2 for c in report.clusters) == Counter({True: len(report.clusters)})
+
+
+def test_records_in_report_ids_out(corpus):
+    records = [{"id": i, "text": t, "source": "gen"} for i, t in corpus[:300]]
+    by_record = echodup.deduplicate(iter(records))  # any iterable
+    by_text = echodup.deduplicate([t for _, t in corpus[:300]])
+    assert by_record.ids == [i for i, _ in corpus[:300]]
+    assert by_text.ids is None
+    assert by_record.document_pairs == by_text.document_pairs and by_text.document_pairs
+    named = echodup.deduplicate([{"key": "x", "body": STORY}, {"key": "y", "body": STORY}],
+                                text_field="body", id_field="key")
+    assert [(named.ids[p.a], named.ids[p.b]) for p in named.document_pairs] == [("x", "y")]
+
+
+def test_bad_records_are_named():
+    with pytest.raises(TypeError, match="record 1: field 'text' must be a str \\(missing\\)"):
+        echodup.deduplicate([{"text": STORY}, {"body": STORY}])
+    with pytest.raises(TypeError, match="record 0: field 'text' must be a str \\(a int\\)"):
+        echodup.deduplicate([{"text": 5}])
+    with pytest.raises(TypeError, match="item 1: a record among texts"):
+        echodup.deduplicate([STORY, {"text": STORY}])
+    with pytest.raises(TypeError, match="item 0: expected a str or a record"):
+        echodup.deduplicate([3])
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    failed, tried = doctest.testmod(echodup, verbose=False)
+    assert tried >= 3 and failed == 0
