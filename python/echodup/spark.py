@@ -136,7 +136,11 @@ def deduplicate(
     :class:`echodup.IncompatibleError` when an executor's echodup computes
     another configuration fingerprint than the driver's (a different wheel).
     Nothing is computed until the result's DataFrames are used, except the
-    id check, the edge count and the components.
+    id check, the edge count and the components. ``df`` is read several
+    times (ids, sketches, texts of candidate pairs, labels): read it from
+    files or persist it, rather than from a source that changes between
+    reads. The sketches and edges stay cached until
+    :meth:`SparkResult.unpersist`.
     """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
