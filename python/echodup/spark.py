@@ -154,6 +154,18 @@ def deduplicate(
     for name in (id_col, text_col):
         if name not in df.columns:
             raise ValueError(f"column {name!r} is not in the DataFrame (columns: {df.columns})")
+    types = dict(df.dtypes)
+    if types[id_col] not in ("tinyint", "smallint", "int", "bigint"):
+        raise ValueError(
+            f"column {id_col!r} must hold integers (it is {types[id_col]}); number the rows first, "
+            "for example with row_number() over the id order"
+        )
+    if types[text_col] != "string":
+        raise ValueError(f"column {text_col!r} must hold strings (it is {types[text_col]})")
+    if level == "document":
+        taken = [c for c in ("cluster", "duplicate") if c in df.columns]
+        if taken:
+            raise ValueError(f"the DataFrame already has a column {taken[0]!r}, which the labels would replace")
     if threads < 1:
         raise ValueError(f"threads must be at least 1 (got {threads})")
     spark = df.sparkSession
@@ -180,6 +192,9 @@ def deduplicate(
 
         cfg = C.from_json(cfg_json)
         for batch in batches:
+            if batch.column(1).null_count:
+                bad = batch.column(0).filter(batch.column(1).is_null())[0]
+                raise ValueError(f"column {text_col!r}: the row with id {bad} has a null text (fill it with '')")
             out = sketch_arrow(
                 batch.column(0), batch.column(1), cfg, level=level, fingerprint=fingerprint, threads=threads
             )

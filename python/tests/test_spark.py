@@ -222,8 +222,15 @@ def test_errors(spark, texts):
         es.deduplicate(df, Config(passages=False), level="passage", check_ids=False)
     with pytest.raises(ValueError, match="level must be"):
         es.deduplicate(df, level="sentence")
+    strings = spark.createDataFrame([("a", "a b c d e f")], "id string, text string")
+    with pytest.raises(ValueError, match="column 'id' must hold integers \\(it is string\\)"):
+        es.deduplicate(strings)
+    with pytest.raises(ValueError, match="column 'text' must hold strings"):
+        es.deduplicate(spark.createDataFrame([(1, 2)], "id long, text long"))
+    with pytest.raises(ValueError, match="already has a column 'cluster'"):
+        es.deduplicate(df.withColumn("cluster", df.id))
     nulls = spark.createDataFrame([(1, "a b c d e f"), (2, None)], "id long, text string")
-    with pytest.raises(Exception, match="null texts are not allowed"):
+    with pytest.raises(Exception, match="column 'text': the row with id 2 has a null text"):
         es.deduplicate(nulls).labels.collect()
 
 
