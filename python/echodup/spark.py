@@ -207,11 +207,13 @@ def deduplicate(
     if level == "passage":
         # Dense, ordered node numbers: (id, passage) order is the library's
         # item order, and the smallest node of a set is its first item.
-        items = items.orderBy("id", "passage").withColumn("node", F.monotonically_increasing_id())
+        # Checkpointed, not only cached: recomputed after a lost cache block
+        # under another partitioning, the numbers could change between reads.
+        items = _checkpoint(items.orderBy("id", "passage").withColumn("node", F.monotonically_increasing_id()))
     else:
         items = items.withColumn("node", F.col("id")).drop("text")
-    items = items.persist(StorageLevel.MEMORY_AND_DISK)
-    persisted.append(items)
+        items = items.persist(StorageLevel.MEMORY_AND_DISK)
+        persisted.append(items)
 
     # 2. Groups of identical sets.
     reps = items.groupBy("fp_hi", "fp_lo").agg(F.min("node").alias("rep"))
@@ -357,7 +359,9 @@ def _components_on_driver(spark: "SparkSession", edges: "DataFrame") -> "DataFra
             x = nxt
         return root
 
-    for row in edges.select("a", "b").toLocalIterator():
+    # One collect: toLocalIterator would run a job per partition (hundreds
+    # with the default shuffle partitions).
+    for row in edges.select("a", "b").collect():
         ra, rb = find(row[0]), find(row[1])
         if ra != rb:
             lo, hi = (ra, rb) if ra < rb else (rb, ra)
