@@ -42,8 +42,9 @@ and must neither be, contain nor lie inside the input):
   ``cluster_passage``, ``duplicate``.
 - ``OUTPUT/pairs``: Parquet, the verified edges the clusters were built
   from (see :class:`echodup.spark.SparkResult`), with original ids:
-  document level ``a, b, jaccard, containment_ab, containment_ba``;
-  passage level ``a_id, a_passage, b_id, b_passage, jaccard, ...``.
+  document level ``a, b, jaccard, containment_ab, containment_ba,
+  identical``; passage level ``a_id, a_passage, b_id, b_passage, jaccard,
+  ...``.
 
 Both are written into a hidden temporary folder next to OUTPUT that is
 renamed to OUTPUT at the end, so OUTPUT either is absent or complete (the
@@ -310,6 +311,7 @@ def run(args: argparse.Namespace) -> int:
                 return ids.select(F.col(ROW_COL).alias(col), F.col(id_col).alias(name))
 
             if args.level == "document":
+                rest = [c for c in pairs.columns if c not in ("a", "b")]
                 labels = labels.select(id_col, ROW_COL, "cluster", "duplicate").join(
                     orig("cluster", "_echodup_cluster"), "cluster"
                 )
@@ -317,11 +319,10 @@ def run(args: argparse.Namespace) -> int:
                 pairs = (
                     pairs.join(orig("a", "_a"), "a")
                     .join(orig("b", "_b"), "b")
-                    .select(
-                        F.col("_a").alias("a"), F.col("_b").alias("b"), "jaccard", "containment_ab", "containment_ba"
-                    )
+                    .select(F.col("_a").alias("a"), F.col("_b").alias("b"), *rest)
                 )
             else:
+                rest = [c for c in pairs.columns if c not in ("a_id", "a_passage", "b_id", "b_passage")]
                 labels = (
                     labels.join(orig("id", "_id"), "id")
                     .join(orig("cluster_id", "_cid"), "cluster_id")
@@ -343,9 +344,7 @@ def run(args: argparse.Namespace) -> int:
                         "a_passage",
                         F.col("_b").alias("b_id"),
                         "b_passage",
-                        "jaccard",
-                        "containment_ab",
-                        "containment_ba",
+                        *rest,
                     )
                 )
         elif args.level == "document":
