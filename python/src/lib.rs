@@ -1328,18 +1328,18 @@ fn sketch_buffers<'py>(
         &cols.text_offsets
     };
     let mut columns = vec![
-            i64s(&cols.id)?,
-            i32s(&cols.passage)?,
-            i64s(&cols.start)?,
-            i64s(&cols.end)?,
-            i64s(&cols.length)?,
-            i64s(&cols.fp_hi)?,
-            i64s(&cols.fp_lo)?,
-            i64s(&cols.size)?,
-            i32s(&cols.keys)?,
-            i64s(text_offsets)?,
-            PyBytes::new(py, &cols.text_data),
-        ];
+        i64s(&cols.id)?,
+        i32s(&cols.passage)?,
+        i64s(&cols.start)?,
+        i64s(&cols.end)?,
+        i64s(&cols.length)?,
+        i64s(&cols.fp_hi)?,
+        i64s(&cols.fp_lo)?,
+        i64s(&cols.size)?,
+        i32s(&cols.keys)?,
+        i64s(text_offsets)?,
+        PyBytes::new(py, &cols.text_data),
+    ];
     if let Some(sigs) = &cols.signatures {
         columns.push(column_bytes(py, sigs, u32::to_ne_bytes)?);
     }
