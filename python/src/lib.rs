@@ -1021,43 +1021,16 @@ fn band_keys_buffers<'py>(
     let passages = parse_level(level)?;
     let fingerprint = check_fingerprint(py, &config.inner, expected_fingerprint)?;
     let ids = read_i64s("ids", ids)?;
-    let raw = offsets;
-    let offsets: Vec<usize> = match offset_width {
-        4 if raw.len().is_multiple_of(4) => raw
-            .chunks_exact(4)
-            .map(|c| i32::from_ne_bytes(c.try_into().expect("4 bytes")) as i64)
-            .map(|o| o.max(-1) as usize)
-            .collect(),
-        8 if raw.len().is_multiple_of(8) => raw
-            .chunks_exact(8)
-            .map(|c| i64::from_ne_bytes(c.try_into().expect("8 bytes")))
-            .map(|o| usize::try_from(o).unwrap_or(usize::MAX))
-            .collect(),
-        _ => {
-            return Err(PyValueError::new_err(format!(
-                "offsets: width must be 4 or 8 and divide the buffer ({offset_width}, {} bytes)",
-                raw.len()
-            )));
-        }
-    };
-    if offsets.len() != ids.len() + 1 {
+    let texts = TextColumn::new("texts", offsets, offset_width, data)?;
+    if texts.len() != ids.len() {
         return Err(PyValueError::new_err(format!(
             "offsets: {} values for {} ids (need one more than the ids)",
-            offsets.len(),
+            texts.len() + 1,
             ids.len()
         )));
     }
     let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
-    let text = |i: usize| -> Result<&str, String> {
-        let (start, end) = (offsets[i], offsets[i + 1]);
-        let bytes = data.get(start..end).ok_or_else(|| {
-            format!(
-                "row {i}: offsets {start}..{end} outside the data ({} bytes)",
-                data.len()
-            )
-        })?;
-        std::str::from_utf8(bytes).map_err(|e| format!("row {i}: text is not UTF-8: {e}"))
-    };
+    let text = |i: usize| texts.get("texts", i);
     let cols = py
         .detach(|| with_threads(threads, || band_key_columns(&dedup, passages, &ids, text)))?
         .map_err(PyValueError::new_err)?;
