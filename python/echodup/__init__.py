@@ -703,15 +703,9 @@ def band_keys(
         import pyarrow as pa
 
         if pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type):
-            if texts.null_count:
-                raise ValueError("texts: null texts are not allowed (fill them with empty strings)")
-            n = len(texts)
-            width = 8 if pa.types.is_large_string(texts.type) else 4
-            _, offsets, data = texts.buffers()
-            offsets_bytes = offsets.slice(texts.offset * width, (n + 1) * width).to_pybytes()
-            data_bytes = data.to_pybytes() if data is not None else b""
+            offsets_bytes, width, data_bytes = _string_buffers(texts, "texts")
             raw = _echodup.band_keys_buffers(
-                _ids_bytes(ids, n), offsets_bytes, width, data_bytes, config, level, fingerprint, threads
+                _ids_bytes(ids, len(texts)), offsets_bytes, width, data_bytes, config, level, fingerprint, threads
             )
         else:
             raw = _echodup.band_keys_list(

@@ -1020,15 +1020,7 @@ fn band_keys_buffers<'py>(
 ) -> PyResult<KeyBatch<'py>> {
     let passages = parse_level(level)?;
     let fingerprint = check_fingerprint(py, &config.inner, expected_fingerprint)?;
-    let ids = read_i64s("ids", ids)?;
-    let texts = TextColumn::new("texts", offsets, offset_width, data)?;
-    if texts.len() != ids.len() {
-        return Err(PyValueError::new_err(format!(
-            "offsets: {} values for {} ids (need one more than the ids)",
-            texts.len() + 1,
-            ids.len()
-        )));
-    }
+    let (ids, texts) = id_text_rows(ids, offsets, offset_width, data)?;
     let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
     let text = |i: usize| texts.get("texts", i);
     let cols = py
@@ -1090,6 +1082,26 @@ impl<'a> TextColumn<'a> {
         })?;
         std::str::from_utf8(bytes).map_err(|e| format!("{what} row {i}: text is not UTF-8: {e}"))
     }
+}
+
+/// The ids (bytes of int64) and the string column of one batch, checked to
+/// have one text per id.
+fn id_text_rows<'a>(
+    ids: &[u8],
+    offsets: &[u8],
+    offset_width: usize,
+    data: &'a [u8],
+) -> PyResult<(Vec<i64>, TextColumn<'a>)> {
+    let ids = read_i64s("ids", ids)?;
+    let texts = TextColumn::new("texts", offsets, offset_width, data)?;
+    if texts.len() != ids.len() {
+        return Err(PyValueError::new_err(format!(
+            "ids and texts differ in length ({} ids, {} texts)",
+            ids.len(),
+            texts.len()
+        )));
+    }
+    Ok((ids, texts))
 }
 
 /// Per-item sketch columns (see [`sketch_buffers`]).
@@ -1250,15 +1262,7 @@ fn sketch_buffers<'py>(
 ) -> PyResult<SketchBatch<'py>> {
     let passages = parse_level(level)?;
     let fingerprint = check_fingerprint(py, &config.inner, expected_fingerprint)?;
-    let ids = read_i64s("ids", ids)?;
-    let texts = TextColumn::new("texts", offsets, offset_width, data)?;
-    if texts.len() != ids.len() {
-        return Err(PyValueError::new_err(format!(
-            "ids and texts differ in length ({} ids, {} texts)",
-            ids.len(),
-            texts.len()
-        )));
-    }
+    let (ids, texts) = id_text_rows(ids, offsets, offset_width, data)?;
     let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
     let bands = if passages {
         dedup.passage_banding().bands()
