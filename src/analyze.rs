@@ -46,11 +46,16 @@ impl Analyzer {
     /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) if the config is invalid.
     pub fn new(config: &Config) -> Result<Self> {
         config.validate()?;
-        Ok(Analyzer {
+        Ok(Analyzer::from_valid(config))
+    }
+
+    /// An analyzer for a config already validated.
+    pub(crate) fn from_valid(config: &Config) -> Self {
+        Analyzer {
             normalizer: config.get_normalizer(),
             segmenter: Segmenter::new(config.get_segmentation()),
             shingler: Shingler::new(config.get_shingling(), config.get_seed()),
-        })
+        }
     }
 
     /// The shingler in use.

@@ -9,8 +9,9 @@
 use crate::corpus::DocId;
 
 /// Which member of a cluster is kept.
+///
+/// Text form (`Display`/`FromStr`, serde, CLI `--keep`): `first`, `longest`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum KeepPolicy {
     /// The first member in input order (the default): the earliest copy.
@@ -19,6 +20,11 @@ pub enum KeepPolicy {
     /// The longest member (in bytes); ties go to the earlier one.
     Longest,
 }
+
+crate::text::text_form!(KeepPolicy, "keep", {
+    KeepPolicy::First => "first",
+    KeepPolicy::Longest => "longest",
+});
 
 /// Union-find with path halving and union by smaller root, so the root of
 /// a component is always its smallest element.

@@ -6,6 +6,7 @@ use crate::lsh::{Banding, check_threshold};
 use crate::normalize::Normalizer;
 use crate::segment::Segmentation;
 use crate::shingle::Shingling;
+use crate::sketch::Level;
 use crate::verify::{Measure, Verification};
 
 /// The seed used for shingle hashes, MinHash coefficients and band keys
@@ -295,7 +296,7 @@ impl Config {
     /// As [`Config::validate`].
     pub fn get_banding(&self) -> Result<Banding> {
         self.validate()?;
-        Ok(self.derived_banding(self.banding, self.threshold))
+        Ok(self.valid_banding(Level::Document))
     }
 
     /// The passage banding, explicit or derived like [`Config::get_banding`].
@@ -305,11 +306,26 @@ impl Config {
     /// As [`Config::validate`].
     pub fn get_passage_banding(&self) -> Result<Banding> {
         self.validate()?;
-        Ok(self.derived_banding(self.passage_banding, self.get_passage_threshold()))
+        Ok(self.valid_banding(Level::Passage))
     }
 
-    fn derived_banding(&self, explicit: Option<Banding>, threshold: f64) -> Banding {
+    /// The threshold of `level`'s items.
+    pub(crate) fn threshold_of(&self, level: Level) -> f64 {
+        match level {
+            Level::Document => self.threshold,
+            Level::Passage => self.get_passage_threshold(),
+        }
+    }
+
+    /// The banding of `level`'s items, for a config that
+    /// [`validate`](Config::validate) accepted (the one place that derives it).
+    pub(crate) fn valid_banding(&self, level: Level) -> Banding {
+        let explicit = match level {
+            Level::Document => self.banding,
+            Level::Passage => self.passage_banding,
+        };
         explicit.unwrap_or_else(|| {
+            let threshold = self.threshold_of(level);
             Banding::for_threshold(self.measure.candidate_jaccard(threshold), self.num_perm)
                 .expect("threshold and num_perm validated")
         })
@@ -392,21 +408,21 @@ impl Config {
     ///
     /// As [`Config::validate`].
     pub fn signature_parameters(&self) -> Result<String> {
+        self.validate()?;
         let n = self.normalizer;
-        let b = self.get_banding()?;
-        let pb = self.get_passage_banding()?;
+        let b = self.valid_banding(Level::Document);
+        let pb = self.valid_banding(Level::Passage);
         Ok(format!(
             "echodup/{FORMAT_VERSION} normalize=nfkc,case:{},typography:{},punct:{},digits:{} \
              segment={:?} shingles={} num_perm={} seed={:#x} banding={}x{} passage_banding={}x{}",
+            // `segment` is written with `Debug` (`BlankLines`): this text is
+            // hashed into index files, so it never changes with the text form.
             n.get_case_fold() as u8,
             n.get_fold_typography() as u8,
             n.get_strip_punctuation() as u8,
             n.get_fold_digits() as u8,
             self.segmentation,
-            match self.shingling {
-                Shingling::Words(k) => format!("words:{k}"),
-                Shingling::Chars(k) => format!("chars:{k}"),
-            },
+            self.shingling,
             self.num_perm,
             self.seed,
             b.bands(),

@@ -11,14 +11,15 @@ use crate::config::Config;
 use crate::corpus::{DocId, PassageId, to_u32};
 use crate::error::Result;
 use crate::lsh::Banding;
-use crate::matching::{MatchParams, Matches, Sketches, find_matches};
+use crate::matching::{MatchParams, Matches, find_matches};
 use crate::minhash::MinHasher;
 use crate::report::{
     DocumentPair, DocumentSummary, PassageCluster, PassageMatch, Repeat, RepeatedBlock, Report,
     Stats,
 };
 use crate::shingle::ShingleSet;
-use crate::verify::{Similarity, Verification};
+use crate::sketch::{Level, SketchColumns, Sketcher};
+use crate::verify::{Similarity, Verifier};
 
 /// Finds near-duplicate documents and passages in a corpus.
 ///
@@ -47,9 +48,9 @@ use crate::verify::{Similarity, Verification};
 pub struct Deduplicator {
     config: Config,
     analyzer: Analyzer,
-    hasher: MinHasher,
-    banding: Banding,
-    passage_banding: Banding,
+    sketcher: Sketcher,
+    document_verifier: Verifier,
+    passage_verifier: Verifier,
 }
 
 impl Deduplicator {
@@ -60,12 +61,13 @@ impl Deduplicator {
     /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) naming
     /// the parameter at fault.
     pub fn new(config: Config) -> Result<Self> {
+        // Validated here, once; every part below is built from a valid config.
         config.validate()?;
         Ok(Deduplicator {
-            analyzer: Analyzer::new(&config)?,
-            hasher: MinHasher::new(config.get_num_perm(), config.get_seed()),
-            banding: config.get_banding()?,
-            passage_banding: config.get_passage_banding()?,
+            analyzer: Analyzer::from_valid(&config),
+            sketcher: Sketcher::from_valid(&config),
+            document_verifier: Verifier::from_valid(&config, Level::Document),
+            passage_verifier: Verifier::from_valid(&config, Level::Passage),
             config,
         })
     }
@@ -82,17 +84,31 @@ impl Deduplicator {
 
     /// The MinHasher (stage 4) in use.
     pub fn hasher(&self) -> &MinHasher {
-        &self.hasher
+        self.sketcher.hasher()
+    }
+
+    /// The sketcher (stage 4b) in use: item sketches, and which passages
+    /// are compared.
+    pub fn sketcher(&self) -> &Sketcher {
+        &self.sketcher
+    }
+
+    /// The verifier (stage 6) of `level`'s items.
+    pub fn verifier(&self, level: Level) -> &Verifier {
+        match level {
+            Level::Document => &self.document_verifier,
+            Level::Passage => &self.passage_verifier,
+        }
     }
 
     /// The document banding in use.
     pub fn banding(&self) -> Banding {
-        self.banding
+        self.sketcher.banding(Level::Document)
     }
 
     /// The passage banding in use.
     pub fn passage_banding(&self) -> Banding {
-        self.passage_banding
+        self.sketcher.banding(Level::Passage)
     }
 
     /// Runs the whole pipeline over `docs` (document `i` gets `DocId(i)`).
@@ -241,9 +257,9 @@ impl Deduplicator {
             passage_start: Vec::with_capacity(n + 1),
             spans: Vec::new(),
             doc_items: Vec::new(),
-            docs: Sketches::new(&self.doc_params()),
+            docs: self.columns(Level::Document),
             passage_ids: Vec::new(),
-            passages: Sketches::new(&self.passage_params()),
+            passages: self.columns(Level::Passage),
         };
         out.passage_start.push(0);
         for chunk_start in (0..n).step_by(CHUNK) {
@@ -287,15 +303,14 @@ impl Deduplicator {
         doc_set: &[u64],
         sig: &mut Vec<u32>,
     ) -> DocSketch {
-        let (doc_params, passage_params) = (self.doc_params(), self.passage_params());
-        let min = self.config.get_min_passage_tokens().max(1);
+        let sketcher = &self.sketcher;
         let passages_on = self.config.get_passages();
         let mut part = DocSketch {
             len,
             spans: Vec::new(),
-            doc: Sketches::new(&doc_params),
+            doc: self.columns(Level::Document),
             passage_index: Vec::new(),
-            passages: Sketches::new(&passage_params),
+            passages: self.columns(Level::Passage),
         };
         let expected = passages.size_hint().0;
         part.spans.reserve(expected);
@@ -303,15 +318,15 @@ impl Deduplicator {
             part.passage_index.reserve(expected);
             part.passages.reserve(expected);
         }
-        if !doc_set.is_empty() {
+        if sketcher.compares_document(doc_set.len()) {
             part.doc.reserve(1);
-            part.doc.push(doc_set, &doc_params, sig);
+            part.doc.push(doc_set, sketcher, sig);
         }
         for (p, (span, tokens, set)) in passages.enumerate() {
             part.spans.push(span);
-            if passages_on && tokens >= min && !set.is_empty() {
+            if sketcher.compares_passage(tokens, set.len()) {
                 part.passage_index.push(p as u32);
-                part.passages.push(set, &passage_params, sig);
+                part.passages.push(set, sketcher, sig);
             }
         }
         part
@@ -338,11 +353,7 @@ impl Deduplicator {
 
         // Documents.
         stats.empty_documents = num_docs - corpus.doc_items.len();
-        let doc_matches = find_matches(
-            &corpus.docs,
-            self.params(self.banding, self.config.get_threshold()),
-            doc_set,
-        )?;
+        let doc_matches = find_matches(&corpus.docs, self.params(Level::Document), doc_set)?;
         stats.distinct_documents = doc_matches.groups.len();
         stats.document_candidates = doc_matches.candidates;
         stats.capped_buckets = doc_matches.capped_buckets;
@@ -380,11 +391,7 @@ impl Deduplicator {
         let mut repeats = Vec::new();
         if self.config.get_passages() {
             stats.compared_passages = corpus.passage_ids.len();
-            let m = find_matches(
-                &corpus.passages,
-                self.params(self.passage_banding, self.config.get_passage_threshold()),
-                passage_set,
-            )?;
+            let m = find_matches(&corpus.passages, self.params(Level::Passage), passage_set)?;
             stats.distinct_passages = m.groups.len();
             stats.passage_candidates = m.candidates;
             stats.capped_buckets += m.capped_buckets;
@@ -393,7 +400,7 @@ impl Deduplicator {
                 &corpus.passages,
                 &corpus.passage_ids,
                 |id| corpus.span(id),
-                self.config.get_verification(),
+                &self.passage_verifier,
             );
             for cluster in &passage_clusters {
                 for member in &cluster.members()[1..] {
@@ -423,22 +430,15 @@ impl Deduplicator {
         })
     }
 
-    fn doc_params(&self) -> MatchParams<'_> {
-        self.params(self.banding, self.config.get_threshold())
+    /// Empty sketch columns for `level`'s items.
+    fn columns(&self, level: Level) -> SketchColumns {
+        SketchColumns::new(&self.sketcher, level, self.config.get_verification())
     }
 
-    fn passage_params(&self) -> MatchParams<'_> {
-        self.params(self.passage_banding, self.config.get_passage_threshold())
-    }
-
-    fn params(&self, banding: Banding, threshold: f64) -> MatchParams<'_> {
+    /// The engine's parameters for `level`'s items.
+    fn params(&self, level: Level) -> MatchParams {
         MatchParams {
-            hasher: &self.hasher,
-            banding,
-            seed: self.config.get_seed(),
-            threshold,
-            measure: self.config.get_measure(),
-            verification: self.config.get_verification(),
+            verifier: *self.verifier(level),
             max_bucket: self.config.get_max_bucket(),
         }
     }
@@ -456,11 +456,11 @@ struct SketchedCorpus {
     /// The documents with a non-empty shingle set: the document items.
     doc_items: Vec<u32>,
     /// Sketches of the document items.
-    docs: Sketches,
+    docs: SketchColumns,
     /// The passages compared: the passage items.
     passage_ids: Vec<PassageId>,
     /// Sketches of the passage items.
-    passages: Sketches,
+    passages: SketchColumns,
 }
 
 impl SketchedCorpus {
@@ -484,10 +484,10 @@ struct DocSketch {
     len: usize,
     spans: Vec<Range<usize>>,
     /// Zero or one item.
-    doc: Sketches,
+    doc: SketchColumns,
     /// Indices of the passages sketched in `passages`.
     passage_index: Vec<u32>,
-    passages: Sketches,
+    passages: SketchColumns,
 }
 
 /// Every document pair: within each group of identical sets, and across
@@ -533,10 +533,10 @@ fn expand_pairs(m: &Matches<'_>, items: &[u32]) -> Vec<DocumentPair> {
 /// Passage clusters and the repeats inside them.
 fn build_passage_clusters<S>(
     m: &Matches<'_>,
-    sketches: &Sketches,
+    sketches: &SketchColumns,
     ids: &[PassageId],
     span: S,
-    verification: Verification,
+    verifier: &Verifier,
 ) -> (Vec<PassageCluster>, Vec<Repeat>)
 where
     S: Fn(PassageId) -> Range<usize> + Sync,
@@ -551,7 +551,7 @@ where
         .into_iter()
         .filter(|c| c.len() > 1 || m.groups.members(c[0]).len() > 1)
         .collect();
-    let similarity = |a: u32, b: u32| m.similarity(sketches, verification, a, b);
+    let similarity = |a: u32, b: u32| m.similarity(sketches, verifier, a, b);
     let per_cluster: Vec<(PassageCluster, Vec<Repeat>)> = components
         .par_iter()
         .map(|groups| {

@@ -10,9 +10,10 @@ use crate::dedup::Deduplicator;
 use crate::error::Result;
 use crate::index::{KeyMap, LshIndex};
 use crate::lsh::Banding;
-use crate::minhash::{MinHasher, Signature};
+use crate::minhash::Signature;
 use crate::shingle::ShingleSet;
-use crate::verify::{Measure, Similarity, Verification};
+use crate::sketch::{Level, Sketcher};
+use crate::verify::{Evidence, Similarity, Verification, Verifier};
 
 /// An index of documents and passages seen so far.
 ///
@@ -49,8 +50,8 @@ use crate::verify::{Measure, Similarity, Verification};
 #[derive(Debug, Clone)]
 pub struct DedupIndex {
     dedup: Deduplicator,
-    docs: Level,
-    passages: Level,
+    docs: GroupIndex,
+    passages: GroupIndex,
     passage_ids: Vec<PassageId>,
     num_docs: u32,
 }
@@ -130,14 +131,9 @@ impl DedupIndex {
     /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) naming the parameter at fault.
     pub fn new(config: Config) -> Result<Self> {
         let dedup = Deduplicator::new(config)?;
-        let verification = dedup.config().get_verification();
         Ok(DedupIndex {
-            docs: Level::new(dedup.banding(), dedup.config().get_seed(), verification),
-            passages: Level::new(
-                dedup.passage_banding(),
-                dedup.config().get_seed(),
-                verification,
-            ),
+            docs: GroupIndex::new(&dedup, Level::Document),
+            passages: GroupIndex::new(&dedup, Level::Passage),
             passage_ids: Vec::new(),
             num_docs: 0,
             dedup,
@@ -219,12 +215,11 @@ impl History for DedupIndex {
 
     fn document_matches(
         &self,
-        item: &Item,
-        threshold: f64,
-        measure: Measure,
+        item: &IndexItem,
+        verifier: &Verifier,
     ) -> std::result::Result<Vec<DocumentVerdict>, Self::Error> {
         let mut out = Vec::new();
-        for (group, sim) in self.docs.matches(item, threshold, measure) {
+        for (group, sim) in self.docs.matches(item, verifier) {
             for &d in &self.docs.groups[group as usize] {
                 out.push((DocId::new(d), sim));
             }
@@ -234,13 +229,12 @@ impl History for DedupIndex {
 
     fn passage_match(
         &self,
-        item: &Item,
-        threshold: f64,
-        measure: Measure,
+        item: &IndexItem,
+        verifier: &Verifier,
     ) -> std::result::Result<Option<(PassageId, Similarity)>, Self::Error> {
         Ok(self
             .passages
-            .matches(item, threshold, measure)
+            .matches(item, verifier)
             .into_iter()
             .map(|(g, sim)| {
                 (
@@ -263,21 +257,19 @@ pub(crate) trait History {
     /// What a failed lookup reports.
     type Error;
 
-    /// Every earlier document whose set matches `item`, with its similarity
-    /// (in any order).
+    /// Every earlier document whose set `verifier` matches with `item`,
+    /// with its similarity (in any order).
     fn document_matches(
         &self,
-        item: &Item,
-        threshold: f64,
-        measure: Measure,
+        item: &IndexItem,
+        verifier: &Verifier,
     ) -> std::result::Result<Vec<DocumentVerdict>, Self::Error>;
 
-    /// The earliest earlier passage that matches `item`.
+    /// The earliest earlier passage that `verifier` matches with `item`.
     fn passage_match(
         &self,
-        item: &Item,
-        threshold: f64,
-        measure: Measure,
+        item: &IndexItem,
+        verifier: &Verifier,
     ) -> std::result::Result<Option<(PassageId, Similarity)>, Self::Error>;
 
     /// The id the next document added gets.
@@ -285,28 +277,25 @@ pub(crate) trait History {
 }
 
 /// The items of a document that take part in matching: its whole set (if
-/// not empty) and each passage long enough to compare.
+/// compared) and each passage that is compared ([`Sketcher`]'s rule).
 pub(crate) fn prepare(dedup: &Deduplicator, doc: &AnalyzedDocument) -> Prepared {
-    let config = dedup.config();
-    let hasher = dedup.hasher();
-    let seed = config.get_seed();
-    let mut prepared = Prepared {
-        doc: None,
-        passages: Vec::new(),
-    };
-    if !doc.shingles().is_empty() {
-        prepared.doc = Some(Item::new(doc.shingles(), hasher, dedup.banding(), seed));
+    let sketcher = dedup.sketcher();
+    let doc_item = sketcher
+        .compares_document(doc.shingles().len())
+        .then(|| IndexItem::new(doc.shingles(), sketcher, Level::Document));
+    let passages = sketcher
+        .compared_passages(doc)
+        .map(|(i, p)| {
+            (
+                i as u32,
+                IndexItem::new(p.shingles(), sketcher, Level::Passage),
+            )
+        })
+        .collect();
+    Prepared {
+        doc: doc_item,
+        passages,
     }
-    if config.get_passages() {
-        let min = config.get_min_passage_tokens().max(1);
-        for (i, p) in doc.passages().iter().enumerate() {
-            if p.tokens() >= min && !p.shingles().is_empty() {
-                let item = Item::new(p.shingles(), hasher, dedup.passage_banding(), seed);
-                prepared.passages.push((i as u32, item));
-            }
-        }
-    }
-    prepared
 }
 
 /// The verdict on `doc` (whose items are `prepared`) against `history`.
@@ -316,22 +305,18 @@ pub(crate) fn check<H: History>(
     doc: &AnalyzedDocument,
     prepared: &Prepared,
 ) -> std::result::Result<Verdict, H::Error> {
-    let config = dedup.config();
-    let measure = config.get_measure();
-
+    let (doc_verifier, verifier) = (
+        dedup.verifier(Level::Document),
+        dedup.verifier(Level::Passage),
+    );
     let mut document_matches = match &prepared.doc {
-        Some(item) => history.document_matches(item, config.get_threshold(), measure)?,
+        Some(item) => history.document_matches(item, doc_verifier)?,
         None => Vec::new(),
     };
     document_matches.sort_unstable_by_key(|&(d, _)| d);
 
     // Earlier passages of this same document, in a small local level.
-    let mut local = Level::new(
-        dedup.passage_banding(),
-        config.get_seed(),
-        config.get_verification(),
-    );
-    let threshold = config.get_passage_threshold();
+    let mut local = GroupIndex::new(dedup, Level::Passage);
     let mut passages: Vec<PassageVerdict> = doc
         .passages()
         .iter()
@@ -344,10 +329,10 @@ pub(crate) fn check<H: History>(
         .collect();
     for (i, item) in &prepared.passages {
         // The earliest match: history first, then this document.
-        let found = match history.passage_match(item, threshold, measure)? {
+        let found = match history.passage_match(item, verifier)? {
             Some(m) => Some(m),
             None => local
-                .matches(item, threshold, measure)
+                .matches(item, verifier)
                 .into_iter()
                 .map(|(g, sim)| (local.groups[g as usize][0], sim))
                 .min_by_key(|&(index, _)| index)
@@ -368,40 +353,64 @@ pub(crate) fn check<H: History>(
 /// The items of one document (see [`prepare`]).
 #[derive(Debug)]
 pub(crate) struct Prepared {
-    pub(crate) doc: Option<Item>,
+    pub(crate) doc: Option<IndexItem>,
     /// Passage position in the document, and its item.
-    pub(crate) passages: Vec<(u32, Item)>,
+    pub(crate) passages: Vec<(u32, IndexItem)>,
 }
 
-/// A set ready to be looked up and inserted.
+/// An item (a document or a passage) ready to be looked up in an index and
+/// inserted: its set, the set's 64-bit fingerprint (the key under which the
+/// indexes find identical sets, [`ShingleSet::fingerprint`]), and its
+/// signature and band keys as the [`Sketcher`] makes them.
 #[derive(Debug, Clone)]
-pub(crate) struct Item {
+pub(crate) struct IndexItem {
     pub(crate) set: ShingleSet,
     pub(crate) fingerprint: u64,
     pub(crate) signature: Signature,
     pub(crate) keys: Vec<u64>,
 }
 
-impl Item {
-    pub(crate) fn new(set: &ShingleSet, hasher: &MinHasher, banding: Banding, seed: u64) -> Item {
-        let signature = hasher.signature_from_shingles(set.as_slice().iter().copied());
-        let keys = banding
-            .band_keys(&signature, seed)
-            .map(|(_, k)| k)
-            .collect();
-        Item {
+impl IndexItem {
+    /// The item of `set` as one of `level`'s items.
+    pub(crate) fn new(set: &ShingleSet, sketcher: &Sketcher, level: Level) -> IndexItem {
+        let sketch = sketcher.sketch(level, set);
+        IndexItem {
             set: set.clone(),
             fingerprint: set.fingerprint(),
-            signature,
-            keys,
+            keys: sketch.band_keys().to_vec(),
+            signature: sketch.signature().clone(),
         }
+    }
+
+    /// An item known only by its signature, the size of its set and the
+    /// set's fingerprint (an index built with [`Verification::Estimate`]
+    /// stores no sets). Its `set` is a placeholder of the right size: in
+    /// estimate mode only the size is read.
+    pub(crate) fn from_signature(
+        signature: Signature,
+        size: usize,
+        fingerprint: u64,
+        sketcher: &Sketcher,
+        level: Level,
+    ) -> IndexItem {
+        IndexItem {
+            set: ShingleSet::from_sorted((0..size as u64).collect()),
+            fingerprint,
+            keys: sketcher.band_keys(level, signature.as_slice()).collect(),
+            signature,
+        }
+    }
+
+    /// What `verifier` compares of this item.
+    pub(crate) fn evidence(&self, verifier: &Verifier) -> Evidence<'_> {
+        verifier.evidence(&self.set, &self.signature)
     }
 }
 
-/// One level (documents or passages) of the index: identical sets share a
-/// group, and one entry per group sits in the LSH index.
+/// One level (documents or passages) of an in-memory index: identical sets
+/// share a group, and one entry per group sits in the LSH index.
 #[derive(Debug, Clone)]
-pub(crate) struct Level {
+pub(crate) struct GroupIndex {
     index: LshIndex,
     verification: Verification,
     by_fingerprint: KeyMap<Vec<u32>>,
@@ -413,9 +422,19 @@ pub(crate) struct Level {
     pub(crate) signatures: Vec<(Signature, usize)>,
 }
 
-impl Level {
-    pub(crate) fn new(banding: Banding, seed: u64, verification: Verification) -> Self {
-        Level {
+impl GroupIndex {
+    /// An empty level for `level`'s items of `dedup`'s configuration.
+    pub(crate) fn new(dedup: &Deduplicator, level: Level) -> Self {
+        GroupIndex::with(
+            dedup.sketcher().banding(level),
+            dedup.sketcher().seed(),
+            dedup.config().get_verification(),
+        )
+    }
+
+    /// An empty level with this banding, seed and verification mode.
+    pub(crate) fn with(banding: Banding, seed: u64, verification: Verification) -> Self {
+        GroupIndex {
             index: LshIndex::new(banding, seed),
             verification,
             by_fingerprint: KeyMap::default(),
@@ -425,47 +444,43 @@ impl Level {
         }
     }
 
-    pub(crate) fn identical_group(&self, item: &Item) -> Option<u32> {
-        let groups = self.by_fingerprint.get(&item.fingerprint)?;
-        groups.iter().copied().find(|&g| match self.verification {
-            Verification::Exact => self.sets[g as usize] == item.set,
+    /// What verification compares of group `g`.
+    fn evidence(&self, g: u32) -> Evidence<'_> {
+        match self.verification {
+            Verification::Exact => Evidence::Set(&self.sets[g as usize]),
             Verification::Estimate => {
-                let (sig, len) = &self.signatures[g as usize];
-                *sig == item.signature && *len == item.set.len()
-            }
-        })
-    }
-
-    /// Groups whose similarity to `item` reaches the threshold, in group order.
-    pub(crate) fn matches(
-        &self,
-        item: &Item,
-        threshold: f64,
-        measure: Measure,
-    ) -> Vec<(u32, Similarity)> {
-        let identical = self.identical_group(item);
-        let mut out = Vec::new();
-        for g in self.index.query_keys(&item.keys, u32::MAX) {
-            let sim = if Some(g) == identical {
-                Similarity::IDENTICAL
-            } else {
-                match self.verification {
-                    Verification::Exact => Similarity::exact(&self.sets[g as usize], &item.set),
-                    Verification::Estimate => {
-                        let (sig, len) = &self.signatures[g as usize];
-                        Similarity::estimate(sig, *len, &item.signature, item.set.len())
-                    }
-                }
-            };
-            if sim.score(measure) >= threshold {
-                out.push((g, sim));
+                let (sig, size) = &self.signatures[g as usize];
+                Evidence::signature(sig, *size)
             }
         }
-        out
+    }
+
+    /// What verification compares of `item`, in this level's mode.
+    fn item_evidence<'i>(&self, item: &'i IndexItem) -> Evidence<'i> {
+        match self.verification {
+            Verification::Exact => Evidence::Set(&item.set),
+            Verification::Estimate => Evidence::signature(&item.signature, item.set.len()),
+        }
+    }
+
+    pub(crate) fn identical_group(&self, item: &IndexItem) -> Option<u32> {
+        let groups = self.by_fingerprint.get(&item.fingerprint)?;
+        let query = self.item_evidence(item);
+        groups.iter().copied().find(|&g| self.evidence(g) == query)
+    }
+
+    /// Groups that `verifier` matches with `item`, in group order.
+    pub(crate) fn matches(&self, item: &IndexItem, verifier: &Verifier) -> Vec<(u32, Similarity)> {
+        let query = item.evidence(verifier);
+        self.index
+            .query_keys(&item.keys, u32::MAX)
+            .into_iter()
+            .filter_map(|g| Some((g, verifier.verify(self.evidence(g), query)?)))
+            .collect()
     }
 
     /// Inserts `item` under the caller's id for it.
-    pub(crate) fn insert(&mut self, item: Item, external: u32) -> Result<()> {
+    pub(crate) fn insert(&mut self, item: IndexItem, external: u32) -> Result<()> {
         match self.identical_group(&item) {
             Some(g) => self.groups[g as usize].push(external),
             None => {

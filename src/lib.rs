@@ -140,8 +140,10 @@ pub mod normalize;
 mod report;
 pub mod segment;
 pub mod shingle;
+pub mod sketch;
 pub mod store;
 pub mod synth;
+mod text;
 pub mod verify;
 
 pub use analyze::{AnalyzedDocument, AnalyzedPassage, Analyzer};
@@ -165,7 +167,8 @@ pub use report::{
 };
 pub use segment::Segmentation;
 pub use shingle::{ShingleSet, Shingling};
-pub use verify::{Measure, Similarity, Verification};
+pub use sketch::{ItemSketch, Level, Sketcher};
+pub use verify::{Measure, Similarity, Verification, Verifier};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -1,7 +1,7 @@
 //! The matching engine shared by documents and passages: collapse identical
 //! sets, band, generate candidates, verify.
 //!
-//! The engine works on [`Sketches`]: for each item (a document or a passage,
+//! The engine works on [`SketchColumns`]: for each item (a document or a passage,
 //! ids `0..n` in input order) a 128-bit fingerprint of its shingle set, the
 //! set's size and its band keys. The shingle sets themselves are not kept:
 //! only the items that end up in a candidate pair are asked for their set
@@ -28,133 +28,20 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
-use crate::lsh::{Banding, band_key};
-use crate::minhash::MinHasher;
 use crate::shingle::ShingleSet;
-use crate::verify::{Measure, Similarity, Verification};
+use crate::sketch::SketchColumns;
+use crate::verify::{Evidence, Similarity, Verification, Verifier};
 
 /// A verified pair of groups `(a, b, similarity of a to b)`.
 type GroupPair = (u32, u32, Similarity);
 
 /// What the engine needs besides the items.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct MatchParams<'a> {
-    pub(crate) hasher: &'a MinHasher,
-    pub(crate) banding: Banding,
-    pub(crate) seed: u64,
-    pub(crate) threshold: f64,
-    pub(crate) measure: Measure,
-    pub(crate) verification: Verification,
+pub(crate) struct MatchParams {
+    /// Decides each candidate pair.
+    pub(crate) verifier: Verifier,
+    /// Buckets larger than this are capped (star and chain pairs).
     pub(crate) max_bucket: usize,
-}
-
-/// Per-item sketches of one level (documents or passages), in item order:
-/// what the engine keeps of each item instead of its shingle set.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Sketches {
-    bands: usize,
-    num_perm: usize,
-    keep_signatures: bool,
-    /// `bands` band keys per item, item-major. Keys are the upper 32 bits
-    /// of the 64-bit band key: a collision only adds a candidate, which
-    /// verification then rejects.
-    keys: Vec<u32>,
-    /// 128-bit fingerprint of each item's shingle set.
-    fingerprints: Vec<u128>,
-    /// Distinct shingles in each item's set.
-    sizes: Vec<u32>,
-    /// `num_perm` slots per item (estimate mode only).
-    signatures: Vec<u32>,
-}
-
-impl Sketches {
-    /// No items yet, for `p`'s banding and verification.
-    pub(crate) fn new(p: &MatchParams<'_>) -> Self {
-        Sketches {
-            bands: p.banding.bands(),
-            num_perm: p.hasher.num_perm(),
-            keep_signatures: p.verification == Verification::Estimate,
-            ..Sketches::default()
-        }
-    }
-
-    /// Reserves room for `additional` more items.
-    pub(crate) fn reserve(&mut self, additional: usize) {
-        self.keys.reserve(additional * self.bands);
-        self.fingerprints.reserve(additional);
-        self.sizes.reserve(additional);
-        if self.keep_signatures {
-            self.signatures.reserve(additional * self.num_perm);
-        }
-    }
-
-    /// The number of items.
-    pub(crate) fn len(&self) -> usize {
-        self.fingerprints.len()
-    }
-
-    /// Sketches a non-empty set (sorted, deduplicated shingles) and appends
-    /// it as the next item. `scratch` is a reusable signature buffer.
-    pub(crate) fn push(&mut self, set: &[u64], p: &MatchParams<'_>, scratch: &mut Vec<u32>) {
-        scratch.clear();
-        scratch.resize(self.num_perm, u32::MAX);
-        p.hasher.update(scratch, set.iter().copied());
-        let rows = p.banding.rows();
-        self.keys.extend(
-            scratch
-                .chunks_exact(rows)
-                .enumerate()
-                .map(|(band, values)| (band_key(values, p.seed, band as u32) >> 32) as u32),
-        );
-        self.fingerprints
-            .push(crate::shingle::set_fingerprint128(set));
-        self.sizes
-            .push(u32::try_from(set.len()).unwrap_or(u32::MAX));
-        if self.keep_signatures {
-            self.signatures.extend_from_slice(scratch);
-        }
-    }
-
-    /// Appends `other`'s items after these.
-    pub(crate) fn append(&mut self, other: &mut Sketches) {
-        self.keys.append(&mut other.keys);
-        self.fingerprints.append(&mut other.fingerprints);
-        self.sizes.append(&mut other.sizes);
-        self.signatures.append(&mut other.signatures);
-    }
-
-    /// Releases spare capacity.
-    pub(crate) fn shrink_to_fit(&mut self) {
-        self.keys.shrink_to_fit();
-        self.fingerprints.shrink_to_fit();
-        self.sizes.shrink_to_fit();
-        self.signatures.shrink_to_fit();
-    }
-
-    /// The band keys of `item`.
-    fn keys(&self, item: u32) -> &[u32] {
-        let b = self.bands;
-        &self.keys[item as usize * b..(item as usize + 1) * b]
-    }
-
-    /// The signature of `item` (estimate mode only).
-    pub(crate) fn signature(&self, item: u32) -> &[u32] {
-        let k = self.num_perm;
-        &self.signatures[item as usize * k..(item as usize + 1) * k]
-    }
-
-    /// The size of `item`'s set.
-    pub(crate) fn size(&self, item: u32) -> usize {
-        self.sizes[item as usize] as usize
-    }
-
-    /// Heap bytes held (capacity, not length).
-    pub(crate) fn heap_bytes(&self) -> usize {
-        self.keys.capacity() * 4
-            + self.fingerprints.capacity() * 16
-            + self.sizes.capacity() * 4
-            + self.signatures.capacity() * 4
-    }
 }
 
 /// The engine's output. `'a` is the lifetime of borrowed shingle sets.
@@ -179,8 +66,8 @@ impl Matches<'_> {
     /// groups that were candidates.
     pub(crate) fn similarity(
         &self,
-        sketches: &Sketches,
-        verification: Verification,
+        sketches: &SketchColumns,
+        verifier: &Verifier,
         a: u32,
         b: u32,
     ) -> Similarity {
@@ -188,21 +75,54 @@ impl Matches<'_> {
         if ga == gb {
             return Similarity::IDENTICAL;
         }
-        match verification {
-            Verification::Exact => match (self.sets.get(ga), self.sets.get(gb)) {
-                (Some(x), Some(y)) => Similarity::exact(x, y),
-                // Unreachable: both groups are in verified pairs.
-                _ => Similarity::zero(),
-            },
-            Verification::Estimate => {
-                let (ra, rb) = (self.groups.members(ga)[0], self.groups.members(gb)[0]);
-                Similarity::estimate_from_slots(
-                    sketches.signature(ra),
-                    sketches.size(ra),
-                    sketches.signature(rb),
-                    sketches.size(rb),
-                )
-            }
+        match self.evidence(sketches, verifier, ga, gb) {
+            Some((x, y)) => verifier.similarity(x, y),
+            // Unreachable: both groups are in verified pairs.
+            None => Similarity::zero(),
+        }
+    }
+
+    /// The evidence of groups `a` and `b` (their sets, or their first
+    /// members' signatures), or `None` if a set was not fetched.
+    fn evidence<'s>(
+        &'s self,
+        sketches: &'s SketchColumns,
+        verifier: &Verifier,
+        a: u32,
+        b: u32,
+    ) -> Option<(Evidence<'s>, Evidence<'s>)> {
+        group_evidence(
+            &self.sets,
+            sketches,
+            verifier,
+            |g| self.groups.members(g)[0],
+            a,
+            b,
+        )
+    }
+}
+
+/// The evidence of groups `a` and `b`: their fetched sets (exact mode), or
+/// the signatures of their first items `first(g)` (estimate mode).
+fn group_evidence<'s>(
+    sets: &'s SetCache<'_>,
+    sketches: &'s SketchColumns,
+    verifier: &Verifier,
+    first: impl Fn(u32) -> u32,
+    a: u32,
+    b: u32,
+) -> Option<(Evidence<'s>, Evidence<'s>)> {
+    match verifier.verification() {
+        Verification::Exact => Some((Evidence::Set(sets.get(a)?), Evidence::Set(sets.get(b)?))),
+        Verification::Estimate => {
+            let item = |g| {
+                let i = first(g);
+                Evidence::Signature {
+                    slots: sketches.signature(i),
+                    size: sketches.size(i),
+                }
+            };
+            Some((item(a), item(b)))
         }
     }
 }
@@ -289,16 +209,16 @@ pub(crate) fn group_identical(fingerprints: &[u128]) -> (Vec<u32>, Groups) {
 /// set again; it is called once for each group that takes part in a
 /// candidate pair, with the group's first item (exact mode only).
 pub(crate) fn find_matches<'a, F>(
-    sketches: &Sketches,
-    p: MatchParams<'_>,
+    sketches: &SketchColumns,
+    p: MatchParams,
     set_of: F,
 ) -> crate::Result<Matches<'a>>
 where
     F: Fn(u32) -> Cow<'a, ShingleSet> + Sync,
 {
-    let (group_of, groups) = group_identical(&sketches.fingerprints);
+    let (group_of, groups) = group_identical(sketches.fingerprints());
     let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
-    let bands = p.banding.bands();
+    let bands = sketches.bands();
     let (candidate_pairs, capped_buckets) = sorted_candidate_pairs(
         reps.len(),
         bands,
@@ -306,7 +226,7 @@ where
         p.max_bucket,
     );
     // Fetch the sets of every group in a candidate pair, once each.
-    let sets = match p.verification {
+    let sets = match p.verifier.verification() {
         Verification::Estimate => SetCache::default(),
         Verification::Exact => {
             let mut slot = vec![u32::MAX; reps.len()];
@@ -328,28 +248,16 @@ where
         }
     };
     // Verify, in parallel over chunks of candidates, keeping their order.
+    let verifier = p.verifier;
     let found: Vec<Vec<GroupPair>> = candidate_pairs
         .par_chunks(4096)
         .map(|chunk| {
             let mut found = Vec::new();
             for &packed in chunk {
                 let (c, g) = ((packed >> 32) as u32, packed as u32);
-                let sim = match p.verification {
-                    Verification::Exact => match (sets.get(c), sets.get(g)) {
-                        (Some(a), Some(b)) => Similarity::exact(a, b),
-                        _ => Similarity::zero(),
-                    },
-                    Verification::Estimate => {
-                        let (a, b) = (reps[c as usize], reps[g as usize]);
-                        Similarity::estimate_from_slots(
-                            sketches.signature(a),
-                            sketches.size(a),
-                            sketches.signature(b),
-                            sketches.size(b),
-                        )
-                    }
-                };
-                if sim.score(p.measure) >= p.threshold {
+                let evidence =
+                    group_evidence(&sets, sketches, &verifier, |g| reps[g as usize], c, g);
+                if let Some(sim) = evidence.and_then(|(a, b)| verifier.verify(a, b)) {
                     found.push((c, g, sim));
                 }
             }
@@ -434,7 +342,8 @@ mod tests {
     use super::*;
 
     use crate::index::LshIndex;
-    use crate::minhash::Signature;
+    use crate::lsh::Banding;
+    use crate::minhash::{MinHasher, Signature};
     use proptest::prelude::*;
 
     fn unpack(pairs: &[u64]) -> Vec<(u32, u32)> {

@@ -27,8 +27,10 @@
 use std::ops::Range;
 
 /// How passages are delimited.
+///
+/// Text form (`Display`/`FromStr`, serde, CLI `--paragraphs`): `blank_lines`,
+/// `lines`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum Segmentation {
     /// Paragraphs separated by one or more blank lines (the default).
@@ -37,6 +39,11 @@ pub enum Segmentation {
     /// Every non-blank line is a passage.
     Lines,
 }
+
+crate::text::text_form!(Segmentation, "segmentation", {
+    Segmentation::BlankLines => "blank_lines",
+    Segmentation::Lines => "lines",
+});
 
 /// Splits documents into passages with byte spans.
 ///

@@ -24,8 +24,18 @@
 use crate::hash::{hash_bytes, hash_u64s};
 
 /// Which tokens shingles are made of, and how many per shingle.
+///
+/// Text form (`Display`/`FromStr`, serde, the index file's configuration
+/// text): `words:N` or `chars:N`.
+///
+/// ```
+/// use echodup::Shingling;
+///
+/// assert_eq!("chars:5".parse::<Shingling>()?, Shingling::Chars(5));
+/// assert_eq!(Shingling::Words(3).to_string(), "words:3");
+/// # Ok::<(), echodup::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum Shingling {
     /// `n` consecutive words. The default, with `n = 5`.
@@ -48,6 +58,40 @@ impl Shingling {
         }
     }
 }
+
+impl std::fmt::Display for Shingling {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Shingling::Words(n) => write!(f, "words:{n}"),
+            Shingling::Chars(n) => write!(f, "chars:{n}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Shingling {
+    type Err = crate::Error;
+
+    /// Reads `words:N` or `chars:N`. The size is not range-checked here
+    /// ([`Config::validate`](crate::Config::validate) does that).
+    fn from_str(s: &str) -> crate::Result<Self> {
+        let bad = || {
+            crate::Error::invalid_config(
+                "shingling",
+                format!("must be words:N or chars:N (got {s:?})"),
+            )
+        };
+        let key = crate::text::canonical(s);
+        let (kind, n) = key.split_once(':').ok_or_else(bad)?;
+        let n: usize = n.parse().map_err(|_| bad())?;
+        match kind {
+            "words" => Ok(Shingling::Words(n)),
+            "chars" => Ok(Shingling::Chars(n)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+crate::text::serde_via_text!(Shingling);
 
 /// Turns normalized text into tokens and shingle hashes.
 ///

@@ -90,12 +90,14 @@ use crate::config::{Config, FORMAT_VERSION};
 use crate::corpus::{DocId, PassageId};
 use crate::dedup::Deduplicator;
 use crate::error::{Error, Result};
-use crate::incremental::{DocumentVerdict, History, Item, Level, Prepared, Verdict};
+use crate::incremental::{DocumentVerdict, GroupIndex, History, IndexItem, Prepared, Verdict};
 use crate::lsh::Banding;
 use crate::minhash::Signature;
 use crate::normalize::Normalizer;
 use crate::segment::Segmentation;
 use crate::shingle::{ShingleSet, Shingling};
+use crate::sketch::Level;
+use crate::verify::{Evidence, Verifier};
 use crate::verify::{Measure, Similarity, Verification};
 
 /// The newest index file format version this build writes and reads.
@@ -278,6 +280,16 @@ impl GroupRecord {
 enum GroupData {
     Set(ShingleSet),
     Signature(Signature),
+}
+
+impl GroupData {
+    /// What verification compares of the group whose record is `rec`.
+    fn evidence<'a>(&'a self, rec: &GroupRecord) -> Evidence<'a> {
+        match self {
+            GroupData::Set(set) => Evidence::Set(set),
+            GroupData::Signature(sig) => Evidence::signature(sig, rec.len as usize),
+        }
+    }
 }
 
 fn le64(b: &[u8], at: usize) -> u64 {
@@ -1051,46 +1063,24 @@ impl DiskLevel {
         Ok(out)
     }
 
-    /// As `Level::matches`: groups at or above the threshold, in group
-    /// order, with their records.
+    /// Groups that `verifier` matches with `item`, in group order, with
+    /// their records and whether each is `item`'s own set (as
+    /// `GroupIndex::matches`, on disk).
     fn matches(
         &self,
         r: &Reader,
-        item: &Item,
-        threshold: f64,
-        measure: Measure,
+        item: &IndexItem,
+        verifier: &Verifier,
     ) -> Result<Vec<(u32, Similarity, GroupRecord, bool)>> {
+        let query = item.evidence(verifier);
         let mut out = Vec::new();
         for g in self.candidates(r, &item.keys)? {
             let rec = self.record(r, g)?;
-            let mut identical = false;
-            let sim = match self.data(r, &rec)? {
-                GroupData::Set(set) => {
-                    if rec.fingerprint == item.fingerprint && set == item.set {
-                        identical = true;
-                        Similarity::IDENTICAL
-                    } else {
-                        Similarity::exact(&set, &item.set)
-                    }
-                }
-                GroupData::Signature(sig) => {
-                    if rec.fingerprint == item.fingerprint
-                        && sig == item.signature
-                        && rec.len as usize == item.set.len()
-                    {
-                        identical = true;
-                        Similarity::IDENTICAL
-                    } else {
-                        Similarity::estimate(
-                            &sig,
-                            rec.len as usize,
-                            &item.signature,
-                            item.set.len(),
-                        )
-                    }
-                }
-            };
-            if sim.score(measure) >= threshold || identical {
+            let data = self.data(r, &rec)?;
+            let stored = data.evidence(&rec);
+            let identical = rec.fingerprint == item.fingerprint && stored == query;
+            let sim = verifier.similarity(stored, query);
+            if identical || verifier.accepts(&sim) {
                 out.push((g, sim, rec, identical));
             }
         }
@@ -1099,19 +1089,18 @@ impl DiskLevel {
 
     /// The group whose set is `item`'s, if any. Identical sets share every
     /// band key, so the first band's bucket is enough.
-    fn identical(&self, r: &Reader, item: &Item) -> Result<Option<u32>> {
+    fn identical(&self, r: &Reader, item: &IndexItem) -> Result<Option<u32>> {
         for g in self.candidates(r, &item.keys[..1.min(item.keys.len())])? {
             let rec = self.record(r, g)?;
             if rec.fingerprint != item.fingerprint {
                 continue;
             }
-            let same = match self.data(r, &rec)? {
-                GroupData::Set(set) => set == item.set,
-                GroupData::Signature(sig) => {
-                    sig == item.signature && rec.len as usize == item.set.len()
-                }
+            let data = self.data(r, &rec)?;
+            let query = match data {
+                GroupData::Set(_) => Evidence::Set(&item.set),
+                GroupData::Signature(_) => Evidence::signature(&item.signature, item.set.len()),
             };
-            if same {
+            if data.evidence(&rec) == query {
                 return Ok(Some(g));
             }
         }
@@ -1445,7 +1434,7 @@ impl IndexFile {
 /// The new groups of one level.
 #[derive(Debug)]
 struct OverlayLevel {
-    level: Level,
+    level: GroupIndex,
     /// Band keys of each new group, `bands` per group.
     keys: Vec<u64>,
     fingerprints: Vec<u64>,
@@ -1456,7 +1445,7 @@ struct OverlayLevel {
 impl OverlayLevel {
     fn new(banding: Banding, seed: u64, verification: Verification) -> Self {
         OverlayLevel {
-            level: Level::new(banding, seed, verification),
+            level: GroupIndex::with(banding, seed, verification),
             keys: Vec::new(),
             fingerprints: Vec::new(),
             firsts: Vec::new(),
@@ -1468,7 +1457,7 @@ impl OverlayLevel {
     }
 
     /// Inserts `item` for `external`; returns whether it made a new group.
-    fn insert(&mut self, item: Item, external: u32, first: u64) -> Result<bool> {
+    fn insert(&mut self, item: IndexItem, external: u32, first: u64) -> Result<bool> {
         let new = self.level.identical_group(&item).is_none();
         if new {
             self.keys.extend_from_slice(&item.keys);
@@ -1528,7 +1517,12 @@ impl Overlay {
     }
 
     /// Adds a document item whose identical group on disk (if any) is `identical`.
-    fn add_doc_item(&mut self, identical: Option<u32>, item: Item, members: &[u32]) -> Result<()> {
+    fn add_doc_item(
+        &mut self,
+        identical: Option<u32>,
+        item: IndexItem,
+        members: &[u32],
+    ) -> Result<()> {
         if let Some(g) = identical {
             self.doc_joins.entry(g).or_default().extend(members);
             return Ok(());
@@ -1540,7 +1534,7 @@ impl Overlay {
     }
 
     /// Adds a passage item; `on_disk`: an identical passage is in the file.
-    fn add_passage_item(&mut self, on_disk: bool, item: Item, id: PassageId) -> Result<()> {
+    fn add_passage_item(&mut self, on_disk: bool, item: IndexItem, id: PassageId) -> Result<()> {
         if on_disk {
             return Ok(());
         }
@@ -1587,11 +1581,11 @@ impl Overlay {
             }
         }
         let dedup = &base.dedup;
-        let seed = dedup.config().get_seed();
         let r = &other.reader;
-        for (lvl, banding) in [
-            (&other.docs, dedup.banding()),
-            (&other.passages, dedup.passage_banding()),
+        let sketcher = dedup.sketcher();
+        for (lvl, level) in [
+            (&other.docs, Level::Document),
+            (&other.passages, Level::Passage),
         ] {
             let records: Vec<GroupRecord> = {
                 let raw = r.read(lvl.groups_sec, 0, r.len(lvl.groups_sec))?;
@@ -1599,24 +1593,18 @@ impl Overlay {
                     .map(GroupRecord::decode)
                     .collect()
             };
-            let items: Vec<Item> = records
+            let items: Vec<IndexItem> = records
                 .par_iter()
                 .map(|rec| {
                     let item = match lvl.data(r, rec)? {
-                        GroupData::Set(set) => Item::new(&set, dedup.hasher(), banding, seed),
-                        GroupData::Signature(sig) => {
-                            let keys = banding.band_keys(&sig, seed).map(|(_, k)| k).collect();
-                            // The set itself is not stored; only its size is
-                            // used, through a placeholder of that size.
-                            let set =
-                                ShingleSet::from_hashes((0..rec.len as u64).collect::<Vec<_>>());
-                            Item {
-                                set,
-                                fingerprint: rec.fingerprint,
-                                signature: sig,
-                                keys,
-                            }
-                        }
+                        GroupData::Set(set) => IndexItem::new(&set, sketcher, level),
+                        GroupData::Signature(sig) => IndexItem::from_signature(
+                            sig,
+                            rec.len as usize,
+                            rec.fingerprint,
+                            sketcher,
+                            level,
+                        ),
                     };
                     Ok(item)
                 })
@@ -1666,14 +1654,13 @@ struct BaseLookup {
 }
 
 impl IndexFile {
-    fn lookup_level(&self, documents: bool, item: &Item) -> Result<LevelLookup> {
-        let config = self.config();
-        let (level, threshold) = if documents {
-            (&self.docs, config.get_threshold())
+    fn lookup_level(&self, documents: bool, item: &IndexItem) -> Result<LevelLookup> {
+        let (level, verifier) = if documents {
+            (&self.docs, self.dedup.verifier(Level::Document))
         } else {
-            (&self.passages, config.get_passage_threshold())
+            (&self.passages, self.dedup.verifier(Level::Passage))
         };
-        let matches = level.matches(&self.reader, item, threshold, config.get_measure())?;
+        let matches = level.matches(&self.reader, item, verifier)?;
         let mut out = LevelLookup::default();
         for (g, sim, rec, identical) in matches {
             if identical {
@@ -1721,7 +1708,7 @@ impl Combined<'_> {
     fn lookup(
         &self,
         documents: bool,
-        item: &Item,
+        item: &IndexItem,
     ) -> Result<Option<std::borrow::Cow<'_, LevelLookup>>> {
         use std::borrow::Cow;
         if let Some((prepared, lookup)) = self.pre {
@@ -1751,9 +1738,8 @@ impl History for Combined<'_> {
 
     fn document_matches(
         &self,
-        item: &Item,
-        threshold: f64,
-        measure: Measure,
+        item: &IndexItem,
+        verifier: &Verifier,
     ) -> Result<Vec<DocumentVerdict>> {
         let mut out = Vec::new();
         if let Some(l) = self.lookup(true, item)? {
@@ -1767,7 +1753,7 @@ impl History for Combined<'_> {
             }
         }
         let level = &self.overlay.docs.level;
-        for (g, sim) in level.matches(item, threshold, measure) {
+        for (g, sim) in level.matches(item, verifier) {
             for &d in &level.groups[g as usize] {
                 out.push((DocId::new(d), sim));
             }
@@ -1777,9 +1763,8 @@ impl History for Combined<'_> {
 
     fn passage_match(
         &self,
-        item: &Item,
-        threshold: f64,
-        measure: Measure,
+        item: &IndexItem,
+        verifier: &Verifier,
     ) -> Result<Option<(PassageId, Similarity)>> {
         let mut found: Vec<(PassageId, Similarity)> = Vec::new();
         if let Some(l) = self.lookup(false, item)? {
@@ -1788,7 +1773,7 @@ impl History for Combined<'_> {
             }
         }
         let level = &self.overlay.passages.level;
-        for (g, sim) in level.matches(item, threshold, measure) {
+        for (g, sim) in level.matches(item, verifier) {
             found.push((
                 self.overlay.passage_ids[level.groups[g as usize][0] as usize],
                 sim,

@@ -11,13 +11,23 @@
 //! containment, the larger of |A∩B|/|A| and |A∩B|/|B|, which finds a paragraph
 //! quoted inside a longer one or an article that is a truncated copy of
 //! another.
+//!
+//! [`Verifier`] is the one place where a stored item is compared with a
+//! query item: the batch engine, the in-memory and file indexes and the
+//! Python binding all call it, each with the [`Evidence`] it holds (sets, or
+//! signatures and set sizes).
 
+use crate::config::Config;
+use crate::error::Result;
+use crate::lsh::check_threshold;
 use crate::minhash::Signature;
 use crate::shingle::ShingleSet;
+use crate::sketch::Level;
 
 /// How candidate pairs are checked.
+///
+/// Text form (`Display`/`FromStr`, serde): `exact`, `estimate`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum Verification {
     /// Exact similarity over the shingle sets (the default): no false
@@ -32,8 +42,9 @@ pub enum Verification {
 }
 
 /// Which similarity decides whether a pair is a duplicate.
+///
+/// Text form (`Display`/`FromStr`, serde): `jaccard`, `containment`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub enum Measure {
     /// Jaccard similarity |A∩B| / |A∪B| (the default).
@@ -49,6 +60,16 @@ pub enum Measure {
     Containment,
 }
 
+crate::text::text_form!(Verification, "verification", {
+    Verification::Exact => "exact",
+    Verification::Estimate => "estimate",
+});
+
+crate::text::text_form!(Measure, "measure", {
+    Measure::Jaccard => "jaccard",
+    Measure::Containment => "containment",
+});
+
 impl Measure {
     /// The Jaccard similarity that candidate generation must reach for a pair
     /// at `threshold` under this measure (see [`Measure::Containment`]).
@@ -57,6 +78,158 @@ impl Measure {
             Measure::Jaccard => threshold,
             Measure::Containment => threshold / (3.0 - threshold),
         }
+    }
+}
+
+/// What verification compares of one item: its shingle set (exact), or its
+/// signature and the size of its set (estimate).
+///
+/// Two pieces of evidence are equal when they are the same set, or the same
+/// signature of sets of the same size: that is how the indexes recognise an
+/// item they already hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evidence<'a> {
+    /// The item's shingle set.
+    Set(&'a ShingleSet),
+    /// The item's MinHash signature slots and the number of distinct
+    /// shingles in its set.
+    Signature {
+        /// The signature's slot values.
+        slots: &'a [u32],
+        /// The size of the item's set.
+        size: usize,
+    },
+}
+
+impl<'a> Evidence<'a> {
+    /// The evidence of a signature and its set's size.
+    pub fn signature(signature: &'a Signature, size: usize) -> Self {
+        Evidence::Signature {
+            slots: signature.as_slice(),
+            size,
+        }
+    }
+}
+
+/// Compares a stored item with a query item and decides whether they are
+/// duplicates: one [`Verification`] mode, one [`Measure`], one threshold.
+///
+/// # Example
+///
+/// ```
+/// use echodup::sketch::Level;
+/// use echodup::verify::{Evidence, Verifier};
+/// use echodup::{Config, ShingleSet};
+///
+/// let verifier = Verifier::for_level(&Config::new().threshold(0.6), Level::Document)?;
+/// let stored = ShingleSet::from_hashes([1, 2, 3, 4, 5]);
+/// let query = ShingleSet::from_hashes([1, 2, 3, 4, 9]);
+/// let sim = verifier.verify(Evidence::Set(&stored), Evidence::Set(&query)).unwrap();
+/// assert_eq!(sim.jaccard, 4.0 / 6.0);
+/// let other = ShingleSet::from_hashes([7, 8, 9]);
+/// assert_eq!(verifier.verify(Evidence::Set(&stored), Evidence::Set(&other)), None);
+/// # Ok::<(), echodup::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Verifier {
+    verification: Verification,
+    measure: Measure,
+    threshold: f64,
+}
+
+impl Verifier {
+    /// A verifier with the given mode, measure and threshold.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) naming
+    /// `threshold` if it is not in (0, 1].
+    pub fn new(verification: Verification, measure: Measure, threshold: f64) -> Result<Self> {
+        check_threshold("threshold", threshold)?;
+        Ok(Verifier {
+            verification,
+            measure,
+            threshold,
+        })
+    }
+
+    /// The verifier that `config` uses for `level`'s items (documents use
+    /// [`Config::threshold`], passages [`Config::passage_threshold`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Config::validate`].
+    pub fn for_level(config: &Config, level: Level) -> Result<Self> {
+        config.validate()?;
+        Ok(Verifier::from_valid(config, level))
+    }
+
+    /// [`for_level`](Verifier::for_level) for a config already validated.
+    pub(crate) fn from_valid(config: &Config, level: Level) -> Self {
+        Verifier {
+            verification: config.get_verification(),
+            measure: config.get_measure(),
+            threshold: config.threshold_of(level),
+        }
+    }
+
+    /// The verification mode.
+    pub fn verification(&self) -> Verification {
+        self.verification
+    }
+
+    /// The measure compared with the threshold.
+    pub fn measure(&self) -> Measure {
+        self.measure
+    }
+
+    /// The threshold: pairs whose score reaches it are duplicates.
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+
+    /// The evidence this verifier's mode compares, of an item with shingle
+    /// set `set` and signature `signature`.
+    pub fn evidence<'a>(&self, set: &'a ShingleSet, signature: &'a Signature) -> Evidence<'a> {
+        match self.verification {
+            Verification::Exact => Evidence::Set(set),
+            Verification::Estimate => Evidence::signature(signature, set.len()),
+        }
+    }
+
+    /// The similarity of `stored` (A) to `query` (B): exact for two sets,
+    /// estimated for two signatures.
+    ///
+    /// # Panics
+    ///
+    /// If one is a set and the other a signature, or the signatures have
+    /// different lengths: evidence of different modes or configurations is
+    /// never comparable.
+    pub fn similarity(&self, stored: Evidence<'_>, query: Evidence<'_>) -> Similarity {
+        match (stored, query) {
+            (Evidence::Set(a), Evidence::Set(b)) => Similarity::exact(a, b),
+            (
+                Evidence::Signature { slots: a, size: la },
+                Evidence::Signature { slots: b, size: lb },
+            ) => Similarity::estimate_from_slots(a, la, b, lb),
+            _ => panic!("a shingle set compared with a signature"),
+        }
+    }
+
+    /// Whether `similarity` reaches the threshold under the measure.
+    #[inline]
+    pub fn accepts(&self, similarity: &Similarity) -> bool {
+        similarity.score(self.measure) >= self.threshold
+    }
+
+    /// The similarity of `stored` to `query` if they are duplicates.
+    ///
+    /// # Panics
+    ///
+    /// As [`similarity`](Verifier::similarity).
+    pub fn verify(&self, stored: Evidence<'_>, query: Evidence<'_>) -> Option<Similarity> {
+        let s = self.similarity(stored, query);
+        self.accepts(&s).then_some(s)
     }
 }
 
@@ -114,12 +287,11 @@ impl Similarity {
     }
 
     /// [`estimate`](Similarity::estimate) over raw signature slots.
-    pub(crate) fn estimate_from_slots(
-        a: &[u32],
-        len_a: usize,
-        b: &[u32],
-        len_b: usize,
-    ) -> Similarity {
+    ///
+    /// # Panics
+    ///
+    /// If the slices have different lengths.
+    pub fn estimate_from_slots(a: &[u32], len_a: usize, b: &[u32], len_b: usize) -> Similarity {
         if len_a == 0 || len_b == 0 {
             return Similarity::zero();
         }
@@ -197,6 +369,44 @@ mod tests {
     fn containment_candidate_threshold_is_lower() {
         assert!((Measure::Containment.candidate_jaccard(0.8) - 0.8 / 2.2).abs() < 1e-12);
         assert_eq!(Measure::Jaccard.candidate_jaccard(0.8), 0.8);
+    }
+
+    #[test]
+    fn verifier_compares_sets_or_signatures_by_mode() {
+        let a = ShingleSet::from_hashes((0..100).collect::<Vec<u64>>());
+        let b = ShingleSet::from_hashes((10..100).collect::<Vec<u64>>());
+        let h = crate::MinHasher::new(128, 7);
+        let (sa, sb) = (
+            h.signature_from_shingles(a.as_slice().iter().copied()),
+            h.signature_from_shingles(b.as_slice().iter().copied()),
+        );
+        let exact = Verifier::new(Verification::Exact, Measure::Jaccard, 0.9).unwrap();
+        let sim = exact
+            .verify(exact.evidence(&a, &sa), exact.evidence(&b, &sb))
+            .unwrap();
+        assert_eq!(sim, Similarity::exact(&a, &b));
+        let estimate = Verifier::new(Verification::Estimate, Measure::Containment, 0.95).unwrap();
+        let sim = estimate.similarity(estimate.evidence(&a, &sa), estimate.evidence(&b, &sb));
+        assert_eq!(sim, Similarity::estimate(&sa, a.len(), &sb, b.len()));
+        // b lies inside a: containment accepts what Jaccard 0.95 would not.
+        assert!(estimate.accepts(&sim));
+        assert_eq!(
+            Verifier::new(Verification::Exact, Measure::Jaccard, 0.0)
+                .unwrap_err()
+                .parameter(),
+            Some("threshold")
+        );
+        assert_eq!(exact.evidence(&a, &sa), Evidence::Set(&a));
+        assert_ne!(estimate.evidence(&a, &sa), estimate.evidence(&b, &sb));
+    }
+
+    #[test]
+    #[should_panic(expected = "a shingle set compared with a signature")]
+    fn verifier_refuses_mixed_evidence() {
+        let a = ShingleSet::from_hashes([1, 2]);
+        let s = Signature::from_values(vec![1, 2]);
+        let v = Verifier::new(Verification::Exact, Measure::Jaccard, 0.5).unwrap();
+        v.similarity(Evidence::Set(&a), Evidence::signature(&s, 2));
     }
 
     proptest! {
