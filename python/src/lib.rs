@@ -13,10 +13,11 @@
 use std::path::PathBuf;
 
 use echodup::store::IndexFile;
+use echodup::verify::Evidence;
 use echodup::{
     Banding, Config, DEFAULT_MAX_BUCKET, DEFAULT_SEED, DedupIndex, Deduplicator, Error, ErrorKind,
-    FORMAT_VERSION, KeepPolicy, Measure, Normalizer, Report, Segmentation, Shingling, Similarity,
-    Verdict, Verification,
+    FORMAT_VERSION, KeepPolicy, Level, Measure, Normalizer, Report, Segmentation, Shingling,
+    Similarity, Sketcher, Verdict, Verification,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
@@ -197,33 +198,9 @@ impl PyConfig {
         banding: Option<(usize, usize)>,
         passage_banding: Option<(usize, usize)>,
     ) -> PyResult<Self> {
-        let verification = match verification {
-            "exact" => Verification::Exact,
-            "estimate" => Verification::Estimate,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "verification must be \"exact\" or \"estimate\" (got {other:?})"
-                )));
-            }
-        };
-        let keep = match keep {
-            "first" => KeepPolicy::First,
-            "longest" => KeepPolicy::Longest,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "keep must be \"first\" or \"longest\" (got {other:?})"
-                )));
-            }
-        };
-        let segmentation = match segmentation {
-            "blank_lines" => Segmentation::BlankLines,
-            "lines" => Segmentation::Lines,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "segmentation must be \"blank_lines\" or \"lines\" (got {other:?})"
-                )));
-            }
-        };
+        let verification: Verification = parse_choice(verification)?;
+        let keep: KeepPolicy = parse_choice(keep)?;
+        let segmentation: Segmentation = parse_choice(segmentation)?;
         let mut config = Config::new()
             .threshold(threshold)
             .shingling(if char_shingles {
@@ -327,10 +304,7 @@ impl PyConfig {
     }
     #[getter]
     fn verification(&self) -> &'static str {
-        match self.inner.get_verification() {
-            Verification::Estimate => "estimate",
-            _ => "exact",
-        }
+        self.inner.get_verification().name()
     }
     #[getter]
     fn max_bucket(&self) -> usize {
@@ -338,17 +312,11 @@ impl PyConfig {
     }
     #[getter]
     fn keep(&self) -> &'static str {
-        match self.inner.get_keep() {
-            KeepPolicy::Longest => "longest",
-            _ => "first",
-        }
+        self.inner.get_keep().name()
     }
     #[getter]
     fn segmentation(&self) -> &'static str {
-        match self.inner.get_segmentation() {
-            Segmentation::Lines => "lines",
-            _ => "blank_lines",
-        }
+        self.inner.get_segmentation().name()
     }
     #[getter]
     fn case_fold(&self) -> bool {
@@ -825,37 +793,29 @@ struct KeyColumns {
     passage: Vec<u32>,
 }
 
-/// Appends the band keys of one text to `out`.
+/// Appends the band keys of one text to `out`: of the document (if it is
+/// compared) or of each passage that is compared, as the batch run does.
 fn keys_of(dedup: &Deduplicator, passages: bool, id: i64, text: &str, out: &mut KeyColumns) {
-    let seed = dedup.config().get_seed();
+    let sketcher = dedup.sketcher();
     let doc = dedup.analyzer().analyze(text);
-    if !passages {
-        if doc.shingles().is_empty() {
-            return;
-        }
-        let sig = dedup
-            .hasher()
-            .signature_from_shingles(doc.shingles().as_slice().iter().copied());
-        for (band, key) in dedup.banding().band_keys(&sig, seed) {
-            out.band.push(band);
+    let mut push = |level: Level, set: &echodup::ShingleSet, passage: Option<usize>| {
+        let sketch = sketcher.sketch(level, set);
+        for (band, &key) in sketch.band_keys().iter().enumerate() {
+            out.band.push(band as u32);
             out.key.push(key);
             out.id.push(id);
-        }
-    } else {
-        let min = dedup.config().get_min_passage_tokens();
-        for (i, p) in doc.passages().iter().enumerate() {
-            if p.tokens() < min || p.shingles().is_empty() {
-                continue;
-            }
-            let sig = dedup
-                .hasher()
-                .signature_from_shingles(p.shingles().as_slice().iter().copied());
-            for (band, key) in dedup.passage_banding().band_keys(&sig, seed) {
-                out.band.push(band);
-                out.key.push(key);
-                out.id.push(id);
+            if let Some(i) = passage {
                 out.passage.push(i as u32);
             }
+        }
+    };
+    if !passages {
+        if sketcher.compares_document(doc.shingles().len()) {
+            push(Level::Document, doc.shingles(), None);
+        }
+    } else {
+        for (i, p) in sketcher.compared_passages(&doc) {
+            push(Level::Passage, p.shingles(), Some(i));
         }
     }
 }
@@ -913,14 +873,16 @@ type KeyBatch<'py> = (
     Option<Bound<'py, PyBytes>>,
 );
 
+/// One of the library's config enums from its text form; a bad name is a
+/// `ValueError` with the library's message (which lists the names).
+fn parse_choice<T: std::str::FromStr<Err = Error>>(text: &str) -> PyResult<T> {
+    text.parse()
+        .map_err(|e: Error| PyValueError::new_err(e.to_string()))
+}
+
+/// Whether `level` (`"document"` or `"passage"`) is the passage level.
 fn parse_level(level: &str) -> PyResult<bool> {
-    match level {
-        "document" => Ok(false),
-        "passage" => Ok(true),
-        other => Err(PyValueError::new_err(format!(
-            "level must be \"document\" or \"passage\" (got {other:?})"
-        ))),
-    }
+    Ok(parse_choice::<Level>(level)? == Level::Passage)
 }
 
 fn check_fingerprint(py: Python<'_>, config: &Config, expected: Option<u64>) -> PyResult<u64> {
@@ -1128,8 +1090,8 @@ impl SketchColumns {
     #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
-        dedup: &Deduplicator,
-        banding: Banding,
+        sketcher: &Sketcher,
+        level: Level,
         id: i64,
         passage: Option<usize>,
         span: std::ops::Range<usize>,
@@ -1137,11 +1099,8 @@ impl SketchColumns {
         set: &echodup::ShingleSet,
         text: Option<&str>,
     ) {
-        let seed = dedup.config().get_seed();
-        let sig = dedup
-            .hasher()
-            .signature_from_shingles(set.as_slice().iter().copied());
-        let fp = set.fingerprint128();
+        let sketch = sketcher.sketch(level, set);
+        let fp = sketch.fingerprint();
         self.id.push(id);
         self.passage
             .push(passage.map_or(-1, |p| i32::try_from(p).unwrap_or(i32::MAX)));
@@ -1150,16 +1109,12 @@ impl SketchColumns {
         self.length.push(length as i64);
         self.fp_hi.push((fp >> 64) as u64 as i64);
         self.fp_lo.push(fp as u64 as i64);
-        self.size.push(set.len().min(u32::MAX as usize) as i64);
-        // The batch engine keeps the upper half of each 64-bit band key;
-        // the same bits here give the same buckets.
-        self.keys.extend(
-            banding
-                .band_keys(&sig, seed)
-                .map(|(_, key)| (key >> 32) as u32 as i32),
-        );
+        self.size.push(sketch.size().min(u32::MAX as usize) as i64);
+        // The short keys the batch engine keeps: the same buckets.
+        self.keys
+            .extend(sketch.short_band_keys().map(|key| key as i32));
         if let Some(out) = &mut self.signatures {
-            out.extend_from_slice(sig.as_slice());
+            out.extend_from_slice(sketch.signature().as_slice());
         }
         if let Some(t) = text {
             if self.text_offsets.is_empty() {
@@ -1195,41 +1150,24 @@ impl SketchColumns {
     }
 }
 
-/// Appends the items of one text: the document (if its set is not empty),
-/// or each passage that the batch run compares.
+/// Appends the items of one text: the document (if it is compared), or
+/// each passage that the batch run compares.
 fn sketch_one(dedup: &Deduplicator, passages: bool, id: i64, text: &str, out: &mut SketchColumns) {
+    let sketcher = dedup.sketcher();
     let doc = dedup.analyzer().analyze(text);
     if !passages {
-        if !doc.shingles().is_empty() {
-            out.push(
-                dedup,
-                dedup.banding(),
-                id,
-                None,
-                0..text.len(),
-                text.len(),
-                doc.shingles(),
-                None,
-            );
+        if sketcher.compares_document(doc.shingles().len()) {
+            let whole = 0..text.len();
+            let set = doc.shingles();
+            out.push(sketcher, Level::Document, id, None, whole, text.len(), set, None);
         }
         return;
     }
-    let min = dedup.config().get_min_passage_tokens().max(1);
-    for (i, p) in doc.passages().iter().enumerate() {
-        if p.tokens() < min || p.shingles().is_empty() {
-            continue;
-        }
+    for (i, p) in sketcher.compared_passages(&doc) {
         let span = p.span();
-        out.push(
-            dedup,
-            dedup.passage_banding(),
-            id,
-            Some(i),
-            span.clone(),
-            span.len(),
-            p.shingles(),
-            Some(&text[span]),
-        );
+        let t = &text[span.clone()];
+        let len = span.len();
+        out.push(sketcher, Level::Passage, id, Some(i), span, len, p.shingles(), Some(t));
     }
 }
 
@@ -1357,13 +1295,11 @@ fn verify_buffers<'py>(
         )));
     }
     let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
-    let cfg = dedup.config();
-    let threshold = if passages {
-        cfg.get_passage_threshold()
+    let verifier = dedup.verifier(if passages {
+        Level::Passage
     } else {
-        cfg.get_threshold()
-    };
-    let (measure, verification) = (cfg.get_measure(), cfg.get_verification());
+        Level::Document
+    });
     let set_of = |t: &str| {
         if passages {
             dedup.analyzer().passage_set(t)
@@ -1378,19 +1314,18 @@ fn verify_buffers<'py>(
                     .into_par_iter()
                     .map(|i| {
                         let (x, y) = (set_of(a.get("a", i)?), set_of(b.get("b", i)?));
-                        Ok(match verification {
+                        // Signatures are made only when the verifier reads them.
+                        Ok(match verifier.verification() {
                             Verification::Estimate => {
                                 let h = dedup.hasher();
                                 let sx = h.signature_from_shingles(x.as_slice().iter().copied());
                                 let sy = h.signature_from_shingles(y.as_slice().iter().copied());
-                                Similarity::estimate(
-                                    &sx,
-                                    x.len().min(u32::MAX as usize),
-                                    &sy,
-                                    y.len().min(u32::MAX as usize),
+                                verifier.similarity(
+                                    Evidence::signature(&sx, x.len()),
+                                    Evidence::signature(&sy, y.len()),
                                 )
                             }
-                            _ => Similarity::exact(&x, &y),
+                            _ => verifier.similarity(Evidence::Set(&x), Evidence::Set(&y)),
                         })
                     })
                     .collect::<Result<Vec<_>, String>>()
@@ -1403,7 +1338,7 @@ fn verify_buffers<'py>(
     };
     let matched: Vec<u8> = sims
         .iter()
-        .map(|s| u8::from(s.score(measure) >= threshold))
+        .map(|s| u8::from(verifier.accepts(s)))
         .collect();
     Ok(vec![
         f64s(|s| s.jaccard)?,
