@@ -145,6 +145,18 @@ impl Error {
 impl std::panic::UnwindSafe for Error {}
 impl std::panic::RefUnwindSafe for Error {}
 
+/// An I/O error with no file attached ([`ErrorKind::Io`]), so that `?` works
+/// on `std::io` results in a function returning [`Result`]. The library's
+/// own I/O errors name their file ([`Error::path`]); prefer [`Error::io`]
+/// where there is one.
+impl From<std::io::Error> for Error {
+    fn from(source: std::io::Error) -> Self {
+        let mut e = Error::new(ErrorKind::Io, "i/o error".to_string());
+        e.source = Some(Box::new(source));
+        e
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -189,6 +201,19 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::InvalidConfig);
         assert_eq!(e.parameter(), Some("num_perm"));
         assert_eq!(e.to_string(), "num_perm must be at least 1 (got 0)");
+    }
+
+    #[test]
+    fn io_errors_convert_for_the_question_mark() {
+        fn read() -> Result<()> {
+            std::fs::read("/no/such/echodup/file")?;
+            Ok(())
+        }
+        let e = read().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Io);
+        assert_eq!(e.path(), None);
+        let source = std::error::Error::source(&e).unwrap();
+        assert!(source.downcast_ref::<std::io::Error>().is_some());
     }
 
     #[test]

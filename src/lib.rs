@@ -129,7 +129,6 @@ mod error;
 pub mod eval;
 pub mod explain;
 mod hash;
-mod incremental;
 pub mod index;
 #[cfg(feature = "jsonl")]
 pub mod io;
@@ -156,8 +155,7 @@ pub use corpus::{DocId, PassageId};
 pub use dedup::Deduplicator;
 pub use error::{Error, ErrorKind, Result};
 pub use explain::Explanation;
-pub use incremental::{DedupIndex, DocumentVerdict, PassageVerdict, Verdict};
-pub use index::LshIndex;
+pub use index::{DedupIndex, DocumentIndex, DocumentVerdict, LshIndex, PassageVerdict, Verdict};
 pub use lsh::Banding;
 pub use minhash::{MinHasher, Signature};
 pub use normalize::Normalizer;

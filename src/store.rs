@@ -90,7 +90,7 @@ use crate::config::{Config, FORMAT_VERSION};
 use crate::corpus::{DocId, PassageId};
 use crate::dedup::Deduplicator;
 use crate::error::{Error, Result};
-use crate::incremental::{DocumentVerdict, GroupIndex, History, IndexItem, Prepared, Verdict};
+use crate::index::{DocumentVerdict, GroupIndex, History, IndexItem, Prepared, Verdict};
 use crate::lsh::Banding;
 use crate::minhash::Signature;
 use crate::normalize::Normalizer;
@@ -1228,8 +1228,8 @@ impl IndexFile {
     /// As [`query`](IndexFile::query).
     pub fn query_analyzed(&self, doc: &AnalyzedDocument) -> Result<Verdict> {
         let overlay = Overlay::new(&self.dedup);
-        let prepared = crate::incremental::prepare(&self.dedup, doc);
-        crate::incremental::check(
+        let prepared = crate::index::prepare(&self.dedup, doc);
+        crate::index::check(
             &Combined {
                 base: Some(self),
                 overlay: &overlay,
@@ -1296,7 +1296,7 @@ impl IndexFile {
             .par_iter()
             .map(|(_, text)| {
                 let doc = self.dedup.analyzer().analyze(text.as_ref());
-                let prepared = crate::incremental::prepare(&self.dedup, &doc);
+                let prepared = crate::index::prepare(&self.dedup, &doc);
                 (doc, prepared)
             })
             .collect();
@@ -1313,7 +1313,7 @@ impl IndexFile {
         let mut overlay = Overlay::new(&self.dedup);
         let mut verdicts = Vec::with_capacity(docs.len());
         for (((id, _), (doc, prepared)), lookup) in docs.into_iter().zip(analyzed).zip(lookups) {
-            let mut verdict = crate::incremental::check(
+            let mut verdict = crate::index::check(
                 &Combined {
                     base: Some(self),
                     overlay: &overlay,

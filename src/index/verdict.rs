@@ -1,0 +1,187 @@
+//! [`Verdict`]: what an index says about a document, and how it is reached
+//! — the one check that the in-memory and the file index share.
+
+use std::ops::Range;
+
+use crate::analyze::AnalyzedDocument;
+use crate::corpus::{DocId, PassageId};
+use crate::dedup::Deduplicator;
+use crate::sketch::Level;
+use crate::verify::{Similarity, Verifier};
+
+use super::group_index::{GroupIndex, IndexItem};
+
+/// What the index says about one document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verdict {
+    doc: Option<DocId>,
+    document_matches: Vec<(DocId, Similarity)>,
+    passages: Vec<PassageVerdict>,
+}
+
+/// What the index says about one passage of a document.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PassageVerdict {
+    /// Position in the document.
+    pub index: u32,
+    /// Byte span in the document's text.
+    pub span: Range<usize>,
+    /// The earliest passage seen before that this one duplicates, and the
+    /// similarity of that passage to this one; `None` if it is new (or too
+    /// short to compare).
+    pub duplicate_of: Option<(PassageId, Similarity)>,
+}
+
+/// A document seen before that the new one duplicates.
+pub type DocumentVerdict = (DocId, Similarity);
+
+impl Verdict {
+    pub(crate) fn set_doc(&mut self, doc: DocId) {
+        self.doc = Some(doc);
+    }
+
+    /// The id the document received, if it was added (`None` for a query).
+    pub fn doc(&self) -> Option<DocId> {
+        self.doc
+    }
+
+    /// Documents seen before that this whole document duplicates, sorted by
+    /// id, with the similarity of each to this one.
+    pub fn document_matches(&self) -> &[DocumentVerdict] {
+        &self.document_matches
+    }
+
+    /// Whether the whole document duplicates one seen before.
+    pub fn is_duplicate(&self) -> bool {
+        !self.document_matches.is_empty()
+    }
+
+    /// One verdict per passage, in order.
+    pub fn passages(&self) -> &[PassageVerdict] {
+        &self.passages
+    }
+
+    /// Fraction of passage bytes that duplicate something seen before.
+    pub fn duplicate_fraction(&self) -> f64 {
+        let total: usize = self.passages.iter().map(|p| p.span.len()).sum();
+        let dup: usize = self
+            .passages
+            .iter()
+            .filter(|p| p.duplicate_of.is_some())
+            .map(|p| p.span.len())
+            .sum();
+        if total == 0 {
+            0.0
+        } else {
+            dup as f64 / total as f64
+        }
+    }
+}
+
+/// What a document is checked against: the documents and passages seen
+/// before. [`DedupIndex`] is one; the persistent index in
+/// [`crate::store`] is another, so both give the same verdicts.
+pub(crate) trait History {
+    /// What a failed lookup reports.
+    type Error;
+
+    /// Every earlier document whose set `verifier` matches with `item`,
+    /// with its similarity (in any order).
+    fn document_matches(
+        &self,
+        item: &IndexItem,
+        verifier: &Verifier,
+    ) -> std::result::Result<Vec<DocumentVerdict>, Self::Error>;
+
+    /// The earliest earlier passage that `verifier` matches with `item`.
+    fn passage_match(
+        &self,
+        item: &IndexItem,
+        verifier: &Verifier,
+    ) -> std::result::Result<Option<(PassageId, Similarity)>, Self::Error>;
+
+    /// The id the next document added gets.
+    fn next_doc(&self) -> u32;
+}
+
+/// The items of a document that take part in matching: its whole set (if
+/// compared) and each passage that is compared ([`Sketcher`]'s rule).
+pub(crate) fn prepare(dedup: &Deduplicator, doc: &AnalyzedDocument) -> Prepared {
+    let sketcher = dedup.sketcher();
+    let doc_item = sketcher
+        .compares_document(doc.shingles().len())
+        .then(|| IndexItem::new(doc.shingles(), sketcher, Level::Document));
+    let passages = sketcher
+        .compared_passages(doc)
+        .map(|(i, p)| {
+            (
+                i as u32,
+                IndexItem::new(p.shingles(), sketcher, Level::Passage),
+            )
+        })
+        .collect();
+    Prepared {
+        doc: doc_item,
+        passages,
+    }
+}
+
+/// The verdict on `doc` (whose items are `prepared`) against `history`.
+pub(crate) fn check<H: History>(
+    history: &H,
+    dedup: &Deduplicator,
+    doc: &AnalyzedDocument,
+    prepared: &Prepared,
+) -> std::result::Result<Verdict, H::Error> {
+    let (doc_verifier, verifier) = (
+        dedup.verifier(Level::Document),
+        dedup.verifier(Level::Passage),
+    );
+    let mut document_matches = match &prepared.doc {
+        Some(item) => history.document_matches(item, doc_verifier)?,
+        None => Vec::new(),
+    };
+    document_matches.sort_unstable_by_key(|&(d, _)| d);
+
+    // Earlier passages of this same document, in a small local level.
+    let mut local = GroupIndex::new(dedup, Level::Passage);
+    let mut passages: Vec<PassageVerdict> = doc
+        .passages()
+        .iter()
+        .enumerate()
+        .map(|(i, p)| PassageVerdict {
+            index: i as u32,
+            span: p.span(),
+            duplicate_of: None,
+        })
+        .collect();
+    for (i, item) in &prepared.passages {
+        // The earliest match: history first, then this document.
+        let found = match history.passage_match(item, verifier)? {
+            Some(m) => Some(m),
+            None => local
+                .matches(item, verifier)
+                .into_iter()
+                .map(|(g, sim)| (local.groups[g as usize][0], sim))
+                .min_by_key(|&(index, _)| index)
+                .map(|(index, sim)| (PassageId::new(DocId::new(history.next_doc()), index), sim)),
+        };
+        passages[*i as usize].duplicate_of = found;
+        local
+            .insert(item.clone(), *i)
+            .expect("at most u32::MAX passages in one document");
+    }
+    Ok(Verdict {
+        doc: None,
+        document_matches,
+        passages,
+    })
+}
+
+/// The items of one document (see [`prepare`]).
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    pub(crate) doc: Option<IndexItem>,
+    /// Passage position in the document, and its item.
+    pub(crate) passages: Vec<(u32, IndexItem)>,
+}
