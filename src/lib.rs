@@ -120,6 +120,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod analyze;
+mod atomic;
 pub mod clean;
 pub mod cluster;
 mod config;
