@@ -38,7 +38,7 @@ pub(super) enum GroupData {
 
 impl DiskLevel {
     /// The record of group `g`.
-    pub(super) fn record(&self, r: &Reader, g: u32) -> Result<GroupRecord> {
+    fn record(&self, r: &Reader, g: u32) -> Result<GroupRecord> {
         let b = r.read(self.groups_sec, g as u64 * GROUP_LEN, GROUP_LEN)?;
         Ok(GroupRecord::decode(&b))
     }
@@ -66,7 +66,7 @@ impl DiskLevel {
     }
 
     /// Groups sharing a band key with `keys`, sorted, each once.
-    pub(super) fn candidates(&self, r: &Reader, keys: &[u64]) -> Result<Vec<u32>> {
+    fn candidates(&self, r: &Reader, keys: &[u64]) -> Result<Vec<u32>> {
         let per_band = (1usize << self.bits) + 1;
         let mut out = Vec::new();
         for (band, &key) in keys.iter().enumerate().take(self.bands) {
