@@ -52,6 +52,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
+use crate::atomic::AtomicWriter;
 use crate::corpus::DocId;
 use crate::error::{Error, Result};
 
@@ -818,10 +819,12 @@ fn text_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
 /// An output file written all at once or not at all.
 ///
 /// Bytes go to a temporary file in the target's folder (so the final rename
-/// never crosses file systems); [`commit`](AtomicFile::commit) flushes it,
-/// syncs it to disk and renames it over the target. Dropped without a commit
-/// (an error on the way), the temporary file is removed and the target is
-/// untouched. A target whose name ends in `.gz` is gzip-compressed.
+/// never crosses file systems), `.NAME.echodup-XXXXXX.tmp` for a target
+/// `NAME` (`XXXXXX` random); [`commit`](AtomicFile::commit) flushes it,
+/// syncs it to disk, renames it over the target and syncs the folder where
+/// the platform allows it. Dropped without a commit (an error on the way),
+/// the temporary file is removed and the target is untouched. A target whose
+/// name ends in `.gz` is gzip-compressed.
 ///
 /// # Example
 ///
@@ -847,21 +850,20 @@ fn text_files(dir: &Path) -> io::Result<Vec<PathBuf>> {
 /// # Ok::<(), echodup::Error>(())
 /// ```
 pub struct AtomicFile {
-    target: PathBuf,
-    temp: PathBuf,
-    sink: Option<Sink>,
+    sink: Sink,
 }
 
 enum Sink {
-    Plain(BufWriter<File>),
-    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
+    Plain(BufWriter<AtomicWriter>),
+    Gzip(flate2::write::GzEncoder<BufWriter<AtomicWriter>>),
 }
 
 impl std::fmt::Debug for AtomicFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let w = self.writer();
         f.debug_struct("AtomicFile")
-            .field("target", &self.target)
-            .field("temp", &self.temp)
+            .field("target", &w.target())
+            .field("temp", &w.temp_path())
             .finish_non_exhaustive()
     }
 }
@@ -874,42 +876,12 @@ impl AtomicFile {
     /// [`ErrorKind::Io`](crate::ErrorKind::Io) naming the target when its folder does not exist or
     /// is not writable, or when `target` is a folder.
     pub fn create(target: impl AsRef<Path>) -> Result<Self> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let target = target.as_ref().to_path_buf();
-        if target.is_dir() {
-            return Err(Error::io(
-                "writing",
-                &target,
-                io::Error::new(io::ErrorKind::InvalidInput, "it is a folder"),
-            ));
-        }
-        let name = target
+        let target = target.as_ref();
+        let gzip = target
             .file_name()
-            .ok_or_else(|| {
-                Error::io(
-                    "writing",
-                    &target,
-                    io::Error::new(io::ErrorKind::InvalidInput, "not a file name"),
-                )
-            })?
-            .to_string_lossy()
-            .into_owned();
-        let folder = match target.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let mut attempt = 0;
-        let (temp, file) = loop {
-            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-            let temp = folder.join(format!(".{name}.echodup-{}-{n}.tmp", std::process::id()));
-            match File::options().write(true).create_new(true).open(&temp) {
-                Ok(f) => break (temp, f),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
-                Err(e) => return Err(Error::io("writing", &target, e)),
-            }
-        };
-        let writer = BufWriter::with_capacity(1 << 16, file);
-        let sink = if name.to_lowercase().ends_with(".gz") {
+            .is_some_and(|n| n.to_string_lossy().to_lowercase().ends_with(".gz"));
+        let writer = BufWriter::with_capacity(1 << 16, AtomicWriter::create(target)?);
+        let sink = if gzip {
             Sink::Gzip(flate2::write::GzEncoder::new(
                 writer,
                 flate2::Compression::default(),
@@ -917,16 +889,12 @@ impl AtomicFile {
         } else {
             Sink::Plain(writer)
         };
-        Ok(AtomicFile {
-            target,
-            temp,
-            sink: Some(sink),
-        })
+        Ok(AtomicFile { sink })
     }
 
     /// The file that [`commit`](AtomicFile::commit) will replace.
     pub fn target(&self) -> &Path {
-        &self.target
+        self.writer().target()
     }
 
     /// Finishes the file: flushes, syncs to disk and renames it over the
@@ -936,33 +904,28 @@ impl AtomicFile {
     ///
     /// [`ErrorKind::Io`](crate::ErrorKind::Io) naming the target; the target is then untouched and
     /// the temporary file removed.
-    pub fn commit(mut self) -> Result<()> {
-        let sink = self.sink.take().expect("a sink until commit");
-        let result = (|| {
-            let writer = match sink {
-                Sink::Plain(w) => w,
-                Sink::Gzip(g) => g.finish()?,
-            };
-            let file = writer.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
-            drop(file);
-            fs::rename(&self.temp, &self.target)?;
-            // Make the rename itself durable where the platform allows it.
-            if let Some(folder) = self.target.parent().filter(|p| !p.as_os_str().is_empty())
-                && let Ok(dir) = File::open(folder)
-            {
-                let _ = dir.sync_all();
-            }
-            Ok(())
-        })();
-        result.map_err(|e: io::Error| {
-            let _ = fs::remove_file(&self.temp);
-            Error::io("writing", &self.target, e)
-        })
+    pub fn commit(self) -> Result<()> {
+        let target = self.target().to_path_buf();
+        let writer = match self.sink {
+            Sink::Plain(w) => Ok(w),
+            Sink::Gzip(g) => g.finish(),
+        };
+        // On an error the writer is dropped, which removes the temporary file.
+        writer
+            .and_then(|w| w.into_inner().map_err(|e| e.into_error()))
+            .map_err(|e| Error::io("writing", &target, e))?
+            .commit()
+    }
+
+    fn writer(&self) -> &AtomicWriter {
+        match &self.sink {
+            Sink::Plain(w) => w.get_ref(),
+            Sink::Gzip(g) => g.get_ref().get_ref(),
+        }
     }
 
     fn sink(&mut self) -> &mut dyn Write {
-        match self.sink.as_mut().expect("a sink until commit") {
+        match &mut self.sink {
             Sink::Plain(w) => w,
             Sink::Gzip(g) => g,
         }
@@ -980,14 +943,6 @@ impl Write for AtomicFile {
 
     fn flush(&mut self) -> io::Result<()> {
         self.sink().flush()
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.sink.take().is_some() {
-            let _ = fs::remove_file(&self.temp);
-        }
     }
 }
 

@@ -50,7 +50,7 @@
 //! [`Deduplicator`] runs everything over a corpus in memory and returns a
 //! [`Report`]; [`DedupIndex`] adds documents one at a time and tells, for each
 //! new one, what it duplicates among those seen before;
-//! [`store::IndexFile`] does the same with an index kept on disk between runs.
+//! [`IndexFile`](index::IndexFile) does the same with an index kept on disk between runs.
 //!
 //! # Choosing parameters
 //!
@@ -120,6 +120,7 @@
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod analyze;
+mod atomic;
 pub mod clean;
 pub mod cluster;
 mod config;
@@ -140,7 +141,12 @@ mod report;
 pub mod segment;
 pub mod shingle;
 pub mod sketch;
-pub mod store;
+/// The file index under its first path: everything here is
+/// [`index::file`]'s, re-exported so that `echodup::store::IndexFile` keeps
+/// working.
+pub mod store {
+    pub use crate::index::file::*;
+}
 pub mod synth;
 mod text;
 pub mod verify;

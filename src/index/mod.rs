@@ -16,12 +16,13 @@
 //! verdicts for the same documents in the same order; the tests check it.
 
 mod dedup_index;
+pub mod file;
 mod group_index;
 mod lsh_index;
 mod verdict;
 
-pub use crate::store::{IndexFile, IndexInfo, STORE_FORMAT_VERSION};
 pub use dedup_index::DedupIndex;
+pub use file::{IndexFile, IndexInfo, STORE_FORMAT_VERSION};
 pub use lsh_index::LshIndex;
 pub use verdict::{DocumentVerdict, PassageVerdict, Verdict};
 

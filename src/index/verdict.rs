@@ -80,7 +80,7 @@ impl Verdict {
 
 /// What a document is checked against: the documents and passages seen
 /// before. [`DedupIndex`] is one; the persistent index in
-/// [`crate::store`] is another, so both give the same verdicts.
+/// [`IndexFile`](crate::index::IndexFile) is another, so both give the same verdicts.
 pub(crate) trait History {
     /// What a failed lookup reports.
     type Error;

@@ -1,0 +1,230 @@
+//! The layout of format version 1 (`docs/FORMAT.md`): constants, section
+//! numbers and names, the fixed-size records (meta section, group record)
+//! and the little helpers every other part of the store uses to read and
+//! write them.
+
+use crate::corpus::{DocId, PassageId};
+
+/// The newest index file format version this build writes and reads.
+/// Files of every older version listed in `docs/FORMAT.md` are read too.
+pub const STORE_FORMAT_VERSION: u32 = 1;
+
+/// The first 8 bytes of every index file.
+pub(super) const MAGIC: [u8; 8] = *b"EDUPIDX\0";
+/// The header, before the section table.
+pub(super) const HEADER_LEN: usize = 64;
+/// One entry of the section table.
+pub(super) const ENTRY_LEN: usize = 32;
+/// Each section is checksummed per block of this many bytes.
+pub(super) const BLOCK: u64 = 4096;
+/// One [`GroupRecord`].
+pub(super) const GROUP_LEN: u64 = 32;
+/// One band entry: u64 key, u32 group.
+pub(super) const BAND_ENTRY_LEN: u64 = 12;
+/// One id hash entry: u64 hash, u32 document.
+pub(super) const ID_HASH_LEN: u64 = 12;
+/// The config section.
+pub(super) const CONFIG_LEN: u64 = 80;
+/// The meta section ([`Meta`]).
+pub(super) const META_LEN: u64 = 48;
+/// Seed of the id hashes (section `id hashes`): "echodid1".
+pub(super) const ID_SEED: u64 = 0x6563_686F_6469_6431;
+/// Most directory bits: 2^24 buckets per band.
+const MAX_DIR_BITS: u32 = 24;
+/// Groups per directory bucket, on average, at most.
+const BUCKET_TARGET: u64 = 64;
+
+/// Section numbers of format version 1, in file order.
+pub(super) mod sec {
+    pub(in crate::index::file) const CONFIG: usize = 0;
+    pub(in crate::index::file) const META: usize = 1;
+    pub(in crate::index::file) const ID_OFFSETS: usize = 2;
+    pub(in crate::index::file) const ID_BYTES: usize = 3;
+    pub(in crate::index::file) const ID_HASHES: usize = 4;
+    pub(in crate::index::file) const DOC_GROUPS: usize = 5;
+    pub(in crate::index::file) const DOC_DATA: usize = 6;
+    pub(in crate::index::file) const DOC_MEMBERS: usize = 7;
+    pub(in crate::index::file) const DOC_BANDS: usize = 8;
+    pub(in crate::index::file) const DOC_DIR: usize = 9;
+    pub(in crate::index::file) const PASSAGE_GROUPS: usize = 10;
+    pub(in crate::index::file) const PASSAGE_DATA: usize = 11;
+    pub(in crate::index::file) const PASSAGE_BANDS: usize = 12;
+    pub(in crate::index::file) const PASSAGE_DIR: usize = 13;
+    pub(in crate::index::file) const BLOCK_SUMS: usize = 14;
+    pub(in crate::index::file) const COUNT: usize = 15;
+}
+
+/// The name of each section, for error messages.
+pub(super) const SECTION_NAMES: [&str; sec::COUNT] = [
+    "config",
+    "meta",
+    "id offsets",
+    "id bytes",
+    "id hashes",
+    "document groups",
+    "document data",
+    "document members",
+    "document bands",
+    "document directory",
+    "passage groups",
+    "passage data",
+    "passage bands",
+    "passage directory",
+    "block checksums",
+];
+
+/// The meta section: the counts of an index and its directory bits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Meta {
+    pub(super) docs: u64,
+    pub(super) passages: u64,
+    pub(super) doc_groups: u64,
+    pub(super) passage_groups: u64,
+    pub(super) doc_bits: u32,
+    pub(super) passage_bits: u32,
+    pub(super) doc_members: u64,
+}
+
+impl Meta {
+    /// From the [`META_LEN`] bytes of the meta section.
+    pub(super) fn decode(m: &[u8]) -> Meta {
+        Meta {
+            docs: le64(m, 0),
+            passages: le64(m, 8),
+            doc_groups: le64(m, 16),
+            passage_groups: le64(m, 24),
+            doc_members: le64(m, 32),
+            doc_bits: le32(m, 40),
+            passage_bits: le32(m, 44),
+        }
+    }
+
+    /// The [`META_LEN`] bytes of the meta section.
+    pub(super) fn encode(&self) -> Vec<u8> {
+        let mut m = Vec::with_capacity(META_LEN as usize);
+        for v in [
+            self.docs,
+            self.passages,
+            self.doc_groups,
+            self.passage_groups,
+            self.doc_members,
+        ] {
+            m.extend_from_slice(&v.to_le_bytes());
+        }
+        m.extend_from_slice(&self.doc_bits.to_le_bytes());
+        m.extend_from_slice(&self.passage_bits.to_le_bytes());
+        m
+    }
+}
+
+/// One group record: a distinct shingle set of a level (see
+/// `docs/FORMAT.md`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct GroupRecord {
+    /// `ShingleSet::fingerprint` of the set.
+    pub(super) fingerprint: u64,
+    /// Offset of its set or signature in the level's data section.
+    pub(super) data: u64,
+    /// Shingles in the set.
+    pub(super) len: u32,
+    /// Members (documents only; 0 for passages).
+    pub(super) members: u32,
+    /// Documents: index of the first member in the members section.
+    /// Passages: the first passage with this set, packed
+    /// ([`passage_id_pack`]).
+    pub(super) first: u64,
+}
+
+impl GroupRecord {
+    pub(super) fn decode(b: &[u8]) -> GroupRecord {
+        GroupRecord {
+            fingerprint: le64(b, 0),
+            data: le64(b, 8),
+            len: le32(b, 16),
+            members: le32(b, 20),
+            first: le64(b, 24),
+        }
+    }
+
+    pub(super) fn encode(&self) -> [u8; GROUP_LEN as usize] {
+        let mut out = [0u8; GROUP_LEN as usize];
+        out[0..8].copy_from_slice(&self.fingerprint.to_le_bytes());
+        out[8..16].copy_from_slice(&self.data.to_le_bytes());
+        out[16..20].copy_from_slice(&self.len.to_le_bytes());
+        out[20..24].copy_from_slice(&self.members.to_le_bytes());
+        out[24..32].copy_from_slice(&self.first.to_le_bytes());
+        out
+    }
+}
+
+/// The little-endian u64 at `b[at..at + 8]`.
+pub(super) fn le64(b: &[u8], at: usize) -> u64 {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(a)
+}
+
+/// The little-endian u32 at `b[at..at + 4]`.
+pub(super) fn le32(b: &[u8], at: usize) -> u32 {
+    let mut a = [0u8; 4];
+    a.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(a)
+}
+
+/// Directory bits for `groups` groups: about `BUCKET_TARGET` per bucket.
+pub(super) fn dir_bits(groups: u64) -> u32 {
+    let mut bits = 0;
+    while bits < MAX_DIR_BITS && (groups >> bits) > BUCKET_TARGET {
+        bits += 1;
+    }
+    bits
+}
+
+/// The directory bucket of band key `key`: its top `bits` bits.
+pub(super) fn bucket_of(key: u64, bits: u32) -> usize {
+    if bits == 0 {
+        0
+    } else {
+        (key >> (64 - bits)) as usize
+    }
+}
+
+/// A passage id as stored in a group record: `document << 32 | index`.
+pub(super) fn passage_id_pack(p: PassageId) -> u64 {
+    ((p.doc.as_u32() as u64) << 32) | p.index as u64
+}
+
+/// The inverse of [`passage_id_pack`].
+pub(super) fn passage_id_unpack(v: u64) -> PassageId {
+    PassageId::new(DocId::new((v >> 32) as u32), v as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn directory_buckets_hold_about_64_groups() {
+        assert_eq!(dir_bits(0), 0);
+        assert_eq!(dir_bits(64), 0);
+        assert_eq!(dir_bits(65), 1);
+        assert_eq!(dir_bits(1_000_000), 14);
+        assert_eq!(dir_bits(u64::MAX), MAX_DIR_BITS);
+        for g in [65u64, 1000, 123_456, 10_000_000] {
+            let b = dir_bits(g);
+            assert!(
+                g >> b <= BUCKET_TARGET && g >> (b - 1) > BUCKET_TARGET,
+                "{g}"
+            );
+        }
+        assert_eq!(bucket_of(u64::MAX, 0), 0);
+        assert_eq!(bucket_of(u64::MAX, 3), 7);
+        assert_eq!(bucket_of(1 << 61, 3), 1);
+    }
+
+    #[test]
+    fn passage_ids_pack_both_halves() {
+        let p = PassageId::new(DocId::new(u32::MAX - 1), 77);
+        assert_eq!(passage_id_unpack(passage_id_pack(p)), p);
+    }
+}

@@ -1,0 +1,196 @@
+//! [`IndexFile`]: a persistent, incremental index on disk — deduplicate
+//! today's scrape against everything seen before.
+//!
+//! An index file holds what [`DedupIndex`](crate::DedupIndex) holds in
+//! memory: the band tables of documents and passages, their shingle sets (or
+//! signatures, with [`Verification::Estimate`](crate::Verification::Estimate))
+//! for verifying candidates, the members of each group of identical
+//! documents, the documents' ids as the input gave them, and the [`Config`]
+//! that produced all of it. Its answers are the same as those of a
+//! `DedupIndex` fed the same documents in the same order; the tests check it.
+//!
+//! - [`IndexFile::create`] writes an empty index; [`IndexFile::open`] reads
+//!   one (its configuration comes from the file);
+//!   [`IndexFile::open_with`] also refuses a file made with another
+//!   configuration, naming the parameter.
+//! - [`IndexFile::query`] checks a text; [`IndexFile::add_batch`] checks a
+//!   batch of documents (each against history and the earlier ones of the
+//!   batch) and adds them, replacing the file atomically.
+//! - [`IndexFile::merge`] joins indexes built with the same configuration
+//!   (on different shards, say) into the index that one build over their
+//!   documents, in input order, would give.
+//! - [`IndexFile::doc_id`] and [`IndexFile::find`] map between the
+//!   [`DocId`](crate::DocId)s of verdicts (documents numbered in the order
+//!   they were added) and the ids the input gave them, which must be unique.
+//! - [`IndexFile::info`] reports counts, size, format version and
+//!   configuration; [`IndexFile::verify`] checks every block.
+//!
+//! # Opening is cheap
+//!
+//! Opening reads the header, the section table, the block checksums, the
+//! configuration and the band-table directories (about 4 bytes per 64 groups
+//! per band, and 8 bytes per 4 KiB of file). Everything else — band entries,
+//! group records, shingle sets, ids — is read on demand with positioned
+//! reads, each 4 KiB block checked against its checksum before it is used.
+//! So the memory an open index needs is a small fraction of its size on
+//! disk, and the operating system's page cache does the caching. See
+//! `docs/FORMAT.md` for the layout.
+//!
+//! Reading methods take `&self` and an `IndexFile` is `Sync`: threads may
+//! query one open index at once. An open `IndexFile` reads the file it
+//! opened; it does not see a newer file that another process writes over it
+//! (reopen for that).
+//!
+//! # Adding rewrites the file
+//!
+//! The file is canonical (the same documents in the same order give the same
+//! bytes, whatever the batches), so [`add_batch`](IndexFile::add_batch)
+//! writes a whole new file: the old sections are copied sequentially with
+//! the new entries merged in. A batch costs about a sequential copy of the
+//! index plus the work on its own documents, so add documents in batches,
+//! not one at a time. A batch is checked first: lookups in the file run in
+//! parallel, then each document is checked in order against the file and
+//! the documents before it in the batch, as
+//! [`DedupIndex::add`](crate::DedupIndex::add) would.
+//!
+//! # Crash safety
+//!
+//! The file is never changed in place. [`add_batch`](IndexFile::add_batch)
+//! and [`merge`](IndexFile::merge) write a complete new file to a temporary
+//! file in the same folder, sync it, rename it over the target and sync the
+//! folder: a process killed at any point leaves the old index or the new one.
+//! A killed writer may leave its temporary file (`.NAME.echodup-XXXXXX.tmp`,
+//! `XXXXXX` random) behind; it is never read and can be deleted. One writer
+//! at a time: two processes adding to the same index concurrently lose one
+//! of the batches.
+//!
+//! # Corruption
+//!
+//! Every byte of the file is covered by a checksum (XXH3-64): the header and
+//! section table by one, each section by one per 4 KiB block. A damaged block
+//! makes the operation that reads it fail with
+//! [`ErrorKind::Format`](crate::ErrorKind::Format) naming the file, the
+//! section and the block; [`IndexFile::verify`] checks every block.
+//!
+//! # Example
+//!
+//! ```
+//! use echodup::{Config, DocId};
+//! use echodup::index::IndexFile;
+//!
+//! let dir = std::env::temp_dir().join(format!("echodup-store-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! let path = dir.join("news.edx");
+//! # let _ = std::fs::remove_file(&path);
+//!
+//! let mut index = IndexFile::create(&path, Config::new())?;
+//! index.add_batch([
+//!     ("mon-1", "Quarterly profit rose on strong demand for cloud services.\n\n\
+//!                Shares climbed four percent in early trading on the exchange."),
+//! ])?;
+//!
+//! // The next day, in another process:
+//! let index = IndexFile::open(&path)?;
+//! let verdict = index.query("Quarterly profit rose on strong demand for cloud services.\n\n\
+//!                            The chief executive will step down at the end of the year.")?;
+//! let (earlier, _) = verdict.passages()[0].duplicate_of.unwrap();
+//! assert_eq!(index.doc_id(earlier.doc)?, "mon-1");
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok::<(), echodup::Error>(())
+//! ```
+
+// How the code is laid out, by job (each file's docs say more):
+//
+// - `format`: the layout of format version 1: constants, section numbers
+//   (`sec`) and names, `Meta` (the meta section: counts and directory bits),
+//   `GroupRecord` (a distinct set of a level: fingerprint, where its data
+//   lies, members), little-endian helpers, directory buckets, packed passage
+//   ids.
+// - `read`: `FileAt` (positioned reads of the open file), `Reader` (reads a
+//   range of a section, every block checked against its checksum; knows the
+//   path, the version and where each `Section` lies), `Sequential` (streams
+//   a section front to back, to copy it into a new file).
+// - `codec`: the config section, and `config_mismatch`, which names the
+//   first parameter in which two configurations differ.
+// - `open`: `create`, `open`, `open_with`, and the checks of `open_v1`.
+// - `level`: `DiskLevel`, one stored level (documents or passages): its
+//   sections and directory; finds candidates by band key and verifies them
+//   (`GroupData`: a group's set or signature as read).
+// - `query`: the reading methods of `IndexFile` (counts, ids, `query`,
+//   `verify`).
+// - `update`: `add_batch` and `merge`.
+// - `overlay`: what a batch or a merge adds, in memory (`Overlay`, one
+//   `OverlayLevel` per level); `LevelLookup`/`BaseLookup`, an item's lookups
+//   in the file, done in parallel before a batch is checked in order; and
+//   `Combined`, the file plus the overlay as the history that
+//   `incremental::check` consults.
+// - `write`: `write_index`, which writes the index of an open file plus an
+//   overlay to a new file (`SectionWriter` streams the sections and their
+//   block checksums) through the crate's one atomic writer
+//   (`crate::atomic`).
+
+mod codec;
+mod format;
+mod level;
+mod open;
+mod overlay;
+mod query;
+mod read;
+mod update;
+mod write;
+
+use std::path::PathBuf;
+
+pub use format::STORE_FORMAT_VERSION;
+
+use crate::config::Config;
+use crate::dedup::Deduplicator;
+use format::Meta;
+use level::DiskLevel;
+use read::Reader;
+
+/// A persistent, incremental index of documents and passages (see the
+/// [module documentation](self)).
+///
+/// Document ids in verdicts ([`DocId`](crate::DocId),
+/// [`PassageId::doc`](crate::PassageId::doc)) number the documents of the
+/// index in the order they were added; [`doc_id`](IndexFile::doc_id) gives
+/// the id the input gave each.
+#[derive(Debug)]
+pub struct IndexFile {
+    /// Reads of the open file.
+    reader: Reader,
+    /// The configuration, with its analyzer, hasher and bandings.
+    dedup: Deduplicator,
+    /// The counts (meta section).
+    meta: Meta,
+    /// The stored document and passage levels.
+    docs: DiskLevel,
+    passages: DiskLevel,
+    /// The file's size when opened.
+    size: u64,
+}
+
+/// What [`IndexFile::info`] reports.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct IndexInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// Its format version ([`STORE_FORMAT_VERSION`] for files this build wrote).
+    pub format_version: u32,
+    /// Its size on disk, in bytes.
+    pub size: u64,
+    /// Documents in the index.
+    pub documents: u64,
+    /// Passages indexed (those long enough to compare).
+    pub passages: u64,
+    /// Distinct document shingle sets (identical documents share one).
+    pub document_groups: u64,
+    /// Distinct passage shingle sets.
+    pub passage_groups: u64,
+    /// The configuration the index was built with.
+    pub config: Config,
+    /// [`Config::fingerprint`] of that configuration.
+    pub fingerprint: u64,
+}

@@ -1,0 +1,314 @@
+//! Creating and opening index files: [`IndexFile::create`],
+//! [`IndexFile::open`], [`IndexFile::open_with`], and `open_v1`, which checks
+//! everything that opening reads of a version 1 file (header, section table,
+//! block checksums, configuration, meta, directories, section lengths).
+
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::IndexFile;
+use super::codec::{config_mismatch, decode_config};
+use super::format::{
+    BAND_ENTRY_LEN, BLOCK, CONFIG_LEN, ENTRY_LEN, GROUP_LEN, HEADER_LEN, ID_HASH_LEN, MAGIC,
+    META_LEN, Meta, SECTION_NAMES, STORE_FORMAT_VERSION, dir_bits, le32, le64, sec,
+};
+use super::level::DiskLevel;
+use super::overlay::Overlay;
+use super::read::{FileAt, Reader, Section};
+use super::write::write_index;
+use crate::config::Config;
+use crate::dedup::Deduplicator;
+use crate::error::{Error, Result};
+use crate::lsh::Banding;
+use crate::verify::Verification;
+
+impl IndexFile {
+    /// Writes an empty index for `config` at `path` and opens it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) for a bad
+    /// configuration; [`ErrorKind::Io`](crate::ErrorKind::Io) if `path`
+    /// exists (it is never overwritten) or cannot be written.
+    pub fn create(path: impl AsRef<Path>, config: Config) -> Result<IndexFile> {
+        let path = path.as_ref();
+        let dedup = Deduplicator::new(config)?;
+        if fs::symlink_metadata(path).is_ok() {
+            return Err(Error::about(
+                crate::ErrorKind::Io,
+                path,
+                "the file exists; refusing to overwrite it with a new index",
+            )
+            .with_source(io::Error::from(io::ErrorKind::AlreadyExists)));
+        }
+        write_index(path, dedup.config(), None, &Overlay::new(&dedup))?;
+        IndexFile::open(path)
+    }
+
+    /// Opens the index at `path` with the configuration stored in it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`](crate::ErrorKind::Io) if it cannot be read;
+    /// [`ErrorKind::Format`](crate::ErrorKind::Format) if it is not an index
+    /// file, is of a newer format version than this build reads, was made
+    /// with other hash functions, or is damaged (the message says which).
+    pub fn open(path: impl AsRef<Path>) -> Result<IndexFile> {
+        let path = path.as_ref();
+        let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
+        let size = file
+            .metadata()
+            .map_err(|e| Error::io("opening", path, e))?
+            .len();
+        let file = FileAt::new(file);
+        let bad = |what: String| Error::format(path, what);
+        let mut head = [0u8; HEADER_LEN];
+        let got = (size as usize).min(HEADER_LEN);
+        file.read_exact_at(&mut head[..got], 0)
+            .map_err(|e| Error::io("reading", path, e))?;
+        if got < MAGIC.len() || head[..8] != MAGIC {
+            return Err(bad(
+                "not an echodup index file (its first bytes are not the index magic)".into(),
+            ));
+        }
+        if got < HEADER_LEN {
+            return Err(bad(format!(
+                "damaged index file: truncated to {size} bytes, shorter than the header"
+            )));
+        }
+        let version = le32(&head, 8);
+        if version > STORE_FORMAT_VERSION {
+            return Err(bad(format!(
+                "index format version {version} is newer than this build reads (up to \
+                 {STORE_FORMAT_VERSION}); upgrade echodup"
+            )));
+        }
+        match version {
+            1 => open_v1(path.to_path_buf(), file, size, head),
+            v => Err(bad(format!("index format version {v} is not supported"))),
+        }
+    }
+
+    /// Opens the index at `path` and checks that it was built with `config`.
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](IndexFile::open); [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig)
+    /// for a bad `config`; [`ErrorKind::Incompatible`](crate::ErrorKind::Incompatible)
+    /// naming the first parameter that differs ("signature size 128 in the
+    /// file, 256 configured"). The keep policy is not compared (the index
+    /// does not use it).
+    pub fn open_with(path: impl AsRef<Path>, config: &Config) -> Result<IndexFile> {
+        config.validate()?;
+        let index = IndexFile::open(path)?;
+        if let Some(m) = config_mismatch(index.config(), config)? {
+            return Err(Error::incompatible(&index.reader.path, m));
+        }
+        Ok(index)
+    }
+}
+
+/// Reads and checks what opening reads of a version 1 file (see the
+/// module docs); `head` is its header, already read.
+fn open_v1(path: PathBuf, file: FileAt, size: u64, head: [u8; HEADER_LEN]) -> Result<IndexFile> {
+    let bad = |what: String| Error::format(&path, format!("damaged index file: {what}"));
+    let count = le32(&head, 12) as usize;
+    let block = le32(&head, 16) as u64;
+    if count != sec::COUNT || block != BLOCK {
+        return Err(bad(format!(
+            "the header gives {count} sections of {block}-byte blocks (version 1 has {} of {BLOCK})",
+            sec::COUNT
+        )));
+    }
+    let table_end = (HEADER_LEN + count * ENTRY_LEN) as u64;
+    if size < table_end {
+        return Err(bad(format!(
+            "truncated to {size} bytes, shorter than the section table"
+        )));
+    }
+    let mut table = vec![0u8; count * ENTRY_LEN];
+    file.read_exact_at(&mut table, HEADER_LEN as u64)
+        .map_err(|e| Error::io("reading", &path, e))?;
+    let mut summed = head[..56].to_vec();
+    summed.extend_from_slice(&table);
+    if xxh3_64(&summed) != le64(&head, 56) {
+        return Err(bad(
+            "checksum mismatch in the header or section table".into()
+        ));
+    }
+    let fingerprint = le64(&head, 24);
+    let stated = le64(&head, 32);
+    if stated != size {
+        return Err(bad(format!(
+            "the header gives a length of {stated} bytes, the file has {size}"
+        )));
+    }
+    let mut sections = [Section::default(); sec::COUNT];
+    let mut checksums = [0u64; sec::COUNT];
+    let mut at = table_end;
+    let mut blocks = 0usize;
+    for (i, s) in sections.iter_mut().enumerate() {
+        let e = &table[i * ENTRY_LEN..(i + 1) * ENTRY_LEN];
+        let (kind, offset, len) = (le32(e, 0) as usize, le64(e, 8), le64(e, 16));
+        if kind != i || offset != at || offset.checked_add(len).is_none_or(|end| end > size) {
+            return Err(bad(format!(
+                "section table entry {i} (\"{}\") is out of place",
+                SECTION_NAMES[i]
+            )));
+        }
+        *s = Section {
+            offset,
+            len,
+            first_block: blocks,
+        };
+        checksums[i] = le64(e, 24);
+        if i != sec::BLOCK_SUMS {
+            blocks += len.div_ceil(BLOCK) as usize;
+        }
+        at = offset + len;
+    }
+    if at != size {
+        return Err(bad(format!(
+            "the sections end at byte {at}, the file at {size}"
+        )));
+    }
+    if sections[sec::BLOCK_SUMS].len != blocks as u64 * 8 {
+        return Err(bad("the block checksum section has the wrong length".into()));
+    }
+    let mut reader = Reader {
+        path: path.clone(),
+        file,
+        version: 1,
+        sections,
+        sums: Vec::new(),
+    };
+    let raw = reader.read(sec::BLOCK_SUMS, 0, blocks as u64 * 8)?;
+    if xxh3_64(&raw) != checksums[sec::BLOCK_SUMS] {
+        return Err(reader.corrupt("checksum mismatch in section \"block checksums\""));
+    }
+    reader.sums = raw.chunks_exact(8).map(|c| le64(c, 0)).collect();
+    for i in 0..sec::BLOCK_SUMS {
+        let s = sections[i];
+        let n = s.len.div_ceil(BLOCK) as usize;
+        let bytes: Vec<u8> = reader.sums[s.first_block..s.first_block + n]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        if xxh3_64(&bytes) != checksums[i] {
+            return Err(reader.corrupt(format!(
+                "checksum mismatch in section \"{}\"",
+                SECTION_NAMES[i]
+            )));
+        }
+    }
+
+    if reader.len(sec::CONFIG) != CONFIG_LEN || reader.len(sec::META) != META_LEN {
+        return Err(reader.corrupt("the config or meta section has the wrong length"));
+    }
+    let config = decode_config(&reader.read(sec::CONFIG, 0, CONFIG_LEN)?, &path)?;
+    let computed = config.fingerprint()?;
+    if computed != fingerprint || le64(&reader.read(sec::CONFIG, 72, 8)?, 0) != fingerprint {
+        return Err(Error::format(
+            &path,
+            format!(
+                "the index was written with configuration fingerprint {fingerprint:#018x}, \
+                 this build computes {computed:#018x} for the same parameters (other hash \
+                 functions?); rebuild the index"
+            ),
+        ));
+    }
+    let m = reader.read(sec::META, 0, META_LEN)?;
+    let meta = Meta::decode(&m);
+    let dedup = Deduplicator::new(config)?;
+    let limit = u32::MAX as u64 - 1;
+    if meta.docs > limit
+        || meta.passages > limit
+        || meta.doc_groups > meta.doc_members
+        || meta.doc_members > meta.docs
+        || meta.passage_groups > meta.passages
+        || meta.doc_bits != dir_bits(meta.doc_groups)
+        || meta.passage_bits != dir_bits(meta.passage_groups)
+    {
+        return Err(reader.corrupt("the counts in section \"meta\" do not hold together"));
+    }
+    let verification = dedup.config().get_verification();
+    let num_perm = dedup.config().get_num_perm();
+    let data_unit = match verification {
+        Verification::Exact => 8,
+        _ => 4 * num_perm as u64,
+    };
+    let level = |groups_sec, data_sec, bands_sec, dir_sec, groups, bits, banding: Banding| {
+        let bands = banding.bands();
+        let dir_len = bands as u64 * ((1u64 << bits) + 1) * 4;
+        if reader.len(groups_sec) != groups * GROUP_LEN
+            || reader.len(bands_sec) != groups * bands as u64 * BAND_ENTRY_LEN
+            || reader.len(dir_sec) != dir_len
+            || !reader.len(data_sec).is_multiple_of(data_unit)
+        {
+            return Err(reader.corrupt(format!(
+                "section \"{}\", \"{}\" or \"{}\" has the wrong length",
+                SECTION_NAMES[groups_sec], SECTION_NAMES[bands_sec], SECTION_NAMES[dir_sec]
+            )));
+        }
+        let raw = reader.read(dir_sec, 0, dir_len)?;
+        let dir: Vec<u32> = raw.chunks_exact(4).map(|c| le32(c, 0)).collect();
+        let per_band = (1usize << bits) + 1;
+        for band in dir.chunks_exact(per_band) {
+            let ok = band[0] == 0
+                && band[per_band - 1] as u64 == groups
+                && band.windows(2).all(|w| w[0] <= w[1]);
+            if !ok {
+                return Err(reader.corrupt(format!(
+                    "section \"{}\" is not a valid directory",
+                    SECTION_NAMES[dir_sec]
+                )));
+            }
+        }
+        Ok(DiskLevel {
+            groups_sec,
+            data_sec,
+            bands_sec,
+            groups,
+            bands,
+            bits,
+            dir,
+            verification,
+            num_perm,
+        })
+    };
+    let docs = level(
+        sec::DOC_GROUPS,
+        sec::DOC_DATA,
+        sec::DOC_BANDS,
+        sec::DOC_DIR,
+        meta.doc_groups,
+        meta.doc_bits,
+        dedup.banding(),
+    )?;
+    let passages = level(
+        sec::PASSAGE_GROUPS,
+        sec::PASSAGE_DATA,
+        sec::PASSAGE_BANDS,
+        sec::PASSAGE_DIR,
+        meta.passage_groups,
+        meta.passage_bits,
+        dedup.passage_banding(),
+    )?;
+    if reader.len(sec::ID_OFFSETS) != (meta.docs + 1) * 8
+        || reader.len(sec::ID_HASHES) != meta.docs * ID_HASH_LEN
+        || reader.len(sec::DOC_MEMBERS) != meta.doc_members * 4
+    {
+        return Err(reader.corrupt("an id or member section has the wrong length"));
+    }
+    Ok(IndexFile {
+        reader,
+        dedup,
+        meta,
+        docs,
+        passages,
+        size,
+    })
+}

@@ -1,0 +1,380 @@
+//! What a batch (or a merge) adds to an index, held in memory until the
+//! new file is written: [`Overlay`] (new ids, new groups of each level as an
+//! in-memory `Level`, new members of groups already on disk), and
+//! [`Combined`], the history that `incremental::check` consults: the file
+//! plus the overlay. [`LevelLookup`] and [`BaseLookup`] are an item's
+//! lookups in the file, done in parallel before a batch is checked in order.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use super::IndexFile;
+use super::format::{GROUP_LEN, GroupRecord, le32, passage_id_pack, passage_id_unpack, sec};
+use super::level::GroupData;
+use crate::corpus::{DocId, PassageId};
+use crate::dedup::Deduplicator;
+use crate::error::{Error, Result};
+use crate::index::{DocumentVerdict, GroupIndex, History, IndexItem, Prepared};
+use crate::lsh::Banding;
+use crate::sketch::Level;
+use crate::verify::{Similarity, Verification, Verifier};
+
+/// The new groups of one level.
+#[derive(Debug)]
+pub(super) struct OverlayLevel {
+    /// The new groups, with their sets (or signatures) and members.
+    pub(super) level: GroupIndex,
+    /// Band keys of each new group, `bands` per group.
+    pub(super) keys: Vec<u64>,
+    pub(super) fingerprints: Vec<u64>,
+    /// Per new group: its first passage, packed (passages; 0 for documents).
+    pub(super) firsts: Vec<u64>,
+}
+
+impl OverlayLevel {
+    fn new(banding: Banding, seed: u64, verification: Verification) -> Self {
+        OverlayLevel {
+            level: GroupIndex::with(banding, seed, verification),
+            keys: Vec::new(),
+            fingerprints: Vec::new(),
+            firsts: Vec::new(),
+        }
+    }
+
+    /// New groups.
+    pub(super) fn len(&self) -> usize {
+        self.fingerprints.len()
+    }
+
+    /// Inserts `item` for `external`; returns whether it made a new group.
+    fn insert(&mut self, item: IndexItem, external: u32, first: u64) -> Result<bool> {
+        let new = self.level.identical_group(&item).is_none();
+        if new {
+            self.keys.extend_from_slice(&item.keys);
+            self.fingerprints.push(item.fingerprint);
+            self.firsts.push(first);
+        }
+        self.level.insert(item, external)?;
+        Ok(new)
+    }
+}
+
+/// What a batch (or a merge) adds to an index (see the module docs).
+#[derive(Debug)]
+pub(super) struct Overlay {
+    /// The ids of the new documents, in order.
+    pub(super) ids: Vec<String>,
+    pub(super) docs: OverlayLevel,
+    pub(super) passages: OverlayLevel,
+    /// New members of groups already on disk.
+    pub(super) doc_joins: HashMap<u32, Vec<u32>>,
+    /// First passage of each new passage group's members, by external id.
+    passage_ids: Vec<PassageId>,
+    /// New passages (in new groups or not).
+    pub(super) num_passages: u64,
+}
+
+impl Overlay {
+    /// Nothing new yet.
+    pub(super) fn new(dedup: &Deduplicator) -> Self {
+        let seed = dedup.config().get_seed();
+        let v = dedup.config().get_verification();
+        Overlay {
+            ids: Vec::new(),
+            docs: OverlayLevel::new(dedup.banding(), seed, v),
+            passages: OverlayLevel::new(dedup.passage_banding(), seed, v),
+            doc_joins: HashMap::new(),
+            passage_ids: Vec::new(),
+            num_passages: 0,
+        }
+    }
+
+    /// Adds a document's items.
+    pub(super) fn add(
+        &mut self,
+        id: String,
+        doc: DocId,
+        prepared: Prepared,
+        lookup: &BaseLookup,
+    ) -> Result<()> {
+        if let Some(item) = prepared.doc {
+            let identical = lookup.doc.as_ref().and_then(|l| l.identical);
+            self.add_doc_item(identical, item, &[doc.as_u32()])?;
+        }
+        for ((index, item), l) in prepared.passages.into_iter().zip(&lookup.passages) {
+            self.add_passage_item(l.identical.is_some(), item, PassageId::new(doc, index))?;
+            self.num_passages += 1;
+        }
+        self.ids.push(id);
+        Ok(())
+    }
+
+    /// Adds a document item whose identical group on disk (if any) is `identical`.
+    fn add_doc_item(
+        &mut self,
+        identical: Option<u32>,
+        item: IndexItem,
+        members: &[u32],
+    ) -> Result<()> {
+        if let Some(g) = identical {
+            self.doc_joins.entry(g).or_default().extend(members);
+            return Ok(());
+        }
+        for &m in members {
+            self.docs.insert(item.clone(), m, 0)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a passage item; `on_disk`: an identical passage is in the file.
+    fn add_passage_item(&mut self, on_disk: bool, item: IndexItem, id: PassageId) -> Result<()> {
+        if on_disk {
+            return Ok(());
+        }
+        let external = self.passage_ids.len() as u32;
+        self.passage_ids.push(id);
+        self.passages.insert(item, external, passage_id_pack(id))?;
+        Ok(())
+    }
+
+    /// Appends every document of `other` (whose configuration is `base`'s).
+    pub(super) fn absorb(
+        &mut self,
+        base: &IndexFile,
+        other: &IndexFile,
+        seen: &mut HashSet<String>,
+    ) -> Result<()> {
+        let offset = base.meta.docs + self.ids.len() as u64;
+        if offset + other.meta.docs > u32::MAX as u64 - 1
+            || base.meta.passages + self.num_passages + other.meta.passages > u32::MAX as u64 - 1
+        {
+            return Err(Error::capacity(
+                "documents or passages",
+                u32::MAX as u64 - 1,
+            ));
+        }
+        // Ids: none may be in the base or in an earlier input.
+        let mut ids = Vec::with_capacity(other.len());
+        for d in 0..other.meta.docs {
+            ids.push(other.doc_id(DocId::new(d as u32))?);
+        }
+        base.check_new_ids(ids.iter().map(String::as_str))
+            .map_err(|e| match e.kind() {
+                crate::ErrorKind::DuplicateId => {
+                    Error::duplicate_id(other.path(), format!("{e} (cannot merge)"))
+                }
+                _ => e,
+            })?;
+        for id in &ids {
+            if !seen.insert(id.clone()) {
+                return Err(Error::duplicate_id(
+                    other.path(),
+                    format!("document id \"{id}\" is in an earlier input too"),
+                ));
+            }
+        }
+        let dedup = &base.dedup;
+        let sketcher = dedup.sketcher();
+        let r = &other.reader;
+        for (lvl, level) in [
+            (&other.docs, Level::Document),
+            (&other.passages, Level::Passage),
+        ] {
+            let records: Vec<GroupRecord> = {
+                let raw = r.read(lvl.groups_sec, 0, r.len(lvl.groups_sec))?;
+                raw.chunks_exact(GROUP_LEN as usize)
+                    .map(GroupRecord::decode)
+                    .collect()
+            };
+            let items: Vec<IndexItem> = records
+                .par_iter()
+                .map(|rec| {
+                    let item = match lvl.data(r, rec)? {
+                        GroupData::Set(set) => IndexItem::new(&set, sketcher, level),
+                        GroupData::Signature(sig) => IndexItem::from_signature(
+                            sig,
+                            rec.len as usize,
+                            rec.fingerprint,
+                            sketcher,
+                            level,
+                        ),
+                    };
+                    Ok(item)
+                })
+                .collect::<Result<_>>()?;
+            for (rec, item) in records.iter().zip(items) {
+                if lvl.groups_sec == sec::DOC_GROUPS {
+                    let raw = r.read(sec::DOC_MEMBERS, rec.first * 4, rec.members as u64 * 4)?;
+                    let members: Vec<u32> = raw
+                        .chunks_exact(4)
+                        .map(|c| (le32(c, 0) as u64 + offset) as u32)
+                        .collect();
+                    let identical = base.docs.identical(&base.reader, &item)?;
+                    self.add_doc_item(identical, item, &members)?;
+                } else {
+                    let p = passage_id_unpack(rec.first);
+                    let p = PassageId::new(
+                        DocId::new((p.doc.as_u32() as u64 + offset) as u32),
+                        p.index,
+                    );
+                    let on_disk = base.passages.identical(&base.reader, &item)?.is_some();
+                    self.add_passage_item(on_disk, item, p)?;
+                }
+            }
+        }
+        self.num_passages += other.meta.passages;
+        self.ids.extend(ids);
+        Ok(())
+    }
+}
+
+/// What the file holds for one item: the groups that match it (with their
+/// members, for documents) and the group identical to it.
+#[derive(Clone, Debug, Default)]
+struct LevelLookup {
+    matches: Vec<(u32, Similarity, GroupRecord)>,
+    /// Documents only: the members of each matching group.
+    members: Vec<Vec<u32>>,
+    identical: Option<u32>,
+}
+
+/// The lookups of one prepared document: its whole set and each passage
+/// (in the order of `Prepared::passages`).
+#[derive(Debug, Default)]
+pub(super) struct BaseLookup {
+    doc: Option<LevelLookup>,
+    passages: Vec<LevelLookup>,
+}
+
+impl IndexFile {
+    /// The lookup of `item` in the file's documents or passages.
+    fn lookup_level(&self, documents: bool, item: &IndexItem) -> Result<LevelLookup> {
+        let (level, verifier) = if documents {
+            (&self.docs, self.dedup.verifier(Level::Document))
+        } else {
+            (&self.passages, self.dedup.verifier(Level::Passage))
+        };
+        let matches = level.matches(&self.reader, item, verifier)?;
+        let mut out = LevelLookup::default();
+        for (g, sim, rec, identical) in matches {
+            if identical {
+                out.identical = Some(g);
+            }
+            if documents {
+                let raw =
+                    self.reader
+                        .read(sec::DOC_MEMBERS, rec.first * 4, rec.members as u64 * 4)?;
+                out.members
+                    .push(raw.chunks_exact(4).map(|c| le32(c, 0)).collect());
+            }
+            out.matches.push((g, sim, rec));
+        }
+        Ok(out)
+    }
+
+    /// The lookups of every item of `prepared`.
+    pub(super) fn lookup(&self, prepared: &Prepared) -> Result<BaseLookup> {
+        Ok(BaseLookup {
+            doc: prepared
+                .doc
+                .as_ref()
+                .map(|item| self.lookup_level(true, item))
+                .transpose()?,
+            passages: prepared
+                .passages
+                .iter()
+                .map(|(_, item)| self.lookup_level(false, item))
+                .collect::<Result<_>>()?,
+        })
+    }
+}
+
+/// History = the file plus the overlay.
+pub(super) struct Combined<'a> {
+    pub(super) base: Option<&'a IndexFile>,
+    pub(super) overlay: &'a Overlay,
+    /// Lookups done beforehand for the items of one prepared document;
+    /// items are recognised by address.
+    pub(super) pre: Option<(&'a Prepared, &'a BaseLookup)>,
+}
+
+impl Combined<'_> {
+    /// The lookup of `item` in the file: done beforehand, or now.
+    fn lookup(&self, documents: bool, item: &IndexItem) -> Result<Option<Cow<'_, LevelLookup>>> {
+        if let Some((prepared, lookup)) = self.pre {
+            if documents {
+                if let (Some(d), Some(l)) = (&prepared.doc, &lookup.doc)
+                    && std::ptr::eq(d, item)
+                {
+                    return Ok(Some(Cow::Borrowed(l)));
+                }
+            } else if let Some(i) = prepared
+                .passages
+                .iter()
+                .position(|(_, p)| std::ptr::eq(p, item))
+            {
+                return Ok(lookup.passages.get(i).map(Cow::Borrowed));
+            }
+        }
+        match self.base {
+            Some(b) => Ok(Some(Cow::Owned(b.lookup_level(documents, item)?))),
+            None => Ok(None),
+        }
+    }
+}
+
+impl History for Combined<'_> {
+    type Error = Error;
+
+    fn document_matches(
+        &self,
+        item: &IndexItem,
+        verifier: &Verifier,
+    ) -> Result<Vec<DocumentVerdict>> {
+        let mut out = Vec::new();
+        if let Some(l) = self.lookup(true, item)? {
+            for ((g, sim, _), members) in l.matches.iter().zip(&l.members) {
+                for &d in members {
+                    out.push((DocId::new(d), *sim));
+                }
+                for &d in self.overlay.doc_joins.get(g).into_iter().flatten() {
+                    out.push((DocId::new(d), *sim));
+                }
+            }
+        }
+        let level = &self.overlay.docs.level;
+        for (g, sim) in level.matches(item, verifier) {
+            for &d in &level.groups[g as usize] {
+                out.push((DocId::new(d), sim));
+            }
+        }
+        Ok(out)
+    }
+
+    fn passage_match(
+        &self,
+        item: &IndexItem,
+        verifier: &Verifier,
+    ) -> Result<Option<(PassageId, Similarity)>> {
+        let mut found: Vec<(PassageId, Similarity)> = Vec::new();
+        if let Some(l) = self.lookup(false, item)? {
+            for (_, sim, rec) in &l.matches {
+                found.push((passage_id_unpack(rec.first), *sim));
+            }
+        }
+        let level = &self.overlay.passages.level;
+        for (g, sim) in level.matches(item, verifier) {
+            found.push((
+                self.overlay.passage_ids[level.groups[g as usize][0] as usize],
+                sim,
+            ));
+        }
+        Ok(found.into_iter().min_by_key(|&(id, _)| id))
+    }
+
+    fn next_doc(&self) -> u32 {
+        (self.base.map_or(0, |b| b.meta.docs) + self.overlay.ids.len() as u64) as u32
+    }
+}

@@ -1,0 +1,198 @@
+//! Positioned, checksummed reads of an open index file: [`FileAt`] reads
+//! bytes at an offset (shared by threads without a cursor), [`Reader`]
+//! reads a range of a section and checks every block it touches against
+//! its checksum, [`Sequential`] streams a section front to back in large
+//! chunks (to copy it into a new file).
+
+use std::fs::File;
+use std::io;
+#[cfg(not(unix))]
+use std::io::{Seek, SeekFrom};
+use std::path::PathBuf;
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::format::{BLOCK, SECTION_NAMES, sec};
+use super::write::SectionWriter;
+use crate::error::{Error, Result};
+
+/// Chunk of sequential reads while rewriting or verifying.
+pub(super) const CHUNK: u64 = 1 << 20;
+
+/// The open file, read at offsets. On Unix, `pread`: threads read at once.
+#[cfg(unix)]
+#[derive(Debug)]
+pub(super) struct FileAt(File);
+
+#[cfg(unix)]
+impl FileAt {
+    pub(super) fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        std::os::unix::fs::FileExt::read_exact_at(&self.0, buf, offset)
+    }
+}
+
+/// Elsewhere: seek and read under a lock.
+#[cfg(not(unix))]
+#[derive(Debug)]
+pub(super) struct FileAt(std::sync::Mutex<File>);
+
+#[cfg(not(unix))]
+impl FileAt {
+    pub(super) fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        use std::io::Read;
+        let mut f = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f.seek(SeekFrom::Start(offset))?;
+        f.read_exact(buf)
+    }
+}
+
+impl FileAt {
+    pub(super) fn new(file: File) -> FileAt {
+        #[cfg(unix)]
+        {
+            FileAt(file)
+        }
+        #[cfg(not(unix))]
+        {
+            FileAt(std::sync::Mutex::new(file))
+        }
+    }
+}
+
+/// Where a section lies: its offset and length in the file, and the index
+/// of its first block in the block checksums.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Section {
+    pub(super) offset: u64,
+    pub(super) len: u64,
+    pub(super) first_block: usize,
+}
+
+/// Positioned, checksummed reads of one open file.
+#[derive(Debug)]
+pub(super) struct Reader {
+    pub(super) path: PathBuf,
+    pub(super) file: FileAt,
+    /// The format version of the file.
+    pub(super) version: u32,
+    pub(super) sections: [Section; sec::COUNT],
+    /// The checksum of every block of sections 0 to 13, in order.
+    pub(super) sums: Vec<u64>,
+}
+
+impl Reader {
+    /// A [`ErrorKind::Format`](crate::ErrorKind::Format) error naming the file.
+    pub(super) fn corrupt(&self, what: impl std::fmt::Display) -> Error {
+        Error::format(&self.path, format!("damaged index file: {what}"))
+    }
+
+    /// An [`ErrorKind::Io`](crate::ErrorKind::Io) error naming the file.
+    fn io(&self, e: io::Error) -> Error {
+        Error::io("reading", &self.path, e)
+    }
+
+    /// `len` bytes at `start` in section `s`, each block they touch checked.
+    pub(super) fn read(&self, s: usize, start: u64, len: u64) -> Result<Vec<u8>> {
+        let section = self.sections[s];
+        let end = start
+            .checked_add(len)
+            .filter(|&e| e <= section.len)
+            .ok_or_else(|| {
+                self.corrupt(format!(
+                    "a read of {len} bytes at {start} runs past the end of section \"{}\" ({} bytes)",
+                    SECTION_NAMES[s], section.len
+                ))
+            })?;
+        if len == 0 {
+            return Ok(Vec::new());
+        }
+        let b0 = start / BLOCK;
+        let b1 = (end - 1) / BLOCK + 1;
+        let read_start = b0 * BLOCK;
+        let read_end = (b1 * BLOCK).min(section.len);
+        let mut buf = vec![0u8; (read_end - read_start) as usize];
+        self.file
+            .read_exact_at(&mut buf, section.offset + read_start)
+            .map_err(|e| self.io(e))?;
+        if s != sec::BLOCK_SUMS {
+            for (i, chunk) in buf.chunks(BLOCK as usize).enumerate() {
+                let block = section.first_block + b0 as usize + i;
+                if self.sums.get(block) != Some(&xxh3_64(chunk)) {
+                    return Err(self.corrupt(format!(
+                        "checksum mismatch in block {} of section \"{}\"",
+                        b0 as usize + i,
+                        SECTION_NAMES[s]
+                    )));
+                }
+            }
+        }
+        let skip = (start - read_start) as usize;
+        buf.drain(..skip);
+        buf.truncate(len as usize);
+        Ok(buf)
+    }
+
+    /// The length of section `s`.
+    pub(super) fn len(&self, s: usize) -> u64 {
+        self.sections[s].len
+    }
+}
+
+/// Reads a section front to back in large checked chunks.
+pub(super) struct Sequential<'a> {
+    reader: &'a Reader,
+    section: usize,
+    pos: u64,
+    buf: Vec<u8>,
+    at: usize,
+}
+
+impl<'a> Sequential<'a> {
+    pub(super) fn new(reader: &'a Reader, section: usize) -> Self {
+        Sequential {
+            reader,
+            section,
+            pos: 0,
+            buf: Vec::new(),
+            at: 0,
+        }
+    }
+
+    /// The next `n` bytes.
+    pub(super) fn next(&mut self, n: usize) -> Result<&[u8]> {
+        if self.buf.len() - self.at < n {
+            self.buf.drain(..self.at);
+            self.at = 0;
+            let total = self.reader.len(self.section);
+            while self.buf.len() < n && self.pos < total {
+                let len = CHUNK.min(total - self.pos);
+                let chunk = self.reader.read(self.section, self.pos, len)?;
+                self.pos += len;
+                self.buf.extend_from_slice(&chunk);
+            }
+            if self.buf.len() < n {
+                return Err(self.reader.corrupt(format!(
+                    "section \"{}\" ends early",
+                    SECTION_NAMES[self.section]
+                )));
+            }
+        }
+        let out = &self.buf[self.at..self.at + n];
+        self.at += n;
+        Ok(out)
+    }
+
+    /// Copies the next `n` bytes to `w`.
+    pub(super) fn copy_to(&mut self, mut n: u64, w: &mut SectionWriter) -> Result<()> {
+        while n > 0 {
+            let step = n.min(CHUNK) as usize;
+            let bytes = self.next(step)?;
+            w.put(bytes)?;
+            n -= step as u64;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,434 @@
+//! Writing an index file: [`write_index`] writes the index of an open file
+//! (`base`, copied section by section with [`Sequential`]) plus an
+//! [`Overlay`] of new documents to a new file, through the crate's atomic
+//! writer. Band runs and id hashes are merged in sorted order, so the bytes
+//! depend only on the documents and their order, not on the batches.
+
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use xxhash_rust::xxh3::xxh3_64;
+
+use super::IndexFile;
+use super::codec::encode_config;
+use super::format::{
+    BLOCK, ENTRY_LEN, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED, MAGIC, Meta,
+    STORE_FORMAT_VERSION, bucket_of, dir_bits, le32, le64, sec,
+};
+use super::overlay::Overlay;
+use super::read::Sequential;
+use crate::atomic::AtomicWriter;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::verify::Verification;
+
+/// Streams sections into a file, with a checksum per block; keeps the
+/// section table's entries (offset, length, checksum of the block
+/// checksums) as it goes.
+pub(super) struct SectionWriter {
+    target: PathBuf,
+    out: BufWriter<AtomicWriter>,
+    pos: u64,
+    sums: Vec<u64>,
+    block: Vec<u8>,
+    table: Vec<(u64, u64, u64)>,
+    section_start: u64,
+    section_first_block: usize,
+}
+
+impl SectionWriter {
+    fn err(&self, e: io::Error) -> Error {
+        Error::io("writing", &self.target, e)
+    }
+
+    /// Appends `bytes` to the current section.
+    pub(super) fn put(&mut self, mut bytes: &[u8]) -> Result<()> {
+        while !bytes.is_empty() {
+            let room = BLOCK as usize - self.block.len();
+            let n = room.min(bytes.len());
+            self.block.extend_from_slice(&bytes[..n]);
+            bytes = &bytes[n..];
+            if self.block.len() == BLOCK as usize {
+                self.flush_block()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes out the current block, full or not.
+    fn flush_block(&mut self) -> Result<()> {
+        if !self.block.is_empty() {
+            self.sums.push(xxh3_64(&self.block));
+            if let Err(e) = self.out.write_all(&self.block) {
+                return Err(self.err(e));
+            }
+            self.pos += self.block.len() as u64;
+            self.block.clear();
+        }
+        Ok(())
+    }
+
+    /// Ends the current section (its last block may be short).
+    fn end_section(&mut self) -> Result<()> {
+        self.flush_block()?;
+        let bytes: Vec<u8> = self.sums[self.section_first_block..]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        self.table.push((
+            self.section_start,
+            self.pos - self.section_start,
+            xxh3_64(&bytes),
+        ));
+        self.section_start = self.pos;
+        self.section_first_block = self.sums.len();
+        Ok(())
+    }
+}
+
+/// Writes the index of `base` plus `overlay` to `target`, atomically (see
+/// `crate::atomic`): the target is replaced only once the whole new file is
+/// on disk, and an error leaves it as it was.
+pub(super) fn write_index(
+    target: &Path,
+    config: &Config,
+    base: Option<&IndexFile>,
+    overlay: &Overlay,
+) -> Result<()> {
+    let file = AtomicWriter::create(target)?;
+    write_contents(file, config, base, overlay)?.commit()
+}
+
+/// Writes the whole file to `file`, section after section, then the header
+/// and section table at its start; returns it, ready to commit.
+fn write_contents(
+    file: AtomicWriter,
+    config: &Config,
+    base: Option<&IndexFile>,
+    overlay: &Overlay,
+) -> Result<AtomicWriter> {
+    let target = file.target().to_path_buf();
+    let io_err = |e: io::Error| Error::io("writing", &target, e);
+    let table_end = (HEADER_LEN + sec::COUNT * ENTRY_LEN) as u64;
+    let mut w = SectionWriter {
+        target: target.clone(),
+        out: BufWriter::with_capacity(1 << 20, file),
+        pos: table_end,
+        sums: Vec::new(),
+        block: Vec::with_capacity(BLOCK as usize),
+        table: Vec::new(),
+        section_start: table_end,
+        section_first_block: 0,
+    };
+    w.out
+        .write_all(&[0u8; HEADER_LEN + sec::COUNT * ENTRY_LEN])
+        .map_err(io_err)?;
+
+    let old = base.map(|b| b.meta).unwrap_or_default();
+    let new_docs = overlay.ids.len() as u64;
+    let doc_groups = old.doc_groups + overlay.docs.len() as u64;
+    let passage_groups = old.passage_groups + overlay.passages.len() as u64;
+    let joined: u64 = overlay.doc_joins.values().map(|v| v.len() as u64).sum();
+    let new_members: u64 = overlay
+        .docs
+        .level
+        .groups
+        .iter()
+        .map(|g| g.len() as u64)
+        .sum();
+    let meta = Meta {
+        docs: old.docs + new_docs,
+        passages: old.passages + overlay.num_passages,
+        doc_groups,
+        passage_groups,
+        doc_bits: dir_bits(doc_groups),
+        passage_bits: dir_bits(passage_groups),
+        doc_members: old.doc_members + joined + new_members,
+    };
+
+    // config, meta
+    w.put(&encode_config(config)?)?;
+    w.end_section()?;
+    w.put(&meta.encode())?;
+    w.end_section()?;
+
+    // id offsets, id bytes, id hashes
+    let old_id_bytes = base.map_or(0, |b| b.reader.len(sec::ID_BYTES));
+    match base {
+        Some(b) => {
+            Sequential::new(&b.reader, sec::ID_OFFSETS).copy_to((old.docs + 1) * 8, &mut w)?
+        }
+        None => w.put(&0u64.to_le_bytes())?,
+    }
+    let mut at = old_id_bytes;
+    for id in &overlay.ids {
+        at += id.len() as u64;
+        w.put(&at.to_le_bytes())?;
+    }
+    w.end_section()?;
+    if let Some(b) = base {
+        Sequential::new(&b.reader, sec::ID_BYTES).copy_to(old_id_bytes, &mut w)?;
+    }
+    for id in &overlay.ids {
+        w.put(id.as_bytes())?;
+    }
+    w.end_section()?;
+    let mut new_hashes: Vec<(u64, u32)> = overlay
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            (
+                xxh3_64(id.as_bytes()) ^ ID_SEED,
+                (old.docs + i as u64) as u32,
+            )
+        })
+        .collect();
+    new_hashes.sort_unstable();
+    {
+        let mut old_seq = base.map(|b| Sequential::new(&b.reader, sec::ID_HASHES));
+        let mut left = old.docs;
+        let mut cur = pull_entry(&mut old_seq, &mut left)?;
+        let mut new = new_hashes.into_iter().peekable();
+        loop {
+            let take_old = match (cur, new.peek()) {
+                (Some(o), Some(n)) => o <= *n,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let (h, d) = if take_old {
+                let v = cur.expect("checked");
+                cur = pull_entry(&mut old_seq, &mut left)?;
+                v
+            } else {
+                new.next().expect("checked")
+            };
+            let mut e = [0u8; 12];
+            e[..8].copy_from_slice(&h.to_le_bytes());
+            e[8..].copy_from_slice(&d.to_le_bytes());
+            w.put(&e)?;
+        }
+    }
+    w.end_section()?;
+
+    // the two levels
+    write_level(&mut w, config, base, overlay, true, meta)?;
+    write_level(&mut w, config, base, overlay, false, meta)?;
+
+    // block checksums, then header and table
+    w.flush_block()?;
+    let sums: Vec<u8> = w.sums.iter().flat_map(|v| v.to_le_bytes()).collect();
+    w.out.write_all(&sums).map_err(io_err)?;
+    w.table.push((w.pos, sums.len() as u64, xxh3_64(&sums)));
+    w.pos += sums.len() as u64;
+    let mut head = Vec::with_capacity(HEADER_LEN + sec::COUNT * ENTRY_LEN);
+    head.extend_from_slice(&MAGIC);
+    head.extend_from_slice(&STORE_FORMAT_VERSION.to_le_bytes());
+    head.extend_from_slice(&(sec::COUNT as u32).to_le_bytes());
+    head.extend_from_slice(&(BLOCK as u32).to_le_bytes());
+    head.extend_from_slice(&0u32.to_le_bytes());
+    head.extend_from_slice(&config.fingerprint()?.to_le_bytes());
+    head.extend_from_slice(&w.pos.to_le_bytes());
+    head.extend_from_slice(&[0u8; 16]);
+    let mut table = Vec::with_capacity(sec::COUNT * ENTRY_LEN);
+    for (i, (offset, len, sum)) in w.table.iter().enumerate() {
+        table.extend_from_slice(&(i as u32).to_le_bytes());
+        table.extend_from_slice(&0u32.to_le_bytes());
+        table.extend_from_slice(&offset.to_le_bytes());
+        table.extend_from_slice(&len.to_le_bytes());
+        table.extend_from_slice(&sum.to_le_bytes());
+    }
+    debug_assert_eq!(w.table.len(), sec::COUNT);
+    let mut summed = head.clone();
+    summed.extend_from_slice(&table);
+    head.extend_from_slice(&xxh3_64(&summed).to_le_bytes());
+    head.extend_from_slice(&table);
+    let mut file = w.out.into_inner().map_err(|e| io_err(e.into_error()))?;
+    file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+    file.write_all(&head).map_err(io_err)?;
+    Ok(file)
+}
+
+/// The next of `left` 12-byte (u64, u32) entries of `seq`.
+fn pull_entry(seq: &mut Option<Sequential<'_>>, left: &mut u64) -> Result<Option<(u64, u32)>> {
+    if *left == 0 {
+        return Ok(None);
+    }
+    *left -= 1;
+    let e = seq
+        .as_mut()
+        .expect("a base file when it has entries")
+        .next(12)?;
+    Ok(Some((le64(e, 0), le32(e, 8))))
+}
+
+/// Writes the groups, data, (members,) bands and directory of one level.
+fn write_level(
+    w: &mut SectionWriter,
+    config: &Config,
+    base: Option<&IndexFile>,
+    overlay: &Overlay,
+    documents: bool,
+    meta: Meta,
+) -> Result<()> {
+    let (disk, new, total, bits) = match (documents, base) {
+        (true, b) => (
+            b.map(|b| &b.docs),
+            &overlay.docs,
+            meta.doc_groups,
+            meta.doc_bits,
+        ),
+        (false, b) => (
+            b.map(|b| &b.passages),
+            &overlay.passages,
+            meta.passage_groups,
+            meta.passage_bits,
+        ),
+    };
+    let reader = base.map(|b| &b.reader);
+    let old_groups = disk.map_or(0, |d| d.groups);
+    let old_data = match (disk, reader) {
+        (Some(d), Some(r)) => r.len(d.data_sec),
+        _ => 0,
+    };
+    let verification = config.get_verification();
+    let num_perm = config.get_num_perm();
+
+    // groups
+    let mut member_at = 0u64;
+    if let (Some(d), Some(r)) = (disk, reader) {
+        let mut seq = Sequential::new(r, d.groups_sec);
+        for g in 0..old_groups {
+            let mut rec = GroupRecord::decode(seq.next(GROUP_LEN as usize)?);
+            if documents {
+                let joined = overlay.doc_joins.get(&(g as u32)).map_or(0, Vec::len);
+                rec.first = member_at;
+                rec.members += joined as u32;
+                member_at += rec.members as u64;
+            }
+            w.put(&rec.encode())?;
+        }
+    }
+    let mut data_at = old_data;
+    for g in 0..new.len() {
+        let (len, size) = match verification {
+            Verification::Exact => {
+                let n = new.level.sets[g].len();
+                (n as u32, n as u64 * 8)
+            }
+            _ => (new.level.signatures[g].1 as u32, num_perm as u64 * 4),
+        };
+        let members = new.level.groups[g].len() as u32;
+        let rec = GroupRecord {
+            fingerprint: new.fingerprints[g],
+            data: data_at,
+            len,
+            members: if documents { members } else { 0 },
+            first: if documents { member_at } else { new.firsts[g] },
+        };
+        if documents {
+            member_at += members as u64;
+        }
+        data_at += size;
+        w.put(&rec.encode())?;
+    }
+    w.end_section()?;
+
+    // data
+    if let (Some(d), Some(r)) = (disk, reader) {
+        Sequential::new(r, d.data_sec).copy_to(old_data, w)?;
+    }
+    for g in 0..new.len() {
+        match verification {
+            Verification::Exact => {
+                for v in new.level.sets[g].as_slice() {
+                    w.put(&v.to_le_bytes())?;
+                }
+            }
+            _ => {
+                for v in new.level.signatures[g].0.as_slice() {
+                    w.put(&v.to_le_bytes())?;
+                }
+            }
+        }
+    }
+    w.end_section()?;
+
+    // members (documents only)
+    if documents {
+        if let (Some(d), Some(r)) = (disk, reader) {
+            let mut groups = Sequential::new(r, d.groups_sec);
+            let mut members = Sequential::new(r, sec::DOC_MEMBERS);
+            for g in 0..old_groups {
+                let rec = GroupRecord::decode(groups.next(GROUP_LEN as usize)?);
+                members.copy_to(rec.members as u64 * 4, w)?;
+                for &m in overlay.doc_joins.get(&(g as u32)).into_iter().flatten() {
+                    w.put(&m.to_le_bytes())?;
+                }
+            }
+        }
+        for g in &new.level.groups {
+            for &m in g {
+                w.put(&m.to_le_bytes())?;
+            }
+        }
+        w.end_section()?;
+    }
+
+    // bands, merged band by band; the directory is counted on the way
+    let bands = if documents {
+        config.get_banding()?.bands()
+    } else {
+        config.get_passage_banding()?.bands()
+    };
+    let buckets = 1usize << bits;
+    let mut dir: Vec<u32> = Vec::with_capacity(bands * (buckets + 1));
+    let mut old_seq = match (disk, reader) {
+        (Some(d), Some(r)) => Some(Sequential::new(r, d.bands_sec)),
+        _ => None,
+    };
+    for band in 0..bands {
+        let mut fresh: Vec<(u64, u32)> = (0..new.len())
+            .map(|g| (new.keys[g * bands + band], (old_groups + g as u64) as u32))
+            .collect();
+        fresh.sort_unstable();
+        let mut counts = vec![0u32; buckets];
+        let mut fresh = fresh.into_iter().peekable();
+        let mut left = old_groups;
+        let mut cur = pull_entry(&mut old_seq, &mut left)?;
+        loop {
+            let take_old = match (cur, fresh.peek()) {
+                (Some(o), Some(n)) => o <= *n,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let (k, g) = if take_old {
+                let v = cur.expect("checked");
+                cur = pull_entry(&mut old_seq, &mut left)?;
+                v
+            } else {
+                fresh.next().expect("checked")
+            };
+            counts[bucket_of(k, bits)] += 1;
+            let mut e = [0u8; 12];
+            e[..8].copy_from_slice(&k.to_le_bytes());
+            e[8..].copy_from_slice(&g.to_le_bytes());
+            w.put(&e)?;
+        }
+        let mut at = 0u32;
+        dir.push(0);
+        for c in counts {
+            at += c;
+            dir.push(at);
+        }
+        debug_assert_eq!(at as u64, total);
+    }
+    w.end_section()?;
+    for v in dir {
+        w.put(&v.to_le_bytes())?;
+    }
+    w.end_section()?;
+    Ok(())
+}
