@@ -7,9 +7,9 @@
 //! paragraphs), fixed seed. Stage groups report bytes/s, index and pipeline
 //! groups documents/s.
 //!
-//! Run all:       cargo bench --bench stages
-//! Run one group: cargo bench --bench stages -- minhash
-//! Smoke test:    cargo bench --bench stages -- --test
+//! Run all:       cargo bench --features tools --bench stages
+//! Run one group: cargo bench --features tools --bench stages -- minhash
+//! Smoke test:    cargo bench --features tools --bench stages -- --test
 
 use std::hint::black_box;
 

@@ -14,7 +14,7 @@
 //! Run it with:
 //!
 //! ```text
-//! cargo run --release --example bench_corpus -- --docs 100000 [--threads N] [--seed S] [--write DIR]
+//! cargo run --release --features tools --example bench_corpus -- --docs 100000 [--threads N] [--seed S] [--write DIR]
 //! ```
 //!
 //! `--threads` sets the size of the rayon pool everything runs in (default:
@@ -26,7 +26,8 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use echodup::synth::{Generator, GroundTruth, SynthConfig};
+use echodup::eval::GroundTruth;
+use echodup::synth::{Generator, SynthConfig};
 use echodup::{AnalyzedDocument, Analyzer, Config, Deduplicator};
 use rayon::prelude::*;
 

@@ -2,7 +2,7 @@
 //! (`echodup::synth`), and report times, size on disk and resident memory.
 //!
 //! ```text
-//! cargo build --release --example index_bench
+//! cargo build --release --features tools --example index_bench
 //! # build an index of 100,000 articles in daily batches of 10,000:
 //! target/release/examples/index_bench build /tmp/bench.edx 100000 10000
 //! # in a fresh process: open it, query 2,000 articles, report memory:

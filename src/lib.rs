@@ -103,8 +103,13 @@
 //!   Off by default; turns on `serde`.
 //! - `plot`: SVG plots in `echodup eval` (the `plotters` crate, SVG only).
 //!   Off by default; turned on by `cli`.
-//! - `cli`: the `echodup` command-line binary (turns on `jsonl`). Off by
-//!   default.
+//! - `tools`: development tooling that detection does not need: `synth`
+//!   (synthetic news corpora with planted duplicates and their ground
+//!   truth) and `eval` (quality metrics against ground truth, the
+//!   `GroundTruth` type and its files). Off by default; turns on `jsonl`;
+//!   turned on by `cli`.
+//! - `cli`: the `echodup` command-line binary (turns on `jsonl`, `tools`
+//!   and `plot`). Off by default.
 //!
 //! # References
 //!
@@ -116,6 +121,8 @@
 
 // One audited `unsafe` block: the AVX2 dispatch in `minhash`.
 #![deny(unsafe_code)]
+// Feature badges on docs.rs (which builds with `--cfg docsrs` and nightly).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
@@ -127,11 +134,14 @@ mod config;
 mod corpus;
 mod dedup;
 mod error;
+#[cfg(feature = "tools")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
 pub mod eval;
 pub mod explain;
 mod hash;
 pub mod index;
 #[cfg(feature = "jsonl")]
+#[cfg_attr(docsrs, doc(cfg(feature = "jsonl")))]
 pub mod io;
 pub mod lsh;
 mod matching;
@@ -147,6 +157,8 @@ pub mod sketch;
 pub mod store {
     pub use crate::index::file::*;
 }
+#[cfg(feature = "tools")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
 pub mod synth;
 mod text;
 pub mod verify;

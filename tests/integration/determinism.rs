@@ -1,10 +1,15 @@
 //! Results do not depend on thread count or input order, and every reported
-//! pair is verified against a naive all-pairs computation.
+//! pair is verified against a naive all-pairs computation. The tests on
+//! generated corpora need the `tools` feature.
 
+#[cfg(feature = "tools")]
 use std::collections::BTreeSet;
 
-use echodup::{Analyzer, Config, Deduplicator, Report, Similarity};
+#[cfg(feature = "tools")]
+use echodup::{Analyzer, Similarity};
+use echodup::{Config, Deduplicator, Report};
 
+#[cfg(feature = "tools")]
 use echodup::synth::news_like as synthetic_corpus;
 
 fn run_with_threads(docs: &[String], threads: usize, config: &Config) -> Report {
@@ -20,6 +25,7 @@ fn run_with_threads(docs: &[String], threads: usize, config: &Config) -> Report 
     })
 }
 
+#[cfg(feature = "tools")]
 fn assert_same(a: &Report, b: &Report) {
     assert_eq!(a.document_pairs(), b.document_pairs());
     assert_eq!(a.clusters(), b.clusters());
@@ -30,6 +36,7 @@ fn assert_same(a: &Report, b: &Report) {
     assert_eq!(a.stats(), b.stats());
 }
 
+#[cfg(feature = "tools")]
 #[test]
 fn identical_results_for_1_2_and_4_threads() {
     let docs = synthetic_corpus(4000, 11);
@@ -46,6 +53,7 @@ fn identical_results_for_1_2_and_4_threads() {
     }
 }
 
+#[cfg(feature = "tools")]
 #[test]
 fn clusters_do_not_depend_on_input_order() {
     let docs = synthetic_corpus(1500, 5);
@@ -77,6 +85,7 @@ fn clusters_do_not_depend_on_input_order() {
     assert_eq!(as_sets(&forward, false), as_sets(&backward, true));
 }
 
+#[cfg(feature = "tools")]
 #[test]
 fn reported_pairs_are_exact_and_recall_matches_all_pairs_oracle() {
     let docs = synthetic_corpus(600, 3);
@@ -121,6 +130,7 @@ fn reported_pairs_are_exact_and_recall_matches_all_pairs_oracle() {
     }
 }
 
+#[cfg(feature = "tools")]
 #[test]
 fn estimate_mode_finds_nearly_the_same_pairs_without_sets() {
     use echodup::Verification;
@@ -152,6 +162,7 @@ fn estimate_mode_finds_nearly_the_same_pairs_without_sets() {
 /// Several analysis chunks (4,096 documents each), capped buckets and both
 /// entry points: every output is the same for 1, 2 and 3 threads, and `run`
 /// (which drops shingle sets and recomputes them) equals `run_analyzed`.
+#[cfg(feature = "tools")]
 #[test]
 fn identical_results_across_chunks_threads_and_entry_points() {
     let docs = synthetic_corpus(9000, 23);
@@ -234,6 +245,7 @@ fn huge_near_identical_bucket_is_capped_not_quadratic() {
 /// `run_fetched` (texts fetched on demand, never all in memory) equals `run`,
 /// and fetches each document once to sketch plus once per use in
 /// verification, never keeping the corpus.
+#[cfg(feature = "tools")]
 #[test]
 fn run_fetched_equals_run() {
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -7,6 +7,7 @@ mod cli;
 mod cli_index;
 mod determinism;
 mod fixtures;
+#[cfg(feature = "tools")]
 mod quality;
 mod real_corpora;
 mod store;

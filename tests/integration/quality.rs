@@ -66,7 +66,13 @@ fn generated_corpus_meets_pair_and_passage_targets() {
     let generator = Generator::new(SynthConfig::new().num_docs(4_000).seed(2024)).unwrap();
     let texts = generator.texts();
     let truth = generator.truth();
-    let (pairs, groups) = eval::synth_truth(&truth, 0.5);
+    let pairs: Vec<TruthPair> = truth
+        .pairs()
+        .iter()
+        .filter(|p| p.jaccard >= 0.5)
+        .copied()
+        .collect();
+    let groups = truth.passage_groups();
     let config = Config::new();
     let analyzer = Analyzer::new(&config).unwrap();
     let docs: Vec<AnalyzedDocument> = texts.iter().map(|t| analyzer.analyze(t)).collect();
@@ -83,7 +89,7 @@ fn generated_corpus_meets_pair_and_passage_targets() {
         .unwrap()
         .run_analyzed(&docs)
         .unwrap();
-    let outcomes = passage_outcomes(&report, &docs, &groups);
+    let outcomes = passage_outcomes(&report, &docs, groups);
     let mut by_kind: HashMap<&str, (usize, usize)> = HashMap::new();
     for o in &outcomes {
         let e = by_kind.entry(groups[o.group].kind.as_str()).or_default();
@@ -114,7 +120,7 @@ fn generated_corpus_meets_pair_and_passage_targets() {
         .iter()
         .flat_map(|c| c.members[1..].iter().map(move |&m| (c.members[0], m)))
         .collect();
-    let edited = eval::edited_passages(&docs, &copies, &groups, 0.3);
+    let edited = eval::edited_passages(&docs, &copies, groups, 0.3);
     let found = eval::edited_found(&report, &edited);
     let above: Vec<bool> = edited
         .iter()

@@ -1,6 +1,7 @@
 //! The persistent index (`echodup::store`, issue 6): round trip against the
 //! in-memory `DedupIndex`, incremental batches, merges, crash safety,
 //! corruption, the committed version-1 file and configuration refusals.
+//! The tests on generated corpora need the `tools` feature.
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +32,7 @@ fn fixture_docs() -> Vec<(String, String)> {
 }
 
 /// Synthetic news with planted duplicates, with ids.
+#[cfg(feature = "tools")]
 fn synth_docs(n: usize, seed: u64) -> Vec<(String, String)> {
     echodup::synth::news_like(n, seed)
         .into_iter()
@@ -77,6 +79,7 @@ fn assert_same_answers(file: &IndexFile, memory: &DedupIndex, probes: &[String])
     }
 }
 
+#[cfg(feature = "tools")]
 fn configs() -> Vec<Config> {
     vec![
         Config::new(),
@@ -94,6 +97,7 @@ fn configs() -> Vec<Config> {
     ]
 }
 
+#[cfg(feature = "tools")]
 #[test]
 fn round_trip_gives_the_answers_of_the_memory_index() {
     let dir = TempDir::new().unwrap();
@@ -125,6 +129,7 @@ fn round_trip_gives_the_answers_of_the_memory_index() {
     }
 }
 
+#[cfg(feature = "tools")]
 #[test]
 fn adding_batches_one_by_one_equals_building_once() {
     let dir = TempDir::new().unwrap();
@@ -146,6 +151,7 @@ fn adding_batches_one_by_one_equals_building_once() {
     }
 }
 
+#[cfg(feature = "tools")]
 #[test]
 fn merge_equals_one_index_of_the_union() {
     let dir = TempDir::new().unwrap();
@@ -174,6 +180,7 @@ fn merge_equals_one_index_of_the_union() {
     }
 }
 
+#[cfg(feature = "tools")]
 #[test]
 fn merge_refuses_other_configurations_overlapping_ids_and_its_own_inputs() {
     let dir = TempDir::new().unwrap();

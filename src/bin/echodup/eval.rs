@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::Args;
 use echodup::eval::{
-    self, CalibrationBin, ClusterOutcome, EstimatorSummary, MeasuredPair, PairEvaluation,
-    PairSample, PassageStatus, TruthCluster, TruthPassageGroup,
+    self, CalibrationBin, ClusterOutcome, EstimatorSummary, GroundTruth, MeasuredPair,
+    PairEvaluation, PairSample, PassageStatus, TruthCluster, TruthPassageGroup,
 };
 use echodup::io::{AtomicFile, Corpus};
 use echodup::{Analyzer, Deduplicator, DocId, MinHasher, Report};
@@ -116,15 +116,15 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
         positions.entry(d.id()).or_insert(DocId::new(i as u32));
     }
     let lookup = |id: &str| positions.get(id).copied();
-    let truth = eval::read_pairs(&args.pairs, lookup)?;
-    let mut clusters = Vec::new();
+    let mut truth = GroundTruth::default();
+    truth.read_pairs(&args.pairs, lookup)?;
     for p in &args.truth {
-        clusters.extend(eval::read_clusters(p, lookup)?);
+        truth.read_clusters(p, lookup)?;
     }
-    let groups = match &args.passages {
-        Some(p) => eval::read_passage_groups(p, lookup)?,
-        None => Vec::new(),
-    };
+    if let Some(p) = &args.passages {
+        truth.read_passage_groups(p, lookup)?;
+    }
+    let (clusters, groups) = (truth.clusters(), truth.passage_groups());
     let texts: Vec<String> = match args.ocr_noise {
         Some(rate) => corpus
             .documents()
@@ -141,8 +141,8 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let base = config(&args.common).passages(args.passages.is_some());
     let analyzer = Analyzer::new(&base)?;
     let docs: Vec<_> = texts.par_iter().map(|t| analyzer.analyze(t)).collect();
-    let measured = eval::measure_pairs(&truth, &docs);
-    let doc_kind = member_kinds(&clusters);
+    let measured = eval::measure_pairs(truth.pairs(), &docs);
+    let doc_kind = member_kinds(clusters);
     // Edited paragraph copies (not in passages.jsonl): labelled by exact Jaccard.
     let edited = if groups.is_empty() {
         Vec::new()
@@ -151,7 +151,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
             .iter()
             .flat_map(|c| c.members[1..].iter().map(move |&m| (c.members[0], m)))
             .collect();
-        eval::edited_passages(&docs, &pairs, &groups, 0.3)
+        eval::edited_passages(&docs, &pairs, groups, 0.3)
     };
 
     let mut rows = Vec::new();
@@ -162,7 +162,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
         let e = eval::evaluate_pairs(&report, &measured, t);
         let mut by_kind: BTreeMap<String, [usize; 3]> = BTreeMap::new();
         let mut explained: HashSet<usize> = HashSet::new();
-        for c in &clusters {
+        for c in clusters {
             let slot = match eval::cluster_outcome(&report, &c.members) {
                 ClusterOutcome::Found => 0,
                 ClusterOutcome::Split => 1,
@@ -179,7 +179,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
             .filter(|k| !explained.contains(k))
             .collect();
         let mut passages: BTreeMap<(String, String), [usize; 3]> = BTreeMap::new();
-        for o in eval::passage_outcomes(&report, &docs, &groups) {
+        for o in eval::passage_outcomes(&report, &docs, groups) {
             let slot = match o.status {
                 PassageStatus::Found => 0,
                 PassageStatus::Missed => 1,
@@ -245,8 +245,8 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     view.print(
         &mut out,
-        &clusters,
-        &groups,
+        clusters,
+        groups,
         (banding.bands(), banding.rows()),
         &bins,
         &estimator,
@@ -255,7 +255,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
     out.flush()?;
     if let Some(path) = &args.json {
         let v = view.to_json(
-            &clusters,
+            clusters,
             (banding.bands(), banding.rows()),
             &bins,
             &estimator,
