@@ -1,3 +1,4 @@
+// 764 lines: moved whole (only imports and argument paths changed) so the tools branch merges cleanly.
 //! `echodup eval`: detection quality against ground truth.
 //!
 //! Reads a corpus and its truth (`pairs.jsonl`, optionally `truth.jsonl`
@@ -24,7 +25,9 @@ use echodup::{Analyzer, Deduplicator, DocId, MinHasher, Report};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use super::{Common, Usage, config, read_options};
+use crate::args::{Common, Usage, fraction};
+
+mod plot;
 
 #[derive(Args, Debug)]
 pub(crate) struct EvalArgs {
@@ -64,7 +67,7 @@ pub(crate) struct EvalArgs {
     /// Replace characters with OCR-like look-alikes at this rate per
     /// character (each document independently) before detection, to
     /// simulate noisy scans; the truth keeps its clean-text similarities.
-    #[arg(long, value_name = "P", value_parser = super::fraction)]
+    #[arg(long, value_name = "P", value_parser = fraction)]
     ocr_noise: Option<f64>,
     /// Seed for the random non-pairs and the OCR noise.
     #[arg(long, default_value_t = 1, value_name = "S")]
@@ -108,7 +111,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
     }
     let corpus = Corpus::read(
         std::slice::from_ref(&args.input),
-        &read_options(&args.common, false),
+        &args.common.read.options(false),
     )?;
     // The first document with each id, as `Corpus::find` (but in O(1)).
     let mut positions: HashMap<&str, DocId> = HashMap::with_capacity(corpus.len());
@@ -138,7 +141,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
             .map(|d| d.text().to_string())
             .collect(),
     };
-    let base = config(&args.common).passages(args.passages.is_some());
+    let base = args.common.config().passages(args.passages.is_some());
     let analyzer = Analyzer::new(&base)?;
     let docs: Vec<_> = texts.par_iter().map(|t| analyzer.analyze(t)).collect();
     let measured = eval::measure_pairs(truth.pairs(), &docs);
@@ -221,7 +224,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
     }
 
     // Calibration at --threshold.
-    let cal_cfg = base.clone().threshold(args.common.threshold);
+    let cal_cfg = base.clone().threshold(args.common.detection.threshold);
     let banding = cal_cfg.get_banding()?;
     let hasher = MinHasher::new(cal_cfg.get_num_perm(), cal_cfg.get_seed());
     let truth_set: HashSet<(DocId, DocId)> = measured.iter().map(|p| (p.a, p.b)).collect();
@@ -285,10 +288,10 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
             })
             .collect();
         write_svg(&dir.join(format!("{name}-pr.svg")), |s| {
-            super::plot::precision_recall(s, &title, &pr)
+            plot::precision_recall(s, &title, &pr)
         })?;
         write_svg(&dir.join(format!("{name}-calibration.svg")), |s| {
-            super::plot::calibration(s, &title, args.common.threshold, banding, &bins)
+            plot::calibration(s, &title, args.common.detection.threshold, banding, &bins)
         })?;
         // Truth pairs and one random pair in twenty, thinned evenly to at
         // most 4,000 points to keep the SVG small.
@@ -300,7 +303,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
         let step = points.len().div_ceil(4_000).max(1);
         let points: Vec<(f64, f64)> = points.into_iter().step_by(step).collect();
         write_svg(&dir.join(format!("{name}-estimator.svg")), |s| {
-            super::plot::estimator(s, &title, cal_cfg.get_num_perm(), &points)
+            plot::estimator(s, &title, cal_cfg.get_num_perm(), &points)
         })?;
     }
     Ok(())
@@ -447,7 +450,7 @@ impl View<'_> {
         est: &EstimatorSummary,
         n_random: usize,
     ) -> anyhow::Result<()> {
-        let c = &self.args.common;
+        let c = &self.args.common.detection;
         let shingles = match c.char_shingles {
             Some(n) => format!("character {n}-shingles"),
             None => format!("word {}-shingles", c.shingle_size),
@@ -695,7 +698,7 @@ impl View<'_> {
         est: &EstimatorSummary,
         n_random: usize,
     ) -> Value {
-        let c = &self.args.common;
+        let c = &self.args.common.detection;
         let rows: Vec<Value> = self
             .rows
             .iter()

@@ -5,17 +5,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
-use echodup::io::{Corpus, ReadOptions};
-use echodup::segment::Segmentation;
-use echodup::shingle::Shingling;
+use echodup::io::Corpus;
 use echodup::store::IndexFile;
-use echodup::{Config, DocId, Measure, Verdict, Verification};
+use echodup::{DocId, Verdict};
+use indicatif::{DecimalBytes, HumanCount};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::{Output, Paragraphs, Usage, check_outputs, count, megabytes, thousands};
+use crate::args::{IndexConfigArgs, ReadArgs, Threads, Usage};
+use crate::output::{Output, check_outputs, count, number};
 
 /// Arguments of `echodup index`.
 #[derive(Args, Debug)]
@@ -47,37 +46,8 @@ enum IndexCommand {
 struct CreateArgs {
     /// The index file to create (it must not exist).
     index: PathBuf,
-    /// Similarity at or above which two documents (and passages) are duplicates.
-    #[arg(long, default_value_t = 0.8, value_name = "T")]
-    threshold: f64,
-    /// Similarity for passages, if different from --threshold.
-    #[arg(long, value_name = "T")]
-    passage_threshold: Option<f64>,
-    /// Words per shingle.
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    shingle_size: usize,
-    /// Use shingles of N characters instead of words.
-    #[arg(long, value_name = "N")]
-    char_shingles: Option<usize>,
-    /// MinHash signature size.
-    #[arg(long, default_value_t = 128, value_name = "N")]
-    num_perm: usize,
-    /// Compare by containment instead of Jaccard.
-    #[arg(long)]
-    containment: bool,
-    /// How documents are cut into passages: at blank lines, or at every line.
-    #[arg(long, value_enum, default_value_t = Paragraphs::BlankLines)]
-    paragraphs: Paragraphs,
-    /// Passages with fewer words (characters with --char-shingles) are not compared.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    min_passage_tokens: usize,
-    /// Estimate similarity from signatures instead of keeping shingle sets
-    /// (a smaller index; pairs near the threshold may fall either side).
-    #[arg(long)]
-    estimate: bool,
-    /// Index whole documents only, not passages.
-    #[arg(long)]
-    no_passages: bool,
+    #[command(flatten)]
+    config: IndexConfigArgs,
     /// No summary.
     #[arg(long, short)]
     quiet: bool,
@@ -93,19 +63,10 @@ struct AddArgs {
     /// Write the report here (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Field holding a JSON record's id (a dotted path reaches into objects);
-    /// empty: use FILE:LINE.
-    #[arg(long, default_value = "id", value_name = "PATH")]
-    id_field: String,
-    /// Field holding a JSON record's text (a dotted path reaches into objects).
-    #[arg(long, default_value = "text", value_name = "PATH")]
-    text_field: String,
-    /// Skip bad records instead of stopping.
-    #[arg(long)]
-    skip_invalid: bool,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    threads: Option<u16>,
+    #[command(flatten)]
+    read: ReadArgs,
+    #[command(flatten)]
+    threads: Threads,
     /// No summary.
     #[arg(long, short)]
     quiet: bool,
@@ -139,52 +100,15 @@ struct MergeArgs {
 pub(crate) fn run(args: &IndexArgs) -> anyhow::Result<()> {
     match &args.command {
         IndexCommand::Create(a) => create(a),
-        IndexCommand::Add(a) => with_threads(a.threads, || add_or_query(a, true)),
-        IndexCommand::Query(a) => with_threads(a.threads, || add_or_query(a, false)),
+        IndexCommand::Add(a) => a.threads.install(|| add_or_query(a, true)),
+        IndexCommand::Query(a) => a.threads.install(|| add_or_query(a, false)),
         IndexCommand::Info(a) => info(a),
         IndexCommand::Merge(a) => merge(a),
     }
 }
 
-fn with_threads(
-    threads: Option<u16>,
-    work: impl FnOnce() -> anyhow::Result<()> + Send,
-) -> anyhow::Result<()> {
-    match threads {
-        // A local pool: the global one is never configured.
-        Some(n) => rayon::ThreadPoolBuilder::new()
-            .num_threads(n as usize)
-            .build()
-            .context("starting worker threads")?
-            .install(work),
-        None => work(),
-    }
-}
-
 fn create(a: &CreateArgs) -> anyhow::Result<()> {
-    let mut config = Config::new()
-        .threshold(a.threshold)
-        .num_perm(a.num_perm)
-        .min_passage_tokens(a.min_passage_tokens)
-        .passages(!a.no_passages)
-        .segmentation(match a.paragraphs {
-            Paragraphs::BlankLines => Segmentation::BlankLines,
-            Paragraphs::Lines => Segmentation::Lines,
-        });
-    config = match a.char_shingles {
-        Some(n) => config.shingling(Shingling::Chars(n)),
-        None => config.shingle_size(a.shingle_size),
-    };
-    if a.containment {
-        config = config.measure(Measure::Containment);
-    }
-    if a.estimate {
-        config = config.verification(Verification::Estimate);
-    }
-    if let Some(t) = a.passage_threshold {
-        config = config.passage_threshold(t);
-    }
-    let index = IndexFile::create(&a.index, config)?;
+    let index = IndexFile::create(&a.index, a.config.config())?;
     if !a.quiet {
         eprintln!(
             "echodup: created {} ({})",
@@ -200,11 +124,7 @@ fn add_or_query(a: &AddArgs, add: bool) -> anyhow::Result<()> {
     check_outputs(&[Some(a.index.as_path()), a.out.as_deref()], &a.inputs)?;
     let mut index = IndexFile::open(&a.index)?;
     let before = index.len();
-    let options = ReadOptions::new()
-        .text_field(&a.text_field)
-        .id_field(Some(a.id_field.as_str()).filter(|f| !f.is_empty()))
-        .skip_invalid(a.skip_invalid);
-    let corpus = Corpus::read(&a.inputs, &options)?;
+    let corpus = Corpus::read(&a.inputs, &a.read.options(false))?;
     // Refuse an unwritable report before changing the index.
     let mut out = Output::open(a.out.as_deref())?;
     let verdicts: Vec<Verdict> = if add {
@@ -280,7 +200,7 @@ fn add_or_query(a: &AddArgs, add: bool) -> anyhow::Result<()> {
         eprintln!(
             "echodup: {} checked against {} in {} in {secs:.2} s: {}, {}",
             count(corpus.len(), "document", "documents"),
-            thousands(before),
+            number(before),
             a.index.display(),
             count(dup_docs, "duplicate document", "duplicate documents"),
             count(dup_passages, "duplicate passage", "duplicate passages"),
@@ -289,13 +209,13 @@ fn add_or_query(a: &AddArgs, add: bool) -> anyhow::Result<()> {
             let info = index.info();
             eprintln!(
                 "  added {}; the index now holds {} documents ({})",
-                thousands(corpus.len()),
-                thousands(info.documents as usize),
-                megabytes(info.size as f64)
+                number(corpus.len()),
+                HumanCount(info.documents),
+                DecimalBytes(info.size)
             );
         }
         if !corpus.skipped().is_empty() {
-            eprintln!("  skipped records: {}", thousands(corpus.skipped().len()));
+            eprintln!("  skipped records: {}", number(corpus.skipped().len()));
         }
     }
     Ok(())
@@ -323,8 +243,8 @@ fn info(a: &InfoArgs) -> anyhow::Result<()> {
             "signature_parameters": c.signature_parameters()?,
             "threshold": c.get_threshold(),
             "passage_threshold": c.get_passage_threshold(),
-            "measure": format!("{:?}", c.get_measure()).to_lowercase(),
-            "verification": format!("{:?}", c.get_verification()).to_lowercase(),
+            "measure": c.get_measure().to_string(),
+            "verification": c.get_verification().to_string(),
             "min_passage_tokens": c.get_min_passage_tokens(),
             "passages_indexed": c.get_passages(),
             "verified": a.verify,
@@ -336,18 +256,18 @@ fn info(a: &InfoArgs) -> anyhow::Result<()> {
     println!("format version:   {}", i.format_version);
     println!(
         "size:             {} ({} bytes)",
-        megabytes(i.size as f64),
-        thousands(i.size as usize)
+        DecimalBytes(i.size),
+        HumanCount(i.size)
     );
     println!(
         "documents:        {} ({} distinct)",
-        thousands(i.documents as usize),
-        thousands(i.document_groups as usize)
+        HumanCount(i.documents),
+        HumanCount(i.document_groups)
     );
     println!(
         "passages:         {} ({} distinct)",
-        thousands(i.passages as usize),
-        thousands(i.passage_groups as usize)
+        HumanCount(i.passages),
+        HumanCount(i.passage_groups)
     );
     println!("fingerprint:      {:016x}", i.fingerprint);
     println!("parameters:       {}", c.signature_parameters()?);
@@ -387,9 +307,9 @@ fn merge(a: &MergeArgs) -> anyhow::Result<()> {
             "echodup: merged {} indexes into {}: {} documents, {} passages ({})",
             a.inputs.len(),
             a.out.display(),
-            thousands(info.documents as usize),
-            thousands(info.passages as usize),
-            megabytes(info.size as f64)
+            HumanCount(info.documents),
+            HumanCount(info.passages),
+            DecimalBytes(info.size)
         );
     }
     Ok(())

@@ -1,0 +1,323 @@
+//! The arguments every command shares, and the one place where flags become
+//! an [`echodup::Config`] ([`ConfigArgs::config`]) and
+//! [`ReadOptions`] ([`ReadArgs::options`]).
+//!
+//! The library's configuration enums are read through their own text form
+//! (`FromStr`, see [`text_form`]), so the command line accepts what the index
+//! file, serde and the Python binding write.
+
+use std::ffi::OsStr;
+use std::marker::PhantomData;
+use std::str::FromStr;
+
+use anyhow::Context;
+use clap::Args;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::error::ErrorKind;
+use echodup::io::ReadOptions;
+use echodup::{Config, KeepPolicy, Measure, Segmentation, Shingling, Verification};
+
+/// The detection parameters shared by `find`, `dedup`, `explain`, `eval`
+/// and `index create`.
+#[derive(Args, Debug)]
+pub(crate) struct ConfigArgs {
+    /// Similarity at or above which two documents (and passages) are duplicates.
+    #[arg(long, default_value_t = 0.8, value_name = "T")]
+    pub(crate) threshold: f64,
+    /// Similarity for passages, if different from --threshold.
+    #[arg(long, value_name = "T")]
+    pub(crate) passage_threshold: Option<f64>,
+    /// Words per shingle.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub(crate) shingle_size: usize,
+    /// Use shingles of N characters instead of words (text without spaces, OCR noise).
+    #[arg(long, value_name = "N")]
+    pub(crate) char_shingles: Option<usize>,
+    /// MinHash signature size.
+    #[arg(long, default_value_t = 128, value_name = "N")]
+    pub(crate) num_perm: usize,
+    /// Compare by containment (one text inside the other) instead of Jaccard.
+    #[arg(long)]
+    pub(crate) containment: bool,
+    /// How documents are cut into passages: at blank lines, or at every line.
+    #[arg(long, value_parser = text_form::<Segmentation>(Segmentation::NAMES),
+          default_value = "blank-lines")]
+    pub(crate) paragraphs: Segmentation,
+    /// Passages with fewer words (characters with --char-shingles) are not compared.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub(crate) min_passage_tokens: usize,
+}
+
+impl ConfigArgs {
+    /// The configuration these flags give: the only `Config::new()` of the
+    /// binary. Commands refine it ([`Common::config`],
+    /// [`IndexConfigArgs::config`], `eval`'s thresholds) but never start
+    /// another.
+    pub(crate) fn config(&self) -> Config {
+        let mut config = Config::new()
+            .threshold(self.threshold)
+            .num_perm(self.num_perm)
+            .min_passage_tokens(self.min_passage_tokens)
+            .segmentation(self.paragraphs)
+            .shingling(match self.char_shingles {
+                Some(n) => Shingling::Chars(n),
+                None => Shingling::Words(self.shingle_size),
+            });
+        if self.containment {
+            config = config.measure(Measure::Containment);
+        }
+        if let Some(t) = self.passage_threshold {
+            config = config.passage_threshold(t);
+        }
+        config
+    }
+}
+
+/// Options shared by `find`, `dedup`, `explain` and `eval`.
+#[derive(Args, Debug)]
+pub(crate) struct Common {
+    #[command(flatten)]
+    pub(crate) detection: ConfigArgs,
+    /// Which document of a cluster is kept.
+    #[arg(long, value_parser = text_form::<KeepPolicy>(KeepPolicy::NAMES),
+          default_value = "first")]
+    pub(crate) keep: KeepPolicy,
+    #[command(flatten)]
+    pub(crate) read: ReadArgs,
+    #[command(flatten)]
+    pub(crate) threads: Threads,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+}
+
+impl Common {
+    /// The configuration of `find`, `dedup`, `explain` and `eval`.
+    pub(crate) fn config(&self) -> Config {
+        self.detection.config().keep(self.keep)
+    }
+}
+
+/// The parameters of a new index (`index create`).
+#[derive(Args, Debug)]
+pub(crate) struct IndexConfigArgs {
+    #[command(flatten)]
+    pub(crate) detection: ConfigArgs,
+    /// Estimate similarity from signatures instead of keeping shingle sets
+    /// (a smaller index; pairs near the threshold may fall either side).
+    #[arg(long)]
+    pub(crate) estimate: bool,
+    /// Index whole documents only, not passages.
+    #[arg(long)]
+    pub(crate) no_passages: bool,
+}
+
+impl IndexConfigArgs {
+    /// The configuration stored in a new index.
+    pub(crate) fn config(&self) -> Config {
+        let config = self.detection.config().passages(!self.no_passages);
+        if self.estimate {
+            config.verification(Verification::Estimate)
+        } else {
+            config
+        }
+    }
+}
+
+/// How JSON records are read.
+#[derive(Args, Debug)]
+pub(crate) struct ReadArgs {
+    /// Field holding a JSON record's id (a dotted path reaches into objects);
+    /// empty: use FILE:LINE.
+    #[arg(long, default_value = "id", value_name = "PATH")]
+    pub(crate) id_field: String,
+    /// Field holding a JSON record's text (a dotted path reaches into objects).
+    #[arg(long, default_value = "text", value_name = "PATH")]
+    pub(crate) text_field: String,
+    /// Skip bad records instead of stopping.
+    #[arg(long)]
+    pub(crate) skip_invalid: bool,
+}
+
+impl ReadArgs {
+    /// The read options these flags give; `keep_records` keeps each JSON
+    /// record whole (to write it back with all its fields).
+    pub(crate) fn options(&self, keep_records: bool) -> ReadOptions {
+        ReadOptions::new()
+            .text_field(&self.text_field)
+            .id_field(Some(self.id_field.as_str()).filter(|f| !f.is_empty()))
+            .skip_invalid(self.skip_invalid)
+            .keep_records(keep_records)
+    }
+}
+
+/// `--threads`.
+#[derive(Args, Debug)]
+pub(crate) struct Threads {
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+}
+
+impl Threads {
+    /// Runs `work` on a pool of `--threads` workers, or on the default one.
+    pub(crate) fn install<T: Send>(
+        &self,
+        work: impl FnOnce() -> anyhow::Result<T> + Send,
+    ) -> anyhow::Result<T> {
+        match self.threads {
+            // A local pool: the global one is never configured.
+            Some(n) => rayon::ThreadPoolBuilder::new()
+                .num_threads(n as usize)
+                .build()
+                .context("starting worker threads")?
+                .install(work),
+            None => work(),
+        }
+    }
+}
+
+/// An error that is the caller's (exit code 2).
+#[derive(Debug)]
+pub(crate) struct Usage(pub(crate) String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// A value parser for a fraction between 0 and 1.
+pub(crate) fn fraction(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("{v} is not between 0 and 1"))
+    }
+}
+
+/// A value parser for one of the library's configuration enums, through its
+/// text form: `T::from_str` decides what is accepted (any case, `-` for
+/// `_`), and `--help` and errors list `names` (`T::NAMES`) in the
+/// command-line spelling (`blank-lines`).
+pub(crate) fn text_form<T>(names: &'static [&'static str]) -> TextForm<T> {
+    TextForm {
+        names,
+        value: PhantomData,
+    }
+}
+
+/// See [`text_form`].
+#[derive(Debug)]
+pub(crate) struct TextForm<T> {
+    names: &'static [&'static str],
+    value: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for TextForm<T> {
+    fn clone(&self) -> Self {
+        text_form(self.names)
+    }
+}
+
+impl<T> TextForm<T> {
+    fn names(&self) -> impl Iterator<Item = PossibleValue> + '_ {
+        self.names
+            .iter()
+            .map(|n| PossibleValue::new(n.replace('_', "-")))
+    }
+}
+
+impl<T> TypedValueParser for TextForm<T>
+where
+    T: FromStr + Clone + Send + Sync + 'static,
+{
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<T, clap::Error> {
+        if let Some(v) = value.to_str().and_then(|s| s.parse().ok()) {
+            return Ok(v);
+        }
+        // Not a name: clap's own parser of the names writes the usual error
+        // (the possible values, a close match).
+        match PossibleValuesParser::new(self.names()).parse_ref(cmd, arg, value) {
+            Err(e) => Err(e),
+            Ok(name) => Err(clap::Error::raw(
+                ErrorKind::InvalidValue,
+                format!("invalid value '{name}': listed but not read back (a bug)\n"),
+            )
+            .with_cmd(cmd)),
+        }
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(self.names()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use echodup::{KeepPolicy, Level, Segmentation};
+
+    use super::text_form;
+
+    #[derive(Parser, Debug)]
+    struct Flags {
+        #[arg(long, value_parser = text_form::<Segmentation>(Segmentation::NAMES),
+              default_value = "blank-lines")]
+        paragraphs: Segmentation,
+        #[arg(long, value_parser = text_form::<Level>(Level::NAMES))]
+        level: Option<Level>,
+        #[arg(long, value_parser = text_form::<KeepPolicy>(KeepPolicy::NAMES))]
+        keep: Option<KeepPolicy>,
+    }
+
+    fn parse(args: &[&str]) -> Result<Flags, clap::Error> {
+        Flags::try_parse_from(std::iter::once("t").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn library_enums_read_their_text_form_and_the_command_line_spelling() {
+        assert_eq!(parse(&[]).unwrap().paragraphs, Segmentation::BlankLines);
+        for s in ["lines", "Lines"] {
+            assert_eq!(
+                parse(&["--paragraphs", s]).unwrap().paragraphs,
+                Segmentation::Lines
+            );
+        }
+        for s in ["blank-lines", "blank_lines"] {
+            assert_eq!(
+                parse(&["--paragraphs", s]).unwrap().paragraphs,
+                Segmentation::BlankLines
+            );
+        }
+        assert_eq!(
+            parse(&["--level", "passage"]).unwrap().level,
+            Some(Level::Passage)
+        );
+        assert_eq!(
+            parse(&["--keep", "longest"]).unwrap().keep,
+            Some(KeepPolicy::Longest)
+        );
+    }
+
+    #[test]
+    fn unknown_names_list_the_command_line_spelling() {
+        let e = parse(&["--paragraphs", "blank"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::InvalidValue);
+        let text = e.to_string();
+        assert!(
+            text.contains("[possible values: blank-lines, lines]"),
+            "{text}"
+        );
+    }
+}
