@@ -153,13 +153,8 @@ impl History for DedupIndex {
         item: &IndexItem,
         verifier: &Verifier,
     ) -> std::result::Result<Vec<DocumentVerdict>, Self::Error> {
-        let mut out = Vec::new();
-        for (group, sim) in self.docs.matches(item, verifier) {
-            for &d in &self.docs.groups[group as usize] {
-                out.push((DocId::new(d), sim));
-            }
-        }
-        Ok(out)
+        let matches = self.docs.member_matches(item, verifier).into_iter();
+        Ok(matches.map(|(d, sim)| (DocId::new(d), sim)).collect())
     }
 
     fn passage_match(
@@ -167,16 +162,9 @@ impl History for DedupIndex {
         item: &IndexItem,
         verifier: &Verifier,
     ) -> std::result::Result<Option<(PassageId, Similarity)>, Self::Error> {
-        Ok(self
-            .passages
-            .matches(item, verifier)
-            .into_iter()
-            .map(|(g, sim)| {
-                (
-                    self.passage_ids[self.passages.groups[g as usize][0] as usize],
-                    sim,
-                )
-            })
+        let matches = self.passages.first_matches(item, verifier).into_iter();
+        Ok(matches
+            .map(|(p, sim)| (self.passage_ids[p as usize], sim))
             .min_by_key(|&(id, _)| id))
     }
 

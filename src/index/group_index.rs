@@ -132,6 +132,33 @@ impl GroupIndex {
             .collect()
     }
 
+    /// Every member (caller's id) of every group that `verifier` matches
+    /// with `item`, with the group's similarity; in group order.
+    pub(crate) fn member_matches(
+        &self,
+        item: &IndexItem,
+        verifier: &Verifier,
+    ) -> Vec<(u32, Similarity)> {
+        let mut out = Vec::new();
+        for (g, sim) in self.matches(item, verifier) {
+            out.extend(self.groups[g as usize].iter().map(|&m| (m, sim)));
+        }
+        out
+    }
+
+    /// The first member (caller's id) of each group that `verifier` matches
+    /// with `item`, with its similarity; in group order.
+    pub(crate) fn first_matches(
+        &self,
+        item: &IndexItem,
+        verifier: &Verifier,
+    ) -> Vec<(u32, Similarity)> {
+        let matches = self.matches(item, verifier).into_iter();
+        matches
+            .map(|(g, sim)| (self.groups[g as usize][0], sim))
+            .collect()
+    }
+
     /// Inserts `item` under the caller's id for it.
     pub(crate) fn insert(&mut self, item: IndexItem, external: u32) -> Result<()> {
         match self.identical_group(&item) {

@@ -160,9 +160,8 @@ pub(crate) fn check<H: History>(
         let found = match history.passage_match(item, verifier)? {
             Some(m) => Some(m),
             None => local
-                .matches(item, verifier)
+                .first_matches(item, verifier)
                 .into_iter()
-                .map(|(g, sim)| (local.groups[g as usize][0], sim))
                 .min_by_key(|&(index, _)| index)
                 .map(|(index, sim)| (PassageId::new(DocId::new(history.next_doc()), index), sim)),
         };

@@ -345,11 +345,8 @@ impl History for Combined<'_> {
             }
         }
         let level = &self.overlay.docs.level;
-        for (g, sim) in level.matches(item, verifier) {
-            for &d in &level.groups[g as usize] {
-                out.push((DocId::new(d), sim));
-            }
-        }
+        let matches = level.member_matches(item, verifier).into_iter();
+        out.extend(matches.map(|(d, sim)| (DocId::new(d), sim)));
         Ok(out)
     }
 
@@ -365,12 +362,8 @@ impl History for Combined<'_> {
             }
         }
         let level = &self.overlay.passages.level;
-        for (g, sim) in level.matches(item, verifier) {
-            found.push((
-                self.overlay.passage_ids[level.groups[g as usize][0] as usize],
-                sim,
-            ));
-        }
+        let matches = level.first_matches(item, verifier).into_iter();
+        found.extend(matches.map(|(p, sim)| (self.overlay.passage_ids[p as usize], sim)));
         Ok(found.into_iter().min_by_key(|&(id, _)| id))
     }
 
