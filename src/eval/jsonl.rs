@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
+use crate::io::json_message;
 
 /// Calls `f` with the record of each non-blank line of `path` (a `what`)
 /// and its line number.
@@ -35,16 +36,6 @@ pub(super) fn read_records<T: DeserializeOwned>(
         f(record, line_no)?;
     }
     Ok(())
-}
-
-/// serde_json's message without its own "at line 1 column N" (the line is
-/// ours), with the column kept.
-fn json_message(e: &serde_json::Error) -> String {
-    let s = e.to_string();
-    match s.rfind(" at line ") {
-        Some(i) => format!("{} at column {}", &s[..i], e.column()),
-        None => s,
-    }
 }
 
 /// Writes `value` as one JSON line in the layout of the shared corpora's
