@@ -28,10 +28,11 @@ def test_keywords_reach_the_rust_config():
                passage_banding=(8, 8))
     d = json.loads(c.to_json())
     assert d["threshold"] == 0.7 and d["passage_threshold"] == 0.9
-    assert d["shingling"] == {"Chars": 4} and d["num_perm"] == 64 and d["seed"] == 42
-    assert d["passages"] is False and d["min_passage_tokens"] == 3 and d["measure"] == "Containment"
-    assert d["verification"] == "Estimate" and d["max_bucket"] == 10 and d["keep"] == "Longest"
-    assert d["segmentation"] == "Lines"
+    # Enums in JSON take the library's one text form (the names the keywords take).
+    assert d["shingling"] == "chars:4" and d["num_perm"] == 64 and d["seed"] == 42
+    assert d["passages"] is False and d["min_passage_tokens"] == 3 and d["measure"] == "containment"
+    assert d["verification"] == "estimate" and d["max_bucket"] == 10 and d["keep"] == "longest"
+    assert d["segmentation"] == "lines"
     assert d["normalizer"] == {"case_fold": False, "fold_typography": False, "strip_punctuation": False,
                                "fold_digits": True}
     assert c.banding == (16, 4) and c.passage_banding == (8, 8)
