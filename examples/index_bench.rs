@@ -16,7 +16,7 @@
 
 use std::time::Instant;
 
-use echodup::store::IndexFile;
+use echodup::index::IndexFile;
 use echodup::synth::{Generator, SynthConfig};
 use echodup::{Config, DedupIndex};
 

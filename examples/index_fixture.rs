@@ -12,7 +12,7 @@
 //! ```
 
 use echodup::Config;
-use echodup::store::IndexFile;
+use echodup::index::IndexFile;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

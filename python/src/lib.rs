@@ -12,7 +12,7 @@
 
 use std::path::PathBuf;
 
-use echodup::store::IndexFile;
+use echodup::index::IndexFile;
 use echodup::verify::Evidence;
 use echodup::{
     Banding, Config, DEFAULT_MAX_BUCKET, DEFAULT_SEED, DedupIndex, Deduplicator, Error, ErrorKind,
@@ -1373,7 +1373,7 @@ fn _echodup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEFAULT_SEED", DEFAULT_SEED)?;
     m.add("DEFAULT_MAX_BUCKET", DEFAULT_MAX_BUCKET)?;
     m.add("FORMAT_VERSION", FORMAT_VERSION)?;
-    m.add("STORE_FORMAT_VERSION", echodup::store::STORE_FORMAT_VERSION)?;
+    m.add("STORE_FORMAT_VERSION", echodup::index::STORE_FORMAT_VERSION)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
