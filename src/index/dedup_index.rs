@@ -159,6 +159,7 @@ impl History for DedupIndex {
 
     fn passage_match(
         &self,
+        _slot: usize,
         item: &IndexItem,
         verifier: &Verifier,
     ) -> std::result::Result<Option<(PassageId, Similarity)>, Self::Error> {

@@ -93,9 +93,13 @@ pub(crate) trait History {
         verifier: &Verifier,
     ) -> std::result::Result<Vec<DocumentVerdict>, Self::Error>;
 
-    /// The earliest earlier passage that `verifier` matches with `item`.
+    /// The earliest earlier passage that `verifier` matches with `item`,
+    /// which is `prepared.passages[slot]` of the document being checked
+    /// (an index that looked the items up beforehand finds its lookup by
+    /// `slot`, in constant time).
     fn passage_match(
         &self,
+        slot: usize,
         item: &IndexItem,
         verifier: &Verifier,
     ) -> std::result::Result<Option<(PassageId, Similarity)>, Self::Error>;
@@ -155,9 +159,9 @@ pub(crate) fn check<H: History>(
             duplicate_of: None,
         })
         .collect();
-    for (i, item) in &prepared.passages {
+    for (slot, (i, item)) in prepared.passages.iter().enumerate() {
         // The earliest match: history first, then this document.
-        let found = match history.passage_match(item, verifier)? {
+        let found = match history.passage_match(slot, item, verifier)? {
             Some(m) => Some(m),
             None => local
                 .first_matches(item, verifier)

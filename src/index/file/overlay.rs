@@ -295,27 +295,36 @@ impl IndexFile {
 pub(super) struct Combined<'a> {
     pub(super) base: Option<&'a IndexFile>,
     pub(super) overlay: &'a Overlay,
-    /// Lookups done beforehand for the items of one prepared document;
-    /// items are recognised by address.
+    /// Lookups done beforehand for the items of one prepared document: the
+    /// document's item is recognised by address, a passage by its slot in
+    /// `Prepared::passages` (checked by address).
     pub(super) pre: Option<(&'a Prepared, &'a BaseLookup)>,
 }
 
 impl Combined<'_> {
-    /// The lookup of `item` in the file: done beforehand, or now.
-    fn lookup(&self, documents: bool, item: &IndexItem) -> Result<Option<Cow<'_, LevelLookup>>> {
+    /// The lookup of `item` in the file: done beforehand, or now. `slot`
+    /// is `None` for the document's item and the passage's slot in
+    /// `Prepared::passages` for a passage.
+    fn lookup(
+        &self,
+        slot: Option<usize>,
+        item: &IndexItem,
+    ) -> Result<Option<Cow<'_, LevelLookup>>> {
+        let documents = slot.is_none();
         if let Some((prepared, lookup)) = self.pre {
-            if documents {
-                if let (Some(d), Some(l)) = (&prepared.doc, &lookup.doc)
-                    && std::ptr::eq(d, item)
-                {
-                    return Ok(Some(Cow::Borrowed(l)));
-                }
-            } else if let Some(i) = prepared
-                .passages
-                .iter()
-                .position(|(_, p)| std::ptr::eq(p, item))
+            let found = match slot {
+                None => prepared.doc.as_ref().zip(lookup.doc.as_ref()),
+                Some(k) => prepared
+                    .passages
+                    .get(k)
+                    .map(|(_, p)| p)
+                    .zip(lookup.passages.get(k)),
+            };
+            // The same item, not only the same slot of another document.
+            if let Some((p, l)) = found
+                && std::ptr::eq(p, item)
             {
-                return Ok(lookup.passages.get(i).map(Cow::Borrowed));
+                return Ok(Some(Cow::Borrowed(l)));
             }
         }
         match self.base {
@@ -334,7 +343,7 @@ impl History for Combined<'_> {
         verifier: &Verifier,
     ) -> Result<Vec<DocumentVerdict>> {
         let mut out = Vec::new();
-        if let Some(l) = self.lookup(true, item)? {
+        if let Some(l) = self.lookup(None, item)? {
             for ((g, sim, _), members) in l.matches.iter().zip(&l.members) {
                 for &d in members {
                     out.push((DocId::new(d), *sim));
@@ -352,11 +361,12 @@ impl History for Combined<'_> {
 
     fn passage_match(
         &self,
+        slot: usize,
         item: &IndexItem,
         verifier: &Verifier,
     ) -> Result<Option<(PassageId, Similarity)>> {
         let mut found: Vec<(PassageId, Similarity)> = Vec::new();
-        if let Some(l) = self.lookup(false, item)? {
+        if let Some(l) = self.lookup(Some(slot), item)? {
             for (_, sim, rec) in &l.matches {
                 found.push((passage_id_unpack(rec.first), *sim));
             }
