@@ -113,7 +113,7 @@ impl Progress {
     pub(crate) fn phase(&self, name: &'static str, len: Option<u64>, unit: &'static str) -> Phase {
         let pb = self.bar(len, || {
             template(&format!(
-                "{name:<9} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit} {{per_sec}} ETA {{eta}}"
+                "{name:<9} [{{bar:30}}] {{human_pos}}/{{human_len}} {unit} ETA {{eta}}"
             ))
         });
         if self.mode == Mode::Bars && len.is_none() {
