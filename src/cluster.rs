@@ -4,7 +4,8 @@
 //! more members, found with a union-find. Output never depends on input order
 //! of the pairs or on thread count: members are sorted, clusters are ordered by
 //! their smallest member, and the representative (the member to keep) is
-//! chosen by a [`KeepPolicy`] with ties broken by the smaller id.
+//! chosen by a [`KeepPolicy`] with ties broken by the smaller id, or later
+//! from caller-given keys by [`Clusters::keep_by`] in a [`KeepOrder`].
 
 use crate::corpus::DocId;
 
@@ -24,6 +25,37 @@ pub enum KeepPolicy {
 crate::text::text_form!(KeepPolicy, "keep", {
     KeepPolicy::First => "first",
     KeepPolicy::Longest => "longest",
+});
+
+/// Which end of the keys' order [`Clusters::keep_by`] (and
+/// [`Report::keep_by`](crate::Report::keep_by)) keeps: the member with the
+/// smallest key or the one with the largest.
+///
+/// Text form (`Display`/`FromStr`, serde, CLI `--keep-order`): `asc`, `desc`.
+///
+/// # Example
+///
+/// ```
+/// use echodup::KeepOrder;
+///
+/// assert_eq!("desc".parse::<KeepOrder>()?, KeepOrder::Descending);
+/// assert_eq!(KeepOrder::default().to_string(), "asc");
+/// # Ok::<(), echodup::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeepOrder {
+    /// Keep the member with the smallest key (the earliest date, the
+    /// highest-priority source numbered 1).
+    #[default]
+    Ascending,
+    /// Keep the member with the largest key (the latest date, the largest score).
+    Descending,
+}
+
+crate::text::text_form!(KeepOrder, "keep_order", {
+    KeepOrder::Ascending => "asc",
+    KeepOrder::Descending => "desc",
 });
 
 /// Union-find with path halving and union by smaller root, so the root of
@@ -230,6 +262,57 @@ impl Clusters {
         }
     }
 
+    /// Picks each cluster's representative again: the member whose key is
+    /// smallest ([`KeepOrder::Ascending`]) or largest
+    /// ([`KeepOrder::Descending`]), replacing the choice of the
+    /// [`KeepPolicy`].
+    ///
+    /// `key` is called once for each member of each cluster, in order (and
+    /// never for documents outside a cluster). A missing key (`None`) is
+    /// never kept over a present one, in either order; among equal keys, and
+    /// when every key is missing, the earliest member in input order (the
+    /// smallest id) is kept. Members, cluster order and
+    /// [`cluster_of`](Clusters::cluster_of) do not change.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use echodup::{Clusters, DocId, KeepOrder, KeepPolicy};
+    ///
+    /// let d = DocId::new;
+    /// let dates = [Some("2024-03-02"), None, Some("2024-03-01"), Some("2024-03-02")];
+    /// let pairs = [(d(0), d(1)), (d(1), d(2)), (d(2), d(3))];
+    /// let mut clusters = Clusters::from_pairs(4, pairs, KeepPolicy::First, |_| 0);
+    /// clusters.keep_by(KeepOrder::Ascending, |m| dates[m.as_usize()]);
+    /// assert_eq!(clusters[0].representative(), d(2)); // the earliest date
+    /// clusters.keep_by(KeepOrder::Descending, |m| dates[m.as_usize()]);
+    /// assert_eq!(clusters[0].representative(), d(0)); // the latest; a tie goes to the earlier
+    /// assert!(clusters.is_duplicate(d(3)) && !clusters.is_duplicate(d(0)));
+    /// ```
+    pub fn keep_by<K: Ord>(&mut self, order: KeepOrder, mut key: impl FnMut(DocId) -> Option<K>) {
+        for cluster in &mut self.clusters {
+            let mut best: Option<(DocId, Option<K>)> = None;
+            for &m in &cluster.members {
+                let k = key(m);
+                let better = match &best {
+                    None => true,
+                    Some((_, b)) => match (&k, b) {
+                        (None, _) => false,
+                        (Some(_), None) => true,
+                        (Some(k), Some(b)) => match order {
+                            KeepOrder::Ascending => k < b,
+                            KeepOrder::Descending => k > b,
+                        },
+                    },
+                };
+                if better {
+                    best = Some((m, k));
+                }
+            }
+            cluster.representative = best.expect("a cluster has members").0;
+        }
+    }
+
     /// Whether `doc` is in a cluster and is not its representative.
     pub fn is_duplicate(&self, doc: DocId) -> bool {
         self.cluster_of(doc)
@@ -311,6 +394,68 @@ mod tests {
             let again = Clusters::from_pairs(n, rev.iter().map(|&(a, b)| (DocId::new(b), DocId::new(a))), KeepPolicy::First, |_| 0);
             prop_assert_eq!(again, clusters);
         }
+    }
+
+    /// Oracle: the representative by sorting members on (missing, key, id).
+    fn naive_keep(members: &[DocId], keys: &[Option<u8>], order: KeepOrder) -> DocId {
+        let mut v: Vec<(bool, i16, DocId)> = members
+            .iter()
+            .map(|&m| {
+                let k = keys[m.as_usize()];
+                let rank = k.map_or(0, |k| match order {
+                    KeepOrder::Ascending => k as i16,
+                    KeepOrder::Descending => -(k as i16),
+                });
+                (k.is_none(), rank, m)
+            })
+            .collect();
+        v.sort();
+        v[0].2
+    }
+
+    proptest! {
+        #[test]
+        fn keep_by_equals_the_sorted_choice(
+            n in 2usize..30,
+            raw in prop::collection::vec((0u32..30, 0u32..30), 1..40),
+            keys in prop::collection::vec(prop::option::of(0u8..4), 30),
+            descending in any::<bool>(),
+        ) {
+            let order = if descending { KeepOrder::Descending } else { KeepOrder::Ascending };
+            let pairs: Vec<(DocId, DocId)> = raw.into_iter()
+                .filter(|&(a, b)| (a as usize) < n && (b as usize) < n)
+                .map(|(a, b)| (DocId::new(a), DocId::new(b)))
+                .collect();
+            let before = Clusters::from_pairs(n, pairs.iter().copied(), KeepPolicy::First, |_| 0);
+            let mut after = before.clone();
+            let mut calls = 0;
+            after.keep_by(order, |d| { calls += 1; keys[d.as_usize()] });
+            prop_assert_eq!(calls, before.iter().map(Cluster::len).sum::<usize>());
+            prop_assert_eq!(after.len(), before.len());
+            for (c, b) in after.iter().zip(&before) {
+                prop_assert_eq!(c.members(), b.members());
+                let rep = naive_keep(c.members(), &keys, order);
+                prop_assert_eq!(c.representative(), rep);
+                for &m in c.members() {
+                    prop_assert_eq!(after.is_duplicate(m), m != rep);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn keep_by_never_keeps_a_missing_key_and_ties_go_to_the_earliest() {
+        let d = DocId::new;
+        let pairs = [(d(0), d(1)), (d(1), d(2)), (d(2), d(3))];
+        let mut c = Clusters::from_pairs(4, pairs, KeepPolicy::First, |_| 0);
+        let keys = [None, Some(5), Some(5), None];
+        for order in [KeepOrder::Ascending, KeepOrder::Descending] {
+            c.keep_by(order, |m| keys[m.as_usize()]);
+            assert_eq!(c[0].representative(), d(1), "{order}");
+        }
+        c.keep_by(KeepOrder::Descending, |_| None::<u8>);
+        assert_eq!(c[0].representative(), d(0));
+        assert_eq!(c[0].duplicates().collect::<Vec<_>>(), [d(1), d(2), d(3)]);
     }
 
     #[test]

@@ -45,7 +45,8 @@
 //!    [`LshIndex`] finds candidates that share one.
 //! 6. [`verify`]: [`Similarity`] checks candidates exactly (or estimates).
 //! 7. [`cluster`]: [`Clusters`] groups verified pairs; [`KeepPolicy`]
-//!    picks the member to keep.
+//!    picks the member to keep, or [`Report::keep_by`] picks it from
+//!    values the caller gives (a date, a source priority) in a [`KeepOrder`].
 //!
 //! [`Deduplicator`] runs everything over a corpus in memory and returns a
 //! [`Report`]; [`DedupIndex`] adds documents one at a time and tells, for each
@@ -165,7 +166,7 @@ pub mod verify;
 
 pub use analyze::{AnalyzedDocument, AnalyzedPassage, Analyzer};
 pub use clean::{CleanOptions, CleaningPlan};
-pub use cluster::{Cluster, Clusters, KeepPolicy};
+pub use cluster::{Cluster, Clusters, KeepOrder, KeepPolicy};
 pub use config::{
     Config, DEFAULT_MAX_BUCKET, DEFAULT_SEED, FORMAT_VERSION, MAX_NUM_PERM, MAX_SHINGLE_SIZE,
 };

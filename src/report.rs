@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 
-use crate::cluster::Clusters;
+use crate::cluster::{Clusters, KeepOrder};
 use crate::config::Config;
 use crate::corpus::{DocId, PassageId};
 use crate::verify::{Similarity, Verification};
@@ -250,6 +250,48 @@ impl Report {
     /// Clusters of near-duplicate documents.
     pub fn clusters(&self) -> &Clusters {
         &self.clusters
+    }
+
+    /// Keeps, in each document cluster, the member with the smallest
+    /// ([`KeepOrder::Ascending`]) or largest ([`KeepOrder::Descending`]) key,
+    /// instead of the one the [`KeepPolicy`](crate::KeepPolicy) of the
+    /// run's config chose: the copy published first, or the one from the
+    /// preferred source.
+    ///
+    /// `key` gives a document's key, or `None` when it has none; it is
+    /// called once for each clustered document, in order. The rules are
+    /// those of [`Clusters::keep_by`]: a missing key is never kept over a
+    /// present one, in either order, and ties (all keys missing included)
+    /// go to the earliest document in input order.
+    ///
+    /// Everything that depends on the kept member follows:
+    /// [`clusters`](Report::clusters) (each
+    /// [`representative`](crate::Cluster::representative)),
+    /// [`duplicates`](Report::duplicates), each summary's
+    /// [`is_duplicate`](DocumentSummary::is_duplicate), and a
+    /// [`CleaningPlan`](crate::CleaningPlan) made afterwards. Pairs, cluster
+    /// members, passage results and [`Stats`] do not change.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use echodup::{Config, Deduplicator, DocId, KeepOrder};
+    ///
+    /// let text = "The council approved the new budget on Tuesday after a long debate.";
+    /// let docs = [text, "Fresh snow closed the mountain pass again.", text, text];
+    /// let published = [Some("2024-05-02"), None, Some("2024-05-01"), None];
+    /// let mut report = Deduplicator::new(Config::new())?.run(&docs)?;
+    /// assert_eq!(report.duplicates(), [DocId::new(2), DocId::new(3)]);
+    /// report.keep_by(KeepOrder::Ascending, |d| published[d.as_usize()]);
+    /// assert_eq!(report.duplicates(), [DocId::new(0), DocId::new(3)]);
+    /// assert!(report.summary(DocId::new(0)).is_duplicate);
+    /// # Ok::<(), echodup::Error>(())
+    /// ```
+    pub fn keep_by<K: Ord>(&mut self, order: KeepOrder, key: impl FnMut(DocId) -> Option<K>) {
+        self.clusters.keep_by(order, key);
+        for s in &mut self.summaries {
+            s.is_duplicate = self.clusters.is_duplicate(s.doc);
+        }
     }
 
     /// The documents to drop: every clustered document but the kept one, sorted.

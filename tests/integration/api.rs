@@ -55,6 +55,7 @@ fn every_public_type_is_send_sync_and_unwind_safe() {
     is_thread_and_unwind_safe::<Cluster>();
     is_thread_and_unwind_safe::<Clusters>();
     is_thread_and_unwind_safe::<KeepPolicy>();
+    is_thread_and_unwind_safe::<KeepOrder>();
     // One sketch, one comparison, the indexes.
     is_thread_and_unwind_safe::<Level>();
     is_thread_and_unwind_safe::<Sketcher>();
@@ -129,4 +130,71 @@ fn every_public_io_type_is_send_sync_and_unwind_safe() {
     is_thread_and_unwind_safe::<Skipped>();
     is_thread_and_unwind_safe::<Corpus>();
     is_thread_and_unwind_safe::<AtomicFile>();
+}
+
+/// `Report::keep_by` re-picks the kept copy, and everything that depends on
+/// it follows: clusters, duplicates, summaries and a cleaning plan (which
+/// strips later copies of a passage against the copy now kept).
+#[test]
+fn keep_by_moves_the_kept_copy_through_summaries_and_the_cleaning_plan() {
+    use echodup::clean::{CleanOptions, CleaningPlan, DropReason};
+    use echodup::{Config, Deduplicator, DocId, KeepOrder};
+
+    let story = "The council approved the new budget on Tuesday after a long debate about roads.";
+    let quote = "Shops on the seafront will close early on Sunday for the annual harbour parade.";
+    let docs = [
+        format!("{story}\n\n{quote}"),
+        "Fresh snow closed the mountain pass again for the third time this winter season."
+            .to_string(),
+        format!("{story}\n\n{quote}"),
+        format!("Other news from the coast this week and the next few days.\n\n{quote}"),
+        format!("{story}\n\n{quote}"),
+    ];
+    let dates = [Some(3), None, Some(1), Some(0), Some(1)];
+    let d = DocId::new;
+    let mut report = Deduplicator::new(Config::new())
+        .unwrap()
+        .run(&docs)
+        .unwrap();
+    assert_eq!(report.clusters()[0].members(), [d(0), d(2), d(4)]);
+    assert_eq!(report.duplicates(), [d(2), d(4)]);
+    let stats = report.stats().clone();
+
+    report.keep_by(KeepOrder::Ascending, |doc| dates[doc.as_usize()]);
+    assert_eq!(
+        report.clusters()[0].representative(),
+        d(2),
+        "earliest; a tie goes to the earlier"
+    );
+    assert_eq!(report.duplicates(), [d(0), d(4)]);
+    let flags: Vec<bool> = report.summaries().iter().map(|s| s.is_duplicate).collect();
+    assert_eq!(flags, [true, false, false, false, true]);
+    assert_eq!(
+        report.stats(),
+        &stats,
+        "counts do not depend on which copy is kept"
+    );
+    let plan = CleaningPlan::new(&report, CleanOptions::new().strip_passages(true)).unwrap();
+    assert_eq!(plan.kept().collect::<Vec<_>>(), [d(1), d(2), d(3)]);
+    assert_eq!(
+        plan.documents()[0].drop_reason(),
+        Some(DropReason::NearDuplicate { of: d(2) })
+    );
+    // The quote of document 3 is a copy of the one kept in document 2.
+    let stripped: Vec<_> = plan.documents()[3]
+        .stripped()
+        .iter()
+        .map(|s| s.duplicates)
+        .collect();
+    assert_eq!(stripped, [echodup::PassageId::new(d(2), 1)]);
+    assert!(plan.documents()[2].stripped().is_empty());
+
+    report.keep_by(KeepOrder::Descending, |doc| dates[doc.as_usize()]);
+    assert_eq!(report.duplicates(), [d(2), d(4)]);
+    report.keep_by(KeepOrder::Descending, |_| None::<u8>);
+    assert_eq!(
+        report.duplicates(),
+        [d(2), d(4)],
+        "all missing: the first copy"
+    );
 }

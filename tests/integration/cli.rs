@@ -918,3 +918,296 @@ fn eval_names_file_and_line_of_bad_truth() {
     );
     assert!(!dir.path().join("eval.json").exists());
 }
+
+/// Three copies of one story from three sites with publication dates, and an
+/// unrelated story: `--keep-by` picks the copy to keep.
+fn dated(dates: [Value; 3]) -> String {
+    let mut lines: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .zip(dates)
+        .map(|(site, date)| {
+            let mut r =
+                serde_json::json!({"id": format!("{site}/storm"), "text": STORM.join("\n\n")});
+            if !date.is_null() {
+                r["meta"] = serde_json::json!({"published": date});
+            }
+            r.to_string()
+        })
+        .collect();
+    lines.insert(1, record("a/library", &LIBRARY));
+    lines.join("\n") + "\n"
+}
+
+fn kept_by(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["find", "news.jsonl", "--format", "clusters", "-q"];
+    args.extend_from_slice(extra);
+    run(echodup(dir).args(args))
+}
+
+#[test]
+fn keep_by_keeps_the_earliest_or_latest_copy_ties_by_input_order() {
+    let (dir, _) = fixture(
+        "news.jsonl",
+        dated([
+            "2024-05-02".into(),
+            "2024-05-01".into(),
+            "2024-05-03".into(),
+        ])
+        .as_bytes(),
+    );
+    let keep = |extra: &[&str]| {
+        let out = kept_by(dir.path(), extra);
+        assert_eq!(out.status.code(), Some(0), "{extra:?}: {}", stderr(&out));
+        let lines = stdout_lines(&out);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(
+            lines[0]["ids"],
+            serde_json::json!(["a/storm", "b/storm", "c/storm"])
+        );
+        lines[0]["keep"].as_str().unwrap().to_string()
+    };
+    assert_eq!(keep(&["--keep-by", "meta.published"]), "b/storm");
+    assert_eq!(
+        keep(&["--keep-by", "meta.published", "--keep-order", "asc"]),
+        "b/storm"
+    );
+    assert_eq!(
+        keep(&["--keep-by", "meta.published", "--keep-order", "desc"]),
+        "c/storm"
+    );
+    // Without --keep-by, cluster records keep their format.
+    let out = kept_by(dir.path(), &[]);
+    assert!(stdout_lines(&out)[0].get("keep").is_none());
+
+    // Ties go to the earlier copy; numbers compare as numbers (9 < 10).
+    let (dir, _) = fixture(
+        "news.jsonl",
+        dated([10.into(), 9.into(), 9.into()]).as_bytes(),
+    );
+    let out = kept_by(dir.path(), &["--keep-by", "meta.published"]);
+    assert_eq!(stdout_lines(&out)[0]["keep"], "b/storm");
+    let out = kept_by(
+        dir.path(),
+        &["--keep-by", "meta.published", "--keep-order", "desc"],
+    );
+    assert_eq!(stdout_lines(&out)[0]["keep"], "a/storm");
+
+    // dedup writes the kept copy, and --removed says what each drop duplicates.
+    let out = run(echodup(dir.path()).args([
+        "dedup",
+        "news.jsonl",
+        "-o",
+        "clean.jsonl",
+        "--removed",
+        "removed.jsonl",
+        "-q",
+        "--keep-by",
+        "meta.published",
+        "--keep-order",
+        "desc",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ids: Vec<String> = read_jsonl(dir.path().join("clean.jsonl"))
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["a/storm", "a/library"]);
+    let removed = read_jsonl(dir.path().join("removed.jsonl"));
+    let of: Vec<(&str, &str)> = removed
+        .iter()
+        .map(|r| (r["id"].as_str().unwrap(), r["of"].as_str().unwrap()))
+        .collect();
+    assert_eq!(of, [("b/storm", "a/storm"), ("c/storm", "a/storm")]);
+}
+
+#[test]
+fn keep_by_never_keeps_a_record_without_the_field() {
+    for order in ["asc", "desc"] {
+        let (dir, _) = fixture(
+            "news.jsonl",
+            dated([Value::Null, "2024-05-03".into(), "2024-05-01".into()]).as_bytes(),
+        );
+        let out = kept_by(
+            dir.path(),
+            &["--keep-by", "meta.published", "--keep-order", order],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let expected = if order == "asc" { "c/storm" } else { "b/storm" };
+        assert_eq!(stdout_lines(&out)[0]["keep"], expected, "{order}");
+    }
+    // No copy has the field (null counts as missing): the first is kept.
+    let (dir, _) = fixture(
+        "news.jsonl",
+        dated([Value::Null, Value::Null, Value::Null]).as_bytes(),
+    );
+    let out = kept_by(
+        dir.path(),
+        &["--keep-by", "published", "--keep-order", "desc"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout_lines(&out)[0]["keep"], "a/storm");
+}
+
+#[test]
+fn keep_by_refuses_objects_text_files_and_a_second_keep_rule() {
+    let (dir, _) = fixture(
+        "news.jsonl",
+        dated(["2024".into(), serde_json::json!({"y": 2024}), "2023".into()]).as_bytes(),
+    );
+    let out = kept_by(dir.path(), &["--keep-by", "meta.published"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("news.jsonl:3: field \"meta.published\" is an object"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    let out = kept_by(dir.path(), &["--keep-by", "meta", "--keep-order", "desc"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("news.jsonl:1: field \"meta\" is an object"),
+        "{}",
+        stderr(&out)
+    );
+
+    let dir = TempDir::new().unwrap();
+    for name in ["one.txt", "two.txt"] {
+        std::fs::write(dir.path().join(name), STORM.join("\n\n")).unwrap();
+    }
+    let out = run(echodup(dir.path()).args(["find", "one.txt", "two.txt", "--keep-by", "date"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("one.txt: --keep-by reads JSON records"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out =
+        run(echodup(dir.path()).args(["find", "one.txt", "--keep-by", "d", "--keep", "longest"]));
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(echodup(dir.path()).args(["find", "one.txt", "--keep-order", "desc"]));
+    assert_eq!(out.status.code(), Some(2), "--keep-order needs --keep-by");
+}
+
+/// Runs `args` with standard output a pipe that this test closes after
+/// reading `read` bytes (0: before the command writes anything), and
+/// returns the exit status and standard error.
+fn with_closed_pipe(dir: &Path, args: &[&str], read: usize) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    use std::process::{Command as Std, Stdio};
+    let mut child = Std::new(env!("CARGO_BIN_EXE_echodup"))
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    if read > 0 {
+        let mut buf = vec![0; read];
+        stdout.read_exact(&mut buf).unwrap();
+    }
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `echodup find ... | head`: a closed output pipe ends every command
+/// quietly with exit 0, as Unix tools do (it once ended with "Broken pipe",
+/// exit 1).
+#[test]
+fn a_closed_output_pipe_ends_quietly_with_exit_0() {
+    // 3,000 pairs of copies: far more output than a pipe buffer holds.
+    let mut corpus = String::new();
+    for i in 0..3000 {
+        let words: Vec<String> = (0..12).map(|k| format!("w{i}x{k}")).collect();
+        let text = format!("story {i}: {}", words.join(" "));
+        for copy in ["a", "b"] {
+            corpus += &serde_json::json!({"id": format!("{copy}{i}"), "text": text}).to_string();
+            corpus.push('\n');
+        }
+    }
+    let (dir, _) = fixture("big.jsonl", corpus.as_bytes());
+    std::fs::write(dir.path().join("news.jsonl"), news()).unwrap();
+    let cases: [(&[&str], usize); 7] = [
+        (&["find", "big.jsonl"], 100),
+        (&["find", "big.jsonl", "--format", "both", "-q"], 100),
+        (&["find", "big.jsonl", "--level", "passage", "-q"], 100),
+        (&["find", "big.jsonl"], 0),
+        (&["dedup", "big.jsonl", "-o", "-"], 100),
+        (&["explain", "news.jsonl", "g/101", "g/103"], 0),
+        (&["explain", "news.jsonl", "g/101", "g/103", "--json"], 0),
+    ];
+    for (args, read) in cases {
+        let (status, err) = with_closed_pipe(dir.path(), args, read);
+        assert_eq!(status.code(), Some(0), "{args:?} (read {read}): {err}");
+        assert!(!err.contains("rror"), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+/// With standard error not a terminal, each phase writes one line with its
+/// time, from reading to writing; --quiet writes nothing.
+#[test]
+fn every_phase_reports_one_line_when_stderr_is_not_a_terminal() {
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    let out = run(echodup(dir.path()).args(["find", "news.jsonl", "--level", "passage"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    let phases = [
+        "echodup: read 6 documents (",
+        "echodup: analyzed 6 documents in ",
+        "echodup: matched and clustered: 1 document pairs in 1 clusters, ",
+        "echodup: wrote ",
+    ];
+    let mut at = 0;
+    for p in phases {
+        let i = err[at..]
+            .find(p)
+            .unwrap_or_else(|| panic!("{p:?} in order in {err}"));
+        at += i + p.len();
+    }
+    assert!(
+        err[at..].contains("echodup: 6 documents"),
+        "the summary last: {err}"
+    );
+    for line in err
+        .lines()
+        .filter(|l| phases.iter().any(|p| l.starts_with(p)))
+    {
+        assert!(line.ends_with(" s"), "{line}");
+    }
+
+    let out = run(echodup(dir.path()).args([
+        "dedup",
+        "news.jsonl",
+        "-o",
+        "clean.jsonl",
+        "--keep-by",
+        "id",
+        "--keep-order",
+        "desc",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("echodup: kept by id (desc) in 2 clustered documents in "),
+        "{err}"
+    );
+    assert!(
+        err.contains("echodup: wrote 5 of 6 documents to clean.jsonl in "),
+        "{err}"
+    );
+    let ids: Vec<String> = read_jsonl(dir.path().join("clean.jsonl"))
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["g/102", "g/103", "g/104", "g/105", "g/106"]);
+
+    let out = run(echodup(dir.path()).args(["find", "news.jsonl", "-q"]));
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+}

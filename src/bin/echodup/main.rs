@@ -9,6 +9,7 @@
 
 mod args;
 mod commands;
+mod keep;
 mod output;
 mod progress;
 
@@ -76,10 +77,18 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether `e` comes from writing to a closed pipe (`echodup find ... |
+/// head`): the reader has what it wanted, and the command ends quietly with
+/// exit 0, as Unix tools do. An I/O error may sit anywhere in the chain, or
+/// inside a `serde_json` error (whose `source` skips it). Standard output
+/// closed before the start (`EBADF`) is not this case.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
     })
 }
 

@@ -39,7 +39,11 @@ impl Output {
     /// Writes `value` as one JSON line.
     pub(crate) fn line(&mut self, value: &Value) -> anyhow::Result<()> {
         let w = self.writer();
-        serde_json::to_writer(&mut *w, value).context("writing output")?;
+        // An I/O error inside a serde_json error is not in its `source`
+        // chain: unwrap it, so that a closed pipe is recognised.
+        serde_json::to_writer(&mut *w, value)
+            .map_err(std::io::Error::from)
+            .context("writing output")?;
         w.write_all(b"\n").context("writing output")?;
         Ok(())
     }

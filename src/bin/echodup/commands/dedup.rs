@@ -11,6 +11,7 @@ use echodup::{Deduplicator, DocId};
 use serde_json::json;
 
 use crate::args::{Common, fraction};
+use crate::keep::KeepByArgs;
 use crate::output::{Output, check_outputs, count, number, skipped_lines, summary, write_removed};
 use crate::progress::Progress;
 
@@ -35,6 +36,8 @@ pub(crate) struct DedupArgs {
     #[arg(long, value_name = "FILE")]
     removed: Option<PathBuf>,
     #[command(flatten)]
+    keeping: KeepByArgs,
+    #[command(flatten)]
     pub(crate) common: Common,
 }
 
@@ -50,7 +53,10 @@ pub(crate) fn run(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> 
     if corpus.is_empty() {
         bail!("no documents to compare");
     }
-    let report = progress.run(dedup, &corpus)?;
+    let mut report = progress.run(dedup, &corpus)?;
+    args.keeping.apply(&mut report, &corpus, &progress)?;
+    // Writing includes the cleaning plan (linear in the passages).
+    let writing = progress.phase("writing", Some(corpus.len() as u64), "documents");
     let plan = report.cleaning_plan(
         CleanOptions::new()
             .strip_passages(args.strip_passages)
@@ -64,6 +70,7 @@ pub(crate) fn run(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> 
         .map(|p| ((p.a, p.b), p.similarity.jaccard))
         .collect();
     for (doc, d) in corpus.documents().iter().zip(plan.documents()) {
+        writing.inc(1);
         if let Some(why) = d.drop_reason() {
             let mut line = json!({"action": "dropped", "id": doc.id()});
             match why {
@@ -103,6 +110,14 @@ pub(crate) fn run(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> 
         }
     }
     write_removed(args.removed.as_deref(), &removed, out)?;
+    writing.finish(|_| {
+        format!(
+            "wrote {} of {} documents to {}",
+            number(plan.kept().count()),
+            number(corpus.len()),
+            args.out.display()
+        )
+    });
     if !args.common.quiet {
         summary(&corpus, &report, &plan, start.elapsed());
         let kept = plan.kept().count();

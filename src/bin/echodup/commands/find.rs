@@ -8,9 +8,11 @@ use anyhow::bail;
 use clap::{Args, ValueEnum};
 use echodup::clean::CleanOptions;
 use echodup::{Deduplicator, DocId, Level, PassageId};
+use indicatif::HumanCount;
 use serde_json::{Value, json};
 
 use crate::args::{Common, Usage, text_form};
+use crate::keep::KeepByArgs;
 use crate::output::{Output, check_outputs, skipped_lines, summary, write_removed};
 use crate::progress::Progress;
 
@@ -32,6 +34,8 @@ pub(crate) struct FindArgs {
     /// List the records skipped by --skip-invalid here, as JSON Lines.
     #[arg(long, value_name = "FILE")]
     removed: Option<PathBuf>,
+    #[command(flatten)]
+    keeping: KeepByArgs,
     #[command(flatten)]
     pub(crate) common: Common,
 }
@@ -55,7 +59,8 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
         other => return Err(Usage(format!("--level {other} is not supported")).into()),
     };
     let progress = Progress::new(args.common.quiet);
-    let corpus = progress.read(&args.inputs, &args.common.read.options(false))?;
+    let read_options = args.common.read.options(args.keeping.needs_records());
+    let corpus = progress.read(&args.inputs, &read_options)?;
     if corpus.is_empty() {
         bail!("no documents to compare");
     }
@@ -67,13 +72,19 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
         document_only = Deduplicator::new(dedup.config().clone().passages(false))?;
         &document_only
     };
-    let report = progress.run(dedup, &corpus)?;
+    let mut report = progress.run(dedup, &corpus)?;
+    args.keeping.apply(&mut report, &corpus, &progress)?;
     let id = |d: DocId| corpus.document(d).id();
     let mut out = Output::open(args.out.as_deref())?;
+    let writing = progress.phase("writing", None, "records");
+    let mut line = |value: &Value| {
+        writing.inc(1);
+        out.line(value)
+    };
     if !passages {
         if matches!(args.format, Format::Pairs | Format::Both) {
             for p in report.document_pairs() {
-                out.line(&json!({
+                line(&json!({
                     "a": id(p.a),
                     "b": id(p.b),
                     "jaccard": p.similarity.jaccard,
@@ -85,7 +96,12 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
         if matches!(args.format, Format::Clusters | Format::Both) {
             for (n, c) in report.clusters().iter().enumerate() {
                 let ids: Vec<&str> = c.members().iter().map(|&m| id(m)).collect();
-                out.line(&json!({"cluster": n, "ids": ids}))?;
+                let mut record = json!({"cluster": n, "ids": ids});
+                if args.keeping.keep_by.is_some() {
+                    // The copy chosen by the field, which the user asked for.
+                    record["keep"] = json!(id(c.representative()));
+                }
+                line(&record)?;
             }
         }
     } else {
@@ -108,11 +124,13 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
                     v
                 })
                 .collect();
-            out.line(&json!({"kind": "cross-document", "cluster": n, "documents": c.num_documents(), "members": members}))?;
+            line(
+                &json!({"kind": "cross-document", "cluster": n, "documents": c.num_documents(), "members": members}),
+            )?;
         }
         for r in report.repeats() {
             let original = PassageId::new(r.passage.doc, r.original);
-            out.line(&json!({
+            line(&json!({
                 "kind": "repeat",
                 "doc": id(r.passage.doc),
                 "members": [member(original, &r.original_span), member(r.passage, &r.span)],
@@ -122,6 +140,11 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
     }
     let removed_lines = skipped_lines(&corpus);
     write_removed(args.removed.as_deref(), &removed_lines, out)?;
+    let to = match args.out.as_deref() {
+        Some(p) if p != std::path::Path::new("-") => p.display().to_string(),
+        _ => "standard output".to_string(),
+    };
+    writing.finish(|n| format!("wrote {} records to {to}", HumanCount(n)));
     if !args.common.quiet {
         let plan = report.cleaning_plan(CleanOptions::new().strip_passages(true))?;
         summary(&corpus, &report, &plan, start.elapsed());

@@ -2,6 +2,7 @@
 //! against and added to (`echodup::store::IndexFile`).
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -227,6 +228,8 @@ fn info(a: &InfoArgs) -> anyhow::Result<()> {
         index.verify()?;
     }
     let i = index.info();
+    // Not println!: a closed pipe is an error to end on quietly, not a panic.
+    let mut out = std::io::stdout().lock();
     let c = &i.config;
     let b = c.get_banding()?;
     let pb = c.get_passage_banding()?;
@@ -249,45 +252,52 @@ fn info(a: &InfoArgs) -> anyhow::Result<()> {
             "passages_indexed": c.get_passages(),
             "verified": a.verify,
         });
-        println!("{v}");
+        writeln!(out, "{v}")?;
+        out.flush()?;
         return Ok(());
     }
-    println!("index:            {}", i.path.display());
-    println!("format version:   {}", i.format_version);
-    println!(
+    writeln!(out, "index:            {}", i.path.display())?;
+    writeln!(out, "format version:   {}", i.format_version)?;
+    writeln!(
+        out,
         "size:             {} ({} bytes)",
         DecimalBytes(i.size),
         HumanCount(i.size)
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "documents:        {} ({} distinct)",
         HumanCount(i.documents),
         HumanCount(i.document_groups)
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "passages:         {} ({} distinct)",
         HumanCount(i.passages),
         HumanCount(i.passage_groups)
-    );
-    println!("fingerprint:      {:016x}", i.fingerprint);
-    println!("parameters:       {}", c.signature_parameters()?);
-    println!(
+    )?;
+    writeln!(out, "fingerprint:      {:016x}", i.fingerprint)?;
+    writeln!(out, "parameters:       {}", c.signature_parameters()?)?;
+    writeln!(
+        out,
         "threshold:        {} (passages {}), {:?}, {:?} verification",
         c.get_threshold(),
         c.get_passage_threshold(),
         c.get_measure(),
         c.get_verification()
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "banding:          {} × {} (passages {} × {})",
         b.bands(),
         b.rows(),
         pb.bands(),
         pb.rows()
-    );
+    )?;
     if a.verify {
-        println!("checksums:        every block verified");
+        writeln!(out, "checksums:        every block verified")?;
     }
+    out.flush()?;
     Ok(())
 }
 
