@@ -7,7 +7,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use super::STDIN;
-use super::read::text_files;
+use super::walk::{Entry, walk};
 use crate::atomic::AtomicWriter;
 use crate::error::{Error, Result};
 
@@ -23,8 +23,10 @@ pub fn input_len<P: AsRef<Path>>(inputs: &[P]) -> Option<u64> {
         }
         let meta = fs::metadata(path).ok()?;
         if meta.is_dir() {
-            for file in text_files(path).ok()? {
-                total += fs::metadata(file).ok()?.len();
+            for entry in walk(path).ok()? {
+                if let Entry::File(file) = entry {
+                    total += fs::metadata(file).ok()?.len();
+                }
             }
         } else {
             total += meta.len();

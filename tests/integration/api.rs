@@ -128,6 +128,8 @@ fn every_public_io_type_is_send_sync_and_unwind_safe() {
     is_thread_and_unwind_safe::<ReadOptions>();
     is_thread_and_unwind_safe::<Document>();
     is_thread_and_unwind_safe::<Skipped>();
+    is_thread_and_unwind_safe::<SkippedEntry>();
+    is_thread_and_unwind_safe::<EntryReason>();
     is_thread_and_unwind_safe::<Corpus>();
     is_thread_and_unwind_safe::<AtomicFile>();
 }

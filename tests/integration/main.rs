@@ -5,6 +5,8 @@ mod api;
 mod cli;
 #[cfg(feature = "cli")]
 mod cli_index;
+#[cfg(feature = "cli")]
+mod cli_io;
 mod determinism;
 mod fixtures;
 #[cfg(feature = "tools")]

@@ -36,30 +36,46 @@ impl Output {
         }
     }
 
+    /// What the output is called in errors: its path, or standard output.
+    fn name(&self) -> String {
+        match self {
+            Output::Stdout(_) => "standard output".to_string(),
+            Output::File(f) => f.target().display().to_string(),
+        }
+    }
+
+    /// `result`, or its error naming the output.
+    fn named(&self, result: std::io::Result<()>) -> anyhow::Result<()> {
+        result.with_context(|| format!("writing {}", self.name()))
+    }
+
     /// Writes `value` as one JSON line.
     pub(crate) fn line(&mut self, value: &Value) -> anyhow::Result<()> {
         let w = self.writer();
         // An I/O error inside a serde_json error is not in its `source`
         // chain: unwrap it, so that a closed pipe is recognised.
-        serde_json::to_writer(&mut *w, value)
+        let result = serde_json::to_writer(&mut *w, value)
             .map_err(std::io::Error::from)
-            .context("writing output")?;
-        w.write_all(b"\n").context("writing output")?;
-        Ok(())
+            .and_then(|()| w.write_all(b"\n"));
+        self.named(result)
     }
 
     /// Writes `line` (already JSON) and a newline.
     pub(crate) fn line_raw(&mut self, line: &str) -> anyhow::Result<()> {
         let w = self.writer();
-        w.write_all(line.as_bytes()).context("writing output")?;
-        w.write_all(b"\n").context("writing output")?;
-        Ok(())
+        let result = w
+            .write_all(line.as_bytes())
+            .and_then(|()| w.write_all(b"\n"));
+        self.named(result)
     }
 
     /// Flushes standard output, or renames the file into place.
     pub(crate) fn commit(self) -> anyhow::Result<()> {
         match self {
-            Output::Stdout(mut w) => w.flush().context("writing output")?,
+            Output::Stdout(mut w) => {
+                let result = w.flush();
+                Output::Stdout(w).named(result)?
+            }
             Output::File(f) => f.commit()?,
         }
         Ok(())
@@ -77,21 +93,52 @@ pub(crate) fn check_outputs(outputs: &[Option<&Path>], inputs: &[PathBuf]) -> an
     Ok(())
 }
 
-/// One `skipped` line per record that `--skip-invalid` skipped.
+/// One `skipped` line per record that `--skip-invalid` skipped, then one
+/// per folder entry passed over (no `line` or `id`).
 pub(crate) fn skipped_lines(corpus: &Corpus) -> Vec<Value> {
-    corpus
-        .skipped()
-        .iter()
-        .map(|s| {
-            json!({
-                "action": "skipped",
-                "source": s.path().display().to_string(),
-                "line": s.line(),
-                "id": s.id(),
-                "reason": s.reason(),
-            })
+    let records = corpus.skipped().iter().map(|s| {
+        json!({
+            "action": "skipped",
+            "source": s.path().display().to_string(),
+            "line": s.line(),
+            "id": s.id(),
+            "reason": s.reason(),
         })
-        .collect()
+    });
+    let entries = corpus.skipped_entries().iter().map(|s| {
+        json!({
+            "action": "skipped",
+            "source": s.path().display().to_string(),
+            "reason": s.reason().to_string(),
+        })
+    });
+    records.chain(entries).collect()
+}
+
+/// The summary line for folder entries passed over, e.g. "2 (1 not a
+/// regular file, 1 already visited ...)", or `None` when there are none.
+pub(crate) fn skipped_entries_line(corpus: &Corpus) -> Option<String> {
+    let entries = corpus.skipped_entries();
+    if entries.is_empty() {
+        return None;
+    }
+    let mut reasons: Vec<(String, usize)> = Vec::new();
+    for e in entries {
+        let reason = e.reason().to_string();
+        match reasons.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, n)) => *n += 1,
+            None => reasons.push((reason, 1)),
+        }
+    }
+    let why: Vec<String> = reasons
+        .iter()
+        .map(|(r, n)| format!("{}: {r}", number(*n)))
+        .collect();
+    Some(format!(
+        "  skipped folder entries: {} ({})",
+        number(entries.len()),
+        why.join("; ")
+    ))
 }
 
 /// Commits the main output, then the list of removed records.
@@ -177,6 +224,9 @@ pub(crate) fn summary(corpus: &Corpus, report: &Report, plan: &CleaningPlan, ela
             "  skipped records: {} (listed with --removed)",
             number(corpus.skipped().len())
         );
+    }
+    if let Some(line) = skipped_entries_line(corpus) {
+        eprintln!("{line}");
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::{BufWriter, IsTerminal, Write};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
@@ -48,7 +48,12 @@ struct Target<'c> {
     offset: usize,
 }
 
-fn target<'c>(corpus: &'c Corpus, dedup: &Deduplicator, name: &str) -> anyhow::Result<Target<'c>> {
+fn target<'c>(
+    corpus: &'c Corpus,
+    input: &Path,
+    dedup: &Deduplicator,
+    name: &str,
+) -> anyhow::Result<Target<'c>> {
     if let Some(d) = corpus.find(name) {
         return Ok(Target {
             id: name.to_string(),
@@ -75,7 +80,7 @@ fn target<'c>(corpus: &'c Corpus, dedup: &Deduplicator, name: &str) -> anyhow::R
             offset: span.start,
         });
     }
-    bail!("no document with id \"{name}\"")
+    bail!("no document with id \"{name}\" in {}", input.display())
 }
 
 pub(crate) fn run(args: &ExplainArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
@@ -83,8 +88,8 @@ pub(crate) fn run(args: &ExplainArgs, dedup: &Deduplicator) -> anyhow::Result<()
         std::slice::from_ref(&args.input),
         &args.common.read.options(false),
     )?;
-    let a = target(&corpus, dedup, &args.id_a)?;
-    let b = target(&corpus, dedup, &args.id_b)?;
+    let a = target(&corpus, &args.input, dedup, &args.id_a)?;
+    let b = target(&corpus, &args.input, dedup, &args.id_b)?;
     let e = echodup::explain::explain(dedup.analyzer(), a.text, b.text);
     let config = dedup.config();
     let score = e.similarity.score(config.get_measure());

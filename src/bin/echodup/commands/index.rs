@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::args::{IndexConfigArgs, ReadArgs, Threads, Usage};
-use crate::output::{Output, check_outputs, count, number};
+use crate::output::{Output, check_outputs, count, number, skipped_entries_line};
 
 /// Arguments of `echodup index`.
 #[derive(Args, Debug)]
@@ -217,6 +217,9 @@ fn add_or_query(a: &AddArgs, add: bool) -> anyhow::Result<()> {
         }
         if !corpus.skipped().is_empty() {
             eprintln!("  skipped records: {}", number(corpus.skipped().len()));
+        }
+        if let Some(line) = skipped_entries_line(&corpus) {
+            eprintln!("{line}");
         }
     }
     Ok(())
