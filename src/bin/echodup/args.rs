@@ -318,7 +318,7 @@ mod tests {
         assert_eq!(e.kind(), clap::error::ErrorKind::InvalidValue);
         let text = e.to_string();
         assert!(
-            text.contains("[possible values: blank-lines, lines]"),
+            text.contains("[possible values: auto, blank-lines, lines]"),
             "{text}"
         );
     }
