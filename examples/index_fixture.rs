@@ -12,8 +12,8 @@
 //! cargo run --release --example index_fixture -- tests/data/index-v1.jsonl tests/data/index-v1.edx
 //! ```
 
-use echodup::{Config, Segmentation};
 use echodup::index::IndexFile;
+use echodup::{Config, Segmentation};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -39,28 +39,33 @@
 //! - A block of one line is one passage.
 //! - Otherwise let a line's *width* be its length in characters from the
 //!   start of the line (indentation included) to its last non-blank
-//!   character, and `W` the largest width in the block. A line other than the
-//!   last *breaks like a wrap* when
-//!   - it ends in a letter followed by a hyphen (`-`, U+2010 or a soft
-//!     hyphen): a word hyphenated across the line end; or
-//!   - it does not end a sentence, the next line does not start with an
-//!     upper-case letter, and it is *full*: its width, plus one, plus the
-//!     length of the next line's first word, exceeds 90% of `W` (a text
-//!     wrapper would have put that word on this line had it fitted). A line
-//!     ends a sentence when its last character, after any closing quotes and
-//!     brackets (`"'”’»›)]}`), is `.`, `!`, `?`, `…`, `。`, `！` or `？`.
+//!   character, and `W` the largest width in the block. For each line but
+//!   the last:
+//!   - it is *full* when its width, plus one, plus the length of the next
+//!     line's first word exceeds 90% of `W`: a text wrapper would have put
+//!     that word on this line had it fitted;
+//!   - the sentence *continues* across its break when the line does not end
+//!     a sentence and the next line does not start with an upper-case
+//!     letter (after any e-mail quote marks: `>`, `|`, or up to four
+//!     letters of initials and `>`). A line ends a sentence when its last character, after any
+//!     closing quotes and brackets (`"'”’»›)]}`), is `.`, `!`, `?`, `…`,
+//!     `。`, `！` or `？`;
+//!   - a line ending in a letter followed by a hyphen (`-`, U+2010 or a soft
+//!     hyphen), a word hyphenated across the line end, is both.
 //! - The block is **hard-wrapped**, and stays one passage, when `W` is at
-//!   most [`MAX_WRAP_WIDTH`] characters and at least half of its lines other
-//!   than the last break like a wrap. Otherwise every line of the block is a
-//!   passage: lines that end sentences (paragraphs), lines that start with a
-//!   capital (paragraphs, headlines, a list of headlines of similar length),
-//!   lines of widely varying length (a headline over its body, a byline, a
-//!   footer) and lines wider than any wrap width all split.
+//!   most [`MAX_WRAP_WIDTH`] characters, at least three quarters of those
+//!   lines are full, and the sentence continues across at least one break
+//!   and at least a quarter of them. Otherwise every line of the block is a
+//!   passage: lines of varying length (paragraphs, a headline over its body,
+//!   a byline, a footer), lines that all end sentences or all start with a
+//!   capital (paragraphs, a list of headlines of similar length) and lines
+//!   wider than any wrap width all split.
 //!
-//! Half, not all: in wrapped prose some lines end a sentence or are followed
-//! by a name, and those breaks do not look like wraps. The cost is that a
-//! two-line wrapped block whose second line starts with a capital splits in
-//! two; every copy wrapped the same way splits the same way.
+//! Three quarters and a quarter, not all: wrapping by hand leaves some lines
+//! short, and in wrapped prose many breaks fall at a sentence end or before
+//! a name. The cost is that a short wrapped block whose every break falls
+//! at a sentence end or before a capital splits into lines; every copy
+//! wrapped the same way splits the same way.
 //!
 //! So blank-line paragraphs (each paragraph one line, or wrapped) give the
 //! same passages as [`Segmentation::BlankLines`], and a page body scraped as
@@ -317,8 +322,7 @@ impl Iterator for Lines<'_> {
         }
         let start = self.at;
         let (end, next, hard_break) = find_line_end(self.text, start);
-        let content =
-            content_range(&self.text[start..end]).map(|r| start + r.start..start + r.end);
+        let content = content_range(&self.text[start..end]).map(|r| start + r.start..start + r.end);
         if next > self.text.len() {
             self.done = true;
         } else {
@@ -372,34 +376,46 @@ fn is_hard_wrapped(text: &str, mut block: Lines<'_>, n: usize, widest: usize) ->
         return false;
     }
     let mut prev = block.next().expect("the block has n lines");
-    let mut wraps = 0;
+    let (mut full, mut continuing) = (0, 0);
     for _ in 1..n {
         let next = block.next().expect("the block has n lines");
-        if breaks_like_a_wrap(text, &prev, &next, widest) {
-            wraps += 1;
-        }
+        let (is_full, continues) = read_break(text, &prev, &next, widest);
+        full += usize::from(is_full);
+        continuing += usize::from(continues);
         prev = next;
     }
-    2 * wraps >= n - 1
+    4 * full >= 3 * (n - 1) && continuing > 0 && 4 * continuing >= n - 1
 }
 
-/// Whether the break between the non-blank lines `line` and `next` looks
-/// like a wrap in a block whose widest line is `widest` characters.
-fn breaks_like_a_wrap(text: &str, line: &Line, next: &Line, widest: usize) -> bool {
+/// Whether the non-blank line `line`, followed by the non-blank line `next`
+/// in a block whose widest line is `widest` characters, is full, and whether
+/// the sentence continues across the break (the module docs' terms).
+fn read_break(text: &str, line: &Line, next: &Line, widest: usize) -> (bool, bool) {
     if hyphen_at_end(&text[line.start..line.end]).is_some() {
-        return true;
+        return (true, true);
     }
     let content = line.content.clone().expect("a non-blank line");
-    if ends_sentence(&text[content]) {
-        return false;
-    }
-    let next_content = next.content.clone().expect("a non-blank line");
-    let next_text = &text[next_content];
-    if next_text.starts_with(char::is_uppercase) {
-        return false;
-    }
+    let next_text = &text[next.content.clone().expect("a non-blank line")];
     let next_word = next_text.chars().take_while(|&c| !is_blank_char(c)).count();
-    10 * (width(text, line) + 1 + next_word) > 9 * widest
+    let full = 10 * (width(text, line) + 1 + next_word) > 9 * widest;
+    let continues = !ends_sentence(&text[content])
+        && !after_quote_marks(next_text).starts_with(char::is_uppercase);
+    (full, continues)
+}
+
+/// `line` without the quote marks of an e-mail reply (`> `, `>>`, `|`, or
+/// initials then `>` as in `GK>`), so that a capital after them is seen.
+fn after_quote_marks(line: &str) -> &str {
+    let letters = line
+        .bytes()
+        .take(4)
+        .take_while(u8::is_ascii_alphabetic)
+        .count();
+    let rest = &line[letters..];
+    if !rest.starts_with(['>', '|']) {
+        return line;
+    }
+    rest.trim_start_matches(['>', '|', ' ', '\t'])
 }
 
 /// A line's width: characters from its start (indentation included) to
@@ -557,7 +573,10 @@ mod tests {
         assert_eq!(auto, texts(t, Segmentation::BlankLines));
         // Wrapped paragraphs between blank lines stay whole, as with BlankLines.
         let t = format!("Harbour dredging plan agreed\n\n{WRAPPED}\n\nA closing line.");
-        assert_eq!(texts(&t, Segmentation::Auto), texts(&t, Segmentation::BlankLines));
+        assert_eq!(
+            texts(&t, Segmentation::Auto),
+            texts(&t, Segmentation::BlankLines)
+        );
         assert_eq!(texts(&t, Segmentation::Auto)[1], WRAPPED);
     }
 
@@ -584,6 +603,11 @@ mod tests {
                       estuary mudflats during the annual\nwinter survey, a rise of nearly a\n\
                       fifth on last year despite the\ncold snap.";
         assert_eq!(texts(narrow, Segmentation::Auto), [narrow]);
+        // Quoted in a reply, with a capital after the quote marks.
+        let quoted = "GK>The shifter refuses to enter the gate, and I often grind\n\
+                      GK>the synchros trying to get it into gear.  I will be watching\n\
+                      GK>this carefully in the next couple of months.";
+        assert_eq!(texts(quoted, Segmentation::Auto), [quoted]);
         // Indented paragraph starts (wire copy) do not break the wrap.
         let indented = "    The council said on Monday it would close the\n\
                         bridge for repairs from March, diverting traffic\n\
@@ -648,7 +672,10 @@ mod tests {
 
     #[test]
     fn auto_single_lines_and_two_line_blocks() {
-        assert_eq!(texts("  One line only.  ", Segmentation::Auto), ["One line only."]);
+        assert_eq!(
+            texts("  One line only.  ", Segmentation::Auto),
+            ["One line only."]
+        );
         // A wrapped two-line paragraph stays whole; a headline over a long
         // body line splits.
         assert_eq!(
@@ -664,7 +691,11 @@ mod tests {
             2
         );
         // Lines wider than any wrap width are paragraphs even without a full stop.
-        let wide = format!("{}\n{}", "word ".repeat(30).trim(), "more ".repeat(30).trim());
+        let wide = format!(
+            "{}\n{}",
+            "word ".repeat(30).trim(),
+            "more ".repeat(30).trim()
+        );
         assert_eq!(texts(&wide, Segmentation::Auto).len(), 2);
     }
 
