@@ -68,13 +68,19 @@ impl Analyzer {
         &self.normalizer
     }
 
+    /// The segmenter in use.
+    pub fn segmenter(&self) -> &Segmenter {
+        &self.segmenter
+    }
+
     /// The shingle set of one passage's text, as [`analyze`](Self::analyze)
     /// computes it for each passage: `passage_set(&text[p.span()])` equals
     /// `p.shingles()` for every passage `p` of `analyze(text)`. Engines that
     /// ship passage texts between machines verify passage pairs with it.
     pub fn passage_set(&self, passage: &str) -> ShingleSet {
         let mut normalized = String::new();
-        self.normalizer.normalize_into(passage, &mut normalized);
+        self.normalizer
+            .normalize_into(&self.segmenter.passage_text(passage), &mut normalized);
         let mut tokens = Vec::new();
         self.shingler.tokens_into(&normalized, &mut tokens);
         let mut shingles = Vec::new();
@@ -120,8 +126,9 @@ impl Analyzer {
         // passage (they are that passage's shingles, already hashed), then
         // the windows that cross a passage break.
         self.segmenter.for_each_span(text, |span| {
-            self.normalizer
-                .normalize_into(&text[span.clone()], &mut s.normalized);
+            // Words hyphenated across a line end are re-joined (`Auto` only).
+            let passage = self.segmenter.passage_text(&text[span.clone()]);
+            self.normalizer.normalize_into(&passage, &mut s.normalized);
             s.tokens.clear();
             self.shingler.tokens_into(&s.normalized, &mut s.tokens);
             let start = s.passage_sets.len();

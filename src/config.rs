@@ -73,7 +73,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             normalizer: Normalizer::news(),
-            segmentation: Segmentation::BlankLines,
+            segmentation: Segmentation::Auto,
             shingling: Shingling::Words(5),
             num_perm: 128,
             seed: DEFAULT_SEED,
@@ -92,7 +92,8 @@ impl Default for Config {
 }
 
 impl Config {
-    /// The defaults: news normalization, blank-line passages, word 5-shingles,
+    /// The defaults: news normalization, passages read from the page
+    /// ([`Segmentation::Auto`]), word 5-shingles,
     /// 128 slots, threshold 0.8 (Jaccard), automatic banding, exact
     /// verification, keep the first copy.
     pub fn new() -> Self {
@@ -106,8 +107,22 @@ impl Config {
     }
 
     /// How documents are cut into passages. Defaults to
-    /// [`Segmentation::BlankLines`]; use [`Segmentation::Lines`] when each line
-    /// is a paragraph.
+    /// [`Segmentation::Auto`], which reads each blank-line block: one passage
+    /// when it is hard-wrapped, one per line when its lines are paragraphs
+    /// (scraped pages), and re-joins words hyphenated across a line end. Use
+    /// [`Segmentation::BlankLines`] to cut only at blank lines, or
+    /// [`Segmentation::Lines`] to cut at every line.
+    ///
+    /// ```
+    /// use echodup::{Analyzer, Config, Segmentation};
+    ///
+    /// let page = "Storm closes coast road\nThe road shut at dawn.\nIt reopens today.";
+    /// let auto = Analyzer::new(&Config::new())?.analyze(page);
+    /// assert_eq!(auto.passages().len(), 3);
+    /// let blank = Config::new().segmentation(Segmentation::BlankLines);
+    /// assert_eq!(Analyzer::new(&blank)?.analyze(page).passages().len(), 1);
+    /// # Ok::<(), echodup::Error>(())
+    /// ```
     pub fn segmentation(mut self, segmentation: Segmentation) -> Self {
         self.segmentation = segmentation;
         self

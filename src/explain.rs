@@ -109,16 +109,24 @@ fn located_tokens(
 ) -> (Vec<u64>, Vec<Range<usize>>) {
     let shingler = analyzer.shingler();
     let normalizer = analyzer.normalizer();
+    let segmenter = analyzer.segmenter();
     let joiner = shingler.passage_joiner();
     let mut tokens = Vec::new();
     let mut spans: Vec<Range<usize>> = Vec::new();
     let mut normalized = String::new();
+    let mut joints = Vec::new();
     for passage in doc.passages() {
         let base = passage.span().start;
         let mut first_in_passage = true;
-        for piece in pieces(&text[passage.span()]) {
+        let passage_text = &text[passage.span()];
+        joints.clear();
+        segmenter.for_each_joint(passage_text, |j| joints.push(j));
+        for piece in joined(pieces(passage_text), &joints) {
             let piece = base + piece.start..base + piece.end;
-            normalizer.normalize_into(&text[piece.clone()], &mut normalized);
+            normalizer.normalize_into(
+                &segmenter.passage_text(&text[piece.clone()]),
+                &mut normalized,
+            );
             if normalized.is_empty() {
                 continue;
             }
@@ -202,6 +210,37 @@ fn pieces(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     })
 }
 
+/// `pieces` with the two pieces on either side of each joint (a word
+/// hyphenated across a line end, which the analyzer re-joins) made one.
+fn joined<'a>(
+    pieces: impl Iterator<Item = Range<usize>> + 'a,
+    joints: &'a [Range<usize>],
+) -> impl Iterator<Item = Range<usize>> + 'a {
+    let mut pieces = pieces.peekable();
+    let mut joints = joints.iter().peekable();
+    std::iter::from_fn(move || {
+        let mut piece = pieces.next()?;
+        loop {
+            while joints.next_if(|j| j.start < piece.start).is_some() {}
+            let Some(j) = joints.peek() else { break };
+            if j.start >= piece.end {
+                break;
+            }
+            match pieces.peek() {
+                Some(next) if next.start <= j.end && j.end <= next.end => {
+                    piece.end = next.end;
+                    pieces.next();
+                    joints.next();
+                }
+                _ => {
+                    joints.next();
+                }
+            }
+        }
+        Some(piece)
+    })
+}
+
 /// Spans of `text` covered by its shingles that `other` also has.
 fn shared_spans(
     analyzer: &Analyzer,
@@ -278,6 +317,9 @@ mod tests {
             "one\n\ntwo\n\n***\n\nthree four five six seven",
             "",
             "   \n\n ",
+            // Hard-wrapped, with words hyphenated across line ends (re-joined
+            // by `Auto`, the default) and a hyphen that stays.
+            "A wrapped para-\ngraph with a soft hyphen\u{00AD}\n \u{200B}ated word, a two-\nline-\n  break and Smith-\nJones at\nthe end.",
         ];
         for shingling in [
             Shingling::Words(3),

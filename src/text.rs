@@ -101,7 +101,11 @@ mod tests {
 
     #[test]
     fn every_enum_reads_back_what_it_writes() {
-        round_trips(&[Segmentation::BlankLines, Segmentation::Lines]);
+        round_trips(&[
+            Segmentation::Auto,
+            Segmentation::BlankLines,
+            Segmentation::Lines,
+        ]);
         round_trips(&[Measure::Jaccard, Measure::Containment]);
         round_trips(&[Verification::Exact, Verification::Estimate]);
         round_trips(&[KeepPolicy::First, KeepPolicy::Longest]);
@@ -130,7 +134,7 @@ mod tests {
     fn unknown_names_are_config_errors_naming_the_parameter() {
         let e = "paragraphs".parse::<Segmentation>().unwrap_err();
         assert_eq!(e.parameter(), Some("segmentation"));
-        assert!(e.to_string().contains("blank_lines, lines"), "{e}");
+        assert!(e.to_string().contains("auto, blank_lines, lines"), "{e}");
         for bad in ["words", "words:", "words:x", "bytes:5", "chars:-1"] {
             let e = bad.parse::<Shingling>().unwrap_err();
             assert_eq!(e.parameter(), Some("shingling"), "{bad}");

@@ -65,7 +65,9 @@ class Config:
     buckets above this many distinct sets get star and chain candidate
     pairs instead of all pairs (default 256). ``keep``: ``"first"`` or
     ``"longest"`` member of a cluster is kept. ``segmentation``:
-    ``"blank_lines"`` (paragraphs) or ``"lines"``. ``case_fold``,
+    ``"auto"`` (default: each blank-line block read as hard-wrapped text or
+    as one paragraph per line), ``"blank_lines"`` (paragraphs) or
+    ``"lines"``. ``case_fold``,
     ``fold_typography``, ``strip_punctuation``, ``fold_digits``:
     normalization switches (the news preset is the default). ``banding``,
     ``passage_banding``: explicit ``(bands, rows)`` with ``bands × rows ==
@@ -87,7 +89,7 @@ class Config:
         verification: str = "exact",
         max_bucket: int = 256,
         keep: str = "first",
-        segmentation: str = "blank_lines",
+        segmentation: str = "auto",
         case_fold: bool = True,
         fold_typography: bool = True,
         strip_punctuation: bool = True,

@@ -167,7 +167,7 @@ impl PyConfig {
         verification = "exact",
         max_bucket = DEFAULT_MAX_BUCKET,
         keep = "first",
-        segmentation = "blank_lines",
+        segmentation = "auto",
         case_fold = true,
         fold_typography = true,
         strip_punctuation = true,

@@ -13,7 +13,7 @@ def test_defaults_mirror_the_rust_config():
     assert (c.num_perm, c.seed, c.passages, c.min_passage_tokens) == (128, echodup.DEFAULT_SEED, True, 1)
     assert (c.containment, c.verification, c.max_bucket, c.keep) == (False, "exact", 256, "first")
     assert (c.segmentation, c.case_fold, c.fold_typography, c.strip_punctuation, c.fold_digits) == (
-        "blank_lines", True, True, True, False)
+        "auto", True, True, True, False)
     # Banding derived from the threshold as documented in the crate: 0.8 -> 32 x 4.
     assert c.banding == (32, 4)
     assert Config(threshold=0.5).banding == (64, 2)

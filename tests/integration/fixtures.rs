@@ -191,6 +191,7 @@ fn config_from(name: &str, overrides: Option<&Value>) -> Config {
                 _ => bad_value(name, key, v),
             }),
             "segmentation" => config.segmentation(match v.as_str() {
+                Some("auto") => Segmentation::Auto,
                 Some("blank_lines") => Segmentation::BlankLines,
                 Some("lines") => Segmentation::Lines,
                 _ => bad_value(name, key, v),

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use echodup::store::{IndexFile, STORE_FORMAT_VERSION};
-use echodup::{Config, DedupIndex, ErrorKind, Verdict, Verification};
+use echodup::{Config, DedupIndex, ErrorKind, Segmentation, Verdict, Verification};
 use proptest::prelude::*;
 use tempfile::TempDir;
 
@@ -14,6 +14,12 @@ fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data")
         .join(name)
+}
+
+/// The configuration `tests/data/index-v1.edx` was written with: the
+/// default of its time, when the default segmentation was blank lines.
+fn fixture_config() -> Config {
+    Config::new().segmentation(Segmentation::BlankLines)
 }
 
 /// The documents of `tests/data/index-v1.jsonl`.
@@ -302,11 +308,12 @@ fn the_committed_version_1_file_opens_and_answers() {
     assert_eq!(info.format_version, 1);
     assert_eq!(
         info.config.fingerprint().unwrap(),
-        Config::new().fingerprint().unwrap()
+        fixture_config().fingerprint().unwrap()
     );
+    assert_eq!(info.config.get_segmentation(), Segmentation::BlankLines);
     let docs = fixture_docs();
     assert_eq!(info.documents, docs.len() as u64);
-    let (memory, _) = memory_index(&Config::new(), &docs);
+    let (memory, _) = memory_index(&fixture_config(), &docs);
     let mut probes = probes(&docs);
     probes.extend(docs.iter().map(|(_, t)| t.clone()));
     assert_same_answers(&file, &memory, &probes);
@@ -331,7 +338,7 @@ fn this_build_still_writes_version_1_byte_for_byte() {
     let path = dir.path().join("again.edx");
     let docs = fixture_docs();
     let half = docs.len() / 2;
-    build(&path, &Config::new(), &[&docs[..half], &docs[half..]]);
+    build(&path, &fixture_config(), &[&docs[..half], &docs[half..]]);
     assert_eq!(
         std::fs::read(&path).unwrap(),
         std::fs::read(data("index-v1.edx")).unwrap()

@@ -39,9 +39,11 @@ pub(crate) struct ConfigArgs {
     /// Compare by containment (one text inside the other) instead of Jaccard.
     #[arg(long)]
     pub(crate) containment: bool,
-    /// How documents are cut into passages: at blank lines, or at every line.
+    /// How documents are cut into passages: read from the page (blank-line
+    /// paragraphs, line paragraphs or hard-wrapped text, per block), at blank
+    /// lines only, or at every line.
     #[arg(long, value_parser = text_form::<Segmentation>(Segmentation::NAMES),
-          default_value = "blank-lines")]
+          default_value = "auto")]
     pub(crate) paragraphs: Segmentation,
     /// Passages with fewer words (characters with --char-shingles) are not compared.
     #[arg(long, default_value_t = 1, value_name = "N")]
@@ -273,7 +275,7 @@ mod tests {
     #[derive(Parser, Debug)]
     struct Flags {
         #[arg(long, value_parser = text_form::<Segmentation>(Segmentation::NAMES),
-              default_value = "blank-lines")]
+              default_value = "auto")]
         paragraphs: Segmentation,
         #[arg(long, value_parser = text_form::<Level>(Level::NAMES))]
         level: Option<Level>,
@@ -287,7 +289,7 @@ mod tests {
 
     #[test]
     fn library_enums_read_their_text_form_and_the_command_line_spelling() {
-        assert_eq!(parse(&[]).unwrap().paragraphs, Segmentation::BlankLines);
+        assert_eq!(parse(&[]).unwrap().paragraphs, Segmentation::Auto);
         for s in ["lines", "Lines"] {
             assert_eq!(
                 parse(&["--paragraphs", s]).unwrap().paragraphs,
@@ -316,7 +318,7 @@ mod tests {
         assert_eq!(e.kind(), clap::error::ErrorKind::InvalidValue);
         let text = e.to_string();
         assert!(
-            text.contains("[possible values: blank-lines, lines]"),
+            text.contains("[possible values: auto, blank-lines, lines]"),
             "{text}"
         );
     }

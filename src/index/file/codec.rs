@@ -35,6 +35,7 @@ pub(super) fn encode_config(config: &Config) -> Result<Vec<u8>> {
     let segmentation = match config.get_segmentation() {
         Segmentation::BlankLines => 0u8,
         Segmentation::Lines => 1u8,
+        Segmentation::Auto => 2u8,
     };
     let measure = match config.get_measure() {
         Measure::Jaccard => 0u8,
@@ -94,6 +95,7 @@ pub(super) fn decode_config(b: &[u8], path: &Path) -> Result<Config> {
     let segmentation = match b[8] {
         0 => Segmentation::BlankLines,
         1 => Segmentation::Lines,
+        2 => Segmentation::Auto,
         v => return Err(bad(format!("unknown segmentation {v}"))),
     };
     let size = le32(b, 16) as usize;
@@ -266,6 +268,23 @@ mod tests {
                 config.get_min_passage_tokens()
             );
         }
+        // Segmentation codes: old files (0, 1) read as before; `Auto` is new.
+        for (segmentation, code) in [
+            (Segmentation::BlankLines, 0u8),
+            (Segmentation::Lines, 1),
+            (Segmentation::Auto, 2),
+        ] {
+            let config = Config::new().segmentation(segmentation);
+            let bytes = encode_config(&config).unwrap();
+            assert_eq!(bytes[8], code);
+            let back = decode_config(&bytes, path).unwrap();
+            assert_eq!(back.get_segmentation(), segmentation);
+            assert_eq!(config_mismatch(&back, &config).unwrap(), None);
+        }
+        let mut bytes = encode_config(&Config::new()).unwrap();
+        bytes[8] = 3;
+        let e = decode_config(&bytes, path).unwrap_err();
+        assert!(e.to_string().contains("unknown segmentation 3"), "{e}");
         let mut bytes = encode_config(&Config::new()).unwrap();
         bytes[10] = 9;
         let e = decode_config(&bytes, path).unwrap_err();
