@@ -93,6 +93,8 @@ def test_threads_do_not_change_the_report(corpus):
     assert one.to_json() == two.to_json()
     with pytest.raises(ValueError):
         deduplicate(texts, threads=0)
+    with pytest.raises(ValueError, match="at most 1024"):
+        deduplicate(texts, threads=10000)
 
 
 def test_rejects_a_single_string_and_non_strings():

@@ -754,6 +754,7 @@ fn usage_errors_exit_with_2() {
         vec!["find", "news.jsonl", "--num-perm", "0"],
         vec!["find", "news.jsonl", "--level", "sentence"],
         vec!["find", "news.jsonl", "--threads", "0"],
+        vec!["find", "news.jsonl", "--threads", "10000"],
         vec!["dedup", "news.jsonl"],
         vec!["explain", "news.jsonl", "g/101"],
         vec!["launch"],
