@@ -1212,3 +1212,38 @@ fn every_phase_reports_one_line_when_stderr_is_not_a_terminal() {
     let out = run(echodup(dir.path()).args(["find", "news.jsonl", "-q"]));
     assert!(out.stderr.is_empty(), "{}", stderr(&out));
 }
+
+/// Issue 14, reproduction 6: started with standard output closed
+/// (`>&-`), a command that writes its results there fails (exit 1, naming
+/// the cause) instead of losing them with exit 0; `--out` still works, and
+/// a plain `> /dev/null` is an ordinary, successful run.
+#[cfg(unix)]
+#[test]
+fn closed_standard_output_is_an_error_not_lost_results() {
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    let bin = env!("CARGO_BIN_EXE_echodup");
+    let shell = |script: &str| {
+        run(Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .arg("sh")
+            .arg(bin)
+            .current_dir(dir.path()))
+    };
+    let out = shell(r#""$1" find news.jsonl -q >&-"#);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("standard output is closed"),
+        "{}",
+        stderr(&out)
+    );
+    let out = shell(r#""$1" find news.jsonl -q --out found.jsonl >&-"#);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !std::fs::read_to_string(dir.path().join("found.jsonl"))
+            .unwrap()
+            .is_empty()
+    );
+    let out = shell(r#""$1" find news.jsonl -q > /dev/null"#);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -14,6 +14,48 @@ use serde_json::{Value, json};
 
 use crate::args::Usage;
 
+/// Whether standard output was closed when the process started.
+///
+/// Rust's runtime opens `/dev/null` (read and write) on a standard
+/// descriptor that is closed at start, so `echodup find ... >&-` would
+/// "write" every result into nothing and exit 0. A shell's `> /dev/null`
+/// opens it write-only: a read-write `/dev/null` on descriptor 1 is taken as
+/// "closed at start" (`1<>/dev/null` would be mistaken for it).
+#[cfg(unix)]
+fn stdout_closed_at_start() -> bool {
+    use rustix::fs::{OFlags, fcntl_getfl, fstat, stat};
+    let out = std::io::stdout();
+    let Ok(flags) = fcntl_getfl(&out) else {
+        return true;
+    };
+    if flags & OFlags::ACCMODE != OFlags::RDWR {
+        return false;
+    }
+    match (fstat(&out), stat("/dev/null")) {
+        (Ok(a), Ok(b)) => a.st_rdev == b.st_rdev && a.st_ino == b.st_ino && a.st_dev == b.st_dev,
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn stdout_closed_at_start() -> bool {
+    false
+}
+
+/// Standard output, for a command that writes its results there.
+///
+/// # Errors
+///
+/// If standard output was closed when the process started (see
+/// `stdout_closed_at_start`): the command stops before writing, with exit
+/// code 1, instead of losing its results.
+pub(crate) fn stdout() -> anyhow::Result<std::io::Stdout> {
+    if stdout_closed_at_start() {
+        anyhow::bail!("standard output is closed: redirect it, or write the results with --out");
+    }
+    Ok(std::io::stdout())
+}
+
 /// Standard output, or a file written atomically.
 pub(crate) enum Output {
     Stdout(BufWriter<std::io::Stdout>),
@@ -22,10 +64,15 @@ pub(crate) enum Output {
 
 impl Output {
     /// `path`, or standard output for `None` and `-`.
+    ///
+    /// # Errors
+    ///
+    /// If the file cannot be created, or standard output is closed (see
+    /// [`stdout`]).
     pub(crate) fn open(path: Option<&Path>) -> anyhow::Result<Output> {
         Ok(match path {
             Some(p) if p != Path::new("-") => Output::File(AtomicFile::create(p)?),
-            _ => Output::Stdout(BufWriter::new(std::io::stdout())),
+            _ => Output::Stdout(BufWriter::new(stdout()?)),
         })
     }
 

@@ -245,7 +245,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
         measured: &measured,
         rows: &rows,
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::output::stdout()?.lock();
     view.print(
         &mut out,
         clusters,

@@ -93,7 +93,7 @@ pub(crate) fn run(args: &ExplainArgs, dedup: &Deduplicator) -> anyhow::Result<()
     let e = echodup::explain::explain(dedup.analyzer(), a.text, b.text);
     let config = dedup.config();
     let score = e.similarity.score(config.get_measure());
-    let mut stdout = BufWriter::new(std::io::stdout());
+    let mut stdout = BufWriter::new(crate::output::stdout()?);
     if args.json {
         let spans = |v: &[Range<usize>], off: usize| -> Vec<[usize; 2]> {
             v.iter().map(|r| [r.start + off, r.end + off]).collect()

@@ -232,7 +232,7 @@ fn info(a: &InfoArgs) -> anyhow::Result<()> {
     }
     let i = index.info();
     // Not println!: a closed pipe is an error to end on quietly, not a panic.
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::output::stdout()?.lock();
     let c = &i.config;
     let b = c.get_banding()?;
     let pb = c.get_passage_banding()?;
