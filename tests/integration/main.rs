@@ -7,6 +7,7 @@ mod cli;
 mod cli_index;
 mod determinism;
 mod fixtures;
+mod identical_groups;
 #[cfg(feature = "tools")]
 mod quality;
 mod real_corpora;
