@@ -340,11 +340,11 @@ mod tests {
             // is empty when assign[i] == 11.
             let mut groups: Vec<Vec<DocId>> = Vec::new();
             let mut label_group = std::collections::HashMap::new();
-            for i in 0..n {
-                if assign[i] == 11 {
+            for (i, &label) in assign.iter().enumerate().take(n) {
+                if label == 11 {
                     continue;
                 }
-                let g = *label_group.entry(assign[i]).or_insert_with(|| {
+                let g = *label_group.entry(label).or_insert_with(|| {
                     groups.push(Vec::new());
                     groups.len() - 1
                 });

@@ -90,3 +90,35 @@ fn issue_14_identical_documents_are_kept_as_groups() {
     );
     assert_eq!(report.pair_similarity(d(0), d(7)), None);
 }
+
+/// The serde form still lists every document pair, and reads back to a
+/// report with the same pairs.
+#[cfg(feature = "serde")]
+#[test]
+fn serde_form_lists_every_document_pair() {
+    let copy = paragraph("copy");
+    let near = copy.replacen("copyaa", "changed", 1);
+    let docs = [copy.clone(), paragraph("unique"), copy.clone(), near, copy];
+    let report = Deduplicator::new(Config::new())
+        .unwrap()
+        .run(&docs)
+        .unwrap();
+    let pairs: Vec<_> = report.document_pairs().collect();
+    assert_eq!(pairs.len(), 6);
+    assert_eq!(report.stats().document_pair_groups, 2);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(
+        json["document_pairs"],
+        serde_json::to_value(&pairs).unwrap()
+    );
+    let back: echodup::Report = serde_json::from_value(json).unwrap();
+    assert_eq!(back.document_pairs().collect::<Vec<_>>(), pairs);
+    assert_eq!(back.num_document_pairs(), 6);
+    assert_eq!(back.clusters(), report.clusters());
+    let d = DocId::new;
+    assert_eq!(
+        back.pair_similarity(d(3), d(0)),
+        report.pair_similarity(d(3), d(0))
+    );
+    assert!(report.pair_similarity(d(3), d(0)).is_some());
+}
