@@ -18,7 +18,7 @@ const NONE: u32 = u32::MAX;
 
 /// The verified document pairs of a run in compressed form: groups of
 /// identical documents, and verified pairs of groups with their similarity.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct PairGroups {
     /// The group of each document, or `NONE`.
     group_of: Vec<u32>,
@@ -210,6 +210,18 @@ impl PairGroups {
     }
 }
 
+impl std::fmt::Debug for PairGroups {
+    /// A summary: counts, not the groups.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PairGroups")
+            .field("documents", &self.group_of.len())
+            .field("groups", &self.num_groups())
+            .field("group_pairs", &(self.partners.len() / 2))
+            .field("document_pairs", &self.len)
+            .finish()
+    }
+}
+
 /// The verified document pairs of a [`Report`](crate::Report), sorted by
 /// `(a, b)`, from [`Report::document_pairs`](crate::Report::document_pairs).
 ///
@@ -217,7 +229,7 @@ impl PairGroups {
 /// groups; this iterator expands them one document `a` at a time, so it
 /// holds at most the partners of one document, however many pairs there
 /// are. `'a` borrows the report.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct DocumentPairs<'a> {
     groups: &'a PairGroups,
     /// The next document whose partners are gathered.
@@ -258,6 +270,14 @@ impl Iterator for DocumentPairs<'_> {
 }
 
 impl ExactSizeIterator for DocumentPairs<'_> {}
+
+impl std::fmt::Debug for DocumentPairs<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocumentPairs")
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
+}
 
 impl FusedIterator for DocumentPairs<'_> {}
 
@@ -390,6 +410,10 @@ mod tests {
         assert_eq!(stored.similarity(d(0), d(9)), None);
         assert_eq!(stored.len(), 3);
         assert_eq!(stored.num_stored(), 2);
+        assert_eq!(
+            format!("{:?}", stored.iter()),
+            "DocumentPairs { remaining: 3, .. }"
+        );
         let mut it = stored.iter();
         assert_eq!(it.by_ref().count(), 3);
         assert_eq!(it.next(), None);
