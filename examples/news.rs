@@ -67,7 +67,6 @@ fn print_clusters(report: &Report) {
         }
         for pair in report
             .document_pairs()
-            .iter()
             .filter(|p| report.clusters().cluster_of(p.a) == Some(i))
         {
             println!(

@@ -134,6 +134,7 @@ pub mod cluster;
 mod config;
 mod corpus;
 mod dedup;
+mod document_pairs;
 mod error;
 #[cfg(feature = "tools")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
@@ -172,6 +173,7 @@ pub use config::{
 };
 pub use corpus::{DocId, PassageId};
 pub use dedup::Deduplicator;
+pub use document_pairs::DocumentPairs;
 pub use error::{Error, ErrorKind, Result};
 pub use explain::Explanation;
 pub use index::{DedupIndex, DocumentIndex, DocumentVerdict, LshIndex, PassageVerdict, Verdict};

@@ -19,8 +19,10 @@
 //! 2. Candidates: each band's keys are sorted, and runs of equal keys are
 //!    buckets. A bucket of more than `max_bucket` groups (near-identical
 //!    boilerplate with a varying date, say) is not expanded into all its
-//!    pairs: each member is paired with the bucket's first member and with
-//!    its predecessor, 2m pairs instead of m²/2.
+//!    pairs: its members are ordered by content (the rank of their
+//!    fingerprints, not their position in the input), and each is paired
+//!    with the first of that order and with its predecessor, 2m pairs instead
+//!    of m²/2. The pairs left out are counted.
 //! 3. Every candidate is verified on the exact sets (or the signatures in
 //!    estimate mode).
 
@@ -57,6 +59,8 @@ pub(crate) struct Matches<'a> {
     pub(crate) candidates: u64,
     /// Buckets larger than `max_bucket`, expanded to star and chain pairs.
     pub(crate) capped_buckets: u64,
+    /// Pairs of those buckets that were not emitted (summed over buckets).
+    pub(crate) capped_pairs_skipped: u64,
     /// The sets of the groups that were candidates (exact mode only).
     pub(crate) sets: SetCache<'a>,
 }
@@ -169,11 +173,13 @@ impl Groups {
 }
 
 /// Groups items with equal fingerprints. Returns (group of each item,
-/// groups), groups numbered in order of first occurrence.
+/// groups, groups in content order), groups numbered in order of first
+/// occurrence. The content order lists the groups by fingerprint, so it is
+/// the same whatever the order of the input.
 ///
 /// Sort-based and parallel: items sorted by `(fingerprint, item)` put each
 /// group in one run, members ascending.
-pub(crate) fn group_identical(fingerprints: &[u128]) -> (Vec<u32>, Groups) {
+pub(crate) fn group_identical(fingerprints: &[u128]) -> (Vec<u32>, Groups, Vec<u32>) {
     let n = fingerprints.len();
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.par_sort_unstable_by_key(|&i| (fingerprints[i as usize], i));
@@ -189,20 +195,28 @@ pub(crate) fn group_identical(fingerprints: &[u128]) -> (Vec<u32>, Groups) {
         runs.push((order[start], start as u32, end as u32));
         start = end;
     }
-    // Groups in order of their first item.
+    // Groups in order of their first item; `rank` remembers the
+    // fingerprint order.
+    let mut runs: Vec<(u32, u32, u32, u32)> = runs
+        .into_iter()
+        .enumerate()
+        .map(|(rank, (first, s, e))| (first, s, e, rank as u32))
+        .collect();
     runs.par_sort_unstable_by_key(|r| r.0);
+    let mut content_order = vec![0u32; runs.len()];
     let mut group_of = vec![0u32; n];
     let mut offsets = Vec::with_capacity(runs.len() + 1);
     let mut items = Vec::with_capacity(n);
     offsets.push(0u32);
-    for (g, &(_, s, e)) in runs.iter().enumerate() {
+    for (g, &(_, s, e, rank)) in runs.iter().enumerate() {
+        content_order[rank as usize] = g as u32;
         for &item in &order[s as usize..e as usize] {
             group_of[item as usize] = g as u32;
             items.push(item);
         }
         offsets.push(items.len() as u32);
     }
-    (group_of, Groups { offsets, items })
+    (group_of, Groups { offsets, items }, content_order)
 }
 
 /// Runs the engine over `sketches`. `set_of(item)` gives an item's shingle
@@ -216,15 +230,16 @@ pub(crate) fn find_matches<'a, F>(
 where
     F: Fn(u32) -> Cow<'a, ShingleSet> + Sync,
 {
-    let (group_of, groups) = group_identical(sketches.fingerprints());
+    let (group_of, groups, content_order) = group_identical(sketches.fingerprints());
     let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
     let bands = sketches.bands();
-    let (candidate_pairs, capped_buckets) = sorted_candidate_pairs(
-        reps.len(),
+    let candidates = sorted_candidate_pairs(
+        &content_order,
         bands,
         |g, band| sketches.keys(reps[g as usize])[band],
         p.max_bucket,
     );
+    let candidate_pairs = candidates.pairs;
     // Fetch the sets of every group in a candidate pair, once each.
     let sets = match p.verifier.verification() {
         Verification::Estimate => SetCache::default(),
@@ -269,38 +284,70 @@ where
         groups,
         pairs: found.into_iter().flatten().collect(),
         candidates: candidate_pairs.len() as u64,
-        capped_buckets,
+        capped_buckets: candidates.capped_buckets,
+        capped_pairs_skipped: candidates.capped_pairs_skipped,
         sets,
     })
 }
 
+/// The output of [`sorted_candidate_pairs`].
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct CandidatePairs {
+    /// Every candidate pair `(a, b)`, `a < b`, packed as `a << 32 | b`,
+    /// sorted, each once.
+    pub(crate) pairs: Vec<u64>,
+    /// Buckets larger than `max_bucket` (over all bands), expanded to star
+    /// and chain pairs.
+    pub(crate) capped_buckets: u64,
+    /// For each capped bucket of m items, m(m − 1)/2 minus the pairs emitted
+    /// for it, summed. A pair left out of one band's bucket may still be a
+    /// candidate through another band.
+    pub(crate) capped_pairs_skipped: u64,
+}
+
 /// Every pair `(a, b)`, `a < b`, of items `0..n` that share a key in some
-/// band, packed as `a << 32 | b`, sorted, each once; and the number of
-/// buckets larger than `max_bucket` (expanded to star and chain pairs).
-/// `key(item, band)` gives an item's key in a band.
+/// band, and the buckets larger than `max_bucket`, which are expanded to
+/// star and chain pairs only. `order` lists the items `0..n` in content
+/// order (each once): a capped bucket's members are taken in that order, so
+/// the star's centre is its first member in `order` and the chain links
+/// neighbours in `order`. With an order independent of the input (the rank
+/// of a fingerprint), so are the pairs. `key(item, band)` gives an item's
+/// key in a band.
 ///
-/// Sort-based: each band's `key << 32 | item` column is sorted on its own
+/// Sort-based: each band's `key << 32 | rank` column is sorted on its own
 /// (in parallel over bands), and runs of equal keys are buckets. This
 /// touches memory in order, unlike hash-table lookups, and needs no locks.
+///
+/// # Panics
+///
+/// If `order` is not a permutation of `0..order.len()`.
 pub(crate) fn sorted_candidate_pairs<K>(
-    n: usize,
+    order: &[u32],
     bands: usize,
     key: K,
     max_bucket: usize,
-) -> (Vec<u64>, u64)
+) -> CandidatePairs
 where
     K: Fn(u32, usize) -> u32 + Sync,
 {
+    let n = order.len();
+    let mut rank = vec![u32::MAX; n];
+    for (r, &item) in order.iter().enumerate() {
+        assert!(
+            rank[item as usize] == u32::MAX,
+            "order lists item {item} twice"
+        );
+        rank[item as usize] = r as u32;
+    }
     let max_bucket = max_bucket.max(2);
-    let per_band: Vec<(Vec<u64>, u64)> = (0..bands)
+    let per_band: Vec<CandidatePairs> = (0..bands)
         .into_par_iter()
         .map(|band| {
             let mut column: Vec<u64> = (0..n as u32)
-                .map(|i| (u64::from(key(i, band)) << 32) | u64::from(i))
+                .map(|i| (u64::from(key(i, band)) << 32) | u64::from(rank[i as usize]))
                 .collect();
             column.sort_unstable();
-            let mut out = Vec::new();
-            let mut capped = 0;
+            let mut out = CandidatePairs::default();
             let mut start = 0;
             while start < column.len() {
                 let high = column[start] >> 32;
@@ -309,32 +356,46 @@ where
                     end += 1;
                 }
                 let bucket = &column[start..end];
-                let id = |x: usize| bucket[x] & 0xFFFF_FFFF;
-                if bucket.len() <= max_bucket {
-                    for x in 0..bucket.len() {
-                        for y in x + 1..bucket.len() {
-                            out.push((id(x) << 32) | id(y));
+                // The bucket's items, in content order.
+                let id = |x: usize| u64::from(order[(bucket[x] & 0xFFFF_FFFF) as usize]);
+                let pair = |x: usize, y: usize| {
+                    let (a, b) = (id(x), id(y));
+                    (a.min(b) << 32) | a.max(b)
+                };
+                let m = bucket.len();
+                if m <= max_bucket {
+                    for x in 0..m {
+                        for y in x + 1..m {
+                            out.pairs.push(pair(x, y));
                         }
                     }
                 } else {
-                    capped += 1;
-                    for y in 1..bucket.len() {
-                        out.push((id(0) << 32) | id(y));
+                    out.capped_buckets += 1;
+                    // m − 1 star pairs and m − 2 chain pairs.
+                    out.capped_pairs_skipped +=
+                        (m as u64 * (m as u64 - 1)) / 2 - (2 * m as u64 - 3);
+                    for y in 1..m {
+                        out.pairs.push(pair(0, y));
                         if y > 1 {
-                            out.push((id(y - 1) << 32) | id(y));
+                            out.pairs.push(pair(y - 1, y));
                         }
                     }
                 }
                 start = end;
             }
-            (out, capped)
+            out
         })
         .collect();
-    let capped = per_band.iter().map(|(_, c)| c).sum();
-    let mut pairs: Vec<u64> = per_band.into_iter().flat_map(|(p, _)| p).collect();
+    let capped_buckets = per_band.iter().map(|c| c.capped_buckets).sum();
+    let capped_pairs_skipped = per_band.iter().map(|c| c.capped_pairs_skipped).sum();
+    let mut pairs: Vec<u64> = per_band.into_iter().flat_map(|c| c.pairs).collect();
     pairs.par_sort_unstable();
     pairs.dedup();
-    (pairs, capped)
+    CandidatePairs {
+        pairs,
+        capped_buckets,
+        capped_pairs_skipped,
+    }
 }
 
 #[cfg(test)]
@@ -345,6 +406,11 @@ mod tests {
     use crate::lsh::Banding;
     use crate::minhash::{MinHasher, Signature};
     use proptest::prelude::*;
+
+    /// Items `0..n` in their own order.
+    fn identity(n: usize) -> Vec<u32> {
+        (0..n as u32).collect()
+    }
 
     fn unpack(pairs: &[u64]) -> Vec<(u32, u32)> {
         pairs
@@ -370,7 +436,8 @@ mod tests {
                 keys.extend(banding.band_keys(s, 3).map(|(_, k)| (k >> 32) as u32));
             }
             let b = banding.bands();
-            let (pairs, capped) = sorted_candidate_pairs(n, b, |i, band| keys[i as usize * b + band], usize::MAX);
+            let c = sorted_candidate_pairs(&identity(n), b, |i, band| keys[i as usize * b + band], usize::MAX);
+            let (pairs, capped) = (c.pairs, c.capped_buckets);
             // 32-bit keys can only add candidates; with 60 items a collision
             // of different 64-bit keys has probability below 10⁻⁶.
             prop_assert_eq!(unpack(&pairs), index.candidate_pairs());
@@ -380,8 +447,8 @@ mod tests {
         #[test]
         fn capped_buckets_keep_star_and_chain(m in 3usize..40, cap in 2usize..10) {
             // One band, every item in one bucket.
-            let (pairs, capped) = sorted_candidate_pairs(m, 1, |_, _| 7, cap);
-            let pairs = unpack(&pairs);
+            let c = sorted_candidate_pairs(&identity(m), 1, |_, _| 7, cap);
+            let (pairs, capped) = (unpack(&c.pairs), c.capped_buckets);
             if m <= cap {
                 prop_assert_eq!(pairs.len(), m * (m - 1) / 2);
                 prop_assert_eq!(capped, 0);
@@ -396,21 +463,41 @@ mod tests {
     }
 
     #[test]
+    fn capped_bucket_follows_the_content_order_and_counts_what_it_skips() {
+        // Five items in one bucket, capped at 2: the star's centre and the
+        // chain follow `order`, not the item numbers.
+        let order = [3u32, 0, 4, 1, 2];
+        let c = sorted_candidate_pairs(&order, 1, |_, _| 9, 2);
+        let mut want = vec![(0, 3), (3, 4), (1, 3), (2, 3), (0, 4), (1, 4), (1, 2)];
+        want.sort_unstable();
+        assert_eq!(unpack(&c.pairs), want);
+        assert_eq!(c.capped_buckets, 1);
+        // 10 pairs in the bucket, 4 + 3 emitted.
+        assert_eq!(c.capped_pairs_skipped, 3);
+        // Two bands with the same bucket: counted per band.
+        let c = sorted_candidate_pairs(&order, 2, |_, _| 9, 2);
+        assert_eq!((c.capped_buckets, c.capped_pairs_skipped), (2, 6));
+    }
+
+    #[test]
     fn different_keys_are_not_candidates() {
         let keys = [1u32, 2, 1, 7];
-        let (pairs, _) = sorted_candidate_pairs(4, 1, |i, _| keys[i as usize], usize::MAX);
-        assert_eq!(unpack(&pairs), vec![(0, 2)]);
+        let c = sorted_candidate_pairs(&identity(4), 1, |i, _| keys[i as usize], usize::MAX);
+        assert_eq!(unpack(&c.pairs), vec![(0, 2)]);
         // Two bands, item-major.
         let keys = [1u32, 5, 2, 5, 1, 6];
-        let (pairs, _) = sorted_candidate_pairs(3, 2, |i, b| keys[i as usize * 2 + b], usize::MAX);
-        assert_eq!(unpack(&pairs), vec![(0, 1), (0, 2)]);
+        let c =
+            sorted_candidate_pairs(&identity(3), 2, |i, b| keys[i as usize * 2 + b], usize::MAX);
+        assert_eq!(unpack(&c.pairs), vec![(0, 1), (0, 2)]);
     }
 
     #[test]
     fn identical_fingerprints_are_grouped_in_first_occurrence_order() {
         let (a, b) = (5u128, 3u128);
-        let (group_of, groups) = group_identical(&[a, b, a, b, b]);
+        let (group_of, groups, content_order) = group_identical(&[a, b, a, b, b]);
         assert_eq!(group_of, vec![0, 1, 0, 1, 1]);
+        // Group 1 has the smaller fingerprint.
+        assert_eq!(content_order, vec![1, 0]);
         let members: Vec<&[u32]> = groups.iter().collect();
         assert_eq!(members, vec![&[0, 2][..], &[1, 3, 4][..]]);
     }

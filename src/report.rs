@@ -5,6 +5,7 @@ use std::ops::Range;
 use crate::cluster::{Clusters, KeepOrder};
 use crate::config::Config;
 use crate::corpus::{DocId, PassageId};
+use crate::document_pairs::{DocumentPairs, PairGroups};
 use crate::verify::{Similarity, Verification};
 
 /// Two near-duplicate documents, `a < b`.
@@ -185,8 +186,13 @@ pub struct Stats {
     pub document_candidates: u64,
     /// Candidate pairs of distinct passages examined.
     pub passage_candidates: u64,
-    /// Verified document pairs.
+    /// Verified document pairs (counted, not stored: see
+    /// [`document_pair_groups`](Stats::document_pair_groups)).
     pub document_pairs: usize,
+    /// What the report stores for the document pairs: groups of two or more
+    /// identical documents, plus verified pairs of distinct groups. A group
+    /// of m identical documents is one entry for its m(m − 1)/2 pairs.
+    pub document_pair_groups: usize,
     /// Document clusters.
     pub document_clusters: usize,
     /// Documents that duplicate a kept document.
@@ -203,12 +209,24 @@ pub struct Stats {
     /// [`Config::max_bucket`](crate::Config::max_bucket), whose candidates
     /// were capped to star and chain pairs.
     pub capped_buckets: u64,
+    /// Pairs inside those buckets that the cap left out, summed over the
+    /// capped buckets: m(m − 1)/2 minus the 2m − 3 star and chain pairs for
+    /// a bucket of m distinct sets. A pair left out of one band's bucket may
+    /// still have been examined through another band, so this is an upper
+    /// bound on the candidate pairs lost. Which pairs are kept depends on the
+    /// texts only, not on their order in the input.
+    pub capped_pairs_skipped: u64,
     /// Heap bytes the run held per corpus after analysis: sketches, passage
     /// spans and ids (not the texts, not this report).
     pub sketch_bytes: usize,
 }
 
 /// Everything a [`Deduplicator`](crate::Deduplicator) run found.
+///
+/// Memory is linear in the corpus, however many documents are identical:
+/// document pairs are kept as groups and listed by an iterator. The serde
+/// form lists every document pair under `document_pairs` (written as they
+/// are expanded).
 ///
 /// Document ids are positions in the input slice. Every list is sorted
 /// (pairs by `(a, b)`, clusters by first member, repeats by passage) and
@@ -217,7 +235,7 @@ pub struct Stats {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Report {
     pub(crate) config: Config,
-    pub(crate) document_pairs: Vec<DocumentPair>,
+    pub(crate) document_pairs: PairGroups,
     pub(crate) clusters: Clusters,
     pub(crate) passage_clusters: Vec<PassageCluster>,
     pub(crate) repeats: Vec<Repeat>,
@@ -240,11 +258,59 @@ impl Report {
 
     /// Verified near-duplicate document pairs, sorted by `(a, b)`.
     ///
-    /// Every pair within a cluster of identical documents is listed, so this
-    /// grows with the square of the largest group of exact copies; use
-    /// [`clusters`](Report::clusters) for very repetitive corpora.
-    pub fn document_pairs(&self) -> &[DocumentPair] {
-        &self.document_pairs
+    /// Every pair within a group of identical documents is listed, so there
+    /// are m(m − 1)/2 pairs for m copies of one text. The report does not
+    /// hold them: it keeps the groups of identical documents and the
+    /// verified pairs of groups, and the iterator expands them as it goes,
+    /// holding the partners of one document at a time.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use echodup::{Config, Deduplicator, DocId};
+    ///
+    /// let text = "The council approved the new budget on Tuesday after a long debate.";
+    /// let report = Deduplicator::new(Config::new())?.run(&[text; 4])?;
+    /// let pairs: Vec<(u32, u32)> =
+    ///     report.document_pairs().map(|p| (p.a.as_u32(), p.b.as_u32())).collect();
+    /// assert_eq!(pairs, [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]);
+    /// assert_eq!(report.num_document_pairs(), 6);
+    /// assert_eq!(report.stats().document_pair_groups, 1);
+    /// # Ok::<(), echodup::Error>(())
+    /// ```
+    pub fn document_pairs(&self) -> DocumentPairs<'_> {
+        self.document_pairs.iter()
+    }
+
+    /// The number of verified document pairs, counted without listing them
+    /// (as [`Stats::document_pairs`]).
+    pub fn num_document_pairs(&self) -> usize {
+        self.document_pairs.len()
+    }
+
+    /// The similarity of document `a` to document `b` (`containment_ab` is
+    /// how much of `a` is inside `b`), if they are a verified pair; `None`
+    /// otherwise, and for `a == b`. Fast for any group size: a lookup in the
+    /// groups, no list of pairs.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use echodup::{Config, Deduplicator, DocId, Similarity};
+    ///
+    /// let docs = [
+    ///     "Fresh snow closed the mountain pass for the second time this week.",
+    ///     "The council approved the new budget on Tuesday after a long debate.",
+    ///     "Fresh snow closed the mountain pass for the second time this week.",
+    /// ];
+    /// let report = Deduplicator::new(Config::new())?.run(&docs)?;
+    /// let d = DocId::new;
+    /// assert_eq!(report.pair_similarity(d(2), d(0)), Some(Similarity::IDENTICAL));
+    /// assert_eq!(report.pair_similarity(d(0), d(1)), None);
+    /// # Ok::<(), echodup::Error>(())
+    /// ```
+    pub fn pair_similarity(&self, a: DocId, b: DocId) -> Option<Similarity> {
+        self.document_pairs.similarity(a, b)
     }
 
     /// Clusters of near-duplicate documents.

@@ -431,7 +431,6 @@ impl PyReport {
     fn document_pairs(&self) -> Vec<(u32, u32, f64, f64, f64)> {
         self.inner
             .document_pairs()
-            .iter()
             .map(|p| {
                 let (j, ab, ba) = sim(&p.similarity);
                 (p.a.as_u32(), p.b.as_u32(), j, ab, ba)
@@ -572,6 +571,7 @@ impl PyReport {
         d.set_item("document_candidates", s.document_candidates)?;
         d.set_item("passage_candidates", s.passage_candidates)?;
         d.set_item("document_pairs", s.document_pairs)?;
+        d.set_item("document_pair_groups", s.document_pair_groups)?;
         d.set_item("document_clusters", s.document_clusters)?;
         d.set_item("duplicate_documents", s.duplicate_documents)?;
         d.set_item("passage_clusters", s.passage_clusters)?;
@@ -579,6 +579,7 @@ impl PyReport {
         d.set_item("repeats", s.repeats)?;
         d.set_item("duplicate_passage_bytes", s.duplicate_passage_bytes)?;
         d.set_item("capped_buckets", s.capped_buckets)?;
+        d.set_item("capped_pairs_skipped", s.capped_pairs_skipped)?;
         d.set_item("sketch_bytes", s.sketch_bytes)?;
         Ok(d)
     }

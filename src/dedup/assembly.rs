@@ -10,15 +10,15 @@ use rayon::prelude::*;
 use super::{Deduplicator, SketchedCorpus};
 use crate::cluster::{Clusters, UnionFind};
 use crate::corpus::{DocId, PassageId};
+use crate::document_pairs::PairGroups;
 use crate::error::Result;
 use crate::matching::{Matches, find_matches};
 use crate::report::{
-    DocumentPair, DocumentSummary, PassageCluster, PassageMatch, Repeat, RepeatedBlock, Report,
-    Stats,
+    DocumentSummary, PassageCluster, PassageMatch, Repeat, RepeatedBlock, Report, Stats,
 };
 use crate::shingle::ShingleSet;
 use crate::sketch::{Level, SketchColumns};
-use crate::verify::{Similarity, Verifier};
+use crate::verify::Verifier;
 
 impl Deduplicator {
     /// Stages 5–7: candidates, verification, clusters, report.
@@ -46,15 +46,17 @@ impl Deduplicator {
         stats.distinct_documents = doc_matches.groups.len();
         stats.document_candidates = doc_matches.candidates;
         stats.capped_buckets = doc_matches.capped_buckets;
-        let document_pairs = expand_pairs(&doc_matches, &corpus.doc_items);
+        stats.capped_pairs_skipped = doc_matches.capped_pairs_skipped;
+        let document_pairs = pair_groups(num_docs, &doc_matches, &corpus.doc_items);
         drop(doc_matches);
         let clusters = Clusters::from_pairs(
             num_docs,
-            document_pairs.iter().map(|p| (p.a, p.b)),
+            document_pairs.spanning_pairs(),
             self.config.get_keep(),
             |d| corpus.doc_len[d.as_usize()],
         );
         stats.document_pairs = document_pairs.len();
+        stats.document_pair_groups = document_pairs.num_stored();
         stats.document_clusters = clusters.len();
         stats.duplicate_documents = clusters.iter().map(|c| c.len() - 1).sum();
 
@@ -84,6 +86,7 @@ impl Deduplicator {
             stats.distinct_passages = m.groups.len();
             stats.passage_candidates = m.candidates;
             stats.capped_buckets += m.capped_buckets;
+            stats.capped_pairs_skipped += m.capped_pairs_skipped;
             (passage_clusters, repeats) = build_passage_clusters(
                 &m,
                 &corpus.passages,
@@ -120,44 +123,23 @@ impl Deduplicator {
     }
 }
 
-/// Every document pair: within each group of identical sets, and across
-/// verified group pairs. Sorted by `(a, b)`.
-fn expand_pairs(m: &Matches<'_>, items: &[u32]) -> Vec<DocumentPair> {
-    let doc = |item: u32| DocId::new(items[item as usize]);
-    let mut out = Vec::new();
-    for group in m.groups.iter() {
-        for (i, &a) in group.iter().enumerate() {
-            for &b in &group[i + 1..] {
-                out.push(DocumentPair {
-                    a: doc(a),
-                    b: doc(b),
-                    similarity: Similarity::IDENTICAL,
-                });
-            }
-        }
-    }
-    for &(ga, gb, sim) in &m.pairs {
-        for &a in m.groups.members(ga) {
-            for &b in m.groups.members(gb) {
-                let pair = if a < b {
-                    DocumentPair {
-                        a: doc(a),
-                        b: doc(b),
-                        similarity: sim,
-                    }
-                } else {
-                    DocumentPair {
-                        a: doc(b),
-                        b: doc(a),
-                        similarity: sim.swapped(),
-                    }
-                };
-                out.push(pair);
-            }
-        }
-    }
-    out.sort_unstable_by_key(|p| (p.a, p.b));
-    out
+/// The document pairs as groups: the groups of identical documents and the
+/// verified group pairs, with items mapped to documents (in ascending order,
+/// so members stay ascending).
+fn pair_groups(num_docs: usize, m: &Matches<'_>, items: &[u32]) -> PairGroups {
+    let docs: Vec<DocId> = m
+        .groups
+        .iter()
+        .flatten()
+        .map(|&item| DocId::new(items[item as usize]))
+        .collect();
+    let mut start = 0;
+    let groups = m.groups.iter().map(|g| {
+        let group = &docs[start..start + g.len()];
+        start += g.len();
+        group
+    });
+    PairGroups::new(num_docs, groups, &m.pairs)
 }
 
 /// Passage clusters and the repeats inside them.

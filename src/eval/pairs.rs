@@ -136,8 +136,7 @@ pub struct PairEvaluation {
 /// [`measure_pairs`] with the report's analysis) at `threshold` (normally
 /// the report's own).
 pub fn evaluate_pairs(report: &Report, truth: &[MeasuredPair], threshold: f64) -> PairEvaluation {
-    let reported: HashSet<(DocId, DocId)> =
-        report.document_pairs().iter().map(|p| (p.a, p.b)).collect();
+    let reported: HashSet<(DocId, DocId)> = report.document_pairs().map(|p| (p.a, p.b)).collect();
     let expected: HashSet<(DocId, DocId)> = truth
         .iter()
         .filter(|p| p.jaccard >= threshold)
@@ -151,9 +150,7 @@ pub fn evaluate_pairs(report: &Report, truth: &[MeasuredPair], threshold: f64) -
     let all_truth: HashSet<(DocId, DocId)> = truth.iter().map(|p| (p.a, p.b)).collect();
     let false_positives: Vec<DocumentPair> = report
         .document_pairs()
-        .iter()
         .filter(|p| !expected.contains(&(p.a, p.b)))
-        .copied()
         .collect();
     let mut false_negatives: Vec<MeasuredPair> = truth
         .iter()

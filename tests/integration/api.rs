@@ -16,6 +16,7 @@ fn every_public_type_is_send_sync_and_unwind_safe() {
     is_thread_and_unwind_safe::<Deduplicator>();
     is_thread_and_unwind_safe::<Report>();
     is_thread_and_unwind_safe::<DocumentPair>();
+    is_thread_and_unwind_safe::<echodup::DocumentPairs<'static>>();
     is_thread_and_unwind_safe::<DocumentSummary>();
     is_thread_and_unwind_safe::<PassageCluster>();
     is_thread_and_unwind_safe::<PassageMatch>();

@@ -9,6 +9,7 @@ mod cli_index;
 mod cli_io;
 mod determinism;
 mod fixtures;
+mod identical_groups;
 #[cfg(feature = "tools")]
 mod quality;
 mod real_corpora;

@@ -38,7 +38,6 @@ fn reuters_document_pairs_recall_and_precision_at_0_8() {
         .collect();
     let found: HashSet<(u32, u32)> = report
         .document_pairs()
-        .iter()
         .map(|p| (p.a.as_u32(), p.b.as_u32()))
         .collect();
     for p in report.document_pairs() {

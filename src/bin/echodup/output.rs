@@ -266,6 +266,18 @@ pub(crate) fn summary(corpus: &Corpus, report: &Report, plan: &CleaningPlan, ela
             pct(doc_bytes)
         );
     }
+    if s.capped_buckets > 0 {
+        eprintln!(
+            "  capped buckets: {} of more than {} distinct texts, compared as star and chain only: {} not examined there (the same for any input order)",
+            count(s.capped_buckets as usize, "bucket", "buckets"),
+            number(report.config().get_max_bucket()),
+            count(
+                s.capped_pairs_skipped as usize,
+                "candidate pair",
+                "candidate pairs"
+            ),
+        );
+    }
     if !corpus.skipped().is_empty() {
         eprintln!(
             "  skipped records: {} (listed with --removed)",

@@ -1,13 +1,12 @@
 //! `echodup dedup`: write the corpus without its duplicates.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::bail;
 use clap::Args;
+use echodup::Deduplicator;
 use echodup::clean::{CleanOptions, DropReason};
-use echodup::{Deduplicator, DocId};
 use serde_json::json;
 
 use crate::args::{Common, fraction};
@@ -64,11 +63,6 @@ pub(crate) fn run(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> 
     )?;
     let mut out = Output::open(Some(&args.out))?;
     let mut removed = skipped_lines(&corpus);
-    let pairs: HashMap<(DocId, DocId), f64> = report
-        .document_pairs()
-        .iter()
-        .map(|p| ((p.a, p.b), p.similarity.jaccard))
-        .collect();
     for (doc, d) in corpus.documents().iter().zip(plan.documents()) {
         writing.inc(1);
         if let Some(why) = d.drop_reason() {
@@ -78,8 +72,8 @@ pub(crate) fn run(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> 
                     line["reason"] = json!("near-duplicate");
                     line["of"] = json!(corpus.document(of).id());
                     let id = d.doc();
-                    if let Some(j) = pairs.get(&(id.min(of), id.max(of))) {
-                        line["jaccard"] = json!(j);
+                    if let Some(s) = report.pair_similarity(id.min(of), id.max(of)) {
+                        line["jaccard"] = json!(s.jaccard);
                     }
                 }
                 DropReason::MostlyDuplicated { fraction } => {

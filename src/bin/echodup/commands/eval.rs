@@ -213,7 +213,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
         rows.push(Row {
             threshold: t,
             banding: (b.bands(), b.rows()),
-            reported: report.document_pairs().len(),
+            reported: report.num_document_pairs(),
             eval: e,
             clusters: by_kind,
             other_clusters,
