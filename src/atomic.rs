@@ -11,6 +11,10 @@
 //! temporary file is removed and the target is untouched. A process killed
 //! before the commit may leave the temporary file behind; nothing reads it.
 //!
+//! Every temporary file in flight is listed in a process-wide registry, so
+//! that a program stopped by a signal can remove them before it exits:
+//! [`remove_temporary_files`] (the `echodup` CLI calls it on Ctrl-C).
+//!
 //! Two users: the index store ([`IndexFile`](crate::index::IndexFile), which writes a whole new
 //! index file for each change) and the public
 //! `io::AtomicFile` (feature `jsonl`), which adds buffering and gzip on top.
@@ -20,10 +24,64 @@ use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use tempfile::NamedTempFile;
 
 use crate::error::{Error, Result};
+
+/// The temporary files of the writers alive in this process.
+static IN_FLIGHT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn in_flight() -> MutexGuard<'static, Vec<PathBuf>> {
+    // A panic while the list was held leaves it consistent (pushes and
+    // removals are single operations): keep using it.
+    IN_FLIGHT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A temporary file's entry in the registry, removed when dropped (after a
+/// commit renamed the file, or after a drop removed it).
+#[derive(Debug)]
+struct Registered(PathBuf);
+
+impl Registered {
+    fn new(path: &Path) -> Registered {
+        in_flight().push(path.to_path_buf());
+        Registered(path.to_path_buf())
+    }
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        let mut list = in_flight();
+        if let Some(i) = list.iter().position(|p| *p == self.0) {
+            list.swap_remove(i);
+        }
+    }
+}
+
+/// Removes the temporary files of every output still being written by this
+/// process, and returns how many were removed.
+///
+/// Outputs are written to a temporary file beside the target and renamed
+/// over it when complete ([`io::AtomicFile`](crate::io::AtomicFile) and
+/// [`IndexFile`](crate::index::IndexFile)); an error removes the temporary
+/// file, but a process stopped by a signal does not run that code. Call this
+/// from a signal handler (one that runs on an ordinary thread, such as the
+/// `ctrlc` crate's) right before exiting; the targets stay as they were.
+/// Writes still in progress on other threads then fail, so call it only when
+/// the process is about to exit.
+pub fn remove_temporary_files() -> usize {
+    remove_registered(|_| true)
+}
+
+/// Removes the registered temporary files that `which` selects.
+fn remove_registered(which: impl Fn(&Path) -> bool) -> usize {
+    in_flight()
+        .iter()
+        .filter(|p| which(p) && std::fs::remove_file(p).is_ok())
+        .count()
+}
 
 /// An open temporary file that becomes `target` on [`commit`](Self::commit).
 /// Unbuffered: wrap it in a `BufWriter` for small writes.
@@ -31,6 +89,9 @@ use crate::error::{Error, Result};
 pub(crate) struct AtomicWriter {
     target: PathBuf,
     temp: NamedTempFile,
+    /// Declared after `temp`, so dropped after it: the registry lists the
+    /// file for as long as it exists.
+    registered: Registered,
 }
 
 impl AtomicWriter {
@@ -72,9 +133,11 @@ impl AtomicWriter {
         let temp = builder
             .tempfile_in(folder)
             .map_err(|e| Error::io("writing", target, e))?;
+        let registered = Registered::new(temp.path());
         Ok(AtomicWriter {
             target: target.to_path_buf(),
             temp,
+            registered,
         })
     }
 
@@ -97,7 +160,11 @@ impl AtomicWriter {
     /// [`ErrorKind::Io`](crate::ErrorKind::Io) naming the target; the target
     /// is then untouched and the temporary file removed.
     pub(crate) fn commit(self) -> Result<()> {
-        let AtomicWriter { target, temp } = self;
+        let AtomicWriter {
+            target,
+            temp,
+            registered,
+        } = self;
         let err = |e: io::Error| Error::io("writing", &target, e);
         temp.as_file().sync_all().map_err(err)?;
         // On failure the error holds the temporary file, whose drop removes it.
@@ -114,6 +181,7 @@ impl AtomicWriter {
                 let _ = dir.sync_all();
             }
         }
+        drop(registered);
         Ok(())
     }
 }
@@ -141,6 +209,30 @@ impl Seek for AtomicWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporary_files_in_flight_are_removed_on_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.jsonl");
+        let mut w = AtomicWriter::create(&target).unwrap();
+        w.write_all(b"half a result").unwrap();
+        let temp = w.temp_path().to_path_buf();
+        assert!(temp.exists());
+        // Only this test's files: other tests run writers at the same time.
+        assert_eq!(remove_registered(|p| p.starts_with(dir.path())), 1);
+        assert!(!temp.exists());
+        assert!(!target.exists());
+        // Committing now fails (its file is gone) and leaves no target.
+        assert!(w.commit().is_err());
+        assert!(!target.exists());
+        // A committed writer is no longer listed.
+        let mut w = AtomicWriter::create(&target).unwrap();
+        w.write_all(b"whole").unwrap();
+        let temp = w.temp_path().to_path_buf();
+        w.commit().unwrap();
+        assert!(!in_flight().contains(&temp));
+        assert_eq!(std::fs::read(&target).unwrap(), b"whole");
+    }
     use crate::ErrorKind;
 
     fn names(dir: &Path) -> Vec<String> {

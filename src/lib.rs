@@ -166,6 +166,7 @@ mod text;
 pub mod verify;
 
 pub use analyze::{AnalyzedDocument, AnalyzedPassage, Analyzer};
+pub use atomic::remove_temporary_files;
 pub use clean::{CleanOptions, CleaningPlan};
 pub use cluster::{Cluster, Clusters, KeepOrder, KeepPolicy};
 pub use config::{

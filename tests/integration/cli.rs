@@ -1247,3 +1247,43 @@ fn closed_standard_output_is_an_error_not_lost_results() {
     let out = shell(r#""$1" find news.jsonl -q > /dev/null"#);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// Issue 14, reproduction 6: an interrupted run (SIGINT) exits with 130,
+/// says so, and leaves no temporary file and no partial output beside its
+/// targets. The run is held in reading standard input, which the test keeps
+/// open, while the interrupt arrives. (That the registry of temporary files
+/// is emptied is checked by the unit tests of `src/atomic.rs`.)
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_exits_130_and_leaves_no_temporary_file() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_echodup"))
+        .current_dir(dir.path())
+        .args(["find", "-", "--out", "found.jsonl", "-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(news().as_bytes()).unwrap();
+    // Give the handler time to be installed and the run to reach its read.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    let left: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "news.jsonl")
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

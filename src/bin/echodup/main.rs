@@ -53,6 +53,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Ctrl-C (SIGINT, and SIGTERM): outputs being written are left as they
+    // were, and their temporary files are removed, not left beside them.
+    // If no handler can be installed the command still runs; an interrupt
+    // may then leave a temporary file (`.NAME.echodup-XXXXXX.tmp`).
+    let _ = ctrlc::set_handler(|| {
+        echodup::remove_temporary_files();
+        eprintln!("echodup: interrupted");
+        std::process::exit(130);
+    });
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
