@@ -67,6 +67,7 @@
 mod config;
 mod generator;
 mod kind;
+mod page;
 mod plan;
 mod plant;
 mod rng;
@@ -77,3 +78,4 @@ mod write;
 pub use config::SynthConfig;
 pub use generator::{Article, Articles, Generator, id, news_like};
 pub use kind::{Kind, PassageKind};
+pub use page::{Layout, PageConfig, PageGenerator, PageKind, page_id};
