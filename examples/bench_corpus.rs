@@ -17,7 +17,17 @@
 //! cargo run --release --features tools --example bench_corpus -- --docs 100000 [--threads N] [--seed S] [--write DIR]
 //! ```
 //!
-//! `--threads` sets the size of the rayon pool everything runs in (default:
+//! `--pages` generates a page-shaped corpus instead
+//! ([`PageGenerator`](echodup::synth::PageGenerator): site chrome, three
+//! layouts, syndication across sites, re-sends, doubled scrapes; `--sites N`
+//! and `--briefs X` set the number of sites and the share of two-paragraph
+//! briefs) and also prints, at the default threshold, how many syndicated
+//! and re-send truth clusters were found whole, split or missed, the
+//! reported pairs between pages of different stories, and how many doubled
+//! scrapes are reported as a repeated block covering their whole body.
+//!
+//! `--threshold T` sets the threshold of the run (default: the default
+//! `Config`'s). `--threads` sets the size of the rayon pool everything runs in (default:
 //! all cores). `--write DIR` also writes `corpus.jsonl`, `truth.jsonl`,
 //! `pairs.jsonl` and `passages.jsonl` there. `--no-stages` skips the timed
 //! two-stage run, which holds every analysis in memory (about 15 KB per
@@ -26,9 +36,9 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use echodup::eval::GroundTruth;
-use echodup::synth::{Generator, SynthConfig};
-use echodup::{AnalyzedDocument, Analyzer, Config, Deduplicator};
+use echodup::eval::{self, ClusterOutcome, GroundTruth};
+use echodup::synth::{Generator, PageConfig, PageGenerator, PassageKind, SynthConfig};
+use echodup::{AnalyzedDocument, Analyzer, Config, Deduplicator, DocId, Report};
 use rayon::prelude::*;
 
 struct Args {
@@ -37,12 +47,17 @@ struct Args {
     seed: u64,
     write: Option<String>,
     stages: bool,
+    pages: bool,
+    sites: usize,
+    briefs: f64,
+    threshold: Option<f64>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: bench_corpus [--docs N] [--threads N] [--seed S] [--write DIR] [--no-stages]\n\
-         defaults: --docs 10000, --threads all cores, --seed 42"
+         \x20                   [--threshold T] [--pages [--sites N] [--briefs X]]\n\
+         defaults: --docs 10000, --threads all cores, --seed 42, --sites 6, --briefs 0.4"
     );
     std::process::exit(2)
 }
@@ -54,6 +69,10 @@ fn parse_args() -> Args {
         seed: 42,
         write: None,
         stages: true,
+        pages: false,
+        sites: 6,
+        briefs: 0.4,
+        threshold: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -65,6 +84,10 @@ fn parse_args() -> Args {
             "--seed" => args.seed = number(value()),
             "--write" => args.write = Some(value()),
             "--no-stages" => args.stages = false,
+            "--pages" => args.pages = true,
+            "--threshold" => args.threshold = Some(value().parse().unwrap_or_else(|_| usage())),
+            "--sites" => args.sites = number(value()) as usize,
+            "--briefs" => args.briefs = value().parse().unwrap_or_else(|_| usage()),
             "-h" | "--help" => usage(),
             _ => {
                 eprintln!("unknown argument {flag}");
@@ -107,25 +130,45 @@ fn main() -> Result<(), echodup::Error> {
 }
 
 fn run(args: &Args) -> Result<(), echodup::Error> {
-    let generator = Generator::new(SynthConfig::new().num_docs(args.docs).seed(args.seed))?;
+    let (generator, pages) = if args.pages {
+        let config = PageConfig::new()
+            .num_pages(args.docs)
+            .seed(args.seed)
+            .sites(args.sites)
+            .briefs(args.briefs);
+        (None, Some(PageGenerator::new(config)?))
+    } else {
+        let config = SynthConfig::new().num_docs(args.docs).seed(args.seed);
+        (Some(Generator::new(config)?), None)
+    };
 
     // Not part of the pipeline: generation and ground truth.
     let t = Instant::now();
-    let docs: Vec<String> = generator.texts();
+    let docs: Vec<String> = match (&generator, &pages) {
+        (Some(g), _) => g.texts(),
+        (_, Some(p)) => p.texts(),
+        _ => unreachable!("one generator"),
+    };
     let generate_s = t.elapsed().as_secs_f64();
     let bytes: u64 = docs.iter().map(|d| d.len() as u64).sum();
     let mb = bytes as f64 / 1e6;
     let t = Instant::now();
-    let truth: GroundTruth = match &args.write {
-        Some(dir) => generator.write_dir(dir)?,
-        None => generator.truth(),
+    let truth: GroundTruth = match (&generator, &pages, &args.write) {
+        (Some(g), _, Some(dir)) => g.write_dir(dir)?,
+        (Some(g), _, None) => g.truth(),
+        (_, Some(p), Some(dir)) => p.write_dir(dir)?,
+        (_, Some(p), None) => p.truth(),
+        _ => unreachable!("one generator"),
     };
     let truth_s = t.elapsed().as_secs_f64();
     let rss_before = proc_status_bytes("VmRSS");
     let hwm_before = proc_status_bytes("VmHWM");
     let reset = reset_peak_rss();
 
-    let config = Config::new();
+    let config = match args.threshold {
+        Some(t) => Config::new().threshold(t),
+        None => Config::new(),
+    };
     let dedup = Deduplicator::new(config.clone())?;
     let analyzer = Analyzer::new(&config)?;
 
@@ -259,5 +302,75 @@ fn run(args: &Args) -> Result<(), echodup::Error> {
         precision,
         found - true_positives
     );
+    if let Some(pages) = &pages {
+        page_quality(pages, &truth, &report);
+    }
     Ok(())
+}
+
+/// Content-level quality on a page corpus: truth clusters found, pairs
+/// between different stories, doubled scrapes reported as repeated blocks.
+fn page_quality(pages: &PageGenerator, truth: &GroundTruth, report: &Report) {
+    for kind in ["syndicated", "resend"] {
+        let mut counts = [0usize; 3];
+        for c in truth.clusters().iter().filter(|c| c.kind == kind) {
+            counts[match eval::cluster_outcome(report, &c.members) {
+                ClusterOutcome::Found => 0,
+                ClusterOutcome::Split => 1,
+                ClusterOutcome::Missed => 2,
+            }] += 1;
+        }
+        println!(
+            "{kind:<21} {} truth clusters: {} found, {} split, {} missed",
+            counts.iter().sum::<usize>(),
+            counts[0],
+            counts[1],
+            counts[2]
+        );
+    }
+    let other = report
+        .document_pairs()
+        .iter()
+        .filter(|p| pages.story(p.a) != pages.story(p.b))
+        .count();
+    println!("other stories         {other} reported pairs of pages of different stories");
+    // Content level: every pair of pages of one story is a duplicate.
+    let same = report.document_pairs().len() - other;
+    println!(
+        "same-story pairs      recall {:.4} ({same} of {}), precision {:.4}",
+        same as f64 / truth.pairs().len().max(1) as f64,
+        truth.pairs().len(),
+        same as f64 / report.document_pairs().len().max(1) as f64
+    );
+    // Repeat groups per doubled page: one per body paragraph.
+    let mut body = vec![0u32; pages.len()];
+    for g in truth.passage_groups() {
+        if g.kind == PassageKind::Repeat.as_str() {
+            let mut docs: Vec<DocId> = g.members.iter().map(|m| m.doc).collect();
+            docs.dedup();
+            for d in docs {
+                if pages.is_doubled(d) {
+                    body[d.as_usize()] += 1;
+                }
+            }
+        }
+    }
+    let doubled: Vec<usize> = (0..pages.len())
+        .filter(|&i| pages.is_doubled(DocId::new(i as u32)))
+        .collect();
+    let mut whole = vec![false; pages.len()];
+    let mut any = vec![false; pages.len()];
+    for b in report.repeated_blocks() {
+        let d = b.doc.as_usize();
+        any[d] = true;
+        if b.len() as u32 >= body[d] && body[d] > 0 {
+            whole[d] = true;
+        }
+    }
+    println!(
+        "doubled scrapes       {}: {} reported as one repeated block of the whole body, {} with some repeated block",
+        doubled.len(),
+        doubled.iter().filter(|&&i| whole[i]).count(),
+        doubled.iter().filter(|&&i| any[i]).count()
+    );
 }

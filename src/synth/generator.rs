@@ -40,9 +40,11 @@ pub fn news_like(num_docs: usize, seed: u64) -> Vec<String> {
 /// One generated article.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Article {
-    /// `synth/` and the position, zero-padded to six digits (`synth/000123`).
+    /// `synth/` and the position, zero-padded to six digits (`synth/000123`;
+    /// `page/000123` from [`PageGenerator`](super::PageGenerator)).
     pub id: String,
-    /// The text: headline, blank line, paragraphs separated by blank lines.
+    /// The text: headline, blank line, paragraphs separated by blank lines
+    /// (for pages, as the site lays them out).
     pub text: String,
 }
 

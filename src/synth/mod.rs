@@ -16,6 +16,8 @@
 //!   (`truth.jsonl`, `pairs.jsonl`) plus `passages.jsonl`, next to the
 //!   corpus.
 //! - [`news_like`]: just the texts, for benchmarks and tests.
+//! - [`PageConfig`] and [`PageGenerator`]: page-shaped corpora (see
+//!   [below](#page-shaped-corpora)), with [`PageKind`] and [`Layout`].
 //!
 //! Development tooling: needs the `tools` feature (turned on by `cli`).
 //!
@@ -44,6 +46,42 @@
 //! article's position, so the same config gives the same bytes on every
 //! machine, for any thread count, and article `i` can be generated alone.
 //!
+//! # Page-shaped corpora
+//!
+//! [`PageGenerator`] writes news pages as scrapers collect them, beside
+//! (not instead of) [`Generator`], whose output does not change. Each of
+//! [`PageConfig::sites`] sites (default 6) has a made-up name, a layout
+//! ([`Layout`]: one paragraph per line with no blank lines on most sites,
+//! blank-line paragraphs on sites `s % 3 == 1`, paragraphs hard-wrapped at 72
+//! characters on site 3) and chrome in its own formats: header lines (an
+//! advertisement marker, a site-name line, a "Listen to this article" line,
+//! a byline with authors and a date, in a site-specific order around the
+//! headline), then the body, then a footer: a section link line ("More In
+//! Politics MORE..."), 3–5 headlines of *other* stories of the same site
+//! (drawn per page, so different on every page), a newsletter prompt and a
+//! copyright line. Stories are the same made-up news text as above; a
+//! [`briefs`](PageConfig::briefs) share (default 40%) are two-paragraph
+//! briefs, the others have 4–10 body paragraphs.
+//!
+//! Planted: syndicated copies of a story on another site
+//! ([`PageKind::Syndicated`]: the same body in that site's chrome and
+//! layout; 30% with a new headline, some with light word edits or the last
+//! paragraphs cut), byte-identical re-sends ([`PageKind::Resend`]) and
+//! doubled scrapes (the body twice in one page, [`PageGenerator::is_doubled`]).
+//! Different stories on one site share only chrome: hard negatives.
+//!
+//! Its ground truth ([`PageGenerator::truth`], files by
+//! [`PageGenerator::write_dir`]) is content-level in the clusters
+//! (`truth.jsonl`, kinds `syndicated` and `resend`: pages that copy one
+//! story, never two stories). `pairs.jsonl` keeps the meaning it has for
+//! every corpus, exact word-5-shingle Jaccard over the whole text, chrome
+//! included, and lists the pairs of pages of one story at or above 0.5; a
+//! syndicated copy may fall below 0.5 through chrome alone, and pages of
+//! different stories are never listed. `passages.jsonl` holds the shared
+//! body paragraphs (`copy`), every doubled scrape as one `repeat` group per
+//! body paragraph, and each site's newsletter and copyright lines
+//! (`boilerplate`).
+//!
 //! # Example
 //!
 //! ```
@@ -63,10 +101,30 @@
 //! }
 //! # Ok::<(), echodup::Error>(())
 //! ```
+//!
+//! Pages:
+//!
+//! ```
+//! use echodup::synth::{PageConfig, PageGenerator, PageKind};
+//!
+//! let pages = PageGenerator::new(PageConfig::new().num_pages(500).seed(7))?;
+//! let truth = pages.truth();
+//! for cluster in truth.clusters() {
+//!     // A truth cluster is one story, told on one site or several.
+//!     let story = pages.story(cluster.members[0]);
+//!     assert!(cluster.members.iter().all(|&m| pages.story(m) == story));
+//!     if cluster.kind == PageKind::Syndicated.as_str() {
+//!         let sites = cluster.members.iter().map(|&m| pages.site(m));
+//!         assert!(sites.collect::<std::collections::HashSet<_>>().len() > 1);
+//!     }
+//! }
+//! # Ok::<(), echodup::Error>(())
+//! ```
 
 mod config;
 mod generator;
 mod kind;
+mod page;
 mod plan;
 mod plant;
 mod rng;
@@ -77,3 +135,4 @@ mod write;
 pub use config::SynthConfig;
 pub use generator::{Article, Articles, Generator, id, news_like};
 pub use kind::{Kind, PassageKind};
+pub use page::{Layout, PageConfig, PageGenerator, PageKind, page_id};

@@ -10,6 +10,14 @@ pub(super) const SALT_STORY: u64 = 2;
 pub(super) const SALT_TOPIC: u64 = 3;
 pub(super) const SALT_EDIT: u64 = 4;
 pub(super) const SALT_FOOTER: u64 = 5;
+/// Salts of the page generator's streams (`synth::page`).
+pub(super) const SALT_PAGE_PLAN: u64 = 16;
+pub(super) const SALT_PAGE_SITE: u64 = 17;
+pub(super) const SALT_PAGE_TOPIC: u64 = 18;
+pub(super) const SALT_PAGE_HEADLINE: u64 = 19;
+pub(super) const SALT_PAGE_BODY: u64 = 20;
+pub(super) const SALT_PAGE_CHROME: u64 = 21;
+pub(super) const SALT_PAGE_EDIT: u64 = 22;
 
 /// SplitMix64 with the helpers the generator needs.
 pub(super) struct Rng(SplitMix64);

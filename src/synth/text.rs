@@ -124,6 +124,12 @@ impl Vocabulary {
         self.word(r as usize)
     }
 
+    /// A rarer word (rank 3,000 or more), uniformly: names of sites,
+    /// authors and newsletters.
+    pub(super) fn rare_word(&self, rng: &mut Rng) -> &str {
+        self.word(3_000 + rng.below(VOCAB_SIZE as u64 - 3_000) as usize)
+    }
+
     /// Word `k` of topic `t` (a rarer word that recurs in its stories).
     fn topic_word(&self, t: u32, k: u64) -> &str {
         let h = Rng::new(t as u64, k, 0x70).next();
@@ -285,7 +291,7 @@ fn push_word(w: &str, capitalize: bool, out: &mut String) {
 }
 
 /// Words start with an ASCII letter.
-fn push_capitalized(w: &str, out: &mut String) {
+pub(super) fn push_capitalized(w: &str, out: &mut String) {
     let b = w.as_bytes();
     out.push(b[0].to_ascii_uppercase() as char);
     out.push_str(&w[1..]);

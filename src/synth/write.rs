@@ -22,6 +22,28 @@ fn doc_id(doc: DocId) -> String {
     id(doc.as_usize())
 }
 
+/// What writes one file of a generated corpus.
+pub(super) type FileWriter<'a> = (&'a str, &'a dyn Fn(&mut dyn Write) -> io::Result<()>);
+
+/// Creates `dir` if missing and writes each named file into it, buffered.
+///
+/// # Errors
+///
+/// [`ErrorKind::Io`](crate::ErrorKind::Io) naming the folder or file that
+/// failed.
+pub(super) fn write_files(dir: &Path, files: &[FileWriter<'_>]) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+    for (name, f) in files {
+        let path = dir.join(name);
+        let file = std::fs::File::create(&path).map_err(|e| Error::io("writing", &path, e))?;
+        let mut w = BufWriter::with_capacity(1 << 20, file);
+        f(&mut w)
+            .and_then(|()| w.flush())
+            .map_err(|e| Error::io("writing", &path, e))?;
+    }
+    Ok(())
+}
+
 impl Generator {
     /// Writes the corpus and its ground truth into `dir` (created if
     /// missing): `corpus.jsonl` (`{"id", "text"}` per article, streamed),
@@ -35,20 +57,16 @@ impl Generator {
     /// [`ErrorKind::Io`](crate::ErrorKind::Io) naming the file that failed.
     pub fn write_dir(&self, dir: impl AsRef<Path>) -> Result<GroundTruth> {
         let dir = dir.as_ref();
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
-        let write = |name: &str, f: &dyn Fn(&mut dyn Write) -> io::Result<()>| -> Result<()> {
-            let path = dir.join(name);
-            let file = std::fs::File::create(&path).map_err(|e| Error::io("writing", &path, e))?;
-            let mut w = BufWriter::with_capacity(1 << 20, file);
-            f(&mut w)
-                .and_then(|()| w.flush())
-                .map_err(|e| Error::io("writing", &path, e))
-        };
-        write("corpus.jsonl", &|w| self.write_corpus(w))?;
+        write_files(dir, &[("corpus.jsonl", &|w| self.write_corpus(w))])?;
         let truth = self.truth();
-        write("truth.jsonl", &|w| truth.write_clusters(w, doc_id))?;
-        write("pairs.jsonl", &|w| truth.write_pairs(w, 0.5, doc_id))?;
-        write("passages.jsonl", &|w| truth.write_passage_groups(w, doc_id))?;
+        write_files(
+            dir,
+            &[
+                ("truth.jsonl", &|w| truth.write_clusters(w, doc_id)),
+                ("pairs.jsonl", &|w| truth.write_pairs(w, 0.5, doc_id)),
+                ("passages.jsonl", &|w| truth.write_passage_groups(w, doc_id)),
+            ],
+        )?;
         Ok(truth)
     }
 
