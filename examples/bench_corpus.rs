@@ -330,17 +330,16 @@ fn page_quality(pages: &PageGenerator, truth: &GroundTruth, report: &Report) {
     }
     let other = report
         .document_pairs()
-        .iter()
         .filter(|p| pages.story(p.a) != pages.story(p.b))
         .count();
     println!("other stories         {other} reported pairs of pages of different stories");
     // Content level: every pair of pages of one story is a duplicate.
-    let same = report.document_pairs().len() - other;
+    let same = report.num_document_pairs() - other;
     println!(
         "same-story pairs      recall {:.4} ({same} of {}), precision {:.4}",
         same as f64 / truth.pairs().len().max(1) as f64,
         truth.pairs().len(),
-        same as f64 / report.document_pairs().len().max(1) as f64
+        same as f64 / report.num_document_pairs().max(1) as f64
     );
     // Repeat groups per doubled page: one per body paragraph.
     let mut body = vec![0u32; pages.len()];
