@@ -15,7 +15,8 @@ Stages (see ``python/SPARK-DESIGN.md`` for why each one looks as it does):
    100,000 articles is one row, not a quadratic bucket.
 3. **Candidates**: representatives grouped by ``(band, key)``. A bucket of
    at most ``config.max_bucket`` members gives all its pairs; a larger one
-   gives star and chain pairs (each member with the bucket's smallest and
+   gives star and chain pairs in content order (set fingerprint order, as the
+   library; each member with the bucket's first and
    with its predecessor), computed with window functions, so no bucket is
    collected into one row and none grows quadratically.
 4. **Verification** (``mapInArrow`` over candidate pairs with both texts
@@ -46,7 +47,7 @@ from . import Config, sketch_arrow, verify_arrow
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow  # type: ignore[import-untyped]
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 __all__ = ["SparkResult", "deduplicate"]
 
@@ -229,7 +230,17 @@ def deduplicate(
     rep_items = items.join(reps.select(F.col("rep").alias("node")), "node")
 
     # 3. Candidates.
-    keyed = rep_items.select("node", F.posexplode("keys").alias("band", "key"))
+    # A capped bucket takes its members in content order, as the library
+    # does: by set fingerprint as an unsigned 128-bit number (flipping the
+    # sign bit orders the signed halves as unsigned ones). So which pairs a
+    # cap keeps does not depend on the input order.
+    sign = F.lit(-9223372036854775808)
+    keyed = rep_items.select(
+        "node",
+        F.col("fp_hi").bitwiseXOR(sign).alias("ord_hi"),
+        F.col("fp_lo").bitwiseXOR(sign).alias("ord_lo"),
+        F.posexplode("keys").alias("band", "key"),
+    )
     bucket = Window.partitionBy("band", "key")
     keyed = keyed.withColumn("m", F.count(F.lit(1)).over(bucket)).where("m > 1")
     small = keyed.where(F.col("m") <= max_bucket)
@@ -237,13 +248,18 @@ def deduplicate(
     all_pairs = x.join(
         y, (F.col("x.band") == F.col("y.band")) & (F.col("x.key") == F.col("y.key")) & (F.col("x.node") < F.col("y.node"))
     ).select(F.col("x.node").alias("a"), F.col("y.node").alias("b"))
+    in_content_order = bucket.orderBy("ord_hi", "ord_lo")
     big = (
         keyed.where(F.col("m") > max_bucket)
-        .withColumn("first", F.min("node").over(bucket))
-        .withColumn("prev", F.lag("node").over(bucket.orderBy("node")))
+        .withColumn("first", F.first("node").over(in_content_order))
+        .withColumn("prev", F.lag("node").over(in_content_order))
     )
-    star = big.where("node != first").select(F.col("first").alias("a"), F.col("node").alias("b"))
-    chain = big.where("prev IS NOT NULL AND prev != first").select(F.col("prev").alias("a"), F.col("node").alias("b"))
+
+    def ordered(u: str, v: str) -> List[Column]:
+        return [F.least(u, v).alias("a"), F.greatest(u, v).alias("b")]
+
+    star = big.where("node != first").select(*ordered("first", "node"))
+    chain = big.where("prev IS NOT NULL AND prev != first").select(*ordered("prev", "node"))
     candidates = all_pairs.union(star).union(chain).distinct()
 
     # 4. Verification.
