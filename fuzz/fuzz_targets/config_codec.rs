@@ -76,8 +76,8 @@ fuzz_target!(|data: &[u8]| {
     };
     if mode & 1 == 0 {
         let mut file = base_index().to_vec();
-        let at = u64::from_le_bytes(file[HEADER_LEN + 8..HEADER_LEN + 16].try_into().unwrap())
-            as usize;
+        let at =
+            u64::from_le_bytes(file[HEADER_LEN + 8..HEADER_LEN + 16].try_into().unwrap()) as usize;
         let n = rest.len().min(80);
         file[at..at + n].copy_from_slice(&rest[..n]);
         let fp: [u8; 8] = file[at + 72..at + 80].try_into().unwrap();
@@ -115,7 +115,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(got.get_measure(), config.get_measure());
         assert_eq!(got.get_verification(), config.get_verification());
         assert_eq!(got.get_passages(), config.get_passages());
-        assert_eq!(got.get_min_passage_tokens(), config.get_min_passage_tokens());
+        assert_eq!(
+            got.get_min_passage_tokens(),
+            config.get_min_passage_tokens()
+        );
         assert_eq!(got.get_banding().unwrap(), config.get_banding().unwrap());
         assert_eq!(
             got.get_passage_banding().unwrap(),

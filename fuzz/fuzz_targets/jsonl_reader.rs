@@ -20,7 +20,9 @@ fuzz_target!(|data: &[u8]| {
     for options in [
         ReadOptions::new(),
         ReadOptions::new().id_field(Some("id")).keep_records(true),
-        ReadOptions::new().text_field("body.text").id_field(Some("meta.id")),
+        ReadOptions::new()
+            .text_field("body.text")
+            .id_field(Some("meta.id")),
     ] {
         let strict = Corpus::read(&[&path], &options);
         let skipping = Corpus::read(&[&path], &options.clone().skip_invalid(true));

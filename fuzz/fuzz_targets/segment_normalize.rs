@@ -51,12 +51,18 @@ fuzz_target!(|data: &[u8]| {
         let spans = segmenter.spans(text);
         let mut end = 0;
         for s in &spans {
-            assert!(s.start >= end, "{mode:?}: spans overlap or are out of order");
+            assert!(
+                s.start >= end,
+                "{mode:?}: spans overlap or are out of order"
+            );
             assert!(s.start < s.end, "{mode:?}: an empty span");
             assert!(s.end <= text.len());
             assert!(text.is_char_boundary(s.start) && text.is_char_boundary(s.end));
             let passage = &text[s.clone()];
-            assert!(!passage.starts_with(is_blank), "{mode:?}: span starts blank");
+            assert!(
+                !passage.starts_with(is_blank),
+                "{mode:?}: span starts blank"
+            );
             assert!(!passage.ends_with(is_blank), "{mode:?}: span ends blank");
             // Between two passages there is only blank text.
             assert!(
@@ -78,11 +84,16 @@ fuzz_target!(|data: &[u8]| {
     for normalizer in [
         Normalizer::news(),
         Normalizer::minimal(),
-        Normalizer::news().fold_digits(true).strip_punctuation(false),
+        Normalizer::news()
+            .fold_digits(true)
+            .strip_punctuation(false),
     ] {
         let once = normalizer.normalize(text);
         let twice = normalizer.normalize(&once);
-        assert_eq!(once, twice, "normalization is not idempotent ({normalizer:?})");
+        assert_eq!(
+            once, twice,
+            "normalization is not idempotent ({normalizer:?})"
+        );
         assert!(!once.starts_with(' ') && !once.ends_with(' ') && !once.contains("  "));
     }
 });

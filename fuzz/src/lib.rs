@@ -48,7 +48,10 @@ pub const BASE_DOCS: [(&str, &str); 5] = [
         "c-1",
         "Library reopens after two years\n\nThe renovated town library opened its doors again on Saturday after a two-year closure.\n\nCopyright Harbour Gazette. All rights reserved.",
     ),
-    ("d-1", "Short note.\nAnother line of the note, with more words in it.\n"),
+    (
+        "d-1",
+        "Short note.\nAnother line of the note, with more words in it.\n",
+    ),
 ];
 
 /// Texts queried against every index that opens.
@@ -74,7 +77,9 @@ pub fn base_index() -> &'static [u8] {
         let path = scratch().join("base.edx");
         let _ = std::fs::remove_file(&path);
         let mut index = IndexFile::create(&path, base_config()).expect("creating the base index");
-        index.add_batch(BASE_DOCS).expect("adding to the base index");
+        index
+            .add_batch(BASE_DOCS)
+            .expect("adding to the base index");
         drop(index);
         let bytes = std::fs::read(&path).expect("reading the base index");
         std::fs::remove_file(&path).expect("removing the base index");
@@ -124,7 +129,10 @@ pub fn reseal(file: &mut [u8]) {
         for block in file[off..end].chunks(BLOCK) {
             sums.push(xxh3_64(block));
         }
-        let bytes: Vec<u8> = sums[before..].iter().flat_map(|v| v.to_le_bytes()).collect();
+        let bytes: Vec<u8> = sums[before..]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
         put64(file, HEADER_LEN + s * ENTRY_LEN + 24, xxh3_64(&bytes));
     }
     if let Some((off, end)) = range(file, SECTIONS - 1) {
