@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use super::IndexFile;
 use super::format::{GROUP_LEN, GroupRecord, le32, passage_id_pack, passage_id_unpack, sec};
 use super::level::GroupData;
+use super::read::Reader;
 use crate::corpus::{DocId, PassageId};
 use crate::dedup::Deduplicator;
 use crate::error::{Error, Result};
@@ -206,7 +207,7 @@ impl Overlay {
                 .collect::<Result<_>>()?;
             for (rec, item) in records.iter().zip(items) {
                 if lvl.groups_sec == sec::DOC_GROUPS {
-                    let raw = r.read(sec::DOC_MEMBERS, rec.first * 4, rec.members as u64 * 4)?;
+                    let raw = read_members(r, rec)?;
                     let members: Vec<u32> = raw
                         .chunks_exact(4)
                         .map(|c| (le32(c, 0) as u64 + offset) as u32)
@@ -263,9 +264,7 @@ impl IndexFile {
                 out.identical = Some(g);
             }
             if documents {
-                let raw =
-                    self.reader
-                        .read(sec::DOC_MEMBERS, rec.first * 4, rec.members as u64 * 4)?;
+                let raw = read_members(&self.reader, &rec)?;
                 out.members
                     .push(raw.chunks_exact(4).map(|c| le32(c, 0)).collect());
             }
@@ -380,4 +379,18 @@ impl History for Combined<'_> {
     fn next_doc(&self) -> u32 {
         (self.base.map_or(0, |b| b.meta.docs) + self.overlay.ids.len() as u64) as u32
     }
+}
+
+/// The bytes of a document group's members in the members section. A
+/// record whose first member lies past any offset the section could have is
+/// a damaged file (an error), not an overflow (found by `fuzz/`, target
+/// `index_file`).
+fn read_members(r: &Reader, rec: &GroupRecord) -> Result<Vec<u8>> {
+    let start = rec.first.checked_mul(4).ok_or_else(|| {
+        r.corrupt(format!(
+            "a document group's first member ({}) is out of range",
+            rec.first
+        ))
+    })?;
+    r.read(sec::DOC_MEMBERS, start, rec.members as u64 * 4)
 }
