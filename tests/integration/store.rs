@@ -628,3 +628,79 @@ fn a_document_of_many_paragraphs_gets_the_memory_index_verdict() {
     assert_eq!(repeats, 55_000);
     assert_eq!(memory.num_passages(), 60_000);
 }
+
+/// Rewrites every checksum of an index file after an edit, following
+/// `docs/FORMAT.md` (header and 15-entry section table, 4 KiB blocks of
+/// sections 0–13 summed into section 14), so that a test can reach the
+/// decoding behind the checksums.
+fn reseal(file: &mut [u8]) {
+    use xxhash_rust::xxh3::xxh3_64;
+    const HEADER_LEN: usize = 64;
+    const ENTRY_LEN: usize = 32;
+    const SECTIONS: usize = 15;
+    let le64 = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let range = |file: &[u8], s: usize| {
+        let at = HEADER_LEN + s * ENTRY_LEN;
+        let off = le64(file, at + 8) as usize;
+        (off, off + le64(file, at + 16) as usize)
+    };
+    let mut sums = Vec::new();
+    for s in 0..SECTIONS - 1 {
+        let (off, end) = range(file, s);
+        let before = sums.len();
+        sums.extend(file[off..end].chunks(4096).map(xxh3_64));
+        let bytes: Vec<u8> = sums[before..]
+            .iter()
+            .flat_map(|v: &u64| v.to_le_bytes())
+            .collect();
+        let at = HEADER_LEN + s * ENTRY_LEN + 24;
+        file[at..at + 8].copy_from_slice(&xxh3_64(&bytes).to_le_bytes());
+    }
+    let (off, end) = range(file, SECTIONS - 1);
+    assert_eq!(end - off, sums.len() * 8, "block sums section");
+    for (i, v) in sums.iter().enumerate() {
+        file[off + i * 8..off + i * 8 + 8].copy_from_slice(&v.to_le_bytes());
+    }
+    let last = xxh3_64(&file[off..end]);
+    let at = HEADER_LEN + (SECTIONS - 1) * ENTRY_LEN + 24;
+    file[at..at + 8].copy_from_slice(&last.to_le_bytes());
+    let mut covered = file[..56].to_vec();
+    covered.extend_from_slice(&file[HEADER_LEN..HEADER_LEN + SECTIONS * ENTRY_LEN]);
+    file[56..64].copy_from_slice(&xxh3_64(&covered).to_le_bytes());
+}
+
+/// Issue 14 (found by `fuzz/`, target `index_file`): a document group record
+/// whose first member lies past any possible offset is a damaged file, an
+/// error naming it, never an overflow or a panic, in a query and in a merge.
+#[test]
+fn a_group_record_out_of_range_is_a_damaged_file_not_an_overflow() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("damaged.edx");
+    let text = "Gales kept the ferry fleet in port for a third day on Thursday.";
+    let docs = vec![
+        ("a".to_string(), text.to_string()),
+        ("b".to_string(), text.to_string()),
+    ];
+    build(&path, &Config::new(), &[&docs]);
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Section 5 (document groups): the first record's `first` member (u64 at 24).
+    let at = 64 + 5 * 32;
+    let groups = u64::from_le_bytes(bytes[at + 8..at + 16].try_into().unwrap()) as usize;
+    bytes[groups + 24..groups + 32].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
+    reseal(&mut bytes);
+    std::fs::write(&path, &bytes).unwrap();
+
+    let index = IndexFile::open(&path).unwrap();
+    let e = index.query(text).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Format, "{e}");
+    assert!(e.to_string().contains("out of range"), "{e}");
+    let other = dir.path().join("other.edx");
+    let more = vec![(
+        "c".to_string(),
+        "The library reopens on Monday after two years of work.".to_string(),
+    )];
+    build(&other, &Config::new(), &[&more]);
+    let e = IndexFile::merge(dir.path().join("merged.edx"), &[&other, &path]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Format, "{e}");
+    assert!(!dir.path().join("merged.edx").exists());
+}
