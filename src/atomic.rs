@@ -64,7 +64,7 @@ impl Drop for Registered {
 /// process, and returns how many were removed.
 ///
 /// Outputs are written to a temporary file beside the target and renamed
-/// over it when complete ([`io::AtomicFile`](crate::io::AtomicFile) and
+/// over it when complete (`io::AtomicFile`, feature `jsonl`, and
 /// [`IndexFile`](crate::index::IndexFile)); an error removes the temporary
 /// file, but a process stopped by a signal does not run that code. Call this
 /// from a signal handler (one that runs on an ordinary thread, such as the
