@@ -50,13 +50,17 @@ struct Args {
     pages: bool,
     sites: usize,
     briefs: f64,
+    heavy_chrome: bool,
+    cut: Option<f64>,
+    edited: Option<f64>,
     threshold: Option<f64>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: bench_corpus [--docs N] [--threads N] [--seed S] [--write DIR] [--no-stages]\n\
-         \x20                   [--threshold T] [--pages [--sites N] [--briefs X]]\n\
+         \x20                   [--threshold T] [--pages [--sites N] [--briefs X] [--heavy-chrome]\n\
+         \x20                   [--cut X] [--edited X]]\n\
          defaults: --docs 10000, --threads all cores, --seed 42, --sites 6, --briefs 0.4"
     );
     std::process::exit(2)
@@ -72,6 +76,9 @@ fn parse_args() -> Args {
         pages: false,
         sites: 6,
         briefs: 0.4,
+        heavy_chrome: false,
+        cut: None,
+        edited: None,
         threshold: None,
     };
     let mut it = std::env::args().skip(1);
@@ -88,6 +95,9 @@ fn parse_args() -> Args {
             "--threshold" => args.threshold = Some(value().parse().unwrap_or_else(|_| usage())),
             "--sites" => args.sites = number(value()) as usize,
             "--briefs" => args.briefs = value().parse().unwrap_or_else(|_| usage()),
+            "--heavy-chrome" => args.heavy_chrome = true,
+            "--cut" => args.cut = Some(value().parse().unwrap_or_else(|_| usage())),
+            "--edited" => args.edited = Some(value().parse().unwrap_or_else(|_| usage())),
             "-h" | "--help" => usage(),
             _ => {
                 eprintln!("unknown argument {flag}");
@@ -135,7 +145,16 @@ fn run(args: &Args) -> Result<(), echodup::Error> {
             .num_pages(args.docs)
             .seed(args.seed)
             .sites(args.sites)
-            .briefs(args.briefs);
+            .briefs(args.briefs)
+            .heavy_chrome(args.heavy_chrome);
+        let config = match args.cut {
+            Some(x) => config.cut(x),
+            None => config,
+        };
+        let config = match args.edited {
+            Some(x) => config.edited(x),
+            None => config,
+        };
         (None, Some(PageGenerator::new(config)?))
     } else {
         let config = SynthConfig::new().num_docs(args.docs).seed(args.seed);

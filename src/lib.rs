@@ -129,6 +129,7 @@
 
 pub mod analyze;
 mod atomic;
+pub mod boilerplate;
 pub mod clean;
 pub mod cluster;
 mod config;
@@ -167,10 +168,12 @@ pub mod verify;
 
 pub use analyze::{AnalyzedDocument, AnalyzedPassage, Analyzer};
 pub use atomic::remove_temporary_files;
+pub use boilerplate::DocumentBasis;
 pub use clean::{CleanOptions, CleaningPlan};
 pub use cluster::{Cluster, Clusters, KeepOrder, KeepPolicy};
 pub use config::{
-    Config, DEFAULT_MAX_BUCKET, DEFAULT_SEED, FORMAT_VERSION, MAX_NUM_PERM, MAX_SHINGLE_SIZE,
+    Config, DEFAULT_BOILERPLATE_MIN_DOCUMENTS, DEFAULT_MAX_BUCKET, DEFAULT_SEED, FORMAT_VERSION,
+    MAX_NUM_PERM, MAX_SHINGLE_SIZE,
 };
 pub use corpus::{DocId, PassageId};
 pub use dedup::Deduplicator;

@@ -86,6 +86,12 @@ impl Matches<'_> {
         }
     }
 
+    /// The set fetched for `item`'s group, if it was a candidate (exact
+    /// mode).
+    pub(crate) fn set_of_item(&self, item: u32) -> Option<&ShingleSet> {
+        self.sets.get(self.group_of[item as usize])
+    }
+
     /// The evidence of groups `a` and `b` (their sets, or their first
     /// members' signatures), or `None` if a set was not fetched.
     fn evidence<'s>(
@@ -230,6 +236,21 @@ pub(crate) fn find_matches<'a, F>(
 where
     F: Fn(u32) -> Cow<'a, ShingleSet> + Sync,
 {
+    find_matches_with(sketches, p, &[], set_of)
+}
+
+/// [`find_matches`] with more candidates: `extra` item pairs (packed as
+/// `a << 32 | b`) are verified too, besides those the bands give. Pairs of
+/// one group are ignored.
+pub(crate) fn find_matches_with<'a, F>(
+    sketches: &SketchColumns,
+    p: MatchParams,
+    extra: &[u64],
+    set_of: F,
+) -> crate::Result<Matches<'a>>
+where
+    F: Fn(u32) -> Cow<'a, ShingleSet> + Sync,
+{
     let (group_of, groups, content_order) = group_identical(sketches.fingerprints());
     let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
     let bands = sketches.bands();
@@ -239,7 +260,18 @@ where
         |g, band| sketches.keys(reps[g as usize])[band],
         p.max_bucket,
     );
-    let candidate_pairs = candidates.pairs;
+    let mut candidate_pairs = candidates.pairs;
+    if !extra.is_empty() {
+        candidate_pairs.extend(extra.iter().filter_map(|&packed| {
+            let (a, b) = (
+                group_of[(packed >> 32) as usize],
+                group_of[packed as u32 as usize],
+            );
+            (a != b).then(|| (u64::from(a.min(b)) << 32) | u64::from(a.max(b)))
+        }));
+        candidate_pairs.par_sort_unstable();
+        candidate_pairs.dedup();
+    }
     // Fetch the sets of every group in a candidate pair, once each.
     let sets = match p.verifier.verification() {
         Verification::Estimate => SetCache::default(),

@@ -1,6 +1,8 @@
 //! The integration test binary: one module per area.
 
 mod api;
+#[cfg(feature = "tools")]
+mod boilerplate;
 #[cfg(feature = "cli")]
 mod cli;
 #[cfg(feature = "cli")]

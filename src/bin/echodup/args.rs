@@ -15,7 +15,7 @@ use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::error::ErrorKind;
 use echodup::io::ReadOptions;
-use echodup::{Config, KeepPolicy, Measure, Segmentation, Shingling, Verification};
+use echodup::{Config, DocumentBasis, KeepPolicy, Measure, Segmentation, Shingling, Verification};
 
 /// The detection parameters shared by `find`, `dedup`, `explain`, `eval`
 /// and `index create`.
@@ -48,6 +48,15 @@ pub(crate) struct ConfigArgs {
     /// Passages with fewer words (characters with --char-shingles) are not compared.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub(crate) min_passage_tokens: usize,
+    /// What documents are compared on: their content (passages repeated
+    /// around otherwise different documents, such as site chrome, left out)
+    /// or their whole text. Pairs report both.
+    #[arg(long, value_parser = text_form::<DocumentBasis>(DocumentBasis::NAMES),
+          default_value = "content")]
+    pub(crate) document_basis: DocumentBasis,
+    /// Passages shared by fewer documents are never boilerplate.
+    #[arg(long, default_value_t = echodup::DEFAULT_BOILERPLATE_MIN_DOCUMENTS, value_name = "N")]
+    pub(crate) boilerplate_min_documents: usize,
 }
 
 impl ConfigArgs {
@@ -61,6 +70,8 @@ impl ConfigArgs {
             .num_perm(self.num_perm)
             .min_passage_tokens(self.min_passage_tokens)
             .segmentation(self.paragraphs)
+            .document_basis(self.document_basis)
+            .boilerplate_min_documents(self.boilerplate_min_documents)
             .shingling(match self.char_shingles {
                 Some(n) => Shingling::Chars(n),
                 None => Shingling::Words(self.shingle_size),
