@@ -41,11 +41,20 @@
 //! also removes chrome written as prose (newsletter prompts) and keeps a
 //! story's headline-like lines when they travel with it.
 //!
+//! Two guards apply per document and per pair:
+//!
+//! - A document whose boilerplate would be more than 90% of it keeps all of
+//!   its text: it *is* the text others repeat (the post that replies
+//!   quote, a page of nothing but chrome), not text around a content of its
+//!   own.
+//! - A pair decided on content must share at least 8 shingles of content
+//!   (about a sentence): two documents that are boilerplate but for an
+//!   address or a date do not match on those few words.
+//!
 //! Limits, stated: a site whose every page is shorter than its chrome keeps
 //! its chrome (nothing in the corpus tells it from a story syndicated to
-//! every page of the site), and two documents whose every passage is
-//! boilerplate have no content and are never near duplicates unless their
-//! texts are identical.
+//! every page of the site), and a forum reply that quotes a post quoted by
+//! other replies is compared without the quote.
 
 use std::collections::HashMap;
 
@@ -71,6 +80,18 @@ crate::text::text_form!(DocumentBasis, "document basis", {
     DocumentBasis::Content => "content",
     DocumentBasis::Raw => "raw",
 });
+
+/// The largest share of a document's shingles that may be left out as
+/// boilerplate: a document whose boilerplate is more than this is the text
+/// others repeat (a post that replies quote, a page that is nothing but
+/// chrome) and keeps all of it.
+pub(crate) const MAX_SHARE: f64 = 0.9;
+
+/// The fewest shingles two contents must share for a pair decided on the
+/// content: two documents that are all boilerplate but for a few words
+/// (an address, a date) do not match on those few words. About a sentence
+/// of 12 words with word 5-shingles.
+pub(crate) const MIN_SHARED_CONTENT: usize = 8;
 
 /// Sampled documents per candidate cluster.
 const SAMPLE: usize = 16;

@@ -97,7 +97,7 @@ impl CleaningPlan {
                     continue;
                 };
                 let cluster = &report.passage_clusters()[c];
-                if boiler && cluster.is_boilerplate() {
+                if boiler && s.boilerplate_passages.binary_search(&(p as u32)).is_ok() {
                     dup_bytes += span.len();
                     dups.push(StrippedPassage {
                         passage: id,

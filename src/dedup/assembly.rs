@@ -86,6 +86,7 @@ impl Deduplicator {
                     }
                 }
             }
+            keep_documents_that_are_the_repeated_text(corpus, &mut boilerplate);
         }
         let content_decides =
             classify && self.config.get_document_basis() == DocumentBasis::Content;
@@ -108,7 +109,7 @@ impl Deduplicator {
             let d = corpus.doc_items[item as usize] as usize;
             &boilerplate[corpus.passage_start[d]..corpus.passage_start[d + 1]]
         };
-        let doc_matches =
+        let mut doc_matches =
             find_matches_with(&corpus.docs, self.params(Level::Document), &extra, |item| {
                 let flags = doc_flags(item);
                 if !classify || !flags.contains(&true) {
@@ -130,6 +131,27 @@ impl Deduplicator {
                 decides
             })?;
         let other_sets = other_sets.into_inner().unwrap_or_else(|e| e.into_inner());
+        if content_decides {
+            // A pair whose content is not its whole text must share enough of
+            // it (see `boilerplate::MIN_SHARED_CONTENT`).
+            let m = &doc_matches;
+            let rep = |g: u32| m.groups.members(g)[0];
+            let keep: Vec<bool> = m
+                .pairs
+                .iter()
+                .map(|&(a, b, sim)| {
+                    let (ra, rb) = (rep(a), rep(b));
+                    if !other_sets.contains_key(&ra) && !other_sets.contains_key(&rb) {
+                        return true;
+                    }
+                    let size = m.set_of_item(ra).map_or(0, ShingleSet::len);
+                    let shared = (sim.containment_ab * size as f64).round() as usize;
+                    shared >= boilerplate::MIN_SHARED_CONTENT
+                })
+                .collect();
+            let mut k = keep.iter();
+            doc_matches.pairs.retain(|_| *k.next().unwrap_or(&true));
+        }
         stats.distinct_documents = doc_matches.groups.len();
         stats.document_candidates = doc_matches.candidates;
         stats.capped_buckets += doc_matches.capped_buckets;
@@ -245,6 +267,29 @@ fn classify_boilerplate(
         cluster_docs.push(members);
     }
     boilerplate::classify(&docs, &cluster_docs, min_documents)
+}
+
+/// A document whose boilerplate passages are nearly all of it (more than
+/// [`boilerplate::MAX_SHARE`] of its shingles) is the text others repeat
+/// (a post that replies quote, a page of nothing but chrome), not text
+/// around a content of its own: nothing is left out of it.
+fn keep_documents_that_are_the_repeated_text(corpus: &SketchedCorpus, boilerplate: &mut [bool]) {
+    let num_docs = corpus.doc_len.len();
+    let mut total = vec![0u64; num_docs];
+    let mut left_out = vec![0u64; num_docs];
+    for (item, id) in corpus.passage_ids.iter().enumerate() {
+        let size = corpus.passages.size(item as u32) as u64;
+        let d = id.doc.as_usize();
+        total[d] += size;
+        if boilerplate[corpus.passage_start[d] + id.index as usize] {
+            left_out[d] += size;
+        }
+    }
+    for d in 0..num_docs {
+        if left_out[d] as f64 > boilerplate::MAX_SHARE * total[d] as f64 {
+            boilerplate[corpus.passage_start[d]..corpus.passage_start[d + 1]].fill(false);
+        }
+    }
 }
 
 /// Document item pairs that share a passage cluster that is not
