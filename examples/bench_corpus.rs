@@ -38,7 +38,7 @@ use std::time::Instant;
 
 use echodup::eval::{self, ClusterOutcome, GroundTruth};
 use echodup::synth::{Generator, PageConfig, PageGenerator, PassageKind, SynthConfig};
-use echodup::{AnalyzedDocument, Analyzer, Config, Deduplicator, DocId, Report};
+use echodup::{AnalyzedDocument, Analyzer, Config, Deduplicator, DocId, DocumentBasis, Report};
 use rayon::prelude::*;
 
 struct Args {
@@ -51,6 +51,7 @@ struct Args {
     sites: usize,
     briefs: f64,
     heavy_chrome: bool,
+    basis: DocumentBasis,
     cut: Option<f64>,
     edited: Option<f64>,
     threshold: Option<f64>,
@@ -60,7 +61,7 @@ fn usage() -> ! {
     eprintln!(
         "usage: bench_corpus [--docs N] [--threads N] [--seed S] [--write DIR] [--no-stages]\n\
          \x20                   [--threshold T] [--pages [--sites N] [--briefs X] [--heavy-chrome]\n\
-         \x20                   [--cut X] [--edited X]]\n\
+         \x20                   [--cut X] [--edited X]] [--document-basis content|raw]\n\
          defaults: --docs 10000, --threads all cores, --seed 42, --sites 6, --briefs 0.4"
     );
     std::process::exit(2)
@@ -77,6 +78,7 @@ fn parse_args() -> Args {
         sites: 6,
         briefs: 0.4,
         heavy_chrome: false,
+        basis: DocumentBasis::Content,
         cut: None,
         edited: None,
         threshold: None,
@@ -96,6 +98,9 @@ fn parse_args() -> Args {
             "--sites" => args.sites = number(value()) as usize,
             "--briefs" => args.briefs = value().parse().unwrap_or_else(|_| usage()),
             "--heavy-chrome" => args.heavy_chrome = true,
+            "--document-basis" => {
+                args.basis = value().parse().unwrap_or_else(|_| usage());
+            }
             "--cut" => args.cut = Some(value().parse().unwrap_or_else(|_| usage())),
             "--edited" => args.edited = Some(value().parse().unwrap_or_else(|_| usage())),
             "-h" | "--help" => usage(),
@@ -187,7 +192,8 @@ fn run(args: &Args) -> Result<(), echodup::Error> {
     let config = match args.threshold {
         Some(t) => Config::new().threshold(t),
         None => Config::new(),
-    };
+    }
+    .document_basis(args.basis);
     let dedup = Deduplicator::new(config.clone())?;
     let analyzer = Analyzer::new(&config)?;
 

@@ -86,9 +86,12 @@ impl CleanOptions {
     ///
     /// let chrome = "Sign up for the Morning Brief and get our top stories every day.";
     /// let stories = [
-    ///     "Rain flooded the lower town overnight and the bridge stayed closed on Friday.",
-    ///     "The council approved the new school budget after a long evening session.",
-    ///     "A rare owl was seen nesting in the old mill, to the delight of birdwatchers.",
+    ///     "Rain flooded the lower town overnight and the bridge stayed closed on Friday. \
+    ///      Engineers expect to reopen it on Monday once the water has gone down.",
+    ///     "The council approved the new school budget after a long evening session. \
+    ///      Two members voted against it, saying the money for repairs was too little.",
+    ///     "A rare owl was seen nesting in the old mill, to the delight of birdwatchers. \
+    ///      The owners have closed the upper floor until the chicks are able to fly.",
     /// ];
     /// let pages: Vec<String> = stories.iter().map(|s| format!("{s}\n\n{chrome}")).collect();
     /// let report = Deduplicator::new(Config::new())?.run(&pages)?;
