@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 #[cfg(feature = "tools")]
 use echodup::{Analyzer, Similarity};
-use echodup::{Config, Deduplicator, DocumentBasis, Report};
+use echodup::{Config, Deduplicator, Report};
 
 #[cfg(feature = "tools")]
 use echodup::synth::news_like as synthetic_corpus;
@@ -96,7 +96,7 @@ fn reported_pairs_are_exact_and_recall_matches_all_pairs_oracle() {
         // The oracle compares whole texts.
         let config = Config::new()
             .threshold(threshold)
-            .document_basis(DocumentBasis::Raw);
+            .document_basis(echodup::DocumentBasis::Raw);
         let report = run_with_threads(&docs, 2, &config);
         let analyzer = Analyzer::new(&config).unwrap();
         let sets: Vec<_> = docs
@@ -142,7 +142,7 @@ fn estimate_mode_finds_nearly_the_same_pairs_without_sets() {
     use echodup::Verification;
     let docs = synthetic_corpus(800, 9);
     // Estimates come from the signatures of whole texts.
-    let raw = Config::new().document_basis(DocumentBasis::Raw);
+    let raw = Config::new().document_basis(echodup::DocumentBasis::Raw);
     let exact = run_with_threads(&docs, 2, &raw);
     let estimate = run_with_threads(&docs, 2, &raw.clone().verification(Verification::Estimate));
     assert_eq!(estimate.verification(), Verification::Estimate);
