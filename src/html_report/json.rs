@@ -92,7 +92,10 @@ mod tests {
 
     #[test]
     fn controls_become_pictures_of_the_same_utf16_length() {
-        assert_eq!(s("a\0b\u{1b}\u{7f}\t\n\r"), "\"a\u{2400}b\u{241b}\u{2421}\\t\\n\\r\"");
+        assert_eq!(
+            s("a\0b\u{1b}\u{7f}\t\n\r"),
+            "\"a\u{2400}b\u{241b}\u{2421}\\t\\n\\r\""
+        );
         for c in ['\0', '\u{1}', '\u{1f}', '\u{7f}'] {
             assert_eq!(shown(c).len_utf16(), c.len_utf16());
         }

@@ -309,8 +309,10 @@ mod tests {
     use crate::{Config, Deduplicator};
 
     fn sample() -> Vec<String> {
-        let body = "High winds kept the ferry fleet in port on Monday, stranding hundreds of travellers.";
-        let other = "The renovated town library opened its doors again on Saturday after a rebuild.";
+        let body =
+            "High winds kept the ferry fleet in port on Monday, stranding hundreds of travellers.";
+        let other =
+            "The renovated town library opened its doors again on Saturday after a rebuild.";
         vec![
             format!("Storm closes harbour\n\n{body}\n\nWire copy ends here with a note."),
             format!("Library reopens\n\n{other}"),
@@ -377,7 +379,10 @@ mod tests {
     #[test]
     fn texts_that_are_not_the_reports_are_an_error() {
         let docs = sample();
-        let report = Deduplicator::new(Config::new()).unwrap().run(&docs).unwrap();
+        let report = Deduplicator::new(Config::new())
+            .unwrap()
+            .run(&docs)
+            .unwrap();
         let e = HtmlReport::new().render(&report, &docs[..2]).unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Incompatible);
         let short: Vec<&str> = docs.iter().map(|d| &d[..3]).collect();
@@ -398,7 +403,10 @@ mod tests {
                 words.join(" ")
             })
             .collect();
-        let report = Deduplicator::new(Config::new()).unwrap().run(&docs).unwrap();
+        let report = Deduplicator::new(Config::new())
+            .unwrap()
+            .run(&docs)
+            .unwrap();
         assert_eq!(report.clusters().len(), 200);
         let p = HtmlReport::new()
             .max_bytes(MIN_MAX_BYTES)
@@ -415,7 +423,10 @@ mod tests {
     #[test]
     fn the_title_is_escaped() {
         let docs = sample();
-        let report = Deduplicator::new(Config::new()).unwrap().run(&docs).unwrap();
+        let report = Deduplicator::new(Config::new())
+            .unwrap()
+            .run(&docs)
+            .unwrap();
         let p = HtmlReport::new()
             .title("<b>\"x\"</b>")
             .render(&report, &docs)
@@ -430,7 +441,10 @@ mod tests {
         let path = dir.path().join("r.html");
         std::fs::write(&path, "old").unwrap();
         let docs = sample();
-        let report = Deduplicator::new(Config::new()).unwrap().run(&docs).unwrap();
+        let report = Deduplicator::new(Config::new())
+            .unwrap()
+            .run(&docs)
+            .unwrap();
         HtmlReport::new()
             .write_with_ids(&path, &report, &docs, &["a", "b", "c", "d"])
             .unwrap();

@@ -16,7 +16,7 @@
 
   var D = JSON.parse(document.getElementById('echodup-data').textContent);
   var PER_PAGE = 20;
-  var state = { q: '', kind: 'all', min: 0, max: 1, open: null, a: 0, b: 1, cp: 0, bp: 0, sp: 0, focus: false };
+  var state = { q: '', kind: 'all', min: 0, max: 1, open: null, a: 0, b: 1, cp: 0, bp: 0, sp: 0, focus: false, expand: false };
 
   // ---- small helpers ----
   function $(id) { return document.getElementById(id); }
@@ -194,6 +194,7 @@
     var d = lazyDetails(parts, function (body) { clusterBody(c, body); }, 'cluster-' + c.c);
     d.dataset.cluster = c.c;
     d.addEventListener('toggle', function () {
+      if (state.expand) { return; }
       if (d.open) { state.open = c.c; } else if (state.open === c.c) { state.open = null; }
       writeHash();
     });
@@ -383,6 +384,7 @@
       }
       if (k === 'open' && v !== '' && isFinite(Number(v))) { state.open = Number(v); }
       if (k === 'focus') { state.focus = v === '1'; }
+      if (k === 'expand') { state.expand = v === '1'; }
     });
   }
   var hashReady = false;
@@ -395,6 +397,7 @@
     if (state.max < 1) { parts.push('max=' + state.max); }
     if (state.open !== null) { parts.push('open=' + state.open, 'a=' + state.a, 'b=' + state.b); }
     if (focused()) { parts.push('focus=1'); }
+    if (state.expand) { parts.push('expand=1'); }
     ['cp', 'bp', 'sp'].forEach(function (k) { if (state[k] > 0) { parts.push(k + '=' + state[k]); } });
     try { history.replaceState(null, '', parts.length ? '#' + parts.join('&') : location.pathname + location.search); } catch (e) { /* file: URLs in some browsers */ }
   }
@@ -425,6 +428,13 @@
         d.dispatchEvent(new Event('toggle'));
         state.a = keep.a; state.b = keep.b;
       }
+    }
+    if (state.expand) {
+      // Every finding on the pages shown, opened (expand=1: for printing).
+      document.querySelectorAll('.list > details:not([open])').forEach(function (d) {
+        d.open = true;
+        d.dispatchEvent(new Event('toggle'));
+      });
     }
     writeHash();
     update();
@@ -463,6 +473,8 @@
     checks.rows = q('.compare .grid > .cell') + q('.compare .grid > .none');
     checks.overviewCards = q('#overview-numbers .card');
     checks.pwned = !!document.body.dataset.pwned;
+    checks.overflowX = document.documentElement.scrollWidth > window.innerWidth + 1;
+    checks.hidden = ['overview', 'clusters', 'blocks', 'shared'].filter(function (s) { return $(s).hidden; });
     writeChecks();
   }
 

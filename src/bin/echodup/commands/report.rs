@@ -54,7 +54,11 @@ pub(crate) fn run(args: &ReportArgs, dedup: &Deduplicator) -> anyhow::Result<()>
     let ran = start.elapsed();
     let writing = progress.phase("writing", None, "bytes");
     let building = Instant::now();
-    let sources: Vec<String> = args.inputs.iter().map(|p| p.display().to_string()).collect();
+    let sources: Vec<String> = args
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let mut page = HtmlReport::new()
         .source(sources.join(", "))
         .max_bytes(args.max_bytes)
