@@ -493,7 +493,12 @@
       state.focus = false;
       render();
     }
-    q.addEventListener('input', apply);
+    // Typing waits for a pause before filtering a large report.
+    var timer = null;
+    q.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(apply, D.clusters.length + D.shared.length > 20000 ? 250 : 0);
+    });
     [kind, min, max].forEach(function (c) { c.addEventListener('change', apply); });
     $('toolbar').addEventListener('submit', function (e) { e.preventDefault(); apply(); });
     $('unfocus').addEventListener('click', function () { state.focus = false; render(); });
