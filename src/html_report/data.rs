@@ -237,8 +237,10 @@ impl Refs {
         let r = *self.of.entry(doc.as_u32()).or_insert(next);
         if r == next {
             let before = self.cost.last().copied().unwrap_or(0);
-            // The id as JSON, its position and two commas.
-            self.cost.push(before + id(doc.as_usize()).len() + 14);
+            // The id as JSON, its position (at most 10 digits) and two commas.
+            let mut json = String::new();
+            json::string(&mut json, &id(doc.as_usize()));
+            self.cost.push(before + json.len() + 12);
             self.docs.push(doc.as_u32());
         }
         r
@@ -412,22 +414,33 @@ impl<D: AsRef<str>> Builder<'_, D> {
         out.push('[');
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
         let mut chained = 0;
+        let mut sims = String::from("[");
         for (i, &m) in listed.iter().enumerate() {
             if i > 0 {
                 out.push(',');
+                sims.push(',');
             }
             int(&mut out, refs.get(m, self.id));
-            if m != kept {
-                match self.to_kept(kept, m) {
-                    Some(s) => {
+            match self.to_kept(kept, m) {
+                Some(s) => {
+                    fraction(&mut sims, s.jaccard);
+                    if m != kept {
                         lo = lo.min(s.jaccard);
                         hi = hi.max(s.jaccard);
                     }
-                    None => chained += 1,
+                }
+                None => {
+                    sims.push_str("null");
+                    chained += 1;
                 }
             }
         }
         out.push(']');
+        // Each listed member's Jaccard to the kept one (null: joined
+        // through other members).
+        sims.push(']');
+        key(&mut out, "s", false);
+        out.push_str(&sims);
         if lo.is_finite() {
             key(&mut out, "lo", false);
             fraction(&mut out, lo);
@@ -858,7 +871,7 @@ mod tests {
         let mark = r.mark();
         assert_eq!(r.get(DocId::new(9), &id), 1);
         assert_eq!(r.get(DocId::new(7), &id), 0);
-        assert_eq!(r.cost_since(mark), "doc-9".len() + 14);
+        assert_eq!(r.cost_since(mark), "\"doc-9\"".len() + 12);
         r.rollback(mark);
         assert_eq!(r.get(DocId::new(3), &id), 1);
         assert_eq!(r.docs, [7, 3]);

@@ -204,12 +204,11 @@
     var det = D.details[String(c.c)];
     var table = el('table');
     table.appendChild(el('tr', '', [el('th', '', ['document']), el('th', '', ['']), el('th', 'num', ['Jaccard to kept'])]));
-    var sims = {};
-    if (det) { det.m.forEach(function (m) { if (m.s) { sims[m.r] = m.s[0]; } }); }
     c.m.forEach(function (r, i) {
       var badge = i === 0 ? el('span', 'badge keep', ['kept']) : el('span', 'badge drop', ['drop']);
-      var s = i === 0 ? 1 : sims[r];
-      table.appendChild(el('tr', '', [el('td', '', [doc(r)]), el('td', '', [badge]), el('td', 'num', [i === 0 ? '—' : sim(s)])]));
+      var s = c.s[i];
+      var shown = i === 0 ? '—' : (s === null ? 'via other members' : sim(s));
+      table.appendChild(el('tr', '', [el('td', '', [doc(r)]), el('td', '', [badge]), el('td', 'num', [shown])]));
     });
     body.appendChild(el('p', 'note', ['Kept: ' + D.meta.keep + '.' +
       (c.chained ? ' ' + plural(c.chained, 'member was', 'members were') + ' joined through other members, not directly to the kept one.' : '')]));
@@ -284,11 +283,9 @@
     head.appendChild(t(' is highlighted; rows pair each left passage with the most similar right passage.'));
     f.appendChild(head);
     var grid = el('div', 'grid');
-    grid.setAttribute('role', 'table');
     function cell(tx, i, spans) {
       var div = el('div', 'cell');
       div.setAttribute('dir', 'auto');
-      div.setAttribute('role', 'cell');
       if (i === null) { div.className = 'none'; return div; }
       var p = tx.p.length ? tx.p[i] : [0, tx.t.length];
       div.appendChild(marked(tx.t, p[0], p[1], spans, 'shared'));
@@ -296,13 +293,11 @@
     }
     function row(i, j, s) {
       grid.appendChild(cell(ta, i, x.sa));
-      var m = el('div', 'sim', [s === undefined ? '' : sim(s)]);
-      m.setAttribute('role', 'cell');
-      grid.appendChild(m);
+      grid.appendChild(el('div', 'sim', [s === undefined ? '' : sim(s)]));
       grid.appendChild(cell(tb, j, x.sb));
     }
     var hl = el('div', 'h', [doc(ra)]), hm = el('div', 'h sim', ['J']), hr = el('div', 'h', [doc(rb)]);
-    [hl, hm, hr].forEach(function (h) { h.setAttribute('role', 'columnheader'); grid.appendChild(h); });
+    [hl, hm, hr].forEach(function (h) { grid.appendChild(h); });
     var na = Math.max(ta.p.length, 1), nb = Math.max(tb.p.length, 1);
     var best = {};
     x.pp.forEach(function (p) { if (p[0] < na && p[1] < nb) { best[p[0]] = p; } });
