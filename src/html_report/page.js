@@ -16,7 +16,9 @@
 
   var D = JSON.parse(document.getElementById('echodup-data').textContent);
   var PER_PAGE = 20;
-  var state = { q: '', kind: 'all', min: 0, max: 1, open: null, a: 0, b: 1, cp: 0, bp: 0, sp: 0, focus: false, expand: false };
+  D.blocks.forEach(function (b, i) { b.i = i; });
+  D.shared.forEach(function (x, i) { x.i = i; });
+  var state = { q: '', kind: 'all', min: 0, max: 1, open: null, a: 0, b: 1, cp: 0, bp: 0, sp: 0, focus: false, expand: false, keys: false };
 
   // ---- small helpers ----
   function $(id) { return document.getElementById(id); }
@@ -337,7 +339,7 @@
         box.appendChild(el('mark', piece[1] === 'o' ? 'orig' : 'rep', [piece[0]]));
       });
       body.appendChild(box);
-    });
+    }, 'block-' + b.i);
   }
 
   function sharedItem(s) {
@@ -361,7 +363,7 @@
       });
       if (s.nd > s.d.length) { list.appendChild(t(' and ' + plural(s.nd - s.d.length, 'more document', 'more documents'))); }
       body.appendChild(list);
-    });
+    }, 'shared-' + s.i);
   }
 
   // ---- state in the address ----
@@ -380,6 +382,7 @@
       if (k === 'open' && v !== '' && isFinite(Number(v))) { state.open = Number(v); }
       if (k === 'focus') { state.focus = v === '1'; }
       if (k === 'expand') { state.expand = v === '1'; }
+      if (k === 'keys') { state.keys = v === '1'; }
     });
   }
   var hashReady = false;
@@ -456,6 +459,61 @@
     $('blocks').hidden = focused() || !(state.kind === 'all' || state.kind === 'block');
     $('shared').hidden = focused() || !(state.kind === 'all' || state.kind === 'passage');
   }
+  // The lowest contrast between text and its background over the page's
+  // kinds of text (WCAG 2 relative luminance), for the tests.
+  function rgba(css) {
+    var m = /rgba?\(([^)]*)\)/.exec(css);
+    if (!m) { return [0, 0, 0, 0]; }
+    var v = m[1].split(/[\s,\/]+/).filter(Boolean).map(Number);
+    return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1];
+  }
+  function luminance(c) {
+    var l = c.slice(0, 3).map(function (x) {
+      x /= 255;
+      return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+  }
+  function contrast() {
+    var kinds = ['body', 'header h1', 'header p', 'header nav a', '#toolbar label', '#status', 'h2', '.note', '.card',
+      'th', 'td', 'summary', '.pos', 'mark.shared', 'mark.orig', 'mark.rep', '.badge.keep', '.badge.drop', '.grid > .sim',
+      '.grid > .cell', 'button', 'select', 'kbd', 'footer', '.gap'];
+    var worst = { ratio: 21, what: '' };
+    kinds.forEach(function (sel) {
+      var e = document.querySelector(sel);
+      if (!e || e.offsetParent === null && sel !== 'body') { return; }
+      var fg = rgba(getComputedStyle(e).color), bg = [255, 255, 255, 0];
+      for (var n = e; n && n.nodeType === 1; n = n.parentElement) {
+        var b = rgba(getComputedStyle(n).backgroundColor);
+        if (b[3] > 0) { bg = b; break; }
+      }
+      var a = luminance(fg), b2 = luminance(bg[3] > 0 ? bg : [255, 255, 255]);
+      var ratio = (Math.max(a, b2) + 0.05) / (Math.min(a, b2) + 0.05);
+      if (ratio < worst.ratio) { worst = { ratio: Math.round(ratio * 100) / 100, what: sel }; }
+    });
+    return worst;
+  }
+  // keys=1: presses the page's keys (synthetic events) and records where the
+  // focus went, for the tests.
+  function pressKeys() {
+    var seen = [];
+    function press(key, target) {
+      (target || document.activeElement || document.body).dispatchEvent(new KeyboardEvent('keydown', { key: key, bubbles: true }));
+      var a = document.activeElement;
+      var what = a ? (a.id || a.tagName.toLowerCase()) : '';
+      if (a && a.tagName === 'SUMMARY' && a.parentElement.id) { what += '#' + a.parentElement.id; }
+      seen.push(key + ':' + what);
+    }
+    document.body.focus();
+    press('/', document.body);
+    press('Escape');
+    document.activeElement.blur();
+    press('j', document.body);
+    press('j');
+    press('k');
+    return seen;
+  }
+
   // What a test reads back: counts as rendered in the page.
   function update() {
     var q = function (s) { return document.querySelectorAll(s).length; };
@@ -469,6 +527,7 @@
     checks.overviewCards = q('#overview-numbers .card');
     checks.pwned = !!document.body.dataset.pwned;
     checks.overflowX = document.documentElement.scrollWidth > window.innerWidth + 1;
+    checks.contrast = contrast();
     checks.hidden = ['overview', 'clusters', 'blocks', 'shared'].filter(function (s) { return $(s).hidden; });
     writeChecks();
   }
@@ -529,5 +588,6 @@
     var target = document.getElementById('compare-' + state.open) || document.getElementById('cluster-' + state.open);
     if (target) { target.scrollIntoView(); }
   }
+  if (state.keys) { checks.keys = pressKeys(); }
   update();
 })();

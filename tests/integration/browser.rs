@@ -282,6 +282,29 @@ fn sample_report_renders_counts_highlights_filters_and_side_by_side() {
         "the edit is not highlighted"
     );
 
+    // Every kind of text on the page, highlights and side by side open,
+    // reads at WCAG AA contrast (4.5:1) or better.
+    let (_, c) = browser.dom(&page, "open=0&expand=1");
+    let ratio = c["contrast"]["ratio"].as_f64().unwrap();
+    assert!(
+        ratio >= 4.5,
+        "lowest contrast {ratio} at {}",
+        c["contrast"]["what"]
+    );
+
+    // The keys: / to the search, Esc out of it, j/k through the findings.
+    let (_, c) = browser.dom(&page, "keys=1");
+    assert_eq!(
+        c["keys"],
+        serde_json::json!([
+            "/:q",
+            "Escape:q",
+            "j:summary#cluster-0",
+            "j:summary#block-0",
+            "k:summary#cluster-0"
+        ])
+    );
+
     // Filters: an id and a kind, then a similarity range that leaves out
     // the one cluster (Jaccard 0.902).
     let (_, c) = browser.dom(&page, "q=gazette%2F104&kind=block&expand=1");
