@@ -17,8 +17,8 @@ use clap::error::ErrorKind;
 use echodup::io::ReadOptions;
 use echodup::{Config, KeepPolicy, Measure, Segmentation, Shingling, Verification};
 
-/// The detection parameters shared by `find`, `dedup`, `explain`, `eval`
-/// and `index create`.
+/// The detection parameters shared by `find`, `dedup`, `explain`, `report`,
+/// `eval` and `index create`.
 #[derive(Args, Debug)]
 pub(crate) struct ConfigArgs {
     /// Similarity at or above which two documents (and passages) are duplicates.
@@ -75,7 +75,7 @@ impl ConfigArgs {
     }
 }
 
-/// Options shared by `find`, `dedup`, `explain` and `eval`.
+/// Options shared by `find`, `dedup`, `explain`, `report` and `eval`.
 #[derive(Args, Debug)]
 pub(crate) struct Common {
     #[command(flatten)]
@@ -94,7 +94,7 @@ pub(crate) struct Common {
 }
 
 impl Common {
-    /// The configuration of `find`, `dedup`, `explain` and `eval`.
+    /// The configuration of `find`, `dedup`, `explain`, `report` and `eval`.
     pub(crate) fn config(&self) -> Config {
         self.detection.config().keep(self.keep)
     }
