@@ -142,7 +142,7 @@
       clusters: D.clusters.filter(function (c) { return clusterKind(c) && simMatch(c.lo, c.hi) && idMatch(c.m); }),
       blocks: (k === 'all' || k === 'block') ? D.blocks.filter(function (b) { return simMatch(b.s) && idMatch([b.r]); }) : [],
       shared: (k === 'all' || k === 'passage') ? D.shared.filter(function (s) {
-        return simMatch(s.lo, 1) && idMatch(s.d.map(function (x) { return x[0]; }).concat(s.vr === undefined ? [] : [s.vr]));
+        return simMatch(s.lo) && idMatch(s.d.map(function (x) { return x[0]; }).concat(s.vr === undefined ? [] : [s.vr]));
       }) : []
     };
   }
