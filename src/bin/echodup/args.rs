@@ -17,8 +17,8 @@ use clap::error::ErrorKind;
 use echodup::io::ReadOptions;
 use echodup::{Config, DocumentBasis, KeepPolicy, Measure, Segmentation, Shingling, Verification};
 
-/// The detection parameters shared by `find`, `dedup`, `explain`, `eval`
-/// and `index create`.
+/// The detection parameters shared by `find`, `dedup`, `explain`, `report`,
+/// `eval` and `index create`.
 #[derive(Args, Debug)]
 pub(crate) struct ConfigArgs {
     /// Similarity at or above which two documents (and passages) are duplicates.
@@ -86,7 +86,7 @@ impl ConfigArgs {
     }
 }
 
-/// Options shared by `find`, `dedup`, `explain` and `eval`.
+/// Options shared by `find`, `dedup`, `explain`, `report` and `eval`.
 #[derive(Args, Debug)]
 pub(crate) struct Common {
     #[command(flatten)]
@@ -105,7 +105,7 @@ pub(crate) struct Common {
 }
 
 impl Common {
-    /// The configuration of `find`, `dedup`, `explain` and `eval`.
+    /// The configuration of `find`, `dedup`, `explain`, `report` and `eval`.
     pub(crate) fn config(&self) -> Config {
         self.detection.config().keep(self.keep)
     }
