@@ -12,6 +12,9 @@
 
 use std::path::PathBuf;
 
+mod batch;
+mod clean;
+
 use echodup::index::IndexFile;
 use echodup::verify::Evidence;
 use echodup::{
@@ -584,31 +587,28 @@ impl PyReport {
         Ok(d)
     }
 
+    /// `[cluster, duplicate, duplicate_fraction]` as column bytes (see
+    /// `batch::label_columns`).
+    fn labels<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        batch::label_columns(py, &self.inner)
+    }
+
+    /// The library's cleaning plan under these options.
+    #[pyo3(signature = (strip_passages = false, drop_if_duplicated = None))]
+    fn cleaning_plan(
+        &self,
+        py: Python<'_>,
+        strip_passages: bool,
+        drop_if_duplicated: Option<f64>,
+    ) -> PyResult<clean::PyCleaningPlan> {
+        clean::PyCleaningPlan::new(py, &self.inner, strip_passages, drop_if_duplicated)
+    }
+
     /// The whole report as JSON (the serde form of the Rust `Report`).
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
         py.detach(|| serde_json::to_string(&self.inner))
             .map_err(|e| PyValueError::new_err(format!("report JSON: {e}")))
     }
-}
-
-/// `Deduplicator::new(config)?.run(texts)`, with the GIL released.
-#[pyfunction]
-#[pyo3(signature = (texts, config = None, threads = None))]
-fn deduplicate(
-    py: Python<'_>,
-    texts: Vec<String>,
-    config: Option<PyRef<'_, PyConfig>>,
-    threads: Option<usize>,
-) -> PyResult<PyReport> {
-    let config = config_or_default(config);
-    let result = py.detach(|| {
-        with_threads(threads, || {
-            Deduplicator::new(config).and_then(|d| d.run(&texts))
-        })
-    })?;
-    Ok(PyReport {
-        inner: result.or_raise(py)?,
-    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1364,7 +1364,9 @@ fn _echodup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyReport>()?;
     m.add_class::<PyDedupIndex>()?;
     m.add_class::<PyIndexFile>()?;
-    m.add_function(wrap_pyfunction!(deduplicate, m)?)?;
+    m.add_class::<clean::PyCleaningPlan>()?;
+    m.add_function(wrap_pyfunction!(batch::deduplicate, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::deduplicate_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(band_keys_list, m)?)?;
     m.add_function(wrap_pyfunction!(band_keys_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(sketch_buffers, m)?)?;
