@@ -97,8 +97,10 @@ __all__ = [
     "band_keys",
     "clean",
     "deduplicate",
+    "sets_arrow",
     "sketch_arrow",
     "verify_arrow",
+    "verify_sets_arrow",
     "__version__",
 ]
 
@@ -1035,6 +1037,7 @@ def sketch_arrow(
     fingerprint: Optional[int] = None,
     threads: Optional[int] = None,
     signatures: bool = False,
+    sets: bool = False,
 ) -> "pyarrow.RecordBatch":
     """Per-item sketches of ``texts`` as a pyarrow ``RecordBatch``: what a
     data engine needs to reproduce :func:`deduplicate` with its own joins.
@@ -1057,7 +1060,10 @@ def sketch_arrow(
       (document level, where the engine joins the input text back);
     - ``signature`` (fixed-size list of uint32, ``num_perm`` slots), only
       with ``signatures=True``: the item's MinHash signature, for engines
-      that band or estimate on their own.
+      that band or estimate on their own;
+    - ``set`` (binary), only with ``sets=True``: the item's shingle set as
+      :func:`sets_arrow` gives it, for :func:`verify_sets_arrow` (so the
+      text need not be analysed again to verify a candidate pair).
 
     The schema's metadata holds ``echodup.fingerprint`` (the
     configuration's fingerprint) and ``echodup.level``: outputs of
@@ -1073,7 +1079,7 @@ def sketch_arrow(
     offsets, width, data = _string_buffers(texts, "texts")
     n = len(offsets) // width - 1
     fp, bands, cols = _echodup.sketch_buffers(
-        _ids_bytes(ids, n), offsets, width, data, config, level, fingerprint, threads, signatures
+        _ids_bytes(ids, n), offsets, width, data, config, level, fingerprint, threads, signatures, sets
     )
     rows = len(cols[0]) // 8
 
@@ -1102,6 +1108,11 @@ def sketch_arrow(
         k = config.num_perm
         arrays.append(pa.FixedSizeListArray.from_arrays(col(cols[11], pa.uint32(), rows * k), k))
         names.append("signature")
+    if sets:
+        at = 12 if signatures else 11
+        set_col = pa.Array.from_buffers(pa.large_binary(), rows, [None, pa.py_buffer(cols[at]), pa.py_buffer(cols[at + 1])])
+        arrays.append(set_col.cast(pa.binary()) if len(cols[at + 1]) < 2**31 else set_col)
+        names.append("set")
     schema = pa.schema(
         [pa.field(name, a.type) for name, a in zip(names, arrays)],
         metadata={"echodup.fingerprint": str(fp), "echodup.level": level},
@@ -1134,6 +1145,78 @@ def verify_arrow(
     ao, aw, ad = _string_buffers(a, "a")
     bo, bw, bd = _string_buffers(b, "b")
     cols = _echodup.verify_buffers(ao, aw, ad, bo, bw, bd, config, level, fingerprint, threads)
+    n = len(cols[0]) // 8
+    f64 = [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)]) for c in cols[:3]]
+    matched = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols[3])]).cast(pa.bool_())
+    return pa.RecordBatch.from_arrays(f64 + [matched], names=["jaccard", "containment_ab", "containment_ba", "matched"])
+
+
+def sets_arrow(
+    texts: Any,
+    config: Optional[Config] = None,
+    *,
+    level: str = "document",
+    fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> "pyarrow.Array":
+    """The shingle set of each text, as a pyarrow ``binary`` array: the
+    sorted, distinct 64-bit shingle hashes (little-endian) that
+    verification compares; the document's set, or at ``level="passage"``
+    the set of each (passage) text. An engine computes them once per item
+    and joins them onto candidate pairs for :func:`verify_sets_arrow`,
+    instead of joining texts that every pair would analyse again.
+
+    ``texts``: a pyarrow string column (or a sequence of str);
+    ``fingerprint`` and ``threads`` as in :func:`band_keys`.
+    """
+    import pyarrow as pa
+
+    config = config if config is not None else Config()
+    offsets, width, data = _string_buffers(texts, "texts")
+    n = len(offsets) // width - 1
+    out_offsets, out_data = _echodup.set_buffers(offsets, width, data, config, level, fingerprint, threads)
+    col = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(out_offsets), pa.py_buffer(out_data)])
+    return col.cast(pa.binary()) if len(out_data) < 2**31 else col
+
+
+def _binary_buffers(values: Any, what: str) -> Tuple[bytes, int, bytes]:
+    """(offsets, offset width, data) of a pyarrow binary column."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    if not (pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type)):
+        raise TypeError(f"{what}: expected a binary column of shingle sets (sets_arrow), got {values.type}")
+    if values.null_count:
+        raise ValueError(f"{what}: null sets are not allowed")
+    n = len(values)
+    width = 8 if pa.types.is_large_binary(values.type) else 4
+    _, offsets, data = values.buffers()
+    if offsets is None:
+        return (b"\0" * width, width, b"")
+    return (offsets.slice(values.offset * width, (n + 1) * width).to_pybytes(), width,
+            data.to_pybytes() if data is not None else b"")
+
+
+def verify_sets_arrow(
+    a: Any,
+    b: Any,
+    config: Optional[Config] = None,
+    *,
+    level: str = "document",
+    fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> "pyarrow.RecordBatch":
+    """:func:`verify_arrow` over shingle sets from :func:`sets_arrow`
+    (binary columns ``a`` and ``b`` of equal length): the same columns
+    ``jaccard``, ``containment_ab``, ``containment_ba``, ``matched``, and
+    the same values as verifying the texts, with nothing analysed again."""
+    import pyarrow as pa
+
+    config = config if config is not None else Config()
+    ao, aw, ad = _binary_buffers(a, "a")
+    bo, bw, bd = _binary_buffers(b, "b")
+    cols = _echodup.verify_set_buffers(ao, aw, ad, bo, bw, bd, config, level, fingerprint, threads)
     n = len(cols[0]) // 8
     f64 = [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)]) for c in cols[:3]]
     matched = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols[3])]).cast(pa.bool_())

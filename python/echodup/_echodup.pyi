@@ -267,8 +267,30 @@ def sketch_buffers(
     expected_fingerprint: Optional[int] = None,
     threads: Optional[int] = None,
     signatures: bool = False,
+    sets: bool = False,
 ) -> Tuple[int, int, List[bytes]]: ...
 def verify_buffers(
+    a_offsets: bytes,
+    a_width: int,
+    a_data: bytes,
+    b_offsets: bytes,
+    b_width: int,
+    b_data: bytes,
+    config: Config,
+    level: str,
+    expected_fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> List[bytes]: ...
+def set_buffers(
+    offsets: bytes,
+    offset_width: int,
+    data: bytes,
+    config: Config,
+    level: str,
+    expected_fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> Tuple[bytes, bytes]: ...
+def verify_set_buffers(
     a_offsets: bytes,
     a_width: int,
     a_data: bytes,
