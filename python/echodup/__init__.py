@@ -409,7 +409,13 @@ class Report:
             raise ValueError(f"{what}: this report was not made by echodup.deduplicate (it has no input)")
         return self._texts
 
-    def cleaning_plan(self, *, strip_passages: bool = False, drop_if_duplicated: Optional[float] = None) -> "CleaningPlan":
+    def cleaning_plan(
+        self,
+        *,
+        strip_passages: bool = False,
+        drop_if_duplicated: Optional[float] = None,
+        strip_boilerplate: bool = False,
+    ) -> "CleaningPlan":
         """What to remove, by the library's rules (``echodup::clean``), with
         the decisions of ``echodup dedup`` given the same flags:
         near-duplicate rows are dropped (all but the kept copy of each
@@ -417,12 +423,14 @@ class Report:
         kept earlier (in an earlier kept row, or earlier in the same row)
         are cut out, and a row left with nothing is dropped; with
         ``drop_if_duplicated=f``, a row of which more than ``f`` of the
-        passage bytes are duplicated is dropped.
+        passage bytes are duplicated is dropped; with ``strip_boilerplate``,
+        boilerplate passages (site chrome, related-headline lists, prompts:
+        ``echodup dedup --strip-boilerplate``) are cut out of every kept row.
         :class:`InvalidConfigError` for ``f`` outside 0..1."""
         # The one place Python options become the library's CleanOptions
         # (python/src/clean.rs: clean_options); a new cleaning option (such
         # as stripping boilerplate) is one more keyword here and there.
-        native = self._native.cleaning_plan(strip_passages, drop_if_duplicated)
+        native = self._native.cleaning_plan(strip_passages, drop_if_duplicated, strip_boilerplate)
         return CleaningPlan(native, self)
 
     def to_json(self) -> str:
@@ -441,7 +449,8 @@ class StrippedPassage(NamedTuple):
     """A passage cut from a kept row: its index and byte span ``[start,
     end)`` in the row's text, and the surviving copy it duplicates
     (``of_doc``, ``of_passage``; ``of_doc == doc`` for a repeat inside the
-    row)."""
+    row). ``boilerplate``: cut as boilerplate (``strip_boilerplate``), from
+    every row, so ``of_*`` names the cluster's first passage, cut too."""
 
     passage: int
     start: int
@@ -449,6 +458,7 @@ class StrippedPassage(NamedTuple):
     is_repeat: bool
     of_doc: int
     of_passage: int
+    boilerplate: bool = False
 
 
 class DocumentPlan(NamedTuple):
@@ -680,6 +690,7 @@ def clean(
     id_col: Optional[str] = None,
     strip_passages: bool = False,
     drop_if_duplicated: Optional[float] = None,
+    strip_boilerplate: bool = False,
     on_missing: str = "error",
     keep_by: Any = None,
     keep_order: str = "asc",
@@ -690,7 +701,7 @@ def clean(
     ``echodup dedup`` writes given the same flags.
 
     ``deduplicate(texts, ...)``, then :meth:`Report.cleaning_plan` with
-    ``strip_passages`` and ``drop_if_duplicated``, then
+    ``strip_passages``, ``drop_if_duplicated`` and ``strip_boilerplate``, then
     :meth:`CleaningPlan.apply`: the rows kept, their text column holding
     the cleaned text. Arguments as in :func:`deduplicate`.
 
@@ -700,7 +711,9 @@ def clean(
     """
     report = deduplicate(texts, config, text_col=text_col, id_col=id_col, on_missing=on_missing, keep_by=keep_by,
                          keep_order=keep_order, threads=threads, progress=progress)
-    return report.cleaning_plan(strip_passages=strip_passages, drop_if_duplicated=drop_if_duplicated).apply()
+    return report.cleaning_plan(
+        strip_passages=strip_passages, drop_if_duplicated=drop_if_duplicated, strip_boilerplate=strip_boilerplate
+    ).apply()
 
 
 # ---------------------------------------------------------------------------

@@ -46,6 +46,7 @@ equals :func:`echodup.deduplicate` on the texts in that order.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
@@ -112,6 +113,16 @@ def _plain_list(keys: Any) -> Any:
     return pa.ListArray.from_arrays(offsets, keys.flatten())
 
 
+def raw_basis(config: Config) -> Config:
+    """``config`` comparing documents on their whole text
+    (``document_basis="raw"``), which is what this Spark job computes."""
+    if config.document_basis == "raw":
+        return config
+    fields = json.loads(config.to_json())
+    fields["document_basis"] = "raw"
+    return Config.from_json(json.dumps(fields))
+
+
 def deduplicate(
     df: "DataFrame",
     config: Optional[Config] = None,
@@ -143,6 +154,13 @@ def deduplicate(
     texts are picked where they lie by a broadcast semi-join (8 bytes per
     item on the driver and every executor); above it, by a shuffle.
 
+    Documents are compared on their whole text: the job runs as with
+    ``document_basis="raw"`` whatever ``config`` says (telling boilerplate
+    needs the passage clusters of the whole corpus before any document
+    pair, a second pass this job does not make), so with ``verify`` the
+    result equals :func:`echodup.deduplicate` with that config and
+    ``document_basis="raw"``.
+
     Raises ``ValueError`` on a bad argument or duplicate ids, and
     :class:`echodup.IncompatibleError` when an executor's echodup computes
     another configuration fingerprint than the driver's (a different wheel).
@@ -157,7 +175,7 @@ def deduplicate(
     from pyspark.sql import functions as F
     from pyspark.storagelevel import StorageLevel
 
-    config = config if config is not None else Config()
+    config = raw_basis(config if config is not None else Config())
     if level not in ("document", "passage"):
         raise ValueError(f'level must be "document" or "passage" (got {level!r})')
     if level == "passage" and not config.passages:

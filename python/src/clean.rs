@@ -15,9 +15,14 @@ use pyo3::types::PyBytes;
 use crate::{OrRaise, TextColumn, column_bytes};
 
 /// The library's `CleanOptions` from the fields of `echodup.CleanOptions`.
-pub(crate) fn clean_options(strip_passages: bool, drop_if_duplicated: Option<f64>) -> CleanOptions {
+pub(crate) fn clean_options(
+    strip_passages: bool,
+    drop_if_duplicated: Option<f64>,
+    strip_boilerplate: bool,
+) -> CleanOptions {
     CleanOptions::new()
         .strip_passages(strip_passages)
+        .strip_boilerplate(strip_boilerplate)
         .drop_if_duplicated(drop_if_duplicated)
 }
 
@@ -32,8 +37,9 @@ fn reason_name(why: &DropReason) -> String {
     }
 }
 
-/// `(passage, start, end, is_repeat, of_doc, of_passage)` of a stripped passage.
-type StrippedTuple = (u32, usize, usize, bool, u32, u32);
+/// `(passage, start, end, is_repeat, of_doc, of_passage, boilerplate)` of a
+/// stripped passage.
+type StrippedTuple = (u32, usize, usize, bool, u32, u32, bool);
 /// `(kept, reason, of, fraction, duplicate_fraction, removed_bytes, stripped)`.
 type DocumentPlanTuple = (
     bool,
@@ -52,13 +58,7 @@ pub(crate) struct PyCleaningPlan {
 }
 
 impl PyCleaningPlan {
-    pub(crate) fn new(
-        py: Python<'_>,
-        report: &Report,
-        strip_passages: bool,
-        drop_if_duplicated: Option<f64>,
-    ) -> PyResult<Self> {
-        let options = clean_options(strip_passages, drop_if_duplicated);
+    pub(crate) fn new(py: Python<'_>, report: &Report, options: CleanOptions) -> PyResult<Self> {
         Ok(PyCleaningPlan {
             inner: report.cleaning_plan(options).or_raise(py)?,
         })
@@ -111,6 +111,7 @@ impl PyCleaningPlan {
                                 s.is_repeat(),
                                 s.duplicates.doc.as_u32(),
                                 s.duplicates.index,
+                                s.boilerplate,
                             )
                         })
                         .collect(),

@@ -18,9 +18,9 @@ mod clean;
 use echodup::index::IndexFile;
 use echodup::verify::Evidence;
 use echodup::{
-    Banding, Config, DEFAULT_MAX_BUCKET, DEFAULT_SEED, DedupIndex, Deduplicator, Error, ErrorKind,
-    FORMAT_VERSION, KeepPolicy, Level, Measure, Normalizer, Report, Segmentation, Shingling,
-    Similarity, Sketcher, Verdict, Verification,
+    Banding, Config, DEFAULT_MAX_BUCKET, DEFAULT_SEED, DedupIndex, Deduplicator, DocumentBasis,
+    Error, ErrorKind, FORMAT_VERSION, KeepPolicy, Level, Measure, Normalizer, Report, Segmentation,
+    Shingling, Similarity, Sketcher, Verdict, Verification,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
@@ -177,6 +177,7 @@ impl PyConfig {
         max_bucket = DEFAULT_MAX_BUCKET,
         keep = "first",
         segmentation = "auto",
+        document_basis = "content",
         case_fold = true,
         fold_typography = true,
         strip_punctuation = true,
@@ -200,6 +201,7 @@ impl PyConfig {
         max_bucket: usize,
         keep: &str,
         segmentation: &str,
+        document_basis: &str,
         case_fold: bool,
         fold_typography: bool,
         strip_punctuation: bool,
@@ -210,7 +212,9 @@ impl PyConfig {
         let verification: Verification = parse_choice(verification)?;
         let keep: KeepPolicy = parse_choice(keep)?;
         let segmentation: Segmentation = parse_choice(segmentation)?;
+        let document_basis: DocumentBasis = parse_choice(document_basis)?;
         let mut config = Config::new()
+            .document_basis(document_basis)
             .threshold(threshold)
             .shingling(if char_shingles {
                 Shingling::Chars(shingle_size)
@@ -326,6 +330,10 @@ impl PyConfig {
     #[getter]
     fn segmentation(&self) -> &'static str {
         self.inner.get_segmentation().name()
+    }
+    #[getter]
+    fn document_basis(&self) -> &'static str {
+        self.inner.get_document_basis().name()
     }
     #[getter]
     fn case_fold(&self) -> bool {
@@ -594,14 +602,16 @@ impl PyReport {
     }
 
     /// The library's cleaning plan under these options.
-    #[pyo3(signature = (strip_passages = false, drop_if_duplicated = None))]
+    #[pyo3(signature = (strip_passages = false, drop_if_duplicated = None, strip_boilerplate = false))]
     fn cleaning_plan(
         &self,
         py: Python<'_>,
         strip_passages: bool,
         drop_if_duplicated: Option<f64>,
+        strip_boilerplate: bool,
     ) -> PyResult<clean::PyCleaningPlan> {
-        clean::PyCleaningPlan::new(py, &self.inner, strip_passages, drop_if_duplicated)
+        let options = clean::clean_options(strip_passages, drop_if_duplicated, strip_boilerplate);
+        clean::PyCleaningPlan::new(py, &self.inner, options)
     }
 
     /// The whole report as JSON (the serde form of the Rust `Report`).
@@ -1203,7 +1213,16 @@ fn sketch_one(dedup: &Deduplicator, passages: bool, id: i64, text: &str, out: &m
         if sketcher.compares_document(doc.shingles().len()) {
             let whole = 0..text.len();
             let set = doc.shingles();
-            out.push(sketcher, Level::Document, id, None, whole, text.len(), set, None);
+            out.push(
+                sketcher,
+                Level::Document,
+                id,
+                None,
+                whole,
+                text.len(),
+                set,
+                None,
+            );
         }
         return;
     }
@@ -1211,7 +1230,16 @@ fn sketch_one(dedup: &Deduplicator, passages: bool, id: i64, text: &str, out: &m
         let span = p.span();
         let t = &text[span.clone()];
         let len = span.len();
-        out.push(sketcher, Level::Passage, id, Some(i), span, len, p.shingles(), Some(t));
+        out.push(
+            sketcher,
+            Level::Passage,
+            id,
+            Some(i),
+            span,
+            len,
+            p.shingles(),
+            Some(t),
+        );
     }
 }
 
@@ -1393,10 +1421,7 @@ fn verify_buffers<'py>(
         let v: Vec<f64> = sims.iter().map(f).collect();
         column_bytes(py, &v, f64::to_ne_bytes)
     };
-    let matched: Vec<u8> = sims
-        .iter()
-        .map(|s| u8::from(verifier.accepts(s)))
-        .collect();
+    let matched: Vec<u8> = sims.iter().map(|s| u8::from(verifier.accepts(s))).collect();
     Ok(vec![
         f64s(|s| s.jaccard)?,
         f64s(|s| s.containment_ab)?,
@@ -1435,8 +1460,7 @@ fn set_buffers<'py>(
             with_threads(threads, || {
                 // Per chunk: the byte length of each set, and the sets' bytes.
                 type Part = Result<(Vec<i64>, Vec<u8>), String>;
-                let parts: Vec<Part> = (0..texts.len()
-                    .div_ceil(CHUNK))
+                let parts: Vec<Part> = (0..texts.len().div_ceil(CHUNK))
                     .into_par_iter()
                     .map(|c| {
                         let mut lens = Vec::new();
@@ -1541,10 +1565,7 @@ fn verify_set_buffers<'py>(
         let v: Vec<f64> = sims.iter().map(f).collect();
         column_bytes(py, &v, f64::to_ne_bytes)
     };
-    let matched: Vec<u8> = sims
-        .iter()
-        .map(|s| u8::from(verifier.accepts(s)))
-        .collect();
+    let matched: Vec<u8> = sims.iter().map(|s| u8::from(verifier.accepts(s))).collect();
     Ok(vec![
         f64s(|s| s.jaccard)?,
         f64s(|s| s.containment_ab)?,

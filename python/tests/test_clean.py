@@ -32,6 +32,9 @@ def with_dates(corpus, tmp_path):
         (["--strip-passages", "--drop-if-duplicated", "0.5"], {"strip_passages": True, "drop_if_duplicated": 0.5}),
         (["--strip-passages", "--keep-by", "date", "--keep-order", "desc", "--threshold", "0.7"],
          {"strip_passages": True, "keep_by": "date", "keep_order": "desc", "config": Config(threshold=0.7)}),
+        (["--strip-boilerplate"], {"strip_boilerplate": True}),
+        (["--document-basis", "raw", "--strip-passages"],
+         {"strip_passages": True, "config": Config(document_basis="raw")}),
     ],
 )
 def test_cleaned_text_equals_echodup_dedup(cli, corpus, tmp_path, flags, kwargs):
