@@ -408,3 +408,169 @@ fn index_errors_name_the_file_and_leave_it_alone() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// Issue 15: `--existing skip` adds the new documents of a batch that was
+/// partly added before, and reports each one left out.
+#[test]
+fn add_skips_ids_already_present_when_asked() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    day(d, "day1.jsonl", 0..6);
+    day(d, "days12.jsonl", 0..12);
+    echodup(d)
+        .args(["index", "create", "idx.edx"])
+        .assert()
+        .success();
+    echodup(d)
+        .args(["index", "add", "-q", "idx.edx", "day1.jsonl"])
+        .assert()
+        .success();
+    let out = echodup(d)
+        .args([
+            "index",
+            "add",
+            "idx.edx",
+            "days12.jsonl",
+            "--existing",
+            "skip",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let l = lines(&out);
+    let skipped: Vec<&str> = l
+        .iter()
+        .filter(|v| v["skipped"] == "already in the index")
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped.len(), 6, "{l:?}");
+    assert!(skipped.contains(&"hg-001"));
+    assert_eq!(by_id(&l, "hg-007")["duplicate_of"][0]["id"], "hg-004");
+    assert!(stderr(&out).contains("skipped 6 documents already in the index"));
+    assert_eq!(info(d, "idx.edx")["documents"], 12);
+}
+
+/// Issue 15: report, then commit. A report that cannot be written in full
+/// (standard output on a full device, a closed pipe, a report file past a
+/// size limit, as on a full disk) makes `add` fail and leaves the index as
+/// it was; the same command then succeeds.
+#[cfg(unix)]
+#[test]
+fn a_report_that_cannot_be_written_leaves_the_index_as_it_was() {
+    use std::process::Stdio;
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    day(d, "all.jsonl", 0..12);
+    echodup(d)
+        .args(["index", "create", "idx.edx"])
+        .assert()
+        .success();
+    let before = std::fs::read(d.join("idx.edx")).unwrap();
+    let unchanged = |what: &str| {
+        assert_eq!(
+            std::fs::read(d.join("idx.edx")).unwrap(),
+            before,
+            "{what} changed the index"
+        );
+    };
+
+    // Standard output on /dev/full.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_echodup"))
+        .current_dir(d)
+        .args(["index", "add", "idx.edx", "all.jsonl"])
+        .stdout(Stdio::from(full))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was added to idx.edx"),
+        "{}",
+        stderr(&out)
+    );
+    unchanged("/dev/full");
+
+    // A closed pipe: the reader is gone before the report is written.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_echodup"))
+        .current_dir(d)
+        .args(["index", "add", "idx.edx", "all.jsonl"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was added"),
+        "{}",
+        stderr(&out)
+    );
+    unchanged("a closed pipe");
+
+    // A report file that hits a file size limit (EFBIG, as ENOSPC on a
+    // full disk): the shell ignores SIGXFSZ so that the write fails instead.
+    let out = std::process::Command::new("sh")
+        .current_dir(d)
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 1; exec '{}' index add idx.edx all.jsonl -o report.jsonl",
+            env!("CARGO_BIN_EXE_echodup")
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("report.jsonl"), "{}", stderr(&out));
+    unchanged("a full report file");
+    assert!(!d.join("report.jsonl").exists());
+
+    // Nothing was added, so the same batch goes in now.
+    let out = echodup(d)
+        .args(["index", "add", "idx.edx", "all.jsonl", "-o", "report.jsonl"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::metadata(d.join("report.jsonl")).unwrap().len() > 1024);
+    assert_eq!(info(d, "idx.edx")["documents"], 12);
+}
+
+/// Issue 15: one writer at a time. While another process holds the index
+/// open for writing, `add` fails naming it (process id, host) and changes
+/// nothing; `query` still reads.
+#[test]
+fn a_second_writer_fails_naming_the_first() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    day(d, "day1.jsonl", 0..6);
+    echodup(d)
+        .args(["index", "create", "idx.edx"])
+        .assert()
+        .success();
+    let before = std::fs::read(d.join("idx.edx")).unwrap();
+    let holder = echodup::store::IndexFile::open_for_writing(d.join("idx.edx")).unwrap();
+    let out = echodup(d)
+        .args(["index", "add", "idx.edx", "day1.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let msg = stderr(&out);
+    assert!(
+        msg.contains(&format!("held by process {} on host", std::process::id())),
+        "{msg}"
+    );
+    assert!(msg.contains("idx.edx.lock"), "{msg}");
+    assert_eq!(std::fs::read(d.join("idx.edx")).unwrap(), before);
+    echodup(d)
+        .args(["index", "query", "idx.edx", "day1.jsonl"])
+        .assert()
+        .success();
+    drop(holder);
+    echodup(d)
+        .args(["index", "add", "-q", "idx.edx", "day1.jsonl"])
+        .assert()
+        .success();
+    assert_eq!(info(d, "idx.edx")["documents"], 6);
+}

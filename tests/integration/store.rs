@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use echodup::store::{IndexFile, STORE_FORMAT_VERSION};
+use echodup::store::{IndexFile, OnExistingId, STORE_FORMAT_VERSION};
 use echodup::{Config, DedupIndex, ErrorKind, Segmentation, Verdict, Verification};
 use proptest::prelude::*;
 use tempfile::TempDir;
@@ -237,8 +237,123 @@ fn duplicate_ids_are_refused_and_leave_the_index_untouched() {
     assert!(e.to_string().contains("\"x\" is given twice"), "{e}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert_eq!(index.len(), 4);
-    // No temporary file is left behind.
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // No temporary file is left behind (the index and its lock file).
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    assert!(dir.path().join("ids.edx.lock").exists());
+}
+
+/// Issue 15: `OnExistingId::Skip` leaves out ids already present (or
+/// repeated in the batch) and adds the rest, as one build of the kept
+/// documents would.
+#[test]
+fn skipping_existing_ids_adds_the_rest() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("skip.edx");
+    let docs = fixture_docs();
+    let mut index = IndexFile::create(&path, Config::new()).unwrap();
+    index.add_batch(docs[..4].iter().cloned()).unwrap();
+    let mut batch: Vec<(String, String)> = docs[2..].to_vec();
+    batch.push(docs[5].clone());
+    let staged = index
+        .stage_batch(batch.iter().cloned(), OnExistingId::Skip)
+        .unwrap();
+    assert_eq!(staged.skipped(), &[0, 1, batch.len() - 1]);
+    assert_eq!(staged.len(), docs.len() - 4);
+    let verdicts = index.commit_batch(staged).unwrap();
+    let (memory, expected) = memory_index(&Config::new(), &docs);
+    assert_eq!(verdicts, expected[4..]);
+    assert_same_answers(&index, &memory, &probes(&docs));
+}
+
+/// Issue 15: report, then commit. A staged batch changes nothing until it
+/// is committed; dropped, it leaves the index as it was.
+#[test]
+fn a_staged_batch_changes_nothing_until_committed() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("staged.edx");
+    let docs = fixture_docs();
+    let mut index = IndexFile::create(&path, Config::new()).unwrap();
+    index.add_batch(docs[..4].iter().cloned()).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let staged = index
+        .stage_batch(docs[4..].iter().cloned(), OnExistingId::Refuse)
+        .unwrap();
+    let (_, expected) = memory_index(&Config::new(), &docs);
+    assert_eq!(staged.verdicts(), &expected[4..]);
+    drop(staged);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(IndexFile::open(&path).unwrap().len(), 4);
+    let staged = index
+        .stage_batch(docs[4..].iter().cloned(), OnExistingId::Refuse)
+        .unwrap();
+    assert_eq!(index.commit_batch(staged).unwrap(), expected[4..]);
+    assert_eq!(IndexFile::open(&path).unwrap().len(), docs.len());
+}
+
+/// Issue 15: two writers. A handle whose index another writer replaced
+/// since it was opened refuses to commit (the other batch would be lost); a
+/// writer holding the lock excludes the others, naming itself; a batch
+/// staged on an older state is refused.
+#[test]
+fn a_second_writer_never_loses_a_batch() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("two.edx");
+    let docs = fixture_docs();
+    IndexFile::create(&path, Config::new()).unwrap();
+    let mut a = IndexFile::open(&path).unwrap();
+    let mut b = IndexFile::open(&path).unwrap();
+    a.add_batch(docs[..3].iter().cloned()).unwrap();
+    let e = b.add_batch(docs[3..6].iter().cloned()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict);
+    assert!(
+        e.to_string().contains("another writer changed the index"),
+        "{e}"
+    );
+    assert_eq!(IndexFile::open(&path).unwrap().len(), 3);
+
+    let holder = IndexFile::open_for_writing(&path).unwrap();
+    let e = IndexFile::open_for_writing(&path).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict);
+    assert!(
+        e.to_string()
+            .contains(&format!("held by process {}", std::process::id())),
+        "{e}"
+    );
+    let mut c = IndexFile::open(&path).unwrap();
+    let e = c.add_batch(docs[3..6].iter().cloned()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict);
+    drop(holder);
+    let stale = c
+        .stage_batch(docs[3..6].iter().cloned(), OnExistingId::Refuse)
+        .unwrap();
+    c.add_batch(docs[6..8].iter().cloned()).unwrap();
+    let e = c.commit_batch(stale).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict);
+    assert!(e.to_string().contains("older state"), "{e}");
+
+    // The writer with the lock commits batch after batch.
+    let mut w = IndexFile::open_for_writing(&path).unwrap();
+    w.add_batch(docs[3..6].iter().cloned()).unwrap();
+    w.add_batch(docs[8..].iter().cloned()).unwrap();
+    assert_eq!(IndexFile::open(&path).unwrap().len(), docs.len());
+}
+
+/// Issue 15: the temporary files of a killed writer are removed when the
+/// index is next opened for writing (and only this index's).
+#[test]
+fn opening_for_writing_removes_a_killed_writer_s_temporary_files() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("left.edx");
+    IndexFile::create(&path, Config::new()).unwrap();
+    let mine = dir.path().join(".left.edx.echodup-AbC123.tmp");
+    let other = dir.path().join(".other.edx.echodup-AbC123.tmp");
+    std::fs::write(&mine, b"half an index").unwrap();
+    std::fs::write(&other, b"someone else's").unwrap();
+    IndexFile::open(&path).unwrap();
+    assert!(mine.exists(), "a reader removes nothing");
+    let _w = IndexFile::open_for_writing(&path).unwrap();
+    assert!(!mine.exists());
+    assert!(other.exists());
 }
 
 #[test]
@@ -591,8 +706,23 @@ fn a_killed_writer_leaves_the_old_index_or_the_new_one() {
             docs.last().unwrap().0
         );
     }
+    // The next writer removes what the killed ones left behind.
+    let temporary = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                let n = e.as_ref().unwrap().file_name();
+                let n = n.to_string_lossy();
+                n.starts_with(".crash.edx.echodup-") && n.ends_with(".tmp")
+            })
+            .count()
+    };
+    let left = temporary();
+    IndexFile::open_for_writing(&index).unwrap();
+    assert_eq!(temporary(), 0);
     eprintln!(
-        "crash test: {} kills left the old index, {} the new one (one add takes {:?})",
+        "crash test: {} kills left the old index, {} the new one (one add takes {:?}); \
+         {left} temporary files removed by the next writer",
         old_states, new_states, full
     );
     assert!(old_states > 0, "no kill landed before the rename");

@@ -60,9 +60,33 @@
 //! file in the same folder, sync it, rename it over the target and sync the
 //! folder: a process killed at any point leaves the old index or the new one.
 //! A killed writer may leave its temporary file (`.NAME.echodup-XXXXXX.tmp`,
-//! `XXXXXX` random) behind; it is never read and can be deleted. One writer
-//! at a time: two processes adding to the same index concurrently lose one
-//! of the batches.
+//! `XXXXXX` random) behind; it is never read, and the next
+//! [`open_for_writing`](IndexFile::open_for_writing) removes it.
+//!
+//! # One writer at a time
+//!
+//! A writer locks the file `NAME.lock` beside the index (the operating
+//! system's advisory lock, [`std::fs::File::try_lock`]) and writes its
+//! process id, host and start time into it. A second writer fails at once
+//! with [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) naming the
+//! holder. The operating system drops the lock of a process that ends,
+//! however it ends, so a killed writer leaves no stale lock. The lock file
+//! stays after use. [`open_for_writing`](IndexFile::open_for_writing) holds
+//! the lock as long as the `IndexFile` lives; an index opened with
+//! [`open`](IndexFile::open) takes it only to commit, and refuses to commit
+//! over a file that another writer replaced since it was opened, so no batch
+//! is ever lost. Readers take no lock: they read the file they opened, the
+//! old or the new one, never a mix.
+//!
+//! # Report, then commit
+//!
+//! [`stage_batch`](IndexFile::stage_batch) checks a batch and writes
+//! nothing; [`commit_batch`](IndexFile::commit_batch) adds it. A program
+//! that reports what a batch duplicates writes its report in between, so a
+//! report that cannot be written (a full disk, a closed pipe) leaves the
+//! index as it was, and the same batch can be run again (`echodup index add`
+//! does this). [`OnExistingId`] says what a batch does with ids already in
+//! the index: refuse the batch (the default), or skip them.
 //!
 //! # Corruption
 //!
@@ -112,13 +136,17 @@
 //   a section front to back, to copy it into a new file).
 // - `codec`: the config section, and `config_mismatch`, which names the
 //   first parameter in which two configurations differ.
-// - `open`: `create`, `open`, `open_with`, and the checks of `open_v1`.
+// - `lock`: `WriteLock` (the `NAME.lock` file), `Stamp` (which file a path
+//   named when opened), and the removal of a killed writer's temporary files.
+// - `open`: `create`, `open`, `open_with`, `open_for_writing`, and the checks
+//   of `open_v1`.
 // - `level`: `DiskLevel`, one stored level (documents or passages): its
 //   sections and directory; finds candidates by band key and verifies them
 //   (`GroupData`: a group's set or signature as read).
 // - `query`: the reading methods of `IndexFile` (counts, ids, `query`,
 //   `verify`).
-// - `update`: `add_batch` and `merge`.
+// - `update`: `add_batch`, `stage_batch`/`commit_batch` (`StagedBatch`,
+//   `OnExistingId`) and `merge`.
 // - `overlay`: what a batch or a merge adds, in memory (`Overlay`, one
 //   `OverlayLevel` per level); `LevelLookup`/`BaseLookup`, an item's lookups
 //   in the file, done in parallel before a batch is checked in order; and
@@ -132,6 +160,7 @@
 mod codec;
 mod format;
 mod level;
+mod lock;
 mod open;
 mod overlay;
 mod query;
@@ -142,6 +171,7 @@ mod write;
 use std::path::PathBuf;
 
 pub use format::STORE_FORMAT_VERSION;
+pub use update::{OnExistingId, StagedBatch};
 
 use crate::config::Config;
 use crate::dedup::Deduplicator;
@@ -169,6 +199,12 @@ pub struct IndexFile {
     passages: DiskLevel,
     /// The file's size when opened.
     size: u64,
+    /// Which file was opened: a commit checks that no other writer replaced
+    /// it since.
+    stamp: lock::Stamp,
+    /// The write lock, for an index opened with
+    /// [`open_for_writing`](IndexFile::open_for_writing).
+    lock: Option<lock::WriteLock>,
 }
 
 /// What [`IndexFile::info`] reports.

@@ -16,6 +16,7 @@ use super::format::{
     META_LEN, Meta, SECTION_NAMES, STORE_FORMAT_VERSION, dir_bits, le32, le64, sec,
 };
 use super::level::DiskLevel;
+use super::lock::{Stamp, WriteLock, remove_leftovers};
 use super::overlay::Overlay;
 use super::read::{FileAt, Reader, Section};
 use super::write::write_index;
@@ -26,7 +27,8 @@ use crate::lsh::Banding;
 use crate::verify::Verification;
 
 impl IndexFile {
-    /// Writes an empty index for `config` at `path` and opens it.
+    /// Writes an empty index for `config` at `path` and opens it (as
+    /// [`open`](IndexFile::open) does: without holding the write lock).
     ///
     /// # Errors
     ///
@@ -36,6 +38,9 @@ impl IndexFile {
     pub fn create(path: impl AsRef<Path>, config: Config) -> Result<IndexFile> {
         let path = path.as_ref();
         let dedup = Deduplicator::new(config)?;
+        // Under the lock: two processes creating the same index do not both
+        // succeed, one over the other's first batch.
+        let lock = WriteLock::acquire(path)?;
         if fs::symlink_metadata(path).is_ok() {
             return Err(Error::about(
                 crate::ErrorKind::Io,
@@ -45,7 +50,36 @@ impl IndexFile {
             .with_source(io::Error::from(io::ErrorKind::AlreadyExists)));
         }
         write_index(path, dedup.config(), None, &Overlay::new(&dedup))?;
+        drop(lock);
         IndexFile::open(path)
+    }
+
+    /// Opens the index at `path` to change it: takes its write lock (the
+    /// file `NAME.lock` beside it), removes the temporary files that a killed
+    /// writer of this index left behind, and opens it. The lock is held
+    /// until the returned `IndexFile` is dropped, so the index cannot change
+    /// under it: batches staged with [`stage_batch`](IndexFile::stage_batch)
+    /// commit without a conflict.
+    ///
+    /// [`open`](IndexFile::open) is enough for reading, and for occasional
+    /// writes: [`commit_batch`](IndexFile::commit_batch) takes the lock for
+    /// the commit itself, and refuses to commit if the index changed since
+    /// it was opened. The lock is the operating system's (see the [module
+    /// docs](crate::index::file)): a writer that is killed releases it, so
+    /// there are no stale locks to remove by hand.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) if another writer
+    /// holds the lock (the message names its process id, host and since
+    /// when); errors of [`open`](IndexFile::open).
+    pub fn open_for_writing(path: impl AsRef<Path>) -> Result<IndexFile> {
+        let path = path.as_ref();
+        let lock = WriteLock::acquire(path)?;
+        remove_leftovers(path).map_err(|e| Error::io("cleaning up beside", path, e))?;
+        let mut index = IndexFile::open(path)?;
+        index.lock = Some(lock);
+        Ok(index)
     }
 
     /// Opens the index at `path` with the configuration stored in it.
@@ -59,10 +93,9 @@ impl IndexFile {
     pub fn open(path: impl AsRef<Path>) -> Result<IndexFile> {
         let path = path.as_ref();
         let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
-        let size = file
-            .metadata()
-            .map_err(|e| Error::io("opening", path, e))?
-            .len();
+        let metadata = file.metadata().map_err(|e| Error::io("opening", path, e))?;
+        let size = metadata.len();
+        let stamp = Stamp::of(&metadata);
         let file = FileAt::new(file);
         let bad = |what: String| Error::format(path, what);
         let mut head = [0u8; HEADER_LEN];
@@ -87,7 +120,7 @@ impl IndexFile {
             )));
         }
         match version {
-            1 => open_v1(path.to_path_buf(), file, size, head),
+            1 => open_v1(path.to_path_buf(), file, size, head, stamp),
             v => Err(bad(format!("index format version {v} is not supported"))),
         }
     }
@@ -113,7 +146,13 @@ impl IndexFile {
 
 /// Reads and checks what opening reads of a version 1 file (see the
 /// module docs); `head` is its header, already read.
-fn open_v1(path: PathBuf, file: FileAt, size: u64, head: [u8; HEADER_LEN]) -> Result<IndexFile> {
+fn open_v1(
+    path: PathBuf,
+    file: FileAt,
+    size: u64,
+    head: [u8; HEADER_LEN],
+    stamp: Stamp,
+) -> Result<IndexFile> {
     let bad = |what: String| Error::format(&path, format!("damaged index file: {what}"));
     let count = le32(&head, 12) as usize;
     let block = le32(&head, 16) as u64;
@@ -310,5 +349,7 @@ fn open_v1(path: PathBuf, file: FileAt, size: u64, head: [u8; HEADER_LEN]) -> Re
         docs,
         passages,
         size,
+        stamp,
+        lock: None,
     })
 }

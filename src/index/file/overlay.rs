@@ -161,7 +161,7 @@ impl Overlay {
         for d in 0..other.meta.docs {
             ids.push(other.doc_id(DocId::new(d as u32))?);
         }
-        base.check_new_ids(ids.iter().map(String::as_str))
+        base.check_new_ids(ids.iter().map(String::as_str), super::OnExistingId::Refuse)
             .map_err(|e| match e.kind() {
                 crate::ErrorKind::DuplicateId => {
                     Error::duplicate_id(other.path(), format!("{e} (cannot merge)"))
