@@ -77,6 +77,37 @@ fn build(path: &Path, config: &Config, batches: &[&[(String, String)]]) -> Vec<V
     verdicts
 }
 
+/// The segment files of the index at `path`, in order of their numbers.
+fn segment_files(path: &Path) -> Vec<PathBuf> {
+    let mut name = path.file_name().unwrap().to_os_string();
+    name.push(".segments");
+    let dir = path.with_file_name(name);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "seg"))
+                .collect()
+        })
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// The canonical content of the index at `path`: the bytes of its one
+/// segment after `optimize` (empty for an index without documents).
+fn canonical(path: &Path) -> Vec<u8> {
+    IndexFile::open_for_writing(path)
+        .unwrap()
+        .optimize()
+        .unwrap();
+    let files = segment_files(path);
+    assert!(files.len() <= 1, "{files:?}");
+    files
+        .first()
+        .map(|f| std::fs::read(f).unwrap())
+        .unwrap_or_default()
+}
+
 fn assert_same_answers(file: &IndexFile, memory: &DedupIndex, probes: &[String]) {
     assert_eq!(file.len(), memory.len());
     assert_eq!(file.num_passages(), memory.num_passages());
@@ -150,10 +181,8 @@ fn adding_batches_one_by_one_equals_building_once() {
             &[&docs[..1], &docs[1..90], &[], &docs[90..91], &docs[91..]],
         );
         assert_eq!(v1, v2);
-        assert_eq!(
-            std::fs::read(&once).unwrap(),
-            std::fs::read(&steps).unwrap()
-        );
+        assert_eq!(segment_files(&steps).len(), 4, "one segment per batch");
+        assert_eq!(canonical(&once), canonical(&steps));
     }
 }
 
@@ -171,18 +200,16 @@ fn merge_equals_one_index_of_the_union() {
         build(&p("union"), &config, &[&docs]);
         let info = IndexFile::merge(p("merged"), &[p("a"), p("b"), p("c")]).unwrap();
         assert_eq!(info.documents, 360);
+        assert_eq!(segment_files(&p("merged")).len(), 1);
         assert_eq!(
-            std::fs::read(p("merged")).unwrap(),
-            std::fs::read(p("union")).unwrap(),
+            canonical(&p("merged")),
+            canonical(&p("union")),
             "config {n}"
         );
         // Merging a merge with the rest is the same too.
         IndexFile::merge(p("ab"), &[p("a"), p("b")]).unwrap();
         IndexFile::merge(p("ab-c"), &[p("ab"), p("c")]).unwrap();
-        assert_eq!(
-            std::fs::read(p("ab-c")).unwrap(),
-            std::fs::read(p("union")).unwrap()
-        );
+        assert_eq!(canonical(&p("ab-c")), canonical(&p("union")));
     }
 }
 
@@ -237,8 +264,9 @@ fn duplicate_ids_are_refused_and_leave_the_index_untouched() {
     assert!(e.to_string().contains("\"x\" is given twice"), "{e}");
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert_eq!(index.len(), 4);
-    // No temporary file is left behind (the index and its lock file).
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    // No temporary file is left behind (the manifest, its lock file and its
+    // segment folder).
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
     assert!(dir.path().join("ids.edx.lock").exists());
 }
 
@@ -441,12 +469,14 @@ fn the_committed_version_1_file_opens_and_answers() {
 }
 
 #[test]
-fn this_build_still_writes_version_1_byte_for_byte() {
-    // Building the fixture again must give the committed bytes: a change to
-    // the layout needs a new version, with a new fixture that this check
-    // then moves to (the old fixture stays, read by the tests above).
+fn segments_are_still_laid_out_as_version_1_byte_for_byte() {
+    // A segment of a version 2 index is laid out as a version 1 file:
+    // building the fixture again and folding it into one segment must give
+    // the committed bytes. A change to the segment layout needs a new
+    // version, with a new fixture that this check then moves to (the old
+    // fixture stays, read by the tests above).
     assert_eq!(
-        STORE_FORMAT_VERSION, 1,
+        STORE_FORMAT_VERSION, 2,
         "a new format version: point this check at its own fixture"
     );
     let dir = TempDir::new().unwrap();
@@ -454,10 +484,130 @@ fn this_build_still_writes_version_1_byte_for_byte() {
     let docs = fixture_docs();
     let half = docs.len() / 2;
     build(&path, &fixture_config(), &[&docs[..half], &docs[half..]]);
+    assert_eq!(IndexFile::open(&path).unwrap().info().format_version, 2);
     assert_eq!(
-        std::fs::read(&path).unwrap(),
+        canonical(&path),
         std::fs::read(data("index-v1.edx")).unwrap()
     );
+}
+
+/// Issue 15: a version 1 file is upgraded on its first change: it becomes
+/// the first segment (linked, not rewritten), and the index answers for
+/// its documents and the new ones.
+#[test]
+fn a_version_1_file_is_upgraded_on_its_first_change() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("old.edx");
+    std::fs::copy(data("index-v1.edx"), &path).unwrap();
+    let docs = fixture_docs();
+    let mut index = IndexFile::open_for_writing(&path).unwrap();
+    assert_eq!(index.info().format_version, 1);
+    let extra = vec![(
+        "new-1".to_string(),
+        format!(
+            "{}\n\nA late paragraph about the ferry timetable.",
+            docs[0].1
+        ),
+    )];
+    let verdicts = index.add_batch(extra.clone()).unwrap();
+    assert_eq!(index.info().format_version, 2);
+    assert_eq!(index.info().segments, 2);
+    let mut all = docs.clone();
+    all.extend(extra);
+    let (memory, expected) = memory_index(&fixture_config(), &all);
+    assert_eq!(verdicts, expected[docs.len()..]);
+    assert_same_answers(&index, &memory, &probes(&all));
+    drop(index);
+    // The first segment is the old file, byte for byte.
+    let files = segment_files(&path);
+    assert_eq!(
+        std::fs::read(&files[0]).unwrap(),
+        std::fs::read(data("index-v1.edx")).unwrap()
+    );
+    let reopened = IndexFile::open(&path).unwrap();
+    reopened.verify().unwrap();
+    assert_same_answers(&reopened, &memory, &probes(&all));
+}
+
+/// Issue 15: `remove` and `OnExistingId::Replace`. A removed document is
+/// never reported again and its id is free; the index answers as a memory
+/// index of the live documents would, up to document numbers (which are
+/// not reused).
+#[cfg(feature = "tools")]
+#[test]
+fn removed_documents_are_never_reported_again() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("rm.edx");
+    let docs = synth_docs(200, 31);
+    build(&path, &Config::new(), &[&docs[..120], &docs[120..]]);
+    let mut index = IndexFile::open_for_writing(&path).unwrap();
+    let gone: Vec<&str> = docs.iter().step_by(3).map(|(id, _)| id.as_str()).collect();
+    let missing = index
+        .remove(gone.iter().copied().chain(["no-such-id"]))
+        .unwrap();
+    assert_eq!(missing, ["no-such-id"]);
+    assert_eq!(index.len(), docs.len() - gone.len());
+    assert_eq!(index.info().removed, gone.len() as u64);
+    for id in &gone {
+        assert_eq!(index.find(id).unwrap(), None);
+    }
+    // No verdict names a removed document as a duplicate.
+    for (_, text) in docs.iter().take(60) {
+        let v = index.query(text).unwrap();
+        for (d, _) in v.document_matches() {
+            assert!(!index.is_removed(*d), "{d:?}");
+        }
+    }
+    // Document verdicts are those of a memory index of the live documents.
+    let live: Vec<(String, String)> = docs
+        .iter()
+        .filter(|(id, _)| !gone.contains(&id.as_str()))
+        .cloned()
+        .collect();
+    let (memory, _) = memory_index(&Config::new(), &live);
+    let ids_of = |v: &Verdict, f: &dyn Fn(echodup::DocId) -> String| -> Vec<String> {
+        let mut ids: Vec<String> = v.document_matches().iter().map(|(d, _)| f(*d)).collect();
+        ids.sort();
+        ids
+    };
+    for p in probes(&docs).iter().take(40) {
+        let got = index.query(p).unwrap();
+        let want = memory.query(p);
+        assert_eq!(
+            ids_of(&got, &|d| index.doc_id(d).unwrap()),
+            ids_of(&want, &|d| live[d.as_usize()].0.clone()),
+            "probe {p:.40}"
+        );
+    }
+    // An id removed may come back; Replace swaps a stored document.
+    index.add_batch([(gone[0], docs[0].1.as_str())]).unwrap();
+    assert!(index.find(gone[0]).unwrap().is_some());
+    let staged = index
+        .stage_batch(
+            [(docs[1].0.as_str(), "A wholly new text about the choir.")],
+            echodup::store::OnExistingId::Replace,
+        )
+        .unwrap();
+    let old = index.find(&docs[1].0).unwrap().unwrap();
+    assert_eq!(staged.replaced(), [old]);
+    index.commit_batch(staged).unwrap();
+    let new = index.find(&docs[1].0).unwrap().unwrap();
+    assert!(new > old && index.is_removed(old));
+    // Optimize keeps all of it.
+    let before: Vec<Verdict> = probes(&docs)
+        .iter()
+        .map(|p| index.query(p).unwrap())
+        .collect();
+    index.optimize().unwrap();
+    assert_eq!(index.info().segments, 1);
+    let after: Vec<Verdict> = probes(&docs)
+        .iter()
+        .map(|p| index.query(p).unwrap())
+        .collect();
+    assert_eq!(before, after);
+    drop(index);
+    let reopened = IndexFile::open(&path).unwrap();
+    assert_eq!(reopened.find(&docs[1].0).unwrap(), Some(new));
 }
 
 #[test]
@@ -469,7 +619,11 @@ fn a_newer_version_or_another_file_is_a_clear_error() {
     std::fs::write(&newer, &bytes).unwrap();
     let e = IndexFile::open(&newer).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Format);
-    assert!(e.to_string().contains("version 2 is newer"), "{e}");
+    assert!(
+        e.to_string()
+            .contains(&format!("version {} is newer", STORE_FORMAT_VERSION + 1)),
+        "{e}"
+    );
     assert_eq!(e.path(), Some(newer.as_path()));
 
     let other = dir.path().join("notes.txt");
@@ -624,7 +778,7 @@ proptest! {
         let once = dir.path().join("once.edx");
         prop_assert_eq!(build(&split, &config, &batches), expected.clone());
         prop_assert_eq!(build(&once, &config, &[&docs]), expected);
-        prop_assert_eq!(std::fs::read(&split).unwrap(), std::fs::read(&once).unwrap());
+        prop_assert_eq!(canonical(&split), canonical(&once));
         let file = IndexFile::open(&split).unwrap();
         let probes: Vec<String> = docs.iter().map(|(_, t)| format!("{t}\n\nstorm wind ferry")).collect();
         assert_same_answers(&file, &memory, &probes);
@@ -811,8 +965,11 @@ fn a_group_record_out_of_range_is_a_damaged_file_not_an_overflow() {
         ("a".to_string(), text.to_string()),
         ("b".to_string(), text.to_string()),
     ];
-    build(&path, &Config::new(), &[&docs]);
-    let mut bytes = std::fs::read(&path).unwrap();
+    // The one segment of an index built at once, opened as the version 1
+    // file it is laid out as.
+    let built = dir.path().join("built.edx");
+    build(&built, &Config::new(), &[&docs]);
+    let mut bytes = std::fs::read(&segment_files(&built)[0]).unwrap();
     // Section 5 (document groups): the first record's `first` member (u64 at 24).
     let at = 64 + 5 * 32;
     let groups = u64::from_le_bytes(bytes[at + 8..at + 16].try_into().unwrap()) as usize;

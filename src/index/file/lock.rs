@@ -26,6 +26,9 @@ pub(super) fn lock_path(index: &Path) -> PathBuf {
     index.with_file_name(name)
 }
 
+/// Further tries, 25 ms apart, before a held lock is a conflict.
+const RETRIES: usize = 20;
+
 /// The exclusive right to change one index, held until dropped.
 #[derive(Debug)]
 pub(super) struct WriteLock {
@@ -34,7 +37,8 @@ pub(super) struct WriteLock {
 }
 
 impl WriteLock {
-    /// Takes the lock of the index at `index`, without waiting.
+    /// Takes the lock of the index at `index`, waiting at most half a
+    /// second.
     ///
     /// # Errors
     ///
@@ -50,7 +54,18 @@ impl WriteLock {
             .truncate(false)
             .open(&path)
             .map_err(|e| Error::io("creating the lock file", &path, e))?;
-        match file.try_lock() {
+        // A lock released a moment ago may still be held for a moment by a
+        // process that forked from the holder (until its exec closes the
+        // descriptor): try for a short while before naming the holder.
+        let mut result = file.try_lock();
+        for _ in 0..RETRIES {
+            if !matches!(result, Err(fs::TryLockError::WouldBlock)) {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+            result = file.try_lock();
+        }
+        match result {
             Ok(()) => {}
             Err(fs::TryLockError::WouldBlock) => {
                 let mut holder = String::new();

@@ -67,9 +67,9 @@
 //!
 //! A writer locks the file `NAME.lock` beside the index (the operating
 //! system's advisory lock, [`std::fs::File::try_lock`]) and writes its
-//! process id, host and start time into it. A second writer fails at once
-//! with [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) naming the
-//! holder. The operating system drops the lock of a process that ends,
+//! process id, host and start time into it. A second writer fails within
+//! half a second with [`ErrorKind::Conflict`](crate::ErrorKind::Conflict)
+//! naming the holder. The operating system drops the lock of a process that ends,
 //! however it ends, so a killed writer leaves no stale lock. The lock file
 //! stays after use. [`open_for_writing`](IndexFile::open_for_writing) holds
 //! the lock as long as the `IndexFile` lives; an index opened with
@@ -161,10 +161,12 @@ mod codec;
 mod format;
 mod level;
 mod lock;
+mod manifest;
 mod open;
 mod overlay;
 mod query;
 mod read;
+mod segments;
 mod update;
 mod write;
 
@@ -188,16 +190,23 @@ use read::Reader;
 /// the id the input gave each.
 #[derive(Debug)]
 pub struct IndexFile {
-    /// Reads of the open file.
-    reader: Reader,
+    /// The index: a version 2 manifest, or a version 1 file.
+    path: PathBuf,
+    /// Its format version (1 or 2).
+    version: u32,
     /// The configuration, with its analyzer, hasher and bandings.
     dedup: Deduplicator,
-    /// The counts (meta section).
-    meta: Meta,
-    /// The stored document and passage levels.
-    docs: DiskLevel,
-    passages: DiskLevel,
-    /// The file's size when opened.
+    /// The live segments, in document order (a version 1 file is one).
+    segments: Vec<Segment>,
+    /// Documents and passages in all segments (removed ones included).
+    docs: u64,
+    passages: u64,
+    /// Removed documents (tombstones), ascending.
+    removed: Vec<u32>,
+    /// Version 2: the manifest's generation and next segment number.
+    generation: u64,
+    next_segment: u64,
+    /// Bytes on disk: the manifest and the segments (or the version 1 file).
     size: u64,
     /// Which file was opened: a commit checks that no other writer replaced
     /// it since.
@@ -205,6 +214,27 @@ pub struct IndexFile {
     /// The write lock, for an index opened with
     /// [`open_for_writing`](IndexFile::open_for_writing).
     lock: Option<lock::WriteLock>,
+}
+
+/// One immutable segment: a file laid out as a version 1 index file, whose
+/// documents are numbered from `base` in the index.
+#[derive(Debug)]
+pub(super) struct Segment {
+    /// Reads of its file.
+    reader: Reader,
+    /// The counts (meta section).
+    meta: Meta,
+    /// The stored document and passage levels.
+    docs: DiskLevel,
+    passages: DiskLevel,
+    /// The file's size.
+    size: u64,
+    /// The number (in the index) of its first document.
+    base: u64,
+    /// Its number in the manifest (0 for a version 1 file).
+    number: u64,
+    /// The checksum in its header (the manifest records it).
+    checksum: u64,
 }
 
 /// What [`IndexFile::info`] reports.
@@ -215,15 +245,20 @@ pub struct IndexInfo {
     pub path: PathBuf,
     /// Its format version ([`STORE_FORMAT_VERSION`] for files this build wrote).
     pub format_version: u32,
-    /// Its size on disk, in bytes.
+    /// Its size on disk, in bytes (manifest and segments).
     pub size: u64,
-    /// Documents in the index.
+    /// Documents in the index (removed ones not counted).
     pub documents: u64,
     /// Passages indexed (those long enough to compare).
     pub passages: u64,
-    /// Distinct document shingle sets (identical documents share one).
+    /// Segments (1 for a version 1 file).
+    pub segments: usize,
+    /// Documents removed (not counted in `documents`).
+    pub removed: u64,
+    /// Distinct document shingle sets (identical documents share one),
+    /// summed over segments (the same set in two segments counts twice).
     pub document_groups: u64,
-    /// Distinct passage shingle sets.
+    /// Distinct passage shingle sets, summed over segments.
     pub passage_groups: u64,
     /// The configuration the index was built with.
     pub config: Config,

@@ -76,8 +76,6 @@ pub(super) struct Section {
 pub(super) struct Reader {
     pub(super) path: PathBuf,
     pub(super) file: FileAt,
-    /// The format version of the file.
-    pub(super) version: u32,
     pub(super) sections: [Section; sec::COUNT],
     /// The checksum of every block of sections 0 to 13, in order.
     pub(super) sums: Vec<u64>,

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use anyhow::Context;
 use clap::{Args, Subcommand};
 use echodup::io::Corpus;
 use echodup::store::{IndexFile, OnExistingId};
@@ -43,6 +44,37 @@ enum IndexCommand {
     /// Merge indexes built with the same parameters into a new one: the
     /// documents of the first input, then of the second, and so on.
     Merge(MergeArgs),
+    /// Remove documents by id: they are never reported again (a tombstone
+    /// in the manifest; the data goes at the next `optimize`).
+    Remove(RemoveArgs),
+    /// Fold every segment of an index into one (a version 1 file is
+    /// upgraded to version 2).
+    Optimize(OptimizeArgs),
+}
+
+#[derive(Args, Debug)]
+struct RemoveArgs {
+    /// The index.
+    index: PathBuf,
+    /// Ids of the documents to remove.
+    #[arg(value_name = "ID")]
+    ids: Vec<String>,
+    /// Also remove the ids listed in this file, one per line (- for
+    /// standard input).
+    #[arg(long, value_name = "FILE")]
+    from: Option<PathBuf>,
+    /// No summary.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct OptimizeArgs {
+    /// The index.
+    index: PathBuf,
+    /// No summary.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args, Debug)]
@@ -80,11 +112,12 @@ struct AddArgs {
 /// What `add` does with ids already in the index.
 #[derive(Args, Debug)]
 struct ExistingArgs {
-    /// Documents whose id is already in the index (or earlier in the
-    /// inputs): refuse the whole batch (nothing is added), or skip them
-    /// (each gets a `"skipped"` line in the report) and add the others.
+    /// With `add`, documents whose id is already in the index (or earlier
+    /// in the inputs): refuse the whole batch (nothing is added), skip them
+    /// (each gets a `"skipped"` line in the report) and add the others, or
+    /// replace the stored document by the new one (the old one is removed).
     #[arg(long, value_name = "POLICY", default_value = "refuse",
-          value_parser = ["refuse", "skip"])]
+          value_parser = ["refuse", "skip", "replace"])]
     existing: String,
 }
 
@@ -92,6 +125,7 @@ impl ExistingArgs {
     fn policy(&self) -> OnExistingId {
         match self.existing.as_str() {
             "skip" => OnExistingId::Skip,
+            "replace" => OnExistingId::Replace,
             _ => OnExistingId::Refuse,
         }
     }
@@ -129,7 +163,72 @@ pub(crate) fn run(args: &IndexArgs) -> anyhow::Result<()> {
         IndexCommand::Query(a) => a.threads.install(|| add_or_query(a, false)),
         IndexCommand::Info(a) => info(a),
         IndexCommand::Merge(a) => merge(a),
+        IndexCommand::Remove(a) => remove(a),
+        IndexCommand::Optimize(a) => optimize(a),
     }
+}
+
+fn remove(a: &RemoveArgs) -> anyhow::Result<()> {
+    let mut ids = a.ids.clone();
+    if let Some(from) = &a.from {
+        let text = if from == Path::new("-") {
+            std::io::read_to_string(std::io::stdin()).context("reading standard input")?
+        } else {
+            std::fs::read_to_string(from).with_context(|| format!("reading {}", from.display()))?
+        };
+        ids.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from),
+        );
+    }
+    if ids.is_empty() {
+        return Err(Usage("no id to remove: give ids or --from FILE".into()).into());
+    }
+    let mut index = IndexFile::open_for_writing(&a.index)?;
+    let missing = index.remove(&ids)?;
+    if !a.quiet {
+        eprintln!(
+            "echodup: removed {} from {}; it now holds {} documents",
+            count(ids.len() - missing.len(), "document", "documents"),
+            a.index.display(),
+            HumanCount(index.len() as u64)
+        );
+        if !missing.is_empty() {
+            eprintln!(
+                "  not in the index: {}",
+                missing
+                    .iter()
+                    .take(10)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+                    + if missing.len() > 10 { ", ..." } else { "" }
+            );
+        }
+    }
+    Ok(())
+}
+
+fn optimize(a: &OptimizeArgs) -> anyhow::Result<()> {
+    let start = Instant::now();
+    let mut index = IndexFile::open_for_writing(&a.index)?;
+    let before = index.info();
+    index.optimize()?;
+    if !a.quiet {
+        let info = index.info();
+        eprintln!(
+            "echodup: folded {} segments of {} into {} in {:.2} s ({} → {})",
+            before.segments,
+            a.index.display(),
+            info.segments,
+            start.elapsed().as_secs_f64(),
+            DecimalBytes(before.size),
+            DecimalBytes(info.size)
+        );
+    }
+    Ok(())
 }
 
 fn create(a: &CreateArgs) -> anyhow::Result<()> {
@@ -155,6 +254,8 @@ fn add_or_query(a: &AddArgs, add: bool) -> anyhow::Result<()> {
         IndexFile::open(&a.index)?
     };
     let before = index.len();
+    // Documents numbered from here are this batch's (or the query itself).
+    let first_new = index.next_doc().as_usize();
     let corpus = Corpus::read(&a.inputs, &a.read.options(false))?;
     // Refuse an unwritable report before changing the index.
     let mut out = Output::open(a.out.as_deref())?;
@@ -202,9 +303,9 @@ fn add_or_query(a: &AddArgs, add: bool) -> anyhow::Result<()> {
             // Documents of this batch (added) or the query itself (its own
             // repeated passages carry the next id) are not in the index yet.
             let mut name = |d: DocId| -> anyhow::Result<String> {
-                if d.as_usize() >= before {
+                if d.as_usize() >= first_new {
                     return Ok(if add {
-                        docs[checked[d.as_usize() - before]].id().to_string()
+                        docs[checked[d.as_usize() - first_new]].id().to_string()
                     } else {
                         doc.id().to_string()
                     });
@@ -326,6 +427,8 @@ fn info(a: &InfoArgs) -> anyhow::Result<()> {
             "passages": i.passages,
             "document_groups": i.document_groups,
             "passage_groups": i.passage_groups,
+            "segments": i.segments,
+            "removed": i.removed,
             "fingerprint": format!("{:016x}", i.fingerprint),
             "signature_parameters": c.signature_parameters()?,
             "threshold": c.get_threshold(),
@@ -359,6 +462,12 @@ fn info(a: &InfoArgs) -> anyhow::Result<()> {
         "passages:         {} ({} distinct)",
         HumanCount(i.passages),
         HumanCount(i.passage_groups)
+    )?;
+    writeln!(
+        out,
+        "segments:         {} ({} removed documents)",
+        i.segments,
+        HumanCount(i.removed)
     )?;
     writeln!(out, "fingerprint:      {:016x}", i.fingerprint)?;
     writeln!(out, "parameters:       {}", c.signature_parameters()?)?;
