@@ -275,9 +275,9 @@ impl IndexFile {
     /// of a passage, not by [`find`](IndexFile::find); its id may be added
     /// again. Its [`DocId`] is not reused, and [`doc_id`](IndexFile::doc_id)
     /// still names it. The removal is a tombstone in the manifest: the
-    /// document's data stays in its segment file until
-    /// [`optimize`](IndexFile::optimize) or [`merge`](IndexFile::merge)
-    /// writes the index anew.
+    /// document's data stays in its segment file, and folds,
+    /// [`optimize`](IndexFile::optimize) and [`merge`](IndexFile::merge)
+    /// keep it (and the tombstone), so that document numbers hold.
     ///
     /// A passage shared (as the same shingle set) with an earlier document
     /// is stored once, as the earliest copy; removing the document with that
