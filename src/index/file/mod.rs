@@ -58,7 +58,8 @@
 //! directories (about 4 bytes per 64 groups per band, and 8 bytes per 4 KiB
 //! of file). Everything else — band entries, group records, shingle sets,
 //! ids — is read on demand with positioned reads, each 4 KiB block checked
-//! against its checksum before it is used. So the memory an open index
+//! against its checksum before its first use (one bit per block remembers
+//! it: the files are immutable). So the memory an open index
 //! needs is a small fraction of its size on disk, and the operating
 //! system's page cache does the caching.
 //!

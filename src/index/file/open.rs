@@ -373,12 +373,16 @@ fn open_segment(
         file,
         sections,
         sums: Vec::new(),
+        checked: Vec::new(),
     };
     let raw = reader.read(sec::BLOCK_SUMS, 0, blocks as u64 * 8)?;
     if xxh3_64(&raw) != checksums[sec::BLOCK_SUMS] {
         return Err(reader.corrupt("checksum mismatch in section \"block checksums\""));
     }
     reader.sums = raw.chunks_exact(8).map(|c| le64(c, 0)).collect();
+    reader.checked = (0..reader.sums.len().div_ceil(64))
+        .map(|_| std::sync::atomic::AtomicU64::new(0))
+        .collect();
     for i in 0..sec::BLOCK_SUMS {
         let s = sections[i];
         let n = s.len.div_ceil(BLOCK) as usize;
