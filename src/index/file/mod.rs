@@ -38,9 +38,10 @@
 //! writes one new segment and a new manifest; nothing old is rewritten. A
 //! merge policy then folds runs of eight small segments of a size tier into
 //! one (tiered compaction, as LSM stores do), so the number of segments
-//! stays logarithmic in the number of documents and each document is
-//! rewritten about once per tier; segments of a million documents or more
-//! are folded only by [`optimize`](IndexFile::optimize). Queries look an
+//! stays small (at most 7 per tier) and each document is rewritten about
+//! once per tier; segments of 32,768 documents or more
+//! are folded only by [`optimize`](IndexFile::optimize) (a fold holds what
+//! it writes in memory). Queries look an
 //! item up in every segment. A batch is checked first: lookups in the
 //! segments run in parallel, then each document is checked in order against
 //! them and the documents before it in the batch, as
