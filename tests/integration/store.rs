@@ -994,6 +994,7 @@ fn a_group_record_out_of_range_is_a_damaged_file_not_an_overflow() {
 
 /// The ids of the documents each probe duplicates, sorted: what an index
 /// answers at document level, whatever its document numbers.
+#[cfg(feature = "cli")]
 fn matched_ids(
     probes: &[String],
     query: impl Fn(&str) -> Verdict,
