@@ -163,24 +163,33 @@ impl Overlay {
     }
 
     /// Appends every document of the segment `other` (whose configuration
-    /// is `base`'s; its documents follow those of `base` and of what was
-    /// absorbed before): what folding segments, or merging indexes, adds to
-    /// the first segment.
+    /// is `base`'s; its documents follow those of `base`, if any, and of
+    /// what was absorbed before): what folding segments, or merging
+    /// indexes, adds to the first segment (or writes without one). The
+    /// documents are numbered in the new segment from 0, and in the index
+    /// from `first`; those in `removed` (ascending, numbered in the index)
+    /// keep their number and id but lose their items: nothing of them is
+    /// written but the id.
     pub(super) fn absorb(
         &mut self,
         dedup: &Deduplicator,
-        base: &Segment,
+        base: Option<&Segment>,
         other: &Segment,
+        first: u64,
+        removed: &[u32],
     ) -> Result<()> {
-        let offset = base.meta.docs + self.ids.len() as u64;
+        let base_docs = base.map_or(0, |b| b.meta.docs);
+        let base_passages = base.map_or(0, |b| b.meta.passages);
+        let offset = base_docs + self.ids.len() as u64;
         if offset + other.meta.docs > u32::MAX as u64 - 1
-            || base.meta.passages + self.num_passages + other.meta.passages > u32::MAX as u64 - 1
+            || base_passages + self.num_passages + other.meta.passages > u32::MAX as u64 - 1
         {
             return Err(Error::capacity(
                 "documents or passages",
                 u32::MAX as u64 - 1,
             ));
         }
+        let live = |local: u64| removed.binary_search(&((first + local) as u32)).is_err();
         let mut ids = Vec::with_capacity(other.meta.docs as usize);
         for d in 0..other.meta.docs {
             ids.push(other.local_id(d)?);
@@ -219,8 +228,15 @@ impl Overlay {
                     let members: Vec<u32> = raw
                         .chunks_exact(4)
                         .map(|c| (le32(c, 0) as u64 + offset) as u32)
+                        .filter(|&m| live(m as u64))
                         .collect();
-                    let identical = base.docs.identical(&base.reader, &item)?;
+                    if members.is_empty() {
+                        continue;
+                    }
+                    let identical = match base {
+                        Some(b) => b.docs.identical(&b.reader, &item)?,
+                        None => None,
+                    };
                     self.add_doc_item(identical, item, &members)?;
                 } else {
                     let p = passage_id_unpack(rec.first);
@@ -228,7 +244,13 @@ impl Overlay {
                         DocId::new((p.doc.as_u32() as u64 + offset) as u32),
                         p.index,
                     );
-                    let on_disk = base.passages.identical(&base.reader, &item)?.is_some();
+                    if !live(p.doc.as_u32() as u64) {
+                        continue;
+                    }
+                    let on_disk = match base {
+                        Some(b) => b.passages.identical(&b.reader, &item)?.is_some(),
+                        None => false,
+                    };
                     self.add_passage_item(on_disk, item, p)?;
                 }
             }

@@ -108,6 +108,34 @@ pub(super) fn next_fold(docs: &[u64]) -> Option<Range<usize>> {
     None
 }
 
+/// Folds `segments` (consecutive in `index`) into one segment file at
+/// `target`, numbered `number`: the segment one build over their documents
+/// would give, with the items of the documents in `removed` (ascending)
+/// dropped (their ids stay, so document numbers hold). Without removed
+/// documents among them, the first segment is copied as it is and the
+/// others are added to it.
+pub(super) fn fold_segments(
+    index: &IndexFile,
+    segments: &[impl Deref<Target = Segment>],
+    removed: &[u32],
+    target: &Path,
+    number: u64,
+) -> Result<Segment> {
+    let first = segments[0].base;
+    let end = segments.last().map_or(first, |s| s.base + s.meta.docs);
+    let lo = removed.partition_point(|&d| (d as u64) < first);
+    let hi = removed.partition_point(|&d| (d as u64) < end);
+    let dropping = lo < hi;
+    let mut folded = Overlay::new(&index.dedup);
+    let base: Option<&Segment> = (!dropping).then(|| &*segments[0]);
+    let rest = if dropping { segments } else { &segments[1..] };
+    for other in rest {
+        folded.absorb(&index.dedup, base, other, first, &removed[lo..hi])?;
+    }
+    write_index(target, index.config(), base, &folded)?;
+    open_segment_file(target, first, number)
+}
+
 /// Links `from` at `to` (no copy of the data), or copies it where links are
 /// not available; the copy is synced.
 fn link_or_copy(from: &Path, to: &Path) -> io::Result<()> {
@@ -196,6 +224,10 @@ impl IndexFile {
             )?)));
             next += 1;
         }
+        let mut removed = self.removed.clone();
+        removed.extend_from_slice(remove);
+        removed.sort_unstable();
+        removed.dedup();
         let mut replaced = Vec::new();
         loop {
             let range = match fold {
@@ -208,13 +240,9 @@ impl IndexFile {
             let Some(range) = range else { break };
             let target = segment_path(path, next);
             written.push(target.clone());
-            let base = &slots[range.start];
-            let mut folded = Overlay::new(&self.dedup);
-            for other in &slots[range.start + 1..range.end] {
-                folded.absorb(&self.dedup, base, other)?;
-            }
-            write_index(&target, config, Some(base), &folded)?;
-            let segment = open_segment_file(&target, base.base, next)?;
+            let first = slots[range.start].base;
+            let segment = fold_segments(self, &slots[range.clone()], &removed, &target, next)?;
+            debug_assert_eq!(segment.base, first);
             next += 1;
             for s in slots.splice(range, [Slot::New(Box::new(segment))]) {
                 if let Slot::Old(old) = s {
@@ -227,10 +255,6 @@ impl IndexFile {
                 }
             }
         }
-        let mut removed = self.removed.clone();
-        removed.extend_from_slice(remove);
-        removed.sort_unstable();
-        removed.dedup();
         let manifest = Manifest {
             config: config.clone(),
             fingerprint: config.fingerprint()?,

@@ -274,10 +274,11 @@ impl IndexFile {
     /// never reported again: not as a duplicate, not as the earliest copy
     /// of a passage, not by [`find`](IndexFile::find); its id may be added
     /// again. Its [`DocId`] is not reused, and [`doc_id`](IndexFile::doc_id)
-    /// still names it. The removal is a tombstone in the manifest: the
-    /// document's data stays in its segment file, and folds,
-    /// [`optimize`](IndexFile::optimize) and [`merge`](IndexFile::merge)
-    /// keep it (and the tombstone), so that document numbers hold.
+    /// still names it. The removal is a tombstone in the manifest; the
+    /// document's data stays in its segment file until a fold of the merge
+    /// policy, [`optimize`](IndexFile::optimize) or
+    /// [`merge`](IndexFile::merge) writes that segment anew without it
+    /// (its id stays, so that document numbers hold).
     ///
     /// A passage shared (as the same shingle set) with an earlier document
     /// is stored once, as the earliest copy; removing the document with that
@@ -514,11 +515,18 @@ fn write_merged(
     let entries = match segments.split_first() {
         None => Vec::new(),
         Some((base, rest)) => {
+            // Documents are numbered from 0 in the output, as in `removed`;
+            // with removed documents, nothing is copied as it is.
             let mut overlay = Overlay::new(&first.dedup);
+            let (base, rest) = if removed.is_empty() {
+                (Some(*base), rest)
+            } else {
+                (None, segments)
+            };
             for other in rest {
-                overlay.absorb(&first.dedup, base, other)?;
+                overlay.absorb(&first.dedup, base, other, 0, &removed)?;
             }
-            super::write::write_index(&target, first.config(), Some(*base), &overlay)?;
+            super::write::write_index(&target, first.config(), base, &overlay)?;
             let seg = super::open::open_segment_file(&target, 0, number)?;
             vec![super::manifest::SegmentEntry {
                 number,
