@@ -588,3 +588,121 @@ fn a_second_writer_fails_naming_the_first() {
         .success();
     assert_eq!(info(d, "idx.edx")["documents"], 6);
 }
+
+/// Issue 15: `remove` by id (and from a file), `optimize`, `info` showing
+/// segments and removed documents, and `--existing replace`.
+#[test]
+fn remove_optimize_and_replace() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    day(d, "day1.jsonl", 0..6);
+    day(d, "day2.jsonl", 6..12);
+    echodup(d)
+        .args(["index", "create", "idx.edx"])
+        .assert()
+        .success();
+    for day in ["day1.jsonl", "day2.jsonl"] {
+        echodup(d)
+            .args(["index", "add", "-q", "idx.edx", day])
+            .assert()
+            .success();
+    }
+    assert_eq!(info(d, "idx.edx")["segments"], 2);
+    // hg-004 is the source of hg-007 (an exact copy): removed, it is
+    // reported no more.
+    std::fs::write(d.join("ids.txt"), "hg-004\n\nno-such-id\n").unwrap();
+    let out = echodup(d)
+        .args(["index", "remove", "idx.edx", "--from", "ids.txt"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("removed 1 document"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("not in the index: no-such-id"),
+        "{}",
+        stderr(&out)
+    );
+    let i = info(d, "idx.edx");
+    assert_eq!(
+        (i["documents"].clone(), i["removed"].clone()),
+        (11.into(), 1.into())
+    );
+    let out = echodup(d)
+        .args(["index", "query", "idx.edx", "day2.jsonl"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let l = lines(&out);
+    assert!(
+        l.iter().all(|v| v["duplicate_of"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["id"] != "hg-004")),
+        "{l:?}"
+    );
+    assert_eq!(by_id(&l, "hg-007")["duplicate_of"][0]["id"], "hg-007");
+    // Optimize: one segment, the same answers.
+    let out = echodup(d)
+        .args(["index", "optimize", "idx.edx"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("folded 2 segments"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(info(d, "idx.edx")["segments"], 1);
+    let again = echodup(d)
+        .args(["index", "query", "idx.edx", "day2.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(lines(&again), l);
+    // Replace: the stored hg-001 gives way to the new text.
+    std::fs::write(
+        d.join("fix.jsonl"),
+        "{\"id\": \"hg-001\", \"text\": \"A correction: the ferry timetable changes on Monday.\"}\n",
+    )
+    .unwrap();
+    echodup(d)
+        .args([
+            "index",
+            "add",
+            "-q",
+            "idx.edx",
+            "fix.jsonl",
+            "--existing",
+            "replace",
+        ])
+        .assert()
+        .success();
+    let i = info(d, "idx.edx");
+    assert_eq!(
+        (i["documents"].clone(), i["removed"].clone()),
+        (11.into(), 2.into())
+    );
+    // `--existing` is for `add` only.
+    let out = echodup(d)
+        .args([
+            "index",
+            "query",
+            "idx.edx",
+            "fix.jsonl",
+            "--existing",
+            "skip",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // Nothing to remove is a usage error.
+    let out = echodup(d)
+        .args(["index", "remove", "idx.edx"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

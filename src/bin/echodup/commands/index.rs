@@ -246,6 +246,9 @@ fn create(a: &CreateArgs) -> anyhow::Result<()> {
 fn add_or_query(a: &AddArgs, add: bool) -> anyhow::Result<()> {
     let start = Instant::now();
     check_outputs(&[Some(a.index.as_path()), a.out.as_deref()], &a.inputs)?;
+    if !add && a.existing.existing != "refuse" {
+        return Err(Usage("--existing applies to `index add` only".into()).into());
+    }
     // A writer takes the index's lock first: a second writer stops here,
     // before reading its inputs, with a message naming the first.
     let mut index = if add {
