@@ -784,10 +784,12 @@ impl PyIndexFile {
     }
 
     fn doc_id(&self, py: Python<'_>, doc: u32) -> PyResult<String> {
-        if doc as usize >= self.inner.len() {
+        // Documents are numbered up to `next_doc`, removed ones included.
+        let end = self.inner.next_doc().as_u32();
+        if doc >= end {
             return Err(pyo3::exceptions::PyIndexError::new_err(format!(
-                "document {doc} is not in the index ({} documents)",
-                self.inner.len()
+                "document {doc} is not in the index (documents 0 to {})",
+                end as i64 - 1
             )));
         }
         self.inner.doc_id(echodup::DocId::new(doc)).or_raise(py)
