@@ -437,6 +437,32 @@ class Report:
         """The whole report as JSON (the serde form of the Rust ``Report``)."""
         return self._native.to_json()
 
+    def _html_args(self, title: Optional[str]) -> Tuple[List[str], Optional[List[str]]]:
+        texts = self._require_texts("html")
+        if texts.texts is not None:
+            strings = list(texts.texts)
+        else:
+            strings = [t if t is not None else "" for t in texts.column.to_pylist()]
+        ids = [str(i) for i in self.ids] if self.ids is not None else None
+        return strings, ids
+
+    def html(self, *, title: Optional[str] = None, max_bytes: Optional[int] = None) -> str:
+        """The HTML report of this run (what ``echodup report`` writes): one
+        self-contained page with the clusters, a side-by-side view of their
+        members, repeated blocks and shared passages (boilerplate labelled),
+        every text escaped. ``max_bytes`` bounds the page (default 50 MB, at
+        least 1 MB). Documents are named by their ids when the input had
+        them, else by position."""
+        texts, ids = self._html_args(title)
+        return self._native.html(texts, ids, title, max_bytes)
+
+    def write_html(self, path: Union[str, "os.PathLike[str]"], *, title: Optional[str] = None,
+                   max_bytes: Optional[int] = None) -> None:
+        """:meth:`html`, written to ``path`` atomically (temporary file and
+        rename)."""
+        texts, ids = self._html_args(title)
+        self._native.write_html(os.fspath(path), texts, ids, title, max_bytes)
+
     def __repr__(self) -> str:
         s = self.stats
         return (

@@ -433,6 +433,46 @@ struct PyReport {
 
 #[pymethods]
 impl PyReport {
+    /// The HTML report page of this run (`echodup report`): `texts` are the
+    /// run's texts in order, `ids` their names (positions when None).
+    #[pyo3(signature = (texts, ids = None, title = None, max_bytes = None))]
+    fn html(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        ids: Option<Vec<String>>,
+        title: Option<String>,
+        max_bytes: Option<usize>,
+    ) -> PyResult<String> {
+        let page = html_report(title, max_bytes);
+        let report = &self.inner;
+        py.detach(|| match &ids {
+            Some(ids) => page.render_with_ids(report, &texts, ids),
+            None => page.render(report, &texts),
+        })
+        .or_raise(py)
+    }
+
+    /// `html`, written to `path` atomically (temporary file and rename).
+    #[pyo3(signature = (path, texts, ids = None, title = None, max_bytes = None))]
+    fn write_html(
+        &self,
+        py: Python<'_>,
+        path: std::path::PathBuf,
+        texts: Vec<String>,
+        ids: Option<Vec<String>>,
+        title: Option<String>,
+        max_bytes: Option<usize>,
+    ) -> PyResult<()> {
+        let page = html_report(title, max_bytes);
+        let report = &self.inner;
+        py.detach(|| match &ids {
+            Some(ids) => page.write_with_ids(&path, report, &texts, ids),
+            None => page.write(&path, report, &texts),
+        })
+        .or_raise(py)
+    }
+
     fn config(&self) -> PyConfig {
         PyConfig {
             inner: self.inner.config().clone(),
@@ -919,6 +959,18 @@ type KeyBatch<'py> = (
 
 /// One of the library's config enums from its text form; a bad name is a
 /// `ValueError` with the library's message (which lists the names).
+/// The HTML report builder for `Report.html` / `write_html`.
+fn html_report(title: Option<String>, max_bytes: Option<usize>) -> echodup::HtmlReport {
+    let mut page = echodup::HtmlReport::new();
+    if let Some(t) = title {
+        page = page.title(t);
+    }
+    if let Some(m) = max_bytes {
+        page = page.max_bytes(m);
+    }
+    page
+}
+
 fn parse_choice<T: std::str::FromStr<Err = Error>>(text: &str) -> PyResult<T> {
     text.parse()
         .map_err(|e: Error| PyValueError::new_err(e.to_string()))
