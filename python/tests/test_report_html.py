@@ -13,11 +13,14 @@ def test_html_report_names_rows_and_escapes_text(tmp_path):
         {"id": "wire/2", "text": STORY},
         {"id": "local/3", "text": OTHER + "\n\n" + hostile},
     ]
-    report = echodup.deduplicate(records)
+    report = echodup.deduplicate(records, text_col="text", id_col="id")
+    assert report.ids == ["wire/1", "wire/2", "local/3"]
     page = report.html(title="Morning scrape")
     assert page.startswith("<!DOCTYPE html>")
     assert "Morning scrape" in page
-    assert "wire/2" in page and "local/3" in page
+    # The cluster's members are named by their ids (a document in no
+    # finding is not listed).
+    assert "wire/1" in page and "wire/2" in page
     # Text is data, never markup: the script tag never appears as written.
     assert "<script>alert(1)</script>" not in page
     out = tmp_path / "report.html"
