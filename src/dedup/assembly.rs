@@ -8,7 +8,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::{Deduplicator, SketchedCorpus};
-use crate::cluster::{Clusters, UnionFind};
+use crate::cluster::{Clustering, Clusters, UnionFind};
 use crate::corpus::{DocId, PassageId};
 use crate::document_pairs::PairGroups;
 use crate::error::Result;
@@ -49,12 +49,23 @@ impl Deduplicator {
         stats.capped_pairs_skipped = doc_matches.capped_pairs_skipped;
         let document_pairs = pair_groups(num_docs, &doc_matches, &corpus.doc_items);
         drop(doc_matches);
-        let clusters = Clusters::from_pairs(
-            num_docs,
-            document_pairs.spanning_pairs(),
-            self.config.get_keep(),
-            |d| corpus.doc_len[d.as_usize()],
-        );
+        let doc_len = |d: DocId| corpus.doc_len[d.as_usize()];
+        let clusters = match self.config.get_clustering() {
+            Clustering::Components => Clusters::from_pairs(
+                num_docs,
+                document_pairs.spanning_pairs(),
+                self.config.get_keep(),
+                doc_len,
+            ),
+            Clustering::Star => Clusters::stars(
+                num_docs,
+                document_pairs.spanning_similarities(),
+                self.config.get_measure(),
+                self.config.get_threshold(),
+                self.config.get_keep(),
+                doc_len,
+            ),
+        };
         stats.document_pairs = document_pairs.len();
         stats.document_pair_groups = document_pairs.num_stored();
         stats.document_clusters = clusters.len();

@@ -245,6 +245,7 @@ impl Deduplicator {
     /// Empty sketch columns for `level`'s items.
     fn columns(&self, level: Level) -> SketchColumns {
         SketchColumns::new(&self.sketcher, level, self.config.get_verification())
+            .with_signatures(self.config.get_signature_prefilter().is_some())
     }
 
     /// The engine's parameters for `level`'s items.
@@ -252,6 +253,7 @@ impl Deduplicator {
         MatchParams {
             verifier: *self.verifier(level),
             max_bucket: self.config.get_max_bucket(),
+            prefilter: self.config.get_signature_prefilter(),
         }
     }
 }
