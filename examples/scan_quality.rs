@@ -24,7 +24,9 @@
 //! 0.4, connected components), `preset` ([`Config::scanned`]) and
 //! `preset-T` (the preset at threshold T), `preset-components` (the preset
 //! with connected components instead of its clustering), `preset-exact`
-//! (without the signature pre-filter). `--write DIR` writes the corpus of
+//! (without the signature pre-filter), `preset-containment` (the preset
+//! with containment 0.5) and `preset-containment-components` (the same with
+//! connected components). `--write DIR` writes the corpus of
 //! the first rate there; `--sample` prints its first document.
 
 use std::time::Instant;
@@ -98,6 +100,13 @@ fn config(name: &str) -> Option<Config> {
         "preset" => Config::scanned(),
         "preset-components" => Config::scanned().clustering(Clustering::Components),
         "preset-exact" => Config::scanned().signature_prefilter(None),
+        "preset-containment" => Config::scanned()
+            .measure(Measure::Containment)
+            .threshold(0.5),
+        "preset-containment-components" => Config::scanned()
+            .measure(Measure::Containment)
+            .threshold(0.5)
+            .clustering(Clustering::Components),
         _ => {
             let t: f64 = name.strip_prefix("preset-")?.parse().ok()?;
             Config::scanned().threshold(t)

@@ -10,8 +10,8 @@
 ///   `sch00l`), a digit followed by three or more letters (`5chool`), or a
 ///   `|` inside a word. Clean news text has almost none (`1990s`, `B52`,
 ///   `COVID19` and `3D` are not counted).
-/// - *Stray letters*: one-letter words other than `a`, `i`, `o` (any case),
-///   the remains of words split by a scan.
+/// - *Stray letters*: one-letter lower-case words other than `a`, `i`, `o`,
+///   the remains of words split by a scan (capitals are left out: initials).
 /// - *Hyphenated line ends*: a line ending in a letter and `-` followed by a
 ///   line starting with a lower-case letter (a word broken across a column).
 /// - *Line length*: the mean length of non-blank lines; printed columns are
@@ -38,7 +38,7 @@ pub struct TextNoise {
     pub words: u64,
     /// Words that look damaged (see the type docs).
     pub damaged_words: u64,
-    /// One-letter words other than a, i, o.
+    /// One-letter lower-case words other than a, i, o.
     pub stray_letters: u64,
     /// Non-blank lines.
     pub lines: u64,
@@ -81,8 +81,8 @@ impl TextNoise {
                 }
                 let mut chars = w.chars();
                 if let (Some(c), None) = (chars.next(), chars.next())
-                    && c.is_alphabetic()
-                    && !matches!(c.to_ascii_lowercase(), 'a' | 'i' | 'o')
+                    && c.is_lowercase()
+                    && !matches!(c, 'a' | 'i' | 'o')
                 {
                     n.stray_letters += 1;
                 }
@@ -127,15 +127,17 @@ impl TextNoise {
     }
 
     /// Whether the text looks like OCR output, for which
-    /// [`Config::scanned`](crate::Config::scanned) fits: at least 0.3% of
+    /// [`Config::scanned`](crate::Config::scanned) fits: at least 0.1% of
     /// words look damaged, or narrow columns (mean line under 60
     /// characters) with at least 2% of lines ending in a broken word.
     ///
-    /// Measured on generated scans (docs/QUALITY.md): 1% damaged words
-    /// already trips the first rule, and every generated scan trips the
-    /// second; clean generated news and the shared corpora trip neither.
+    /// Only some OCR errors show (a digit inside a word, a split word; a
+    /// lost letter or `rn` for `m` do not), so on generated scans the
+    /// share that looks damaged is roughly a tenth of the share damaged:
+    /// 5% damaged words trips the first rule, and every generated column
+    /// layout trips the second; clean generated news trips neither.
     pub fn looks_scanned(&self) -> bool {
-        self.damaged_share() >= 0.003
+        self.damaged_share() >= 0.001
             || (self.mean_line_length() < 60.0 && self.hyphenation_rate() >= 0.02)
     }
 
@@ -169,9 +171,19 @@ fn looks_damaged(w: &str) -> bool {
     if c[1..c.len() - 1].contains(&'|') {
         return true;
     }
-    for i in 1..c.len().saturating_sub(1) {
-        if c[i].is_ascii_digit() && c[i - 1].is_alphabetic() && c[i + 1].is_alphabetic() {
-            return true;
+    // A run of digits with a letter on both sides.
+    let mut i = 0;
+    while i < c.len() {
+        if c[i].is_ascii_digit() {
+            let start = i;
+            while i < c.len() && c[i].is_ascii_digit() {
+                i += 1;
+            }
+            if start > 0 && i < c.len() && c[start - 1].is_alphabetic() && c[i].is_alphabetic() {
+                return true;
+            }
+        } else {
+            i += 1;
         }
     }
     let digits = c.iter().take_while(|x| x.is_ascii_digit()).count();
@@ -190,8 +202,8 @@ mod tests {
         for w in ["1990s", "B52", "COVID19", "3D", "22nd", "close", "2024"] {
             assert!(!looks_damaged(w), "{w}");
         }
-        let n = TextNoise::of("a b c1ose I o x\nline-\nbroken");
-        assert_eq!((n.words, n.damaged_words, n.stray_letters), (8, 1, 2));
+        let n = TextNoise::of("a b c1ose I o X x\nline-\nbroken");
+        assert_eq!((n.words, n.damaged_words, n.stray_letters), (9, 1, 2));
         assert_eq!((n.lines, n.hyphenated_line_ends), (3, 1));
         assert!(TextNoise::default().summary().contains("looks clean"));
     }
@@ -200,14 +212,14 @@ mod tests {
     #[test]
     fn generated_scans_look_scanned_and_clean_news_does_not() {
         use crate::synth::{ScanConfig, ScanGenerator, news_like};
-        for damage in [0.0, 0.01, 0.1] {
+        for damage in [0.0, 0.01, 0.05, 0.1] {
             let g = ScanGenerator::new(ScanConfig::new().num_stories(60).damage(damage).seed(3))
                 .unwrap();
             let texts = g.texts();
             let n = TextNoise::of_texts(texts.iter().map(String::as_str));
             assert!(n.looks_scanned(), "{damage}: {}", n.summary());
-            if damage >= 0.01 {
-                assert!(n.damaged_share() >= 0.003, "{damage}: {}", n.summary());
+            if damage >= 0.05 {
+                assert!(n.damaged_share() >= 0.001, "{damage}: {}", n.summary());
             }
         }
         let clean = news_like(200, 5);
