@@ -367,7 +367,7 @@ impl Clusters {
         }
         // Each member to its best centre: walk the edges by member.
         let mut by_member: Vec<(u32, u32, f64)> = edges.iter().map(|e| (e.1, e.0, e.2)).collect();
-        by_member.sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+        by_member.sort_unstable_by_key(|x| (x.0, x.1));
         let mut best = centre_of.clone();
         for run in by_member.chunk_by(|x, y| x.0 == y.0) {
             let m = run[0].0;
@@ -619,7 +619,11 @@ mod tests {
         for _ in 0..6 {
             let a = (g.next_u64() % 8) as usize;
             let b = (a + 1 + (g.next_u64() % 7) as usize) % 8;
-            texts.push(format!("{} {}", stories[a][..40].join(" "), stories[b][..40].join(" ")));
+            texts.push(format!(
+                "{} {}",
+                stories[a][..40].join(" "),
+                stories[b][..40].join(" ")
+            ));
             story.push(None);
         }
         (texts, story)
@@ -637,7 +641,10 @@ mod tests {
                 .measure(Measure::Containment)
                 .passages(false);
             let analyzer = Analyzer::new(&base).unwrap();
-            let sets: Vec<_> = texts.iter().map(|x| analyzer.analyze(x).into_shingles()).collect();
+            let sets: Vec<_> = texts
+                .iter()
+                .map(|x| analyzer.analyze(x).into_shingles())
+                .collect();
             let star = Deduplicator::new(base.clone().clustering(Clustering::Star))
                 .unwrap()
                 .run(&texts)
@@ -645,22 +652,34 @@ mod tests {
             for c in star.clusters() {
                 // A centre that each member lies inside at ≥ t.
                 let inside = |m: DocId, c: DocId| {
-                    m == c || Similarity::exact(&sets[m.as_usize()], &sets[c.as_usize()]).containment_ab >= t
+                    m == c
+                        || Similarity::exact(&sets[m.as_usize()], &sets[c.as_usize()])
+                            .containment_ab
+                            >= t
                 };
                 assert!(
-                    c.members().iter().any(|&ctr| c.members().iter().all(|&m| inside(m, ctr))),
+                    c.members()
+                        .iter()
+                        .any(|&ctr| c.members().iter().all(|&m| inside(m, ctr))),
                     "seed {seed}: no centre in {:?}",
                     c.members()
                 );
                 // Never two stories in one cluster.
-                let mut stories: Vec<usize> =
-                    c.members().iter().filter_map(|m| story[m.as_usize()]).collect();
+                let mut stories: Vec<usize> = c
+                    .members()
+                    .iter()
+                    .filter_map(|m| story[m.as_usize()])
+                    .collect();
                 stories.dedup();
-                assert!(stories.len() <= 1, "seed {seed}: stories {stories:?} joined");
+                assert!(
+                    stories.len() <= 1,
+                    "seed {seed}: stories {stories:?} joined"
+                );
             }
             // Every story's printings are found together.
             for s in 0..8 {
-                let members: Vec<usize> = (0..texts.len()).filter(|&i| story[i] == Some(s)).collect();
+                let members: Vec<usize> =
+                    (0..texts.len()).filter(|&i| story[i] == Some(s)).collect();
                 let first = star.clusters().cluster_of(DocId::new(members[0] as u32));
                 assert!(first.is_some(), "seed {seed}: story {s} not clustered");
                 for &m in &members {
@@ -670,7 +689,11 @@ mod tests {
             // Connected components do chain through the digests.
             let comp = Deduplicator::new(base).unwrap().run(&texts).unwrap();
             components_merged += usize::from(comp.clusters().iter().any(|c| {
-                let mut s: Vec<usize> = c.members().iter().filter_map(|m| story[m.as_usize()]).collect();
+                let mut s: Vec<usize> = c
+                    .members()
+                    .iter()
+                    .filter_map(|m| story[m.as_usize()])
+                    .collect();
                 s.sort_unstable();
                 s.dedup();
                 s.len() > 1

@@ -15,9 +15,7 @@ use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::error::ErrorKind;
 use echodup::io::ReadOptions;
-use echodup::{
-    Clustering, Config, KeepPolicy, Measure, Segmentation, Shingling, Verification,
-};
+use echodup::{Clustering, Config, KeepPolicy, Measure, Segmentation, Shingling, Verification};
 
 /// A named starting configuration (`--preset`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

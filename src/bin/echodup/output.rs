@@ -242,7 +242,10 @@ pub(crate) fn summary(corpus: &Corpus, report: &Report, plan: &CleaningPlan, ela
     let scanned_settings = config.get_normalizer().get_fold_ocr()
         || matches!(config.get_shingling(), Shingling::Glyphs(_));
     if scanned_settings && noise.looks_scanned() {
-        eprintln!("  text: {} (scanned settings in use)", noise.summary().split(": try").next().unwrap_or_default());
+        eprintln!(
+            "  text: {} (scanned settings in use)",
+            noise.summary().split(": try").next().unwrap_or_default()
+        );
     } else {
         eprintln!("  text: {}", noise.summary());
     }

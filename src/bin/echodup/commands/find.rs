@@ -66,10 +66,12 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
     }
     // Document pairs and clusters need no passage comparison: skip it.
     let document_only;
-    let dedup = if passages {
+    let dedup = if passages == dedup.config().get_passages() {
         dedup
     } else {
-        document_only = Deduplicator::new(dedup.config().clone().passages(false))?;
+        // `--level passage` with a preset that leaves passages out (scanned)
+        // turns them on; `--level document` turns them off.
+        document_only = Deduplicator::new(dedup.config().clone().passages(passages))?;
         &document_only
     };
     let mut report = progress.run(dedup, &corpus)?;
