@@ -12,8 +12,11 @@ once). Each tool runs as its own child process on one thread, measured with
 scored by the adjusted Rand index against the truth clusters:
 
 - ``echodup find --preset scanned`` (the preset; its own clusters);
+- ``echodup find --char-shingles 5 --threshold 0.3 --signature-prefilter 1e-6
+  --clustering star``: rensa's shingles with the preset's candidate pre-filter
+  and clustering;
 - ``echodup find --char-shingles 5 --threshold 0.3`` (the best setting before
-  the preset; connected components);
+  the preset; exact verification of every candidate, connected components);
 - rensa (``RMinHash``/``RMinHashLSH``, estimate-only) on character 5-shingles
   made in Python with echodup's news normalization (NFKC, case folding,
   every non-alphanumeric character a space, spaces collapsed), threshold 0.3,
@@ -140,6 +143,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for name, extra in [
             ("echodup --preset scanned", ["--preset", "scanned"]),
+            ("echodup --char-shingles 5 --threshold 0.3 --signature-prefilter 1e-6 --clustering star",
+             ["--char-shingles", "5", "--threshold", "0.3", "--signature-prefilter", "1e-6",
+              "--clustering", "star"]),
             ("echodup --char-shingles 5 --threshold 0.3", ["--char-shingles", "5", "--threshold", "0.3"]),
         ]:
             out = Path(tmp) / "clusters.jsonl"
