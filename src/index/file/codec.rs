@@ -263,6 +263,7 @@ mod tests {
                 .normalizer(Normalizer::minimal().fold_digits(true))
                 .min_passage_tokens(7)
                 .passages(false),
+            Config::scanned(),
         ] {
             let bytes = encode_config(&config).unwrap();
             assert_eq!(bytes.len() as u64, CONFIG_LEN);
@@ -287,6 +288,15 @@ mod tests {
             assert_eq!(back.get_segmentation(), segmentation);
             assert_eq!(config_mismatch(&back, &config).unwrap(), None);
         }
+        // OCR folding (byte 13) and glyph shingles (kind 2) are new; files
+        // written before them hold 0 there and read as before.
+        let scanned = encode_config(&Config::scanned()).unwrap();
+        assert_eq!((scanned[9], scanned[13]), (2, 1));
+        let plain = encode_config(&Config::new()).unwrap();
+        assert_eq!((plain[9], plain[13]), (0, 0));
+        let back = decode_config(&scanned, path).unwrap();
+        assert_eq!(back.get_shingling(), Shingling::Glyphs(6));
+        assert!(back.get_normalizer().get_fold_ocr());
         let mut bytes = encode_config(&Config::new()).unwrap();
         bytes[8] = 3;
         let e = decode_config(&bytes, path).unwrap_err();
