@@ -279,6 +279,42 @@ mod tests {
         assert!(dropped_far as f64 / trials as f64 > 0.99, "{dropped_far}");
     }
 
+    /// Oracle: the pre-filtered run reports the same pairs and clusters as
+    /// the exact run (a loss has probability 10⁻⁶ per true pair).
+    #[cfg(feature = "tools")]
+    #[test]
+    fn prefiltered_run_equals_the_exact_run() {
+        use crate::synth::{ScanConfig, ScanGenerator};
+        use crate::{Config, Deduplicator, Measure};
+        let g =
+            ScanGenerator::new(ScanConfig::new().num_stories(120).damage(0.05).seed(2)).unwrap();
+        let texts = g.texts();
+        for config in [
+            Config::scanned(),
+            Config::scanned()
+                .measure(Measure::Containment)
+                .threshold(0.5),
+        ] {
+            let fast = Deduplicator::new(config.clone())
+                .unwrap()
+                .run(&texts)
+                .unwrap();
+            let exact = Deduplicator::new(config.signature_prefilter(None))
+                .unwrap()
+                .run(&texts)
+                .unwrap();
+            let pairs =
+                |r: &crate::Report| r.document_pairs().map(|p| (p.a, p.b)).collect::<Vec<_>>();
+            assert!(!pairs(&exact).is_empty());
+            assert_eq!(pairs(&fast), pairs(&exact));
+            assert_eq!(fast.clusters(), exact.clusters());
+            assert_eq!(
+                fast.stats().document_candidates,
+                exact.stats().document_candidates
+            );
+        }
+    }
+
     #[test]
     fn containment_uses_the_set_sizes() {
         // A set of 100 inside one of 1,000: containment 1, Jaccard 0.1.
