@@ -31,6 +31,7 @@
 /// assert_eq!(both.documents, 2);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TextNoise {
     /// Documents counted.
     pub documents: u64,
@@ -55,8 +56,8 @@ impl TextNoise {
             documents: 1,
             ..TextNoise::default()
         };
-        let lines: Vec<&str> = text.lines().collect();
-        for (i, line) in lines.iter().enumerate() {
+        let mut lines = text.lines().peekable();
+        while let Some(line) = lines.next() {
             let trimmed = line.trim();
             if trimmed.is_empty() {
                 continue;
@@ -67,7 +68,7 @@ impl TextNoise {
                 .strip_suffix('-')
                 .is_some_and(|head| head.ends_with(char::is_alphabetic));
             let next_lower = lines
-                .get(i + 1)
+                .peek()
                 .and_then(|l| l.trim_start().chars().next())
                 .is_some_and(char::is_lowercase);
             if broken && next_lower {
@@ -164,6 +165,12 @@ fn ratio(a: u64, b: u64) -> f64 {
 /// A digit between letters, a digit then three or more letters, or `|`
 /// inside a word.
 fn looks_damaged(w: &str) -> bool {
+    // Most words are letters only or digits only: no allocation for them.
+    let b = w.as_bytes();
+    let has_digit = b.iter().any(u8::is_ascii_digit);
+    if !b.contains(&b'|') && (!has_digit || b.iter().all(u8::is_ascii_digit)) {
+        return false;
+    }
     let c: Vec<char> = w.chars().collect();
     if c.len() < 2 {
         return false;

@@ -37,6 +37,7 @@ impl Deduplicator {
             documents: num_docs,
             passages: corpus.spans.len(),
             sketch_bytes: corpus.heap_bytes(),
+            noise: corpus.noise,
             ..Stats::default()
         };
 

@@ -7,6 +7,7 @@
 //! - `assembly.rs`: stages 5–7: the matching engine on both levels, then
 //!   document pairs, clusters, passage clusters, repeats and the [`Report`].
 
+use crate::noise::TextNoise;
 use std::borrow::Cow;
 
 use crate::analyze::{AnalyzedDocument, Analyzer};
@@ -182,7 +183,7 @@ impl Deduplicator {
             let text = fetch(DocId::new(i as u32));
             let text = text.as_ref();
             self.analyzer.analyze_into(text, scratch);
-            let part = self.sketch_document(
+            let mut part = self.sketch_document(
                 text.len(),
                 scratch.passages.iter().map(|p| {
                     (
@@ -194,6 +195,7 @@ impl Deduplicator {
                 &scratch.doc_set,
                 sig,
             );
+            part.noise = TextNoise::of(text);
             progress(text.len());
             part
         })?;

@@ -2,8 +2,6 @@
 //! list of removed records, and the summary on standard error.
 
 use echodup::Shingling;
-use echodup::noise::TextNoise;
-use rayon::prelude::*;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -230,14 +228,7 @@ pub(crate) fn summary(corpus: &Corpus, report: &Report, plan: &CleaningPlan, ela
         DecimalBytes((bytes as f64 / secs) as u64),
     );
     // The noise check: never silent, one line whatever the text.
-    let noise = corpus
-        .documents()
-        .par_iter()
-        .map(|d| TextNoise::of(d.text()))
-        .reduce(TextNoise::default, |mut a, b| {
-            a.add(&b);
-            a
-        });
+    let noise = s.noise;
     let config = report.config();
     let scanned_settings = config.get_normalizer().get_fold_ocr()
         || matches!(config.get_shingling(), Shingling::Glyphs(_));
