@@ -3,6 +3,13 @@
 //!
 //! [`Config::scanned`]: crate::Config::scanned
 
+/// Documents counted whole by [`TextNoise::sampled`] before sampling starts.
+const SAMPLE_ALL: usize = 64;
+/// After those, every this many documents.
+const SAMPLE_EVERY: usize = 16;
+/// Bytes of each sampled document.
+const SAMPLE_BYTES: usize = 4096;
+
 /// Counts of the signs of scanned text in some documents, mergeable with
 /// [`add`](TextNoise::add).
 ///
@@ -90,6 +97,28 @@ impl TextNoise {
             }
         }
         n
+    }
+
+    /// The counts a run keeps for document `index`: the whole corpus
+    /// would cost half as much again as analysis, so a run counts the first
+    /// 64 documents and then every 16th, each on its first 4 KiB (cut at a
+    /// line end when there is one). Small corpora are counted whole; large
+    /// ones on a sample spread over the input.
+    pub fn sampled(index: usize, text: &str) -> Self {
+        if index >= SAMPLE_ALL && !index.is_multiple_of(SAMPLE_EVERY) {
+            return TextNoise::default();
+        }
+        let mut end = text.len().min(SAMPLE_BYTES);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let head = &text[..end];
+        let head = if end < text.len() {
+            head.rfind('\n').map_or(head, |i| &head[..i])
+        } else {
+            head
+        };
+        TextNoise::of(head)
     }
 
     /// The counts of many documents.
@@ -213,6 +242,17 @@ mod tests {
         assert_eq!((n.words, n.damaged_words, n.stray_letters), (9, 1, 2));
         assert_eq!((n.lines, n.hyphenated_line_ends), (3, 1));
         assert!(TextNoise::default().summary().contains("looks clean"));
+    }
+
+    #[test]
+    fn sampling_counts_small_corpora_whole_and_large_ones_in_part() {
+        let text = "c1ose line\n".repeat(1000);
+        assert_eq!(TextNoise::sampled(3, "a c1ose"), TextNoise::of("a c1ose"));
+        assert_eq!(TextNoise::sampled(65, &text), TextNoise::default());
+        let n = TextNoise::sampled(80, &text);
+        assert_eq!(n.documents, 1);
+        assert!(n.words > 500 && n.words < 1000, "{}", n.words);
+        assert_eq!(n.damaged_words * 2, n.words);
     }
 
     #[cfg(feature = "tools")]

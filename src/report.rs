@@ -223,7 +223,8 @@ pub struct Stats {
     /// [`Config::scanned`](crate::Config::scanned) fits
     /// ([`TextNoise::looks_scanned`](crate::noise::TextNoise::looks_scanned)).
     /// Counted by [`run`](crate::Deduplicator::run) and
-    /// [`run_fetched`](crate::Deduplicator::run_fetched); empty (no
+    /// [`run_fetched`](crate::Deduplicator::run_fetched) on a sample
+    /// ([`TextNoise::sampled`](crate::noise::TextNoise::sampled)); empty (no
     /// documents counted) after
     /// [`run_analyzed`](crate::Deduplicator::run_analyzed), which has no text.
     #[cfg_attr(feature = "serde", serde(default))]

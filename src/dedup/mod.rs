@@ -195,7 +195,7 @@ impl Deduplicator {
                 &scratch.doc_set,
                 sig,
             );
-            part.noise = TextNoise::of(text);
+            part.noise = TextNoise::sampled(i, text);
             progress(text.len());
             part
         })?;
