@@ -38,7 +38,7 @@ use std::time::Instant;
 
 use echodup::eval::{self, ClusterOutcome, GroundTruth};
 use echodup::synth::{Generator, PageConfig, PageGenerator, PassageKind, SynthConfig};
-use echodup::{AnalyzedDocument, Analyzer, Config, Deduplicator, DocId, Report};
+use echodup::{AnalyzedDocument, Analyzer, Config, Deduplicator, DocId, DocumentBasis, Report};
 use rayon::prelude::*;
 
 struct Args {
@@ -50,13 +50,18 @@ struct Args {
     pages: bool,
     sites: usize,
     briefs: f64,
+    heavy_chrome: bool,
+    basis: DocumentBasis,
+    cut: Option<f64>,
+    edited: Option<f64>,
     threshold: Option<f64>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: bench_corpus [--docs N] [--threads N] [--seed S] [--write DIR] [--no-stages]\n\
-         \x20                   [--threshold T] [--pages [--sites N] [--briefs X]]\n\
+         \x20                   [--threshold T] [--pages [--sites N] [--briefs X] [--heavy-chrome]\n\
+         \x20                   [--cut X] [--edited X]] [--document-basis content|raw]\n\
          defaults: --docs 10000, --threads all cores, --seed 42, --sites 6, --briefs 0.4"
     );
     std::process::exit(2)
@@ -72,6 +77,10 @@ fn parse_args() -> Args {
         pages: false,
         sites: 6,
         briefs: 0.4,
+        heavy_chrome: false,
+        basis: DocumentBasis::Content,
+        cut: None,
+        edited: None,
         threshold: None,
     };
     let mut it = std::env::args().skip(1);
@@ -88,6 +97,12 @@ fn parse_args() -> Args {
             "--threshold" => args.threshold = Some(value().parse().unwrap_or_else(|_| usage())),
             "--sites" => args.sites = number(value()) as usize,
             "--briefs" => args.briefs = value().parse().unwrap_or_else(|_| usage()),
+            "--heavy-chrome" => args.heavy_chrome = true,
+            "--document-basis" => {
+                args.basis = value().parse().unwrap_or_else(|_| usage());
+            }
+            "--cut" => args.cut = Some(value().parse().unwrap_or_else(|_| usage())),
+            "--edited" => args.edited = Some(value().parse().unwrap_or_else(|_| usage())),
             "-h" | "--help" => usage(),
             _ => {
                 eprintln!("unknown argument {flag}");
@@ -135,7 +150,16 @@ fn run(args: &Args) -> Result<(), echodup::Error> {
             .num_pages(args.docs)
             .seed(args.seed)
             .sites(args.sites)
-            .briefs(args.briefs);
+            .briefs(args.briefs)
+            .heavy_chrome(args.heavy_chrome);
+        let config = match args.cut {
+            Some(x) => config.cut(x),
+            None => config,
+        };
+        let config = match args.edited {
+            Some(x) => config.edited(x),
+            None => config,
+        };
         (None, Some(PageGenerator::new(config)?))
     } else {
         let config = SynthConfig::new().num_docs(args.docs).seed(args.seed);
@@ -168,7 +192,8 @@ fn run(args: &Args) -> Result<(), echodup::Error> {
     let config = match args.threshold {
         Some(t) => Config::new().threshold(t),
         None => Config::new(),
-    };
+    }
+    .document_basis(args.basis);
     let dedup = Deduplicator::new(config.clone())?;
     let analyzer = Analyzer::new(&config)?;
 

@@ -105,9 +105,11 @@ impl Analyzer {
                     span: p.span.clone(),
                     tokens: p.tokens,
                     shingles: ShingleSet::from_sorted(s.passage_sets[p.set.clone()].to_vec()),
+                    token_range: p.token_range.clone(),
                 })
                 .collect(),
             shingles: ShingleSet::from_sorted(std::mem::take(&mut s.doc_set)),
+            token_hashes: std::mem::take(&mut s.doc_tokens),
         }
     }
 
@@ -134,6 +136,7 @@ impl Analyzer {
             let start = s.passage_sets.len();
             self.shingler
                 .shingles_from_tokens_into(&s.tokens, &mut s.passage_sets);
+            let mut token_range = s.doc_tokens.len()..s.doc_tokens.len();
             if !s.tokens.is_empty() {
                 if let (Some(j), false) = (self.shingler.passage_joiner(), s.doc_tokens.is_empty())
                 {
@@ -142,6 +145,7 @@ impl Analyzer {
                 let first = s.doc_tokens.len();
                 s.doc_tokens.extend_from_slice(&s.tokens);
                 s.ranges.push(first..s.doc_tokens.len());
+                token_range = first..s.doc_tokens.len();
                 if s.tokens.len() >= n {
                     s.doc_set.extend_from_slice(&s.passage_sets[start..]);
                 }
@@ -151,6 +155,7 @@ impl Analyzer {
                 span,
                 tokens: s.tokens.len(),
                 set: start..s.passage_sets.len(),
+                token_range,
             });
         });
         if s.doc_tokens.len() < n {
@@ -173,6 +178,45 @@ impl Analyzer {
             }
         }
         sort_dedup_tail(&mut s.doc_set, 0);
+    }
+}
+
+impl Analyzer {
+    /// The shingle set of a document's **content**: the shingles of the
+    /// tokens of the passages `keep(p)` accepts, in order, as if the other
+    /// passages were not in the text (windows run across the gap). With
+    /// every passage kept it equals the document's set. `tokens` are the
+    /// document's tokens and `ranges` each passage's range in them.
+    pub(crate) fn content_set(
+        &self,
+        tokens: &[u64],
+        ranges: impl Iterator<Item = Range<usize>>,
+        keep: impl Fn(usize) -> bool,
+    ) -> ShingleSet {
+        let mut content = Vec::with_capacity(tokens.len());
+        for (p, r) in ranges.enumerate() {
+            if r.is_empty() || !keep(p) {
+                continue;
+            }
+            if let (Some(j), false) = (self.shingler.passage_joiner(), content.is_empty()) {
+                content.push(j);
+            }
+            content.extend_from_slice(&tokens[r]);
+        }
+        let mut shingles = Vec::new();
+        self.shingler
+            .shingles_from_tokens_into(&content, &mut shingles);
+        ShingleSet::from_hashes(shingles)
+    }
+
+    /// [`content_set`](Self::content_set) of the document last analyzed
+    /// into `s`.
+    pub(crate) fn content_set_of(&self, s: &Scratch, keep: impl Fn(usize) -> bool) -> ShingleSet {
+        self.content_set(
+            &s.doc_tokens,
+            s.passages.iter().map(|p| p.token_range.clone()),
+            keep,
+        )
     }
 }
 
@@ -213,6 +257,8 @@ pub(crate) struct PassageInfo {
     pub(crate) tokens: usize,
     /// Where its set lies in [`Scratch::passage_sets`].
     pub(crate) set: Range<usize>,
+    /// Where its tokens lie in the document's tokens.
+    pub(crate) token_range: Range<usize>,
 }
 
 /// One document after analysis.
@@ -222,6 +268,9 @@ pub struct AnalyzedDocument {
     tokens: usize,
     passages: Vec<AnalyzedPassage>,
     shingles: ShingleSet,
+    /// The document's token hashes (with the joiners of character
+    /// shingles), for the content set.
+    token_hashes: Vec<u64>,
 }
 
 impl AnalyzedDocument {
@@ -250,9 +299,19 @@ impl AnalyzedDocument {
         &self.shingles
     }
 
-    /// The shingle set of the whole document, by value.
-    pub(crate) fn into_shingles(self) -> ShingleSet {
-        self.shingles
+    /// The shingle set of the passages `keep(p)` accepts (see
+    /// `Analyzer::content_set`); `analyzer` must be the one that made this
+    /// analysis.
+    pub(crate) fn content_set(
+        &self,
+        analyzer: &Analyzer,
+        keep: impl Fn(usize) -> bool,
+    ) -> ShingleSet {
+        analyzer.content_set(
+            &self.token_hashes,
+            self.passages.iter().map(|p| p.token_range.clone()),
+            keep,
+        )
     }
 }
 
@@ -262,6 +321,7 @@ pub struct AnalyzedPassage {
     span: Range<usize>,
     tokens: usize,
     shingles: ShingleSet,
+    token_range: Range<usize>,
 }
 
 impl AnalyzedPassage {
@@ -326,6 +386,23 @@ mod tests {
         let a = Analyzer::new(&config).unwrap();
         let doc = a.analyze("ab\n\ncd");
         assert_eq!(doc.shingles(), &a.shingler().shingle_set("ab cd"));
+    }
+
+    #[test]
+    fn content_set_with_every_passage_kept_is_the_document_set() {
+        for shingling in [Shingling::Words(3), Shingling::Chars(4)] {
+            let a = Analyzer::new(&Config::new().shingling(shingling)).unwrap();
+            let text = "Header line\n\nOne two three four five.\n\n!!\n\nSix seven eight.";
+            let doc = a.analyze(text);
+            assert_eq!(&doc.content_set(&a, |_| true), doc.shingles());
+            // Leaving out the header: the set of the text without it.
+            let rest = a.analyze("One two three four five.\n\n!!\n\nSix seven eight.");
+            assert_eq!(&doc.content_set(&a, |p| p != 0), rest.shingles());
+            let mut s = Scratch::default();
+            a.analyze_into(text, &mut s);
+            assert_eq!(a.content_set_of(&s, |p| p != 0), *rest.shingles());
+            assert!(doc.content_set(&a, |_| false).is_empty());
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! [`Config`]: every parameter of a run, as one plain value.
 
+use crate::boilerplate::DocumentBasis;
 use crate::cluster::{Clustering, KeepPolicy};
 use crate::error::{Error, Result};
 use crate::lsh::{Banding, check_threshold};
@@ -22,6 +23,8 @@ pub const MAX_NUM_PERM: usize = 8192;
 /// Default [`Config::max_bucket`]: buckets of up to 256 distinct sets are
 /// expanded to all their pairs (at most 32,640 verifications each).
 pub const DEFAULT_MAX_BUCKET: usize = 256;
+/// Default [`Config::boilerplate_min_documents`].
+pub const DEFAULT_BOILERPLATE_MIN_DOCUMENTS: usize = 3;
 /// Largest accepted shingle size.
 pub const MAX_SHINGLE_SIZE: usize = 1024;
 
@@ -72,6 +75,8 @@ pub struct Config {
     clustering: Clustering,
     signature_prefilter: Option<f64>,
     background_similarity: Option<f64>,
+    document_basis: DocumentBasis,
+    boilerplate_min_documents: usize,
 }
 
 /// The miss probability at the threshold that [`Config::background_similarity`]
@@ -103,6 +108,8 @@ impl Default for Config {
             clustering: Clustering::Components,
             signature_prefilter: None,
             background_similarity: None,
+            document_basis: DocumentBasis::Content,
+            boilerplate_min_documents: DEFAULT_BOILERPLATE_MIN_DOCUMENTS,
         }
     }
 }
@@ -358,6 +365,36 @@ impl Config {
     /// The background similarity the automatic banding is chosen for, if set.
     pub fn get_background_similarity(&self) -> Option<f64> {
         self.background_similarity
+    /// What document similarity is computed on: the text that is not
+    /// boilerplate ([`DocumentBasis::Content`], the default) or the whole
+    /// text ([`DocumentBasis::Raw`]). Pairs report both; this one decides.
+    /// Content needs passages: with [`passages`](Self::passages) off, or in
+    /// the incremental indexes ([`DedupIndex`](crate::DedupIndex), the file
+    /// index), which see one document at a time, documents are compared on
+    /// their whole text.
+    pub fn document_basis(mut self, basis: DocumentBasis) -> Self {
+        self.document_basis = basis;
+        self
+    }
+
+    /// The fewest documents a passage cluster must span to be considered
+    /// boilerplate (see [`boilerplate`](crate::boilerplate) for the rule).
+    /// Passages shared by fewer documents are always content, so a text
+    /// quoted once in a reply is never taken for boilerplate. Defaults to
+    /// [`DEFAULT_BOILERPLATE_MIN_DOCUMENTS`]; at least 2.
+    pub fn boilerplate_min_documents(mut self, n: usize) -> Self {
+        self.boilerplate_min_documents = n;
+        self
+    }
+
+    /// What document similarity is computed on.
+    pub fn get_document_basis(&self) -> DocumentBasis {
+        self.document_basis
+    }
+
+    /// The fewest documents a boilerplate passage cluster spans.
+    pub fn get_boilerplate_min_documents(&self) -> usize {
+        self.boilerplate_min_documents
     }
 
     /// The normalizer.
@@ -488,6 +525,15 @@ impl Config {
             return Err(Error::invalid_config(
                 "num_perm",
                 format!("must be in 1..={MAX_NUM_PERM} (got {})", self.num_perm),
+            ));
+        }
+        if self.boilerplate_min_documents < 2 {
+            return Err(Error::invalid_config(
+                "boilerplate_min_documents",
+                format!(
+                    "must be at least 2 (got {})",
+                    self.boilerplate_min_documents
+                ),
             ));
         }
         if self.max_bucket < 2 {

@@ -31,9 +31,37 @@ pub(crate) struct PairGroups {
     /// similarity of g's members to the other's)`, sorted by group. Each
     /// group pair is listed from both sides.
     partner_offsets: Vec<u32>,
-    partners: Vec<(u32, Similarity)>,
+    partners: Vec<(u32, Both)>,
+    /// Whether the content similarity decided (else the raw one).
+    content_decides: bool,
     /// The number of document pairs.
     len: usize,
+}
+
+/// A pair's similarity on the whole text and on the content.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Both {
+    pub(crate) raw: Similarity,
+    pub(crate) content: Similarity,
+}
+
+impl Both {
+    const IDENTICAL: Both = Both {
+        raw: Similarity::IDENTICAL,
+        content: Similarity::IDENTICAL,
+    };
+
+    /// The same value on both bases.
+    pub(crate) fn same(s: Similarity) -> Both {
+        Both { raw: s, content: s }
+    }
+
+    fn swapped(self) -> Both {
+        Both {
+            raw: self.raw.swapped(),
+            content: self.content.swapped(),
+        }
+    }
 }
 
 impl PairGroups {
@@ -45,10 +73,26 @@ impl PairGroups {
     ///
     /// If a group names a document at or past `num_docs`, or a pair a group
     /// that does not exist.
+    #[cfg(test)]
     pub(crate) fn new<'g>(
         num_docs: usize,
         groups: impl IntoIterator<Item = &'g [DocId]>,
         pairs: &[(u32, u32, Similarity)],
+    ) -> Self {
+        let pairs: Vec<(u32, u32, Both)> = pairs
+            .iter()
+            .map(|&(a, b, s)| (a, b, Both::same(s)))
+            .collect();
+        Self::with_both(num_docs, groups, &pairs, false)
+    }
+
+    /// As `new`, with both similarities of each group pair; `content_decides`
+    /// says which one [`DocumentPair::similarity`] shows.
+    pub(crate) fn with_both<'g>(
+        num_docs: usize,
+        groups: impl IntoIterator<Item = &'g [DocId]>,
+        pairs: &[(u32, u32, Both)],
+        content_decides: bool,
     ) -> Self {
         let mut group_of = vec![NONE; num_docs];
         let mut offsets = vec![0u32];
@@ -72,7 +116,7 @@ impl PairGroups {
             partner_offsets[g + 1] += partner_offsets[g];
         }
         let mut fill: Vec<u32> = partner_offsets[..num_groups].to_vec();
-        let mut partners = vec![(0, Similarity::IDENTICAL); 2 * pairs.len()];
+        let mut partners = vec![(0, Both::IDENTICAL); 2 * pairs.len()];
         let mut len: usize = (0..num_groups as u32)
             .map(|g| size(g) * (size(g) - 1) / 2)
             .sum();
@@ -93,6 +137,7 @@ impl PairGroups {
             members,
             partner_offsets,
             partners,
+            content_decides,
             len,
         }
     }
@@ -104,11 +149,29 @@ impl PairGroups {
         let num_docs = pairs.iter().map(|p| p.a.max(p.b).as_usize() + 1).max();
         let num_docs = num_docs.unwrap_or(0);
         let singletons: Vec<DocId> = (0..num_docs as u32).map(DocId::new).collect();
-        let group_pairs: Vec<(u32, u32, Similarity)> = pairs
+        let group_pairs: Vec<(u32, u32, Both)> = pairs
             .iter()
-            .map(|p| (p.a.as_u32(), p.b.as_u32(), p.similarity))
+            .map(|p| {
+                // Written before pairs carried both: the one similarity.
+                let old = p.raw == Similarity::zero() && p.content == Similarity::zero();
+                let both = if old {
+                    Both::same(p.similarity)
+                } else {
+                    Both {
+                        raw: p.raw,
+                        content: p.content,
+                    }
+                };
+                (p.a.as_u32(), p.b.as_u32(), both)
+            })
             .collect();
-        PairGroups::new(num_docs, singletons.chunks(1), &group_pairs)
+        let content_decides = pairs.first().is_some_and(|p| p.similarity == p.content);
+        PairGroups::with_both(
+            num_docs,
+            singletons.chunks(1),
+            &group_pairs,
+            content_decides,
+        )
     }
 
     /// The number of document pairs.
@@ -133,7 +196,7 @@ impl PairGroups {
         &self.members[self.offsets[g as usize] as usize..self.offsets[g as usize + 1] as usize]
     }
 
-    fn partners(&self, g: u32) -> &[(u32, Similarity)] {
+    fn partners(&self, g: u32) -> &[(u32, Both)] {
         &self.partners[self.partner_offsets[g as usize] as usize
             ..self.partner_offsets[g as usize + 1] as usize]
     }
@@ -162,9 +225,9 @@ impl PairGroups {
         within.chain(across)
     }
 
-    /// [`spanning_pairs`](Self::spanning_pairs) with the similarity of the
-    /// first document to the second (identical within a group): the edges
-    /// star clustering needs, each group pair once.
+    /// [`spanning_pairs`](Self::spanning_pairs) with the deciding similarity
+    /// of the first document to the second (identical within a group): the
+    /// edges star clustering needs, each group pair once.
     pub(crate) fn spanning_similarities(
         &self,
     ) -> impl Iterator<Item = (DocId, DocId, Similarity)> + '_ {
@@ -178,22 +241,36 @@ impl PairGroups {
             self.partners(g)
                 .iter()
                 .filter(move |p| p.0 > g)
-                .map(move |p| (self.group(g)[0], self.group(p.0)[0], p.1))
+                .map(move |p| (self.group(g)[0], self.group(p.0)[0], self.deciding(p.1)))
         });
         within.chain(across)
     }
 
-    /// The similarity of `a` to `b` if they form a verified pair.
+    /// The similarity of `a` to `b` that decided, if they form a verified
+    /// pair.
     pub(crate) fn similarity(&self, a: DocId, b: DocId) -> Option<Similarity> {
+        self.both(a, b).map(|s| self.deciding(s))
+    }
+
+    /// Both similarities of `a` to `b` if they form a verified pair.
+    pub(crate) fn both(&self, a: DocId, b: DocId) -> Option<Both> {
         let (ga, gb) = (self.group_of(a)?, self.group_of(b)?);
         if a == b {
             None
         } else if ga == gb {
-            Some(Similarity::IDENTICAL)
+            Some(Both::IDENTICAL)
         } else {
             let partners = self.partners(ga);
             let i = partners.binary_search_by_key(&gb, |p| p.0).ok()?;
             Some(partners[i].1)
+        }
+    }
+
+    fn deciding(&self, s: Both) -> Similarity {
+        if self.content_decides {
+            s.content
+        } else {
+            s.raw
         }
     }
 
@@ -210,14 +287,14 @@ impl PairGroups {
     }
 
     /// Fills `out` with the partners `b > a` of `a`, sorted.
-    fn partners_after(&self, a: DocId, out: &mut Vec<(DocId, Similarity)>) {
+    fn partners_after(&self, a: DocId, out: &mut Vec<(DocId, Both)>) {
         out.clear();
         let Some(g) = self.group_of(a) else {
             return;
         };
         let group = self.group(g);
         let after = group.partition_point(|&d| d <= a);
-        out.extend(group[after..].iter().map(|&b| (b, Similarity::IDENTICAL)));
+        out.extend(group[after..].iter().map(|&b| (b, Both::IDENTICAL)));
         let partners = self.partners(g);
         if partners.is_empty() {
             return;
@@ -257,7 +334,7 @@ pub struct DocumentPairs<'a> {
     next: u32,
     /// The document whose partners are in `partners`.
     a: DocId,
-    partners: Vec<(DocId, Similarity)>,
+    partners: Vec<(DocId, Both)>,
     pos: usize,
     remaining: usize,
 }
@@ -275,13 +352,15 @@ impl Iterator for DocumentPairs<'_> {
             self.groups.partners_after(self.a, &mut self.partners);
             self.pos = 0;
         }
-        let (b, similarity) = self.partners[self.pos];
+        let (b, both) = self.partners[self.pos];
         self.pos += 1;
         self.remaining -= 1;
         Some(DocumentPair {
             a: self.a,
             b,
-            similarity,
+            similarity: self.groups.deciding(both),
+            raw: both.raw,
+            content: both.content,
         })
     }
 
@@ -343,6 +422,8 @@ mod tests {
                         a,
                         b,
                         similarity: Similarity::IDENTICAL,
+                        raw: Similarity::IDENTICAL,
+                        content: Similarity::IDENTICAL,
                     });
                 }
             }
@@ -355,12 +436,16 @@ mod tests {
                             a,
                             b,
                             similarity: s,
+                            raw: s,
+                            content: s,
                         }
                     } else {
                         DocumentPair {
                             a: b,
                             b: a,
                             similarity: s.swapped(),
+                            raw: s.swapped(),
+                            content: s.swapped(),
                         }
                     });
                 }

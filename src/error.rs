@@ -81,6 +81,13 @@ impl Error {
     }
 
     /// A document id seen before, at `path`.
+    /// Values that do not belong together, without a file: texts that are
+    /// not those of a report.
+    #[cfg(feature = "html")]
+    pub(crate) fn incompatible_values(what: impl fmt::Display) -> Self {
+        Error::new(ErrorKind::Incompatible, what.to_string())
+    }
+
     pub(crate) fn duplicate_id(path: impl AsRef<Path>, what: impl fmt::Display) -> Self {
         Self::about(ErrorKind::DuplicateId, path, what)
     }

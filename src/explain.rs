@@ -34,6 +34,16 @@ pub struct Explanation {
     /// most similar passage of B (by Jaccard, then the earlier one), in A's
     /// passage order.
     pub passages: Vec<PassagePair>,
+    /// Exact similarity of the two documents' **content**: their sets
+    /// without the boilerplate passages below (see
+    /// [`DocumentBasis`](crate::DocumentBasis)). Equal to `similarity` when
+    /// neither has boilerplate.
+    pub content_similarity: Similarity,
+    /// The passages of A left out of its content, ascending (empty from
+    /// [`explain`]; given to [`explain_with_boilerplate`]).
+    pub boilerplate_a: Vec<u32>,
+    /// The passages of B left out of its content.
+    pub boilerplate_b: Vec<u32>,
 }
 
 /// A passage of A and the passage of B most similar to it.
@@ -89,13 +99,68 @@ impl Explanation {
 /// Linear in the lengths of the texts for the spans; the passage pairs cost
 /// one set merge per pair of passages that share a shingle.
 pub fn explain(analyzer: &Analyzer, a: &str, b: &str) -> Explanation {
+    explain_with_boilerplate(analyzer, a, b, &[], &[])
+}
+
+/// [`explain`], with the passages of each text that are boilerplate (from a
+/// run over the corpus: [`DocumentSummary::boilerplate_passages`](crate::DocumentSummary::boilerplate_passages)),
+/// so that the explanation also gives the similarity of the two contents,
+/// the one a run with [`DocumentBasis::Content`](crate::DocumentBasis::Content)
+/// decides by. Indices past a text's passages are ignored.
+///
+/// # Example
+///
+/// ```
+/// use echodup::{Analyzer, Config, explain::explain_with_boilerplate};
+///
+/// let analyzer = Analyzer::new(&Config::new())?;
+/// let story = "The ferry to the islands will run twice a day from Monday, the operator said.";
+/// let a = format!("{story}\n\nSubscribe to the Harbour Herald for the news every morning.");
+/// let b = format!("{story}\n\nCopyright The Valley Times. All rights reserved worldwide.");
+/// let e = explain_with_boilerplate(&analyzer, &a, &b, &[1], &[1]);
+/// assert!(e.similarity.jaccard < 0.8);
+/// assert_eq!(e.content_similarity.jaccard, 1.0);
+/// # Ok::<(), echodup::Error>(())
+/// ```
+pub fn explain_with_boilerplate(
+    analyzer: &Analyzer,
+    a: &str,
+    b: &str,
+    boilerplate_a: &[u32],
+    boilerplate_b: &[u32],
+) -> Explanation {
     let doc_a = analyzer.analyze(a);
     let doc_b = analyzer.analyze(b);
+    let similarity = Similarity::exact(doc_a.shingles(), doc_b.shingles());
+    let content = |doc: &AnalyzedDocument, left_out: &[u32]| {
+        doc.content_set(analyzer, |p| !left_out.contains(&(p as u32)))
+    };
+    let content_similarity = if boilerplate_a.is_empty() && boilerplate_b.is_empty() {
+        similarity
+    } else {
+        Similarity::exact(
+            &content(&doc_a, boilerplate_a),
+            &content(&doc_b, boilerplate_b),
+        )
+    };
+    let listed = |doc: &AnalyzedDocument, v: &[u32]| {
+        let mut v: Vec<u32> = v
+            .iter()
+            .copied()
+            .filter(|&p| (p as usize) < doc.passages().len())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
     Explanation {
-        similarity: Similarity::exact(doc_a.shingles(), doc_b.shingles()),
+        similarity,
         shared_a: shared_spans(analyzer, a, &doc_a, doc_b.shingles()),
         shared_b: shared_spans(analyzer, b, &doc_b, doc_a.shingles()),
         passages: passage_pairs(&doc_a, &doc_b),
+        content_similarity,
+        boilerplate_a: listed(&doc_a, boilerplate_a),
+        boilerplate_b: listed(&doc_b, boilerplate_b),
     }
 }
 

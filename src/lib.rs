@@ -109,8 +109,11 @@
 //!   truth) and `eval` (quality metrics against ground truth, the
 //!   `GroundTruth` type and its files). Off by default; turns on `jsonl`;
 //!   turned on by `cli`.
-//! - `cli`: the `echodup` command-line binary (turns on `jsonl`, `tools`
-//!   and `plot`). Off by default.
+//! - `html`: `HtmlReport` (module `html_report`), a report as one
+//!   self-contained HTML page (no dependencies). Off by default; turned on
+//!   by `cli`.
+//! - `cli`: the `echodup` command-line binary (turns on `jsonl`, `tools`,
+//!   `plot` and `html`). Off by default.
 //!
 //! # References
 //!
@@ -129,6 +132,7 @@
 
 pub mod analyze;
 mod atomic;
+pub mod boilerplate;
 pub mod clean;
 pub mod cluster;
 mod config;
@@ -141,6 +145,9 @@ mod error;
 pub mod eval;
 pub mod explain;
 mod hash;
+#[cfg(feature = "html")]
+#[cfg_attr(docsrs, doc(cfg(feature = "html")))]
+pub mod html_report;
 pub mod index;
 #[cfg(feature = "jsonl")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jsonl")))]
@@ -169,17 +176,20 @@ pub mod verify;
 
 pub use analyze::{AnalyzedDocument, AnalyzedPassage, Analyzer};
 pub use atomic::remove_temporary_files;
+pub use boilerplate::DocumentBasis;
 pub use clean::{CleanOptions, CleaningPlan};
 pub use cluster::{Cluster, Clustering, Clusters, KeepOrder, KeepPolicy};
 pub use config::{
-    BACKGROUND_MISS, Config, DEFAULT_MAX_BUCKET, DEFAULT_PREFILTER_MISS, DEFAULT_SEED,
-    FORMAT_VERSION, MAX_NUM_PERM, MAX_SHINGLE_SIZE,
+    BACKGROUND_MISS, Config, DEFAULT_BOILERPLATE_MIN_DOCUMENTS, DEFAULT_MAX_BUCKET,
+    DEFAULT_PREFILTER_MISS, DEFAULT_SEED, FORMAT_VERSION, MAX_NUM_PERM, MAX_SHINGLE_SIZE,
 };
 pub use corpus::{DocId, PassageId};
 pub use dedup::Deduplicator;
 pub use document_pairs::DocumentPairs;
 pub use error::{Error, ErrorKind, Result};
 pub use explain::Explanation;
+#[cfg(feature = "html")]
+pub use html_report::HtmlReport;
 pub use index::{DedupIndex, DocumentIndex, DocumentVerdict, LshIndex, PassageVerdict, Verdict};
 pub use lsh::Banding;
 pub use minhash::{MinHasher, Signature};

@@ -90,6 +90,12 @@ impl Matches<'_> {
         }
     }
 
+    /// The set fetched for `item`'s group, if it was a candidate (exact
+    /// mode).
+    pub(crate) fn set_of_item(&self, item: u32) -> Option<&ShingleSet> {
+        self.sets.get(self.group_of[item as usize])
+    }
+
     /// The evidence of groups `a` and `b` (their sets, or their first
     /// members' signatures), or `None` if a set was not fetched.
     fn evidence<'s>(
@@ -234,6 +240,21 @@ pub(crate) fn find_matches<'a, F>(
 where
     F: Fn(u32) -> Cow<'a, ShingleSet> + Sync,
 {
+    find_matches_with(sketches, p, &[], set_of)
+}
+
+/// [`find_matches`] with more candidates: `extra` item pairs (packed as
+/// `a << 32 | b`) are verified too, besides those the bands give. Pairs of
+/// one group are ignored.
+pub(crate) fn find_matches_with<'a, F>(
+    sketches: &SketchColumns,
+    p: MatchParams,
+    extra: &[u64],
+    set_of: F,
+) -> crate::Result<Matches<'a>>
+where
+    F: Fn(u32) -> Cow<'a, ShingleSet> + Sync,
+{
     let (group_of, groups, content_order) = group_identical(sketches.fingerprints());
     let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
     let bands = sketches.bands();
@@ -244,7 +265,7 @@ where
         p.max_bucket,
     );
     let mut candidate_pairs = candidates.pairs;
-    let examined = candidate_pairs.len() as u64;
+    let lsh_candidates = candidate_pairs.len() as u64;
     // The signature pre-filter (exact mode): drop pairs whose signatures
     // share too few slots, before any set is fetched.
     if let (Some(miss), Verification::Exact) = (p.prefilter, p.verifier.verification())
@@ -268,6 +289,19 @@ where
             .collect();
         let mut k = keep.iter();
         candidate_pairs.retain(|_| *k.next().expect("one flag per pair"));
+    }
+    // Pairs the pre-filter dropped still count as examined.
+    let dropped = lsh_candidates - candidate_pairs.len() as u64;
+    if !extra.is_empty() {
+        candidate_pairs.extend(extra.iter().filter_map(|&packed| {
+            let (a, b) = (
+                group_of[(packed >> 32) as usize],
+                group_of[packed as u32 as usize],
+            );
+            (a != b).then(|| (u64::from(a.min(b)) << 32) | u64::from(a.max(b)))
+        }));
+        candidate_pairs.par_sort_unstable();
+        candidate_pairs.dedup();
     }
     // Fetch the sets of every group in a candidate pair, once each.
     let sets = match p.verifier.verification() {
@@ -312,7 +346,7 @@ where
         group_of,
         groups,
         pairs: found.into_iter().flatten().collect(),
-        candidates: examined,
+        candidates: candidate_pairs.len() as u64 + dropped,
         capped_buckets: candidates.capped_buckets,
         capped_pairs_skipped: candidates.capped_pairs_skipped,
         sets,

@@ -16,8 +16,18 @@ pub struct DocumentPair {
     pub a: DocId,
     /// The later document.
     pub b: DocId,
-    /// Their similarity (`containment_ab` is how much of `a` is inside `b`).
+    /// Their similarity on the basis the run decided by
+    /// ([`Config::document_basis`](crate::Config::document_basis)): equal to
+    /// `content` or to `raw` (`containment_ab` is how much of `a` is inside
+    /// `b`).
     pub similarity: Similarity,
+    /// Their similarity on the whole text, boilerplate included.
+    #[cfg_attr(feature = "serde", serde(default = "Similarity::zero"))]
+    pub raw: Similarity,
+    /// Their similarity on their content, boilerplate left out (equal to
+    /// `raw` when neither has boilerplate).
+    #[cfg_attr(feature = "serde", serde(default = "Similarity::zero"))]
+    pub content: Similarity,
 }
 
 /// One passage of a passage cluster, with where it is and how similar it is
@@ -42,6 +52,8 @@ pub struct PassageMatch {
 pub struct PassageCluster {
     pub(crate) members: Vec<PassageMatch>,
     pub(crate) num_documents: usize,
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub(crate) boilerplate: bool,
 }
 
 impl PassageCluster {
@@ -54,6 +66,16 @@ impl PassageCluster {
     /// How many distinct documents the cluster spans.
     pub fn num_documents(&self) -> usize {
         self.num_documents
+    }
+
+    /// Whether the cluster is boilerplate (site chrome, navigation, related
+    /// headlines, prompts) rather than content shared by documents: text
+    /// repeated around documents that are otherwise different (the rule is
+    /// in [`boilerplate`](crate::boilerplate)), whatever
+    /// [`DocumentBasis`](crate::DocumentBasis) decides pairs. Always false
+    /// without passages or with estimated verification.
+    pub fn is_boilerplate(&self) -> bool {
+        self.boilerplate
     }
 
     /// Whether the cluster spans more than one document (syndication,
@@ -137,6 +159,13 @@ pub struct DocumentSummary {
     pub passage_bytes: usize,
     /// Bytes of those spans that belong to duplicate passages.
     pub duplicate_bytes: usize,
+    /// The indices of its passages that are boilerplate (in a boilerplate
+    /// passage cluster), ascending.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub boilerplate_passages: Vec<u32>,
+    /// Bytes of those passages' spans.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub boilerplate_bytes: usize,
     /// The document cluster it belongs to, if any (a position in [`Report::clusters`]).
     pub cluster: Option<usize>,
     /// Whether the document is in a cluster and is not the one kept.
@@ -205,6 +234,12 @@ pub struct Stats {
     pub repeats: usize,
     /// Bytes of duplicate passages.
     pub duplicate_passage_bytes: usize,
+    /// Passage clusters found to be boilerplate.
+    pub boilerplate_clusters: usize,
+    /// Passages in boilerplate clusters.
+    pub boilerplate_passages: usize,
+    /// Bytes of those passages.
+    pub boilerplate_bytes: usize,
     /// LSH buckets (documents and passages) larger than
     /// [`Config::max_bucket`](crate::Config::max_bucket), whose candidates
     /// were capped to star and chain pairs.

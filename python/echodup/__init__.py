@@ -9,8 +9,14 @@ Main entry points:
 
 - :class:`Config`: every parameter of a run, one serializable value
   (:meth:`Config.to_json` / :meth:`Config.from_json`, picklable).
-- :func:`deduplicate`: a list of texts in, a :class:`Report` out (document
-  pairs, clusters, passage clusters, repeats inside a document, counts).
+- :func:`deduplicate`: texts in (a list, records, a pandas or polars
+  DataFrame, a pyarrow Table, a ``datasets.Dataset``), a :class:`Report`
+  out (document pairs, clusters, passage clusters, repeats inside a
+  document, counts; :meth:`Report.labels` as columns aligned with the
+  input rows).
+- :meth:`Report.cleaning_plan` and :func:`clean`: the library's cleaning
+  plan (drop near duplicates, strip duplicated passages) with the
+  decisions of ``echodup dedup``, and the cleaned data in the input's form.
 - :class:`DedupIndex`: an in-memory index; :meth:`DedupIndex.add` checks a
   new text against everything added before and inserts it.
 - :class:`IndexFile`: the same kept on disk between runs.
@@ -30,11 +36,12 @@ threads at the same time (the second gets a ``RuntimeError``).
 from __future__ import annotations
 
 import os
+import warnings
 from array import array
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
-from . import _echodup
+from . import _echodup, _frames
 from ._echodup import (
     DEFAULT_MAX_BUCKET,
     DEFAULT_SEED,
@@ -58,6 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "BandKeys",
     "CapacityError",
+    "CleaningPlan",
     "Cluster",
     "Config",
     "DEFAULT_MAX_BUCKET",
@@ -65,6 +73,7 @@ __all__ = [
     "DedupIndex",
     "DocumentMatch",
     "DocumentPair",
+    "DocumentPlan",
     "DocumentSummary",
     "DuplicateIdError",
     "EchodupError",
@@ -82,12 +91,16 @@ __all__ = [
     "Repeat",
     "RepeatedBlock",
     "Report",
+    "StrippedPassage",
     "STORE_FORMAT_VERSION",
     "Verdict",
     "band_keys",
+    "clean",
     "deduplicate",
+    "sets_arrow",
     "sketch_arrow",
     "verify_arrow",
+    "verify_sets_arrow",
     "__version__",
 ]
 
@@ -281,16 +294,21 @@ class Verdict:
 
 
 class Report:
-    """Everything :func:`deduplicate` found; document ids are positions in
-    the input list. Lists are sorted and identical for identical input and
+    """Everything :func:`deduplicate` found; document ids are row positions
+    in the input (a missing text skipped with ``on_missing="skip"`` keeps
+    its position). Lists are sorted and identical for identical input and
     configuration, whatever the thread count.
 
-    ``ids``: when the input was records, the id of each record by position
-    (``report.ids[pair.a]``); None for a list of texts."""
+    ``ids``: with records, or a frame and ``id_col``, the id of each row by
+    position (``report.ids[pair.a]``); None otherwise. ``missing``: the rows
+    whose text was missing and left out of the comparison (sorted)."""
 
-    def __init__(self, native: "_echodup._Report", ids: Optional[List[Any]] = None):
+    def __init__(self, native: "_echodup._Report", ids: Optional[List[Any]] = None,
+                 texts: Optional[_frames.Texts] = None):
         self._native = native
+        self._texts = texts
         self.ids = ids
+        self.missing: List[int] = list(texts.missing) if texts is not None else []
 
     @property
     def config(self) -> Config:
@@ -337,8 +355,83 @@ class Report:
 
     @cached_property
     def stats(self) -> Dict[str, int]:
-        """Counts of the run (documents, passages, candidates, pairs, ...)."""
-        return self._native.stats()
+        """Counts of the run (documents, passages, candidates, pairs, ...);
+        ``missing_texts`` counts the rows skipped for a missing text (they
+        are also among ``empty_documents``)."""
+        s = self._native.stats()
+        s["missing_texts"] = len(self.missing)
+        return s
+
+    def labels(self, kind: Optional[str] = None) -> Any:
+        """One row per input row, in input order, as the input's kind of
+        frame (a pandas DataFrame with the input's index, a polars
+        DataFrame, a pyarrow Table, a ``datasets.Dataset``; a dict of lists
+        for a list of texts or records), or as ``kind`` (``"pandas"``,
+        ``"polars"``, ``"arrow"``, ``"datasets"``, ``"dict"``). Columns:
+
+        - ``id_col`` (when given): the row's id;
+        - ``cluster`` (int): the row position of the first member of the
+          row's cluster, the row itself when it has no near duplicate;
+        - ``duplicate`` (bool): a member of a cluster other than the kept
+          one (what :attr:`duplicates` lists);
+        - ``keep`` (bool): not ``duplicate``, the mask of rows to keep
+          (``df[labels["keep"]]``);
+        - ``duplicate_fraction`` (float): the share of the row's passage
+          bytes that duplicate earlier passages.
+
+        Rows skipped for a missing text have a null ``cluster`` and
+        ``duplicate_fraction`` and are kept. For the decisions of
+        ``echodup dedup`` (passages stripped, mostly duplicated rows
+        dropped), use :meth:`cleaning_plan`.
+        """
+        cluster, duplicate, fraction = self._native.labels()
+        cols = _frames.column_arrays({"cluster": ("q", cluster), "duplicate": ("B", duplicate),
+                                      "duplicate_fraction": ("d", fraction)})
+        cols["keep"] = array("B", (1 - d for d in cols["duplicate"]))
+        return self._frame(cols, ["cluster", "duplicate_fraction"], kind)
+
+    def _frame(self, cols: Dict[str, Any], null_when_missing: List[str], kind: Optional[str]) -> Any:
+        texts = self._require_texts("labels")
+        order = ["cluster", "duplicate", "keep", "duplicate_fraction", "drop_reason", "clean_text"]
+        ordered: Dict[str, Any] = {}
+        if texts.id_col is not None and texts.ids is not None:
+            ordered[texts.id_col] = texts.ids
+        elif texts.kind == "records" and texts.ids is not None:
+            ordered["id"] = texts.ids
+        for name in order:
+            if name in cols:
+                ordered[name] = cols[name]
+        nulls = {name: self.missing for name in null_when_missing}
+        return _frames.frame(texts, ordered, nulls, kind)
+
+    def _require_texts(self, what: str) -> _frames.Texts:
+        if self._texts is None:
+            raise ValueError(f"{what}: this report was not made by echodup.deduplicate (it has no input)")
+        return self._texts
+
+    def cleaning_plan(
+        self,
+        *,
+        strip_passages: bool = False,
+        drop_if_duplicated: Optional[float] = None,
+        strip_boilerplate: bool = False,
+    ) -> "CleaningPlan":
+        """What to remove, by the library's rules (``echodup::clean``), with
+        the decisions of ``echodup dedup`` given the same flags:
+        near-duplicate rows are dropped (all but the kept copy of each
+        cluster); with ``strip_passages``, passages that repeat a passage
+        kept earlier (in an earlier kept row, or earlier in the same row)
+        are cut out, and a row left with nothing is dropped; with
+        ``drop_if_duplicated=f``, a row of which more than ``f`` of the
+        passage bytes are duplicated is dropped; with ``strip_boilerplate``,
+        boilerplate passages (site chrome, related-headline lists, prompts:
+        ``echodup dedup --strip-boilerplate``) are cut out of every kept row.
+        :class:`InvalidConfigError` for ``f`` outside 0..1."""
+        # The one place Python options become the library's CleanOptions
+        # (python/src/clean.rs: clean_options); a new cleaning option (such
+        # as stripping boilerplate) is one more keyword here and there.
+        native = self._native.cleaning_plan(strip_passages, drop_if_duplicated, strip_boilerplate)
+        return CleaningPlan(native, self)
 
     def to_json(self) -> str:
         """The whole report as JSON (the serde form of the Rust ``Report``)."""
@@ -352,24 +445,209 @@ class Report:
         )
 
 
+class StrippedPassage(NamedTuple):
+    """A passage cut from a kept row: its index and byte span ``[start,
+    end)`` in the row's text, and the surviving copy it duplicates
+    (``of_doc``, ``of_passage``; ``of_doc == doc`` for a repeat inside the
+    row). ``boilerplate``: cut as boilerplate (``strip_boilerplate``), from
+    every row, so ``of_*`` names the cluster's first passage, cut too."""
+
+    passage: int
+    start: int
+    end: int
+    is_repeat: bool
+    of_doc: int
+    of_passage: int
+    boilerplate: bool = False
+
+
+class DocumentPlan(NamedTuple):
+    """What a :class:`CleaningPlan` does with one row: ``kept`` or dropped
+    for ``drop_reason`` (``"near-duplicate"`` of row ``of``,
+    ``"mostly-duplicated"`` with ``fraction``, ``"all-passages-duplicated"``;
+    the reasons of ``echodup dedup --removed``), the share of its passage
+    bytes that duplicate surviving copies, the bytes removed and the
+    passages stripped."""
+
+    doc: int
+    kept: bool
+    drop_reason: Optional[str]
+    of: Optional[int]
+    fraction: Optional[float]
+    duplicate_fraction: float
+    removed_bytes: int
+    stripped: List[StrippedPassage]
+
+
+class CleaningPlan:
+    """The library's cleaning plan for a :class:`Report` (see
+    :meth:`Report.cleaning_plan`): which rows are kept and their cleaned
+    text. :meth:`apply` gives the cleaned data in the input's form;
+    :meth:`labels` the decisions per row."""
+
+    def __init__(self, native: "_echodup._CleaningPlan", report: Report):
+        self._native = native
+        self._report = report
+
+    def __len__(self) -> int:
+        return len(self._native)
+
+    @cached_property
+    def documents(self) -> List[DocumentPlan]:
+        """One :class:`DocumentPlan` per row, in input order."""
+        return [
+            DocumentPlan(i, k, r, of, f, df, rb, [StrippedPassage(*s) for s in st])
+            for i, (k, r, of, f, df, rb, st) in enumerate(self._native.documents())
+        ]
+
+    @cached_property
+    def keep(self) -> List[bool]:
+        """The mask of rows kept (rows skipped for a missing text are kept)."""
+        raw, _ = self._native.columns()
+        return [bool(b) for b in raw]
+
+    @cached_property
+    def stats(self) -> Dict[str, int]:
+        """``kept``, ``dropped``, ``stripped_passages``, ``dropped_bytes``,
+        ``stripped_bytes``."""
+        return dict(self._native.stats())
+
+    def _clean_column(self) -> Any:
+        """Cleaned texts by row: a pyarrow array (null where dropped) for
+        Arrow inputs, else a list (None where dropped)."""
+        texts = self._report._require_texts("clean texts")
+        if texts.texts is not None:
+            return self._native.clean_texts(texts.texts)
+        import pyarrow as pa
+
+        offsets, width, data = _frames.string_buffers(texts.column, "texts")
+        out_offsets, out_data = self._native.clean_buffers(offsets, width, data)
+        n = len(texts.column)
+        col = pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(out_offsets), pa.py_buffer(out_data)])
+        return pa.compute.if_else(pa.array(self.keep), col, pa.nulls(n, pa.large_string()))
+
+    def clean_texts(self) -> List[Optional[str]]:
+        """The cleaned text of each row, in input order; None for a dropped
+        row and for a row whose text was missing."""
+        col = self._clean_column()
+        values: List[Optional[str]] = col if isinstance(col, list) else col.to_pylist()
+        for row in self._report.missing:
+            values[row] = None
+        return values
+
+    def labels(self, clean_text: bool = False, kind: Optional[str] = None) -> Any:
+        """As :meth:`Report.labels` (``cluster``, ``duplicate``), with
+        ``keep`` and ``duplicate_fraction`` of this plan, ``drop_reason``
+        (None when kept) and, with ``clean_text=True``, the cleaned text
+        (null when dropped)."""
+        report = self._report
+        cluster, duplicate, _ = report._native.labels()
+        keep, fraction = self._native.columns()
+        cols = _frames.column_arrays({"cluster": ("q", cluster), "duplicate": ("B", duplicate), "keep": ("B", keep),
+                                      "duplicate_fraction": ("d", fraction)})
+        cols["drop_reason"] = [d.drop_reason for d in self.documents]
+        nulls = ["cluster", "duplicate_fraction"]
+        if clean_text:
+            cols["clean_text"] = self._clean_column()
+            nulls.append("clean_text")
+        return report._frame(cols, nulls, kind)
+
+    def apply(self) -> Any:
+        """The input without its dropped rows, its text column (``text_col``,
+        or the record field, or the texts themselves) holding the cleaned
+        texts; every other column unchanged. Same form as the input: a
+        pandas DataFrame (index kept), polars DataFrame, pyarrow Table,
+        ``datasets.Dataset``, list of str or of records (copies). What
+        ``echodup dedup`` writes, given the same flags."""
+        texts = self._report._require_texts("apply")
+        return _frames.cleaned(texts, self.keep, self._clean_column())
+
+    def __repr__(self) -> str:
+        s = self.stats
+        return (f"<echodup.CleaningPlan: {len(self)} rows, {s['kept']} kept, {s['dropped']} dropped, "
+                f"{s['stripped_passages']} passages stripped>")
+
+
+ProgressArg = Union[None, bool, Callable[[int, int], Any]]
+
+
+def _progress(progress: ProgressArg, total: int) -> Tuple[Optional[Callable[[int, int], Any]], Callable[[], None]]:
+    """The callback for the native run, and what to call when it ends."""
+    if progress is None or progress is False:
+        return None, lambda: None
+    if progress is True:
+        try:
+            from tqdm.auto import tqdm  # type: ignore[import-untyped]
+        except ImportError:
+            warnings.warn("progress=True shows a bar with tqdm, which is not installed (pip install tqdm); "
+                          "running without one", stacklevel=3)
+            return None, lambda: None
+        bar = tqdm(total=total, unit="doc", desc="echodup")
+
+        def update(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
+        return update, bar.close
+    if callable(progress):
+        return progress, lambda: None
+    raise TypeError(f"progress must be None, a bool or a callable (done, total), not {type(progress).__name__}")
+
+
 def deduplicate(
-    texts: Iterable[Union[str, Mapping[str, Any]]],
+    texts: Any,
     config: Optional[Config] = None,
     *,
+    text_col: Optional[str] = None,
+    id_col: Optional[str] = None,
+    on_missing: str = "error",
+    keep_by: Any = None,
+    keep_order: str = "asc",
     threads: Optional[int] = None,
-    text_field: str = "text",
-    id_field: str = "id",
+    progress: ProgressArg = None,
+    text_field: Optional[str] = None,
+    id_field: Optional[str] = None,
 ) -> Report:
     """Finds near-duplicate documents and passages among ``texts``.
 
-    ``texts``: a sequence or any iterable of str, or of records (mappings
-    such as the dicts of a JSONL line) whose ``text_field`` is the text;
-    their ``id_field`` values (None where a record has none) are kept in
-    :attr:`Report.ids`. Document ``i`` is the ``i``-th item either way.
-    Any text is accepted (empty ones are never duplicates); a record
-    without a str in ``text_field`` raises ``TypeError`` naming it.
-    ``threads`` runs on a pool of that many threads (default: all cores).
-    The GIL is released while the library works.
+    ``texts``, document ``i`` being row ``i``:
+
+    - a pandas or polars DataFrame, a pyarrow Table or RecordBatch, or a
+      Hugging Face ``datasets.Dataset``, with ``text_col`` naming the text
+      column (required: without it a DataFrame is a ``TypeError``) and
+      ``id_col`` an optional id column (kept in :attr:`Report.ids` and in
+      :meth:`Report.labels`). Arrow-backed string columns (pyarrow, polars,
+      datasets, pandas' pyarrow strings) are read from their buffers: no
+      Python object per row;
+    - a pandas or polars Series, or a pyarrow string array: the texts;
+    - any sequence or iterable of str, or of records (mappings such as the
+      dicts of a JSONL line) whose ``text_col`` field (default ``"text"``)
+      is the text and ``id_col`` field (default ``"id"``) the id.
+
+    Anything else is a ``TypeError`` naming what was passed; a value that
+    is not a str, a ``TypeError`` naming its row. A missing text (None, NaN,
+    pandas' NA, an Arrow null) is a ``ValueError`` naming the row, unless
+    ``on_missing="skip"``: the row is then left out of the comparison (never
+    a duplicate, kept), listed in :attr:`Report.missing` and counted in
+    ``stats["missing_texts"]``. Empty texts are compared (and are never
+    duplicates).
+
+    ``keep_by``: which copy of a cluster is kept, by a key per row instead
+    of ``config.keep``: a column name (frames) or a sequence of keys (one
+    per row); ``keep_order`` ``"asc"`` keeps the smallest, ``"desc"`` the
+    largest. As ``echodup dedup --keep-by``: booleans before numbers before
+    strings; dates and times in time order; a missing key is never kept
+    over a present one; ties go to the earlier row.
+
+    ``threads``: a pool of that many threads (default: all cores). The GIL
+    is released while the library works. ``progress``: a callable
+    ``progress(done, total)`` called about ten times a second from the
+    calling thread while documents are sketched (the bulk of a run), and
+    once with ``done == total`` at the end; ``True`` shows a ``tqdm`` bar
+    (when tqdm is installed). An exception from the callback, or Ctrl-C,
+    stops the run and is raised.
+
+    ``text_field``/``id_field``: older names of ``text_col``/``id_col`` for
+    records.
 
     >>> story = ("High winds kept the ferry fleet in port on Monday, stranding hundreds of "
     ...          "travellers on both sides of the strait as gusts reached ninety kilometres an hour.")
@@ -382,29 +660,60 @@ def deduplicate(
     >>> [(report.ids[p.a], report.ids[p.b]) for p in report.document_pairs]
     [('a', 'b')]
     """
-    if isinstance(texts, str):
-        raise TypeError("texts must be a sequence of str, not one str")
-    plain: List[str] = []
-    ids: Optional[List[Any]] = None
-    for i, item in enumerate(texts):
-        if isinstance(item, str):
-            if ids is not None:
-                raise TypeError(f"item {i}: a str among records (give all texts or all records)")
-            plain.append(item)
-        elif isinstance(item, Mapping):
-            if ids is None:
-                if plain:
-                    raise TypeError(f"item {i}: a record among texts (give all texts or all records)")
-                ids = []
-            text = item.get(text_field)
-            if not isinstance(text, str):
-                found = "missing" if text_field not in item else f"a {type(text).__name__}"
-                raise TypeError(f"record {i}: field {text_field!r} must be a str ({found})")
-            plain.append(text)
-            ids.append(item.get(id_field))
+    for new, old, name in ((text_col, text_field, "text"), (id_col, id_field, "id")):
+        if new is not None and old is not None:
+            raise TypeError(f"give {name}_col or {name}_field, not both ({name}_field is its older name)")
+    text_col = text_col if text_col is not None else text_field
+    id_col = id_col if id_col is not None else id_field
+    if keep_order not in ("asc", "desc"):
+        raise ValueError(f"keep_order must be 'asc' or 'desc' (got {keep_order!r})")
+    rows = _frames.read(texts, text_col=text_col, id_col=id_col, on_missing=on_missing, keep_by=keep_by)
+    callback, done = _progress(progress, len(rows))
+    try:
+        native_texts = rows.native_texts()
+        if native_texts[0] == "list":
+            native = _echodup.deduplicate(native_texts[1], config, threads, rows.keys, keep_order, callback)
         else:
-            raise TypeError(f"item {i}: expected a str or a record (mapping), got {type(item).__name__}")
-    return Report(_echodup.deduplicate(plain, config, threads), ids)
+            _, offsets, width, data = native_texts
+            native = _echodup.deduplicate_buffers(offsets, width, data, config, threads, rows.keys, keep_order,
+                                                  callback)
+    finally:
+        done()
+    return Report(native, rows.ids, rows)
+
+
+def clean(
+    texts: Any,
+    config: Optional[Config] = None,
+    *,
+    text_col: Optional[str] = None,
+    id_col: Optional[str] = None,
+    strip_passages: bool = False,
+    drop_if_duplicated: Optional[float] = None,
+    strip_boilerplate: bool = False,
+    on_missing: str = "error",
+    keep_by: Any = None,
+    keep_order: str = "asc",
+    threads: Optional[int] = None,
+    progress: ProgressArg = None,
+) -> Any:
+    """The input without its duplicates, in the input's form: what
+    ``echodup dedup`` writes given the same flags.
+
+    ``deduplicate(texts, ...)``, then :meth:`Report.cleaning_plan` with
+    ``strip_passages``, ``drop_if_duplicated`` and ``strip_boilerplate``, then
+    :meth:`CleaningPlan.apply`: the rows kept, their text column holding
+    the cleaned text. Arguments as in :func:`deduplicate`.
+
+    >>> para = "Fresh snow closed the mountain pass for the second time this week, police said."
+    >>> clean([f"Snow\\n\\n{para}\\n\\n{para}", f"Snow\\n\\n{para}\\n\\n{para}"], strip_passages=True)
+    ['Snow\\n\\nFresh snow closed the mountain pass for the second time this week, police said.']
+    """
+    report = deduplicate(texts, config, text_col=text_col, id_col=id_col, on_missing=on_missing, keep_by=keep_by,
+                         keep_order=keep_order, threads=threads, progress=progress)
+    return report.cleaning_plan(
+        strip_passages=strip_passages, drop_if_duplicated=drop_if_duplicated, strip_boilerplate=strip_boilerplate
+    ).apply()
 
 
 # ---------------------------------------------------------------------------
@@ -725,25 +1034,7 @@ def band_keys(
 # Kernels for engines: per-item sketches and pair verification, Arrow in and out
 
 
-def _string_buffers(texts: Any, what: str) -> Tuple[bytes, int, bytes]:
-    """(offsets, offset width, data) of a pyarrow string column, no copy per row."""
-    import pyarrow as pa
-
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
-    if not isinstance(texts, pa.Array):
-        texts = pa.array(list(texts), pa.string())
-    if not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
-        raise TypeError(f"{what}: expected a string column, got {texts.type}")
-    if texts.null_count:
-        raise ValueError(f"{what}: null texts are not allowed (fill them with empty strings)")
-    n = len(texts)
-    width = 8 if pa.types.is_large_string(texts.type) else 4
-    _, offsets, data = texts.buffers()
-    if offsets is None:  # an empty array may have no buffers
-        return (b"\0" * width, width, b"")
-    offsets_bytes = offsets.slice(texts.offset * width, (n + 1) * width).to_pybytes()
-    return (offsets_bytes, width, data.to_pybytes() if data is not None else b"")
+_string_buffers = _frames.string_buffers
 
 
 #: Columns of :func:`sketch_arrow`, in order.
@@ -759,6 +1050,7 @@ def sketch_arrow(
     fingerprint: Optional[int] = None,
     threads: Optional[int] = None,
     signatures: bool = False,
+    sets: bool = False,
 ) -> "pyarrow.RecordBatch":
     """Per-item sketches of ``texts`` as a pyarrow ``RecordBatch``: what a
     data engine needs to reproduce :func:`deduplicate` with its own joins.
@@ -781,7 +1073,10 @@ def sketch_arrow(
       (document level, where the engine joins the input text back);
     - ``signature`` (fixed-size list of uint32, ``num_perm`` slots), only
       with ``signatures=True``: the item's MinHash signature, for engines
-      that band or estimate on their own.
+      that band or estimate on their own;
+    - ``set`` (binary), only with ``sets=True``: the item's shingle set as
+      :func:`sets_arrow` gives it, for :func:`verify_sets_arrow` (so the
+      text need not be analysed again to verify a candidate pair).
 
     The schema's metadata holds ``echodup.fingerprint`` (the
     configuration's fingerprint) and ``echodup.level``: outputs of
@@ -797,7 +1092,7 @@ def sketch_arrow(
     offsets, width, data = _string_buffers(texts, "texts")
     n = len(offsets) // width - 1
     fp, bands, cols = _echodup.sketch_buffers(
-        _ids_bytes(ids, n), offsets, width, data, config, level, fingerprint, threads, signatures
+        _ids_bytes(ids, n), offsets, width, data, config, level, fingerprint, threads, signatures, sets
     )
     rows = len(cols[0]) // 8
 
@@ -826,6 +1121,11 @@ def sketch_arrow(
         k = config.num_perm
         arrays.append(pa.FixedSizeListArray.from_arrays(col(cols[11], pa.uint32(), rows * k), k))
         names.append("signature")
+    if sets:
+        at = 12 if signatures else 11
+        set_col = pa.Array.from_buffers(pa.large_binary(), rows, [None, pa.py_buffer(cols[at]), pa.py_buffer(cols[at + 1])])
+        arrays.append(set_col.cast(pa.binary()) if len(cols[at + 1]) < 2**31 else set_col)
+        names.append("set")
     schema = pa.schema(
         [pa.field(name, a.type) for name, a in zip(names, arrays)],
         metadata={"echodup.fingerprint": str(fp), "echodup.level": level},
@@ -858,6 +1158,78 @@ def verify_arrow(
     ao, aw, ad = _string_buffers(a, "a")
     bo, bw, bd = _string_buffers(b, "b")
     cols = _echodup.verify_buffers(ao, aw, ad, bo, bw, bd, config, level, fingerprint, threads)
+    n = len(cols[0]) // 8
+    f64 = [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)]) for c in cols[:3]]
+    matched = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols[3])]).cast(pa.bool_())
+    return pa.RecordBatch.from_arrays(f64 + [matched], names=["jaccard", "containment_ab", "containment_ba", "matched"])
+
+
+def sets_arrow(
+    texts: Any,
+    config: Optional[Config] = None,
+    *,
+    level: str = "document",
+    fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> "pyarrow.Array":
+    """The shingle set of each text, as a pyarrow ``binary`` array: the
+    sorted, distinct 64-bit shingle hashes (little-endian) that
+    verification compares; the document's set, or at ``level="passage"``
+    the set of each (passage) text. An engine computes them once per item
+    and joins them onto candidate pairs for :func:`verify_sets_arrow`,
+    instead of joining texts that every pair would analyse again.
+
+    ``texts``: a pyarrow string column (or a sequence of str);
+    ``fingerprint`` and ``threads`` as in :func:`band_keys`.
+    """
+    import pyarrow as pa
+
+    config = config if config is not None else Config()
+    offsets, width, data = _string_buffers(texts, "texts")
+    n = len(offsets) // width - 1
+    out_offsets, out_data = _echodup.set_buffers(offsets, width, data, config, level, fingerprint, threads)
+    col = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(out_offsets), pa.py_buffer(out_data)])
+    return col.cast(pa.binary()) if len(out_data) < 2**31 else col
+
+
+def _binary_buffers(values: Any, what: str) -> Tuple[bytes, int, bytes]:
+    """(offsets, offset width, data) of a pyarrow binary column."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    if not (pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type)):
+        raise TypeError(f"{what}: expected a binary column of shingle sets (sets_arrow), got {values.type}")
+    if values.null_count:
+        raise ValueError(f"{what}: null sets are not allowed")
+    n = len(values)
+    width = 8 if pa.types.is_large_binary(values.type) else 4
+    _, offsets, data = values.buffers()
+    if offsets is None:
+        return (b"\0" * width, width, b"")
+    return (offsets.slice(values.offset * width, (n + 1) * width).to_pybytes(), width,
+            data.to_pybytes() if data is not None else b"")
+
+
+def verify_sets_arrow(
+    a: Any,
+    b: Any,
+    config: Optional[Config] = None,
+    *,
+    level: str = "document",
+    fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> "pyarrow.RecordBatch":
+    """:func:`verify_arrow` over shingle sets from :func:`sets_arrow`
+    (binary columns ``a`` and ``b`` of equal length): the same columns
+    ``jaccard``, ``containment_ab``, ``containment_ba``, ``matched``, and
+    the same values as verifying the texts, with nothing analysed again."""
+    import pyarrow as pa
+
+    config = config if config is not None else Config()
+    ao, aw, ad = _binary_buffers(a, "a")
+    bo, bw, bd = _binary_buffers(b, "b")
+    cols = _echodup.verify_set_buffers(ao, aw, ad, bo, bw, bd, config, level, fingerprint, threads)
     n = len(cols[0]) // 8
     f64 = [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)]) for c in cols[:3]]
     matched = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols[3])]).cast(pa.bool_())

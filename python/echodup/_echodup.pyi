@@ -2,7 +2,7 @@
 ``python/src/lib.rs``). Use the ``echodup`` package; the underscored
 classes and functions here are its building blocks."""
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 __version__: str
 DEFAULT_SEED: int
@@ -67,7 +67,10 @@ class Config:
     ``"longest"`` member of a cluster is kept. ``segmentation``:
     ``"auto"`` (default: each blank-line block read as hard-wrapped text or
     as one paragraph per line), ``"blank_lines"`` (paragraphs) or
-    ``"lines"``. ``case_fold``,
+    ``"lines"``. ``document_basis``: ``"content"`` (default: documents are
+    compared without their boilerplate, the passages repeated around
+    otherwise different documents such as site chrome) or ``"raw"`` (the
+    whole text). ``case_fold``,
     ``fold_typography``, ``strip_punctuation``, ``fold_digits``:
     normalization switches (the news preset is the default). ``banding``,
     ``passage_banding``: explicit ``(bands, rows)`` with ``bands × rows ==
@@ -90,6 +93,7 @@ class Config:
         max_bucket: int = 256,
         keep: str = "first",
         segmentation: str = "auto",
+        document_basis: str = "content",
         case_fold: bool = True,
         fold_typography: bool = True,
         strip_punctuation: bool = True,
@@ -136,6 +140,8 @@ class Config:
     @property
     def segmentation(self) -> str: ...
     @property
+    def document_basis(self) -> str: ...
+    @property
     def case_fold(self) -> bool: ...
     @property
     def fold_typography(self) -> bool: ...
@@ -174,7 +180,21 @@ class _Report:
         self,
     ) -> List[Tuple[int, int, List[Tuple[int, int]], List[int], int, int, Optional[int], bool]]: ...
     def stats(self) -> Dict[str, int]: ...
+    def labels(self) -> List[bytes]: ...
+    def cleaning_plan(
+        self, strip_passages: bool = False, drop_if_duplicated: Optional[float] = None, strip_boilerplate: bool = False
+    ) -> "_CleaningPlan": ...
     def to_json(self) -> str: ...
+
+class _CleaningPlan:
+    def __len__(self) -> int: ...
+    def documents(
+        self,
+    ) -> List[Tuple[bool, Optional[str], Optional[int], Optional[float], float, int, List[Tuple[int, int, int, bool, int, int, bool]]]]: ...
+    def columns(self) -> Tuple[bytes, bytes]: ...
+    def stats(self) -> List[Tuple[str, int]]: ...
+    def clean_texts(self, texts: Sequence[str]) -> List[Optional[str]]: ...
+    def clean_buffers(self, offsets: bytes, offset_width: int, data: bytes) -> Tuple[bytes, bytes]: ...
 
 _VerdictTuple = Tuple[
     Optional[int],
@@ -182,7 +202,24 @@ _VerdictTuple = Tuple[
     List[Tuple[int, int, int, Optional[Tuple[int, int, float, float, float]]]],
 ]
 
-def deduplicate(texts: Sequence[str], config: Optional[Config] = None, threads: Optional[int] = None) -> _Report: ...
+def deduplicate(
+    texts: Sequence[str],
+    config: Optional[Config] = None,
+    threads: Optional[int] = None,
+    keep_by: Optional[Sequence[Any]] = None,
+    keep_order: str = "asc",
+    progress: Optional[Callable[[int, int], Any]] = None,
+) -> _Report: ...
+def deduplicate_buffers(
+    offsets: bytes,
+    offset_width: int,
+    data: bytes,
+    config: Optional[Config] = None,
+    threads: Optional[int] = None,
+    keep_by: Optional[Sequence[Any]] = None,
+    keep_order: str = "asc",
+    progress: Optional[Callable[[int, int], Any]] = None,
+) -> _Report: ...
 
 class _DedupIndex:
     def __init__(self, config: Optional[Config] = None) -> None: ...
@@ -242,8 +279,30 @@ def sketch_buffers(
     expected_fingerprint: Optional[int] = None,
     threads: Optional[int] = None,
     signatures: bool = False,
+    sets: bool = False,
 ) -> Tuple[int, int, List[bytes]]: ...
 def verify_buffers(
+    a_offsets: bytes,
+    a_width: int,
+    a_data: bytes,
+    b_offsets: bytes,
+    b_width: int,
+    b_data: bytes,
+    config: Config,
+    level: str,
+    expected_fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> List[bytes]: ...
+def set_buffers(
+    offsets: bytes,
+    offset_width: int,
+    data: bytes,
+    config: Config,
+    level: str,
+    expected_fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> Tuple[bytes, bytes]: ...
+def verify_set_buffers(
     a_offsets: bytes,
     a_width: int,
     a_data: bytes,

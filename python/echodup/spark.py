@@ -9,20 +9,26 @@ Stages (see ``python/SPARK-DESIGN.md`` for why each one looks as it does):
 1. **Sketch** (``mapInArrow`` over ``(id, text)``): per document, or per
    passage that the library compares, the 128-bit fingerprint of its
    shingle set, its size and its band keys (:func:`echodup.sketch_arrow`).
+   Cached and materialized at once, so that the stages reading it together
+   do not each compute it.
 2. **Identical sets**: rows with equal fingerprints form a group whose
    smallest node represents it; its other members are linked to it with
-   similarity 1. Only representatives are banded, so boilerplate shared by
-   100,000 articles is one row, not a quadratic bucket.
-3. **Candidates**: representatives grouped by ``(band, key)``. A bucket of
-   at most ``config.max_bucket`` members gives all its pairs; a larger one
-   gives star and chain pairs in content order (set fingerprint order, as the
-   library; each member with the bucket's first and
-   with its predecessor), computed with window functions, so no bucket is
-   collected into one row and none grows quadratically.
-4. **Verification** (``mapInArrow`` over candidate pairs with both texts
-   joined on): exact similarity of the two shingle sets by the Rust kernel
-   (:func:`echodup.verify_arrow`), or the signature estimate in estimate
-   mode; pairs below the threshold are dropped.
+   similarity 1 (one shuffle of 24 bytes per item).
+3. **Candidates**, one shuffle: the items' ``(band, key)`` rows are grouped
+   into buckets, and Spark SQL array functions (no Python) keep one member
+   per shingle set (the set's representative: identical sets share every
+   bucket) and give all pairs of a bucket of at most ``config.max_bucket``
+   representatives, or star and chain pairs in content order (set
+   fingerprint order, as the library; each member with the bucket's first
+   and with its predecessor) above, then one ``distinct``.
+4. **Verification**: the shingle set of each item in some candidate pair
+   is computed once (``mapInArrow`` over its text, picked where it lies by
+   a broadcast semi-join; :func:`echodup.sets_arrow`), and both sets, not
+   the texts, are joined onto each pair and compared by the Rust kernel
+   (:func:`echodup.verify_sets_arrow`): exact similarity, or the signature
+   estimate in estimate mode; pairs below the threshold are dropped. As the
+   library, which fetches each candidate's set once; no text is analysed
+   once per pair.
 5. **Connected components** of the verified and identity edges: on the
    driver with a union-find when the edge list is small
    (``local_limit``), otherwise alternating large-star / small-star rounds
@@ -40,10 +46,11 @@ equals :func:`echodup.deduplicate` on the texts in that order.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
-from . import Config, sketch_arrow, verify_arrow
+from . import Config, sets_arrow, sketch_arrow, verify_sets_arrow
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow  # type: ignore[import-untyped]
@@ -106,6 +113,16 @@ def _plain_list(keys: Any) -> Any:
     return pa.ListArray.from_arrays(offsets, keys.flatten())
 
 
+def raw_basis(config: Config) -> Config:
+    """``config`` comparing documents on their whole text
+    (``document_basis="raw"``), which is what this Spark job computes."""
+    if config.document_basis == "raw":
+        return config
+    fields = json.loads(config.to_json())
+    fields["document_basis"] = "raw"
+    return Config.from_json(json.dumps(fields))
+
+
 def deduplicate(
     df: "DataFrame",
     config: Optional[Config] = None,
@@ -118,6 +135,7 @@ def deduplicate(
     local_limit: int = 1_000_000,
     max_rounds: int = 64,
     check_ids: bool = True,
+    broadcast_limit: int = 2_000_000,
 ) -> SparkResult:
     """Finds near duplicates among the rows of ``df`` (columns ``id_col``,
     an integer id unique per row, and ``text_col``, a non-null string).
@@ -132,6 +150,16 @@ def deduplicate(
     on the driver. ``max_rounds``: a bound on large-star / small-star
     rounds (they need O(log² n); 64 is never reached in practice).
     ``check_ids``: fail on duplicate ids (one extra aggregation).
+    ``broadcast_limit``: up to this many items in candidate pairs, their
+    texts are picked where they lie by a broadcast semi-join (8 bytes per
+    item on the driver and every executor); above it, by a shuffle.
+
+    Documents are compared on their whole text: the job runs as with
+    ``document_basis="raw"`` whatever ``config`` says (telling boilerplate
+    needs the passage clusters of the whole corpus before any document
+    pair, a second pass this job does not make), so with ``verify`` the
+    result equals :func:`echodup.deduplicate` with that config and
+    ``document_basis="raw"``.
 
     Raises ``ValueError`` on a bad argument or duplicate ids, and
     :class:`echodup.IncompatibleError` when an executor's echodup computes
@@ -147,7 +175,7 @@ def deduplicate(
     from pyspark.sql import functions as F
     from pyspark.storagelevel import StorageLevel
 
-    config = config if config is not None else Config()
+    config = raw_basis(config if config is not None else Config())
     if level not in ("document", "passage"):
         raise ValueError(f'level must be "document" or "passage" (got {level!r})')
     if level == "passage" and not config.passages:
@@ -177,12 +205,12 @@ def deduplicate(
 
     source = df.select(F.col(id_col).cast("long").alias("id"), F.col(text_col).alias("text"))
     if check_ids:
-        bad = source.where(F.col("id").isNull()).limit(1).count()
-        if bad:
+        # One job: null ids form one group of their own.
+        bad = source.groupBy("id").count().where("id IS NULL OR count > 1").limit(6).collect()
+        if any(r["id"] is None for r in bad):
             raise ValueError(f"column {id_col!r}: null ids are not allowed")
-        dups = source.groupBy("id").count().where("count > 1").limit(5).collect()
-        if dups:
-            shown = ", ".join(f"{r['id']} ({r['count']} rows)" for r in dups)
+        if bad:
+            shown = ", ".join(f"{r['id']} ({r['count']} rows)" for r in bad[:5])
             raise ValueError(f"column {id_col!r}: ids must be unique; repeated: {shown}")
 
     # 1. Sketch.
@@ -197,7 +225,7 @@ def deduplicate(
                 bad = batch.column(0).filter(batch.column(1).is_null())[0]
                 raise ValueError(f"column {text_col!r}: the row with id {bad} has a null text (fill it with '')")
             out = sketch_arrow(
-                batch.column(0), batch.column(1), cfg, level=level, fingerprint=fingerprint, threads=threads
+                batch.column(0), batch.column(1), cfg, level=level, fingerprint=fingerprint, threads=threads,
             )
             cols = [out.column(i) for i in range(out.num_columns)]
             cols[8] = _plain_list(cols[8])
@@ -215,11 +243,20 @@ def deduplicate(
         items = items.withColumn("node", F.col("id")).drop("text")
         items = items.persist(StorageLevel.MEMORY_AND_DISK)
         persisted.append(items)
+    # Materialized now: the stages below read it concurrently (adaptive
+    # execution submits independent shuffle stages together), and a cache
+    # still being filled would be computed by each of them, sketching the
+    # corpus several times.
+    n_items = items.count()
 
-    # 2. Groups of identical sets.
-    reps = items.groupBy("fp_hi", "fp_lo").agg(F.min("node").alias("rep"))
-    member_of = items.select("node", "fp_hi", "fp_lo").join(reps, ["fp_hi", "fp_lo"]).select("node", "rep")
-    identity = member_of.where("node != rep").select(
+    # 2. Groups of identical sets: each member but the smallest node is
+    # linked to it with similarity 1 (a shuffle of 24 bytes per item).
+    groups = (
+        items.groupBy("fp_hi", "fp_lo")
+        .agg(F.min("node").alias("rep"), F.collect_list("node").alias("members"))
+        .where(F.size("members") > 1)
+    )
+    identity = groups.select("rep", F.explode("members").alias("node")).where("node != rep").select(
         F.col("rep").alias("a"),
         F.col("node").alias("b"),
         F.lit(1.0).alias("jaccard"),
@@ -227,49 +264,81 @@ def deduplicate(
         F.lit(1.0).alias("containment_ba"),
         F.lit(True).alias("identical"),
     )
-    rep_items = items.join(reps.select(F.col("rep").alias("node")), "node")
 
-    # 3. Candidates.
-    # A capped bucket takes its members in content order, as the library
-    # does: by set fingerprint as an unsigned 128-bit number (flipping the
-    # sign bit orders the signed halves as unsigned ones). So which pairs a
-    # cap keeps does not depend on the input order.
+    # 3. Candidates, in one shuffle: every (band, key) bucket collects its
+    # members (content order, node), then Spark SQL array functions (no
+    # Python) keep one member per shingle set (identical sets share every
+    # bucket, so the first of a run of equal fingerprints is the set's
+    # smallest node, its representative) and give all pairs of at most
+    # max_bucket representatives, or star and chain pairs in content order
+    # above, as the library does. Content order is the set fingerprint as
+    # an unsigned 128-bit number (flipping the sign bit orders the signed
+    # halves as unsigned ones), so which pairs a cap keeps does not depend
+    # on the input order.
     sign = F.lit(-9223372036854775808)
-    keyed = rep_items.select(
-        "node",
-        F.col("fp_hi").bitwiseXOR(sign).alias("ord_hi"),
-        F.col("fp_lo").bitwiseXOR(sign).alias("ord_lo"),
+    keyed = items.select(
+        F.struct(
+            F.col("fp_hi").bitwiseXOR(sign).alias("h"),
+            F.col("fp_lo").bitwiseXOR(sign).alias("l"),
+            F.col("node").alias("n"),
+        ).alias("e"),
         F.posexplode("keys").alias("band", "key"),
     )
-    bucket = Window.partitionBy("band", "key")
-    keyed = keyed.withColumn("m", F.count(F.lit(1)).over(bucket)).where("m > 1")
-    small = keyed.where(F.col("m") <= max_bucket)
-    x, y = small.alias("x"), small.alias("y")
-    all_pairs = x.join(
-        y, (F.col("x.band") == F.col("y.band")) & (F.col("x.key") == F.col("y.key")) & (F.col("x.node") < F.col("y.node"))
-    ).select(F.col("x.node").alias("a"), F.col("y.node").alias("b"))
-    in_content_order = bucket.orderBy("ord_hi", "ord_lo")
-    big = (
-        keyed.where(F.col("m") > max_bucket)
-        .withColumn("first", F.first("node").over(in_content_order))
-        .withColumn("prev", F.lag("node").over(in_content_order))
+    buckets = (
+        keyed.groupBy("band", "key")
+        .agg(F.array_sort(F.collect_list("e")).alias("m"))
+        .where(F.size("m") > 1)
+        .select(F.expr("filter(m, (x, i) -> i = 0 OR x.h != m[i - 1].h OR x.l != m[i - 1].l)").alias("r"))
+        .where(F.size("r") > 1)
+    )
+    pair = "named_struct('a', least({u}.n, {v}.n), 'b', greatest({u}.n, {v}.n))"
+    all_pairs = (
+        "flatten(transform(sequence(0, size(r) - 2), i -> "
+        f"transform(slice(r, i + 2, size(r) - i - 1), y -> {pair.format(u='r[i]', v='y')})))"
+    )
+    star = f"transform(slice(r, 2, size(r) - 1), y -> {pair.format(u='r[0]', v='y')})"
+    chain = f"transform(sequence(2, greatest(size(r) - 1, 2)), i -> {pair.format(u='r[i - 1]', v='r[i]')})"
+    capped = f"CASE WHEN size(r) > 2 THEN concat({star}, {chain}) ELSE {star} END"
+    candidates = (
+        buckets.select(F.explode(F.expr(f"CASE WHEN size(r) <= {int(max_bucket)} THEN {all_pairs} ELSE {capped} END"))
+                       .alias("p"))
+        .select("p.a", "p.b")
+        .distinct()
     )
 
-    def ordered(u: str, v: str) -> List[Column]:
-        return [F.least(u, v).alias("a"), F.greatest(u, v).alias("b")]
-
-    star = big.where("node != first").select(*ordered("first", "node"))
-    chain = big.where("prev IS NOT NULL AND prev != first").select(*ordered("prev", "node"))
-    candidates = all_pairs.union(star).union(chain).distinct()
-
-    # 4. Verification.
+    # 4. Verification, as the library verifies: the shingle set of each
+    # item in some candidate pair is computed once, from its text where the
+    # text lies (a broadcast semi-join picks those texts when there are at
+    # most broadcast_limit such items), cached, and the sets, not the
+    # texts, are joined onto the pairs and compared: no text is analysed
+    # once per pair.
     if verify:
+        candidates = candidates.persist(StorageLevel.MEMORY_AND_DISK)
+        persisted.append(candidates)
+        ends = candidates.select(F.col("a").alias("node")).union(candidates.select(F.col("b").alias("node"))).distinct()
+        n_ends = ends.count()
         if level == "document":
             texts = source.select(F.col("id").alias("node"), "text")
         else:
             texts = items.select("node", "text")
-        joined = candidates.join(texts.select(F.col("node").alias("a"), F.col("text").alias("ta")), "a").join(
-            texts.select(F.col("node").alias("b"), F.col("text").alias("tb")), "b"
+        needed = texts.join(F.broadcast(ends) if n_ends <= broadcast_limit else ends, "node", "left_semi")
+
+        def shingle_sets(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
+            import pyarrow as pa
+
+            from echodup import Config as C
+
+            cfg = C.from_json(cfg_json)
+            for batch in batches:
+                sets = sets_arrow(batch.column(1), cfg, level=level, fingerprint=fingerprint, threads=threads)
+                yield pa.RecordBatch.from_arrays([batch.column(0), sets], names=["node", "set"])
+
+        sets = needed.select("node", "text").mapInArrow(shingle_sets, "node long, set binary")
+        sets = sets.persist(StorageLevel.MEMORY_AND_DISK)
+        persisted.append(sets)
+        sets.count()  # once, before both sides of the join read it
+        joined = candidates.join(sets.select(F.col("node").alias("a"), F.col("set").alias("sa")), "a").join(
+            sets.select(F.col("node").alias("b"), F.col("set").alias("sb")), "b"
         )
 
         def check(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
@@ -279,7 +348,7 @@ def deduplicate(
 
             cfg = C.from_json(cfg_json)
             for batch in batches:
-                sims = verify_arrow(
+                sims = verify_sets_arrow(
                     batch.column(2), batch.column(3), cfg, level=level, fingerprint=fingerprint, threads=threads
                 )
                 keep = sims.column(3)
@@ -288,7 +357,7 @@ def deduplicate(
                     [c.filter(keep) for c in cols], names=["a", "b", "jaccard", "containment_ab", "containment_ba"]
                 )
 
-        verified = joined.select("a", "b", "ta", "tb").mapInArrow(check, _VERIFY_SCHEMA)
+        verified = joined.select("a", "b", "sa", "sb").mapInArrow(check, _VERIFY_SCHEMA)
         verified = verified.withColumn("identical", F.lit(False))
     else:
         verified = candidates.select(
@@ -332,6 +401,10 @@ def deduplicate(
             (F.col("node") != F.col("kept")).alias("_echodup_dup"),
         )
         key = F.col(id_col).cast("long")
+        if stats["components"] == "driver":
+            # The components came from the driver: broadcast them rather
+            # than shuffle the input (texts and all) to join them.
+            lab = F.broadcast(lab)
         labels = (
             df.join(lab, key == F.col("_echodup_node"), "left")
             .withColumn("cluster", F.coalesce(F.col("_echodup_root"), key))
@@ -357,7 +430,7 @@ def deduplicate(
         pairs = edges.join(pa_, "a").join(pb_, "b").select(
             "a_id", "a_passage", "b_id", "b_passage", "jaccard", "containment_ab", "containment_ba", "identical"
         )
-    stats["items"] = items.count()
+    stats["items"] = n_items
     return SparkResult(labels=labels, pairs=pairs, stats=stats, _persisted=persisted)
 
 

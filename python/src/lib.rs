@@ -12,12 +12,15 @@
 
 use std::path::PathBuf;
 
+mod batch;
+mod clean;
+
 use echodup::index::IndexFile;
 use echodup::verify::Evidence;
 use echodup::{
-    Banding, Config, DEFAULT_MAX_BUCKET, DEFAULT_SEED, DedupIndex, Deduplicator, Error, ErrorKind,
-    FORMAT_VERSION, KeepPolicy, Level, Measure, Normalizer, Report, Segmentation, Shingling,
-    Similarity, Sketcher, Verdict, Verification,
+    Banding, Config, DEFAULT_MAX_BUCKET, DEFAULT_SEED, DedupIndex, Deduplicator, DocumentBasis,
+    Error, ErrorKind, FORMAT_VERSION, KeepPolicy, Level, Measure, Normalizer, Report, Segmentation,
+    Shingling, Similarity, Sketcher, Verdict, Verification,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
@@ -174,6 +177,7 @@ impl PyConfig {
         max_bucket = DEFAULT_MAX_BUCKET,
         keep = "first",
         segmentation = "auto",
+        document_basis = "content",
         case_fold = true,
         fold_typography = true,
         strip_punctuation = true,
@@ -197,6 +201,7 @@ impl PyConfig {
         max_bucket: usize,
         keep: &str,
         segmentation: &str,
+        document_basis: &str,
         case_fold: bool,
         fold_typography: bool,
         strip_punctuation: bool,
@@ -207,7 +212,9 @@ impl PyConfig {
         let verification: Verification = parse_choice(verification)?;
         let keep: KeepPolicy = parse_choice(keep)?;
         let segmentation: Segmentation = parse_choice(segmentation)?;
+        let document_basis: DocumentBasis = parse_choice(document_basis)?;
         let mut config = Config::new()
+            .document_basis(document_basis)
             .threshold(threshold)
             .shingling(if char_shingles {
                 Shingling::Chars(shingle_size)
@@ -333,6 +340,10 @@ impl PyConfig {
     #[getter]
     fn segmentation(&self) -> &'static str {
         self.inner.get_segmentation().name()
+    }
+    #[getter]
+    fn document_basis(&self) -> &'static str {
+        self.inner.get_document_basis().name()
     }
     #[getter]
     fn case_fold(&self) -> bool {
@@ -594,31 +605,30 @@ impl PyReport {
         Ok(d)
     }
 
+    /// `[cluster, duplicate, duplicate_fraction]` as column bytes (see
+    /// `batch::label_columns`).
+    fn labels<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        batch::label_columns(py, &self.inner)
+    }
+
+    /// The library's cleaning plan under these options.
+    #[pyo3(signature = (strip_passages = false, drop_if_duplicated = None, strip_boilerplate = false))]
+    fn cleaning_plan(
+        &self,
+        py: Python<'_>,
+        strip_passages: bool,
+        drop_if_duplicated: Option<f64>,
+        strip_boilerplate: bool,
+    ) -> PyResult<clean::PyCleaningPlan> {
+        let options = clean::clean_options(strip_passages, drop_if_duplicated, strip_boilerplate);
+        clean::PyCleaningPlan::new(py, &self.inner, options)
+    }
+
     /// The whole report as JSON (the serde form of the Rust `Report`).
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
         py.detach(|| serde_json::to_string(&self.inner))
             .map_err(|e| PyValueError::new_err(format!("report JSON: {e}")))
     }
-}
-
-/// `Deduplicator::new(config)?.run(texts)`, with the GIL released.
-#[pyfunction]
-#[pyo3(signature = (texts, config = None, threads = None))]
-fn deduplicate(
-    py: Python<'_>,
-    texts: Vec<String>,
-    config: Option<PyRef<'_, PyConfig>>,
-    threads: Option<usize>,
-) -> PyResult<PyReport> {
-    let config = config_or_default(config);
-    let result = py.detach(|| {
-        with_threads(threads, || {
-            Deduplicator::new(config).and_then(|d| d.run(&texts))
-        })
-    })?;
-    Ok(PyReport {
-        inner: result.or_raise(py)?,
-    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1050,16 +1060,38 @@ impl<'a> TextColumn<'a> {
         self.offsets.len() - 1
     }
 
-    /// Row `i` as UTF-8 text.
-    fn get(&self, what: &str, i: usize) -> Result<&'a str, String> {
+    /// Row `i` as bytes.
+    fn bytes(&self, what: &str, i: usize) -> Result<&'a [u8], String> {
         let (start, end) = (self.offsets[i], self.offsets[i + 1]);
-        let bytes = self.data.get(start..end).ok_or_else(|| {
+        self.data.get(start..end).ok_or_else(|| {
             format!(
                 "{what} row {i}: offsets {start}..{end} outside the data ({} bytes)",
                 self.data.len()
             )
-        })?;
+        })
+    }
+
+    /// Row `i` as UTF-8 text.
+    fn get(&self, what: &str, i: usize) -> Result<&'a str, String> {
+        let bytes = self.bytes(what, i)?;
         std::str::from_utf8(bytes).map_err(|e| format!("{what} row {i}: text is not UTF-8: {e}"))
+    }
+
+    /// Row `i` as a shingle set written by [`set_buffers`]: sorted, distinct
+    /// 64-bit hashes, little-endian.
+    fn set(&self, what: &str, i: usize) -> Result<echodup::ShingleSet, String> {
+        let bytes = self.bytes(what, i)?;
+        if !bytes.len().is_multiple_of(8) {
+            return Err(format!(
+                "{what} row {i}: {} bytes is not a whole number of 64-bit hashes",
+                bytes.len()
+            ));
+        }
+        let hashes: Vec<u64> = bytes
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect();
+        Ok(echodup::ShingleSet::from_hashes(hashes))
     }
 }
 
@@ -1097,6 +1129,9 @@ struct SketchColumns {
     keys: Vec<i32>,
     /// MinHash signatures, `num_perm` slots per item (when asked for).
     signatures: Option<Vec<u32>>,
+    /// Shingle sets (when asked for): byte lengths and little-endian
+    /// hashes, as [`set_buffers`] writes them.
+    sets: Option<(Vec<i64>, Vec<u8>)>,
     /// Passage texts (passage level), as an Arrow large_string column.
     text_offsets: Vec<i64>,
     text_data: Vec<u8>,
@@ -1133,6 +1168,12 @@ impl SketchColumns {
         if let Some(out) = &mut self.signatures {
             out.extend_from_slice(sketch.signature().as_slice());
         }
+        if let Some((lens, bytes)) = &mut self.sets {
+            for h in set.as_slice() {
+                bytes.extend_from_slice(&h.to_le_bytes());
+            }
+            lens.push(8 * set.len() as i64);
+        }
         if let Some(t) = text {
             if self.text_offsets.is_empty() {
                 self.text_offsets.push(0);
@@ -1155,6 +1196,12 @@ impl SketchColumns {
         if let (Some(mine), Some(theirs)) = (&mut self.signatures, &mut other.signatures) {
             mine.append(theirs);
         }
+        if let (Some((lens, bytes)), Some((their_lens, their_bytes))) =
+            (&mut self.sets, &mut other.sets)
+        {
+            lens.append(their_lens);
+            bytes.append(their_bytes);
+        }
         if other.text_offsets.len() > 1 {
             if self.text_offsets.is_empty() {
                 self.text_offsets.push(0);
@@ -1176,7 +1223,16 @@ fn sketch_one(dedup: &Deduplicator, passages: bool, id: i64, text: &str, out: &m
         if sketcher.compares_document(doc.shingles().len()) {
             let whole = 0..text.len();
             let set = doc.shingles();
-            out.push(sketcher, Level::Document, id, None, whole, text.len(), set, None);
+            out.push(
+                sketcher,
+                Level::Document,
+                id,
+                None,
+                whole,
+                text.len(),
+                set,
+                None,
+            );
         }
         return;
     }
@@ -1184,7 +1240,16 @@ fn sketch_one(dedup: &Deduplicator, passages: bool, id: i64, text: &str, out: &m
         let span = p.span();
         let t = &text[span.clone()];
         let len = span.len();
-        out.push(sketcher, Level::Passage, id, Some(i), span, len, p.shingles(), Some(t));
+        out.push(
+            sketcher,
+            Level::Passage,
+            id,
+            Some(i),
+            span,
+            len,
+            p.shingles(),
+            Some(t),
+        );
     }
 }
 
@@ -1192,7 +1257,8 @@ fn sketch_one(dedup: &Deduplicator, passages: bool, id: i64, text: &str, out: &m
 /// size, keys, text_offsets, text_data[, signatures])` as native-endian
 /// bytes: i64 columns except `passage` and `keys` (i32; `bands` keys per
 /// item); the passage texts as a large_string column (empty at document
-/// level); the signatures (u32, `num_perm` per item) when asked for.
+/// level); the signatures (u32, `num_perm` per item) when asked for; the
+/// shingle sets (int64 offsets, then little-endian u64 hashes) when asked for.
 type SketchBatch<'py> = (u64, usize, Vec<Bound<'py, PyBytes>>);
 
 /// Per-item sketches of an Arrow-style string column, for engines that
@@ -1201,7 +1267,7 @@ type SketchBatch<'py> = (u64, usize, Vec<Bound<'py, PyBytes>>);
 /// with its byte span, length, 128-bit set fingerprint, set size and band
 /// keys (the upper 32 bits of each 64-bit key, as the batch run uses).
 #[pyfunction]
-#[pyo3(signature = (ids, offsets, offset_width, data, config, level, expected_fingerprint = None, threads = None, signatures = false))]
+#[pyo3(signature = (ids, offsets, offset_width, data, config, level, expected_fingerprint = None, threads = None, signatures = false, sets = false))]
 #[allow(clippy::too_many_arguments)]
 fn sketch_buffers<'py>(
     py: Python<'py>,
@@ -1214,6 +1280,7 @@ fn sketch_buffers<'py>(
     expected_fingerprint: Option<u64>,
     threads: Option<usize>,
     signatures: bool,
+    sets: bool,
 ) -> PyResult<SketchBatch<'py>> {
     let passages = parse_level(level)?;
     let fingerprint = check_fingerprint(py, &config.inner, expected_fingerprint)?;
@@ -1233,6 +1300,7 @@ fn sketch_buffers<'py>(
                     .map(|c| {
                         let mut out = SketchColumns {
                             signatures: signatures.then(Vec::new),
+                            sets: sets.then(Default::default),
                             ..SketchColumns::default()
                         };
                         for (i, &id) in ids.iter().enumerate().skip(c * CHUNK).take(CHUNK) {
@@ -1243,6 +1311,7 @@ fn sketch_buffers<'py>(
                     .collect();
                 let mut all = SketchColumns {
                     signatures: signatures.then(Vec::new),
+                    sets: sets.then(Default::default),
                     ..SketchColumns::default()
                 };
                 for p in parts {
@@ -1274,6 +1343,15 @@ fn sketch_buffers<'py>(
     ];
     if let Some(sigs) = &cols.signatures {
         columns.push(column_bytes(py, sigs, u32::to_ne_bytes)?);
+    }
+    if let Some((lens, bytes)) = &cols.sets {
+        let mut offsets = Vec::with_capacity(lens.len() + 1);
+        offsets.push(0i64);
+        for l in lens {
+            offsets.push(offsets.last().expect("not empty") + l);
+        }
+        columns.push(column_bytes(py, &offsets, i64::to_ne_bytes)?);
+        columns.push(PyBytes::new(py, bytes));
     }
     Ok((fingerprint, bands, columns))
 }
@@ -1353,10 +1431,151 @@ fn verify_buffers<'py>(
         let v: Vec<f64> = sims.iter().map(f).collect();
         column_bytes(py, &v, f64::to_ne_bytes)
     };
-    let matched: Vec<u8> = sims
-        .iter()
-        .map(|s| u8::from(verifier.accepts(s)))
-        .collect();
+    let matched: Vec<u8> = sims.iter().map(|s| u8::from(verifier.accepts(s))).collect();
+    Ok(vec![
+        f64s(|s| s.jaccard)?,
+        f64s(|s| s.containment_ab)?,
+        f64s(|s| s.containment_ba)?,
+        PyBytes::new(py, &matched),
+    ])
+}
+
+/// The shingle set of each text of an Arrow-style string column (the
+/// document's set, or at `level="passage"` the set of a passage text), as
+/// a large_binary column: `(offsets, data)`, int64 offsets into
+/// little-endian 64-bit hashes, sorted and distinct. What verification
+/// compares, computed once per text: an engine joins these onto candidate
+/// pairs instead of the texts, and [`verify_set_buffers`] compares them
+/// without analysing anything again.
+#[pyfunction]
+#[pyo3(signature = (offsets, offset_width, data, config, level, expected_fingerprint = None, threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn set_buffers<'py>(
+    py: Python<'py>,
+    offsets: &[u8],
+    offset_width: usize,
+    data: &[u8],
+    config: PyRef<'_, PyConfig>,
+    level: &str,
+    expected_fingerprint: Option<u64>,
+    threads: Option<usize>,
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let passages = parse_level(level)?;
+    check_fingerprint(py, &config.inner, expected_fingerprint)?;
+    let texts = TextColumn::new("texts", offsets, offset_width, data)?;
+    let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
+    const CHUNK: usize = 256;
+    let (out_offsets, out_data) = py
+        .detach(|| {
+            with_threads(threads, || {
+                // Per chunk: the byte length of each set, and the sets' bytes.
+                type Part = Result<(Vec<i64>, Vec<u8>), String>;
+                let parts: Vec<Part> = (0..texts.len().div_ceil(CHUNK))
+                    .into_par_iter()
+                    .map(|c| {
+                        let mut lens = Vec::new();
+                        let mut bytes = Vec::new();
+                        for i in (c * CHUNK)..((c + 1) * CHUNK).min(texts.len()) {
+                            let t = texts.get("texts", i)?;
+                            let mut write = |set: &echodup::ShingleSet| {
+                                for h in set.as_slice() {
+                                    bytes.extend_from_slice(&h.to_le_bytes());
+                                }
+                                lens.push(8 * set.len() as i64);
+                            };
+                            if passages {
+                                write(&dedup.analyzer().passage_set(t));
+                            } else {
+                                write(dedup.analyzer().analyze(t).shingles());
+                            }
+                        }
+                        Ok((lens, bytes))
+                    })
+                    .collect();
+                let mut offsets = vec![0i64];
+                let mut data = Vec::new();
+                for p in parts {
+                    let (lens, bytes) = p?;
+                    for l in lens {
+                        offsets.push(offsets.last().expect("not empty") + l);
+                    }
+                    data.extend_from_slice(&bytes);
+                }
+                Ok::<_, String>((offsets, data))
+            })
+        })?
+        .map_err(PyValueError::new_err)?;
+    Ok((
+        column_bytes(py, &out_offsets, i64::to_ne_bytes)?,
+        PyBytes::new(py, &out_data),
+    ))
+}
+
+/// As [`verify_buffers`], over pairs of shingle sets written by
+/// [`set_buffers`] (binary columns `a` and `b`): the same similarity and
+/// verdict, with no text analysed again.
+#[pyfunction]
+#[pyo3(signature = (a_offsets, a_width, a_data, b_offsets, b_width, b_data, config, level, expected_fingerprint = None, threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn verify_set_buffers<'py>(
+    py: Python<'py>,
+    a_offsets: &[u8],
+    a_width: usize,
+    a_data: &[u8],
+    b_offsets: &[u8],
+    b_width: usize,
+    b_data: &[u8],
+    config: PyRef<'_, PyConfig>,
+    level: &str,
+    expected_fingerprint: Option<u64>,
+    threads: Option<usize>,
+) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    let passages = parse_level(level)?;
+    check_fingerprint(py, &config.inner, expected_fingerprint)?;
+    let a = TextColumn::new("a", a_offsets, a_width, a_data)?;
+    let b = TextColumn::new("b", b_offsets, b_width, b_data)?;
+    if a.len() != b.len() {
+        return Err(PyValueError::new_err(format!(
+            "a and b differ in length ({} and {} sets)",
+            a.len(),
+            b.len()
+        )));
+    }
+    let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
+    let verifier = dedup.verifier(if passages {
+        Level::Passage
+    } else {
+        Level::Document
+    });
+    let sims: Vec<Similarity> = py
+        .detach(|| {
+            with_threads(threads, || {
+                (0..a.len())
+                    .into_par_iter()
+                    .map(|i| {
+                        let (x, y) = (a.set("a", i)?, b.set("b", i)?);
+                        Ok(match verifier.verification() {
+                            Verification::Estimate => {
+                                let h = dedup.hasher();
+                                let sx = h.signature_from_shingles(x.as_slice().iter().copied());
+                                let sy = h.signature_from_shingles(y.as_slice().iter().copied());
+                                verifier.similarity(
+                                    Evidence::signature(&sx, x.len()),
+                                    Evidence::signature(&sy, y.len()),
+                                )
+                            }
+                            _ => verifier.similarity(Evidence::Set(&x), Evidence::Set(&y)),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, String>>()
+            })
+        })?
+        .map_err(PyValueError::new_err)?;
+    let f64s = |f: fn(&Similarity) -> f64| {
+        let v: Vec<f64> = sims.iter().map(f).collect();
+        column_bytes(py, &v, f64::to_ne_bytes)
+    };
+    let matched: Vec<u8> = sims.iter().map(|s| u8::from(verifier.accepts(s))).collect();
     Ok(vec![
         f64s(|s| s.jaccard)?,
         f64s(|s| s.containment_ab)?,
@@ -1374,11 +1593,15 @@ fn _echodup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyReport>()?;
     m.add_class::<PyDedupIndex>()?;
     m.add_class::<PyIndexFile>()?;
-    m.add_function(wrap_pyfunction!(deduplicate, m)?)?;
+    m.add_class::<clean::PyCleaningPlan>()?;
+    m.add_function(wrap_pyfunction!(batch::deduplicate, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::deduplicate_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(band_keys_list, m)?)?;
     m.add_function(wrap_pyfunction!(band_keys_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(sketch_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(verify_buffers, m)?)?;
+    m.add_function(wrap_pyfunction!(set_buffers, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_set_buffers, m)?)?;
     m.add("EchodupError", py.get_type::<EchodupError>())?;
     m.add("InvalidConfigError", py.get_type::<InvalidConfigError>())?;
     m.add("IoError", py.get_type::<IoError>())?;

@@ -14,6 +14,7 @@ def test_defaults_mirror_the_rust_config():
     assert (c.containment, c.verification, c.max_bucket, c.keep) == (False, "exact", 256, "first")
     assert (c.segmentation, c.case_fold, c.fold_typography, c.strip_punctuation, c.fold_digits) == (
         "auto", True, True, True, False)
+    assert c.document_basis == "content"
     # Banding derived from the threshold as documented in the crate: 0.8 -> 32 x 4.
     assert c.banding == (32, 4)
     assert Config(threshold=0.5).banding == (64, 2)
@@ -23,7 +24,7 @@ def test_defaults_mirror_the_rust_config():
 def test_keywords_reach_the_rust_config():
     c = Config(threshold=0.7, passage_threshold=0.9, shingle_size=4, char_shingles=True, num_perm=64,
                seed=42, passages=False, min_passage_tokens=3, containment=True, verification="estimate",
-               max_bucket=10, keep="longest", segmentation="lines", case_fold=False,
+               max_bucket=10, keep="longest", segmentation="lines", document_basis="raw", case_fold=False,
                fold_typography=False, strip_punctuation=False, fold_digits=True, banding=(16, 4),
                passage_banding=(8, 8))
     d = json.loads(c.to_json())
@@ -32,7 +33,7 @@ def test_keywords_reach_the_rust_config():
     assert d["shingling"] == "chars:4" and d["num_perm"] == 64 and d["seed"] == 42
     assert d["passages"] is False and d["min_passage_tokens"] == 3 and d["measure"] == "containment"
     assert d["verification"] == "estimate" and d["max_bucket"] == 10 and d["keep"] == "longest"
-    assert d["segmentation"] == "lines"
+    assert d["segmentation"] == "lines" and d["document_basis"] == "raw"
     assert d["normalizer"] == {"case_fold": False, "fold_typography": False, "strip_punctuation": False,
                                "fold_digits": True}
     assert c.banding == (16, 4) and c.passage_banding == (8, 8)
@@ -102,7 +103,7 @@ def test_invalid_json_is_refused():
 
 
 def test_bad_choice_strings_are_value_errors():
-    for kwargs in [{"verification": "fuzzy"}, {"keep": "last"}, {"segmentation": "pages"}]:
+    for kwargs in [{"verification": "fuzzy"}, {"keep": "last"}, {"segmentation": "pages"}, {"document_basis": "chrome"}]:
         with pytest.raises(ValueError):
             Config(**kwargs)
 

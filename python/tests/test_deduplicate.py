@@ -11,14 +11,16 @@ from conftest import OTHER, STORY, jsonl, run_cli
 from echodup import Config, deduplicate
 
 
-@pytest.mark.parametrize("threshold", ["0.8", "0.6"])
-def test_document_pairs_equal_the_cli(cli, corpus_path, corpus, threshold):
-    out = run_cli(cli, "find", str(corpus_path), "--threshold", threshold, "-q").stdout
+@pytest.mark.parametrize("threshold, basis", [("0.8", "raw"), ("0.6", "raw"), ("0.8", "content")])
+def test_document_pairs_equal_the_cli(cli, corpus_path, corpus, threshold, basis):
+    out = run_cli(cli, "find", str(corpus_path), "--threshold", threshold, "--document-basis", basis, "-q").stdout
     expected = {(r["a"], r["b"]): r for r in jsonl(out)}
     assert len(expected) > 100, "the corpus should have many near-duplicate pairs"
 
     ids = [i for i, _ in corpus]
-    report = deduplicate([t for _, t in corpus], Config(threshold=float(threshold), passages=False))
+    # On the whole text passages need not be compared; the content basis needs them.
+    config = Config(threshold=float(threshold), document_basis=basis, passages=basis == "content")
+    report = deduplicate([t for _, t in corpus], config)
     got = {(ids[p.a], ids[p.b]): p for p in report.document_pairs}
     assert got.keys() == expected.keys()
     for key, p in got.items():
@@ -42,10 +44,10 @@ def test_clusters_equal_the_cli(cli, corpus_path, corpus):
 
 
 def test_passage_clusters_equal_the_cli(cli, corpus_path, corpus):
-    out = run_cli(cli, "find", str(corpus_path), "--level", "passage", "-q").stdout
+    out = run_cli(cli, "find", str(corpus_path), "--level", "passage", "--implied", "-q").stdout
     records = jsonl(out)
     cross = [r for r in records if r["kind"] == "cross-document"]
-    repeats = [r for r in records if r["kind"] == "repeat"]
+    blocks = [r for r in records if r["kind"] == "repeated-block"]
     assert cross, "the corpus should have passages shared between documents"
 
     ids = [i for i, _ in corpus]
@@ -58,9 +60,10 @@ def test_passage_clusters_equal_the_cli(cli, corpus_path, corpus):
     assert got_cross == want_cross
     assert [r["documents"] for r in cross] == [c.num_documents for c in report.passage_clusters if c.is_cross_document]
 
-    got_repeats = sorted((ids[r.doc], r.original, r.passage) for r in report.repeats)
-    want_repeats = sorted((r["doc"], r["members"][0]["passage"], r["members"][1]["passage"]) for r in repeats)
-    assert got_repeats == want_repeats
+    got_blocks = sorted((ids[b.doc], b.original.start, b.original.stop, b.repeat.start, b.repeat.stop)
+                        for b in report.repeated_blocks)
+    want_blocks = sorted((b["doc"], *b["original"]["passages"], *b["repeat"]["passages"]) for b in blocks)
+    assert got_blocks == want_blocks and got_blocks
 
 
 def test_report_on_written_text():

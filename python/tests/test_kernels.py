@@ -28,7 +28,8 @@ def test_document_sketches_group_identical_texts(corpus):
     for i, hi, lo in zip(rows["id"], rows["fp_hi"], rows["fp_lo"]):
         groups.setdefault((hi, lo), []).append(i - 5)
     same = {(a, b) for g in groups.values() for x, a in enumerate(g) for b in g[x + 1:]}
-    report = echodup.deduplicate(texts, c)
+    # The kernels sketch whole texts: compare with the library on that basis.
+    report = echodup.deduplicate(texts, Config(document_basis="raw"))
     identical = {(p.a, p.b) for p in report.document_pairs if p.jaccard == 1.0}
     assert same == identical and same, "the corpus has exact copies"
 
@@ -46,7 +47,7 @@ def test_passage_sketches_carry_their_text(corpus):
 
 def test_verify_equals_the_library_similarity(corpus):
     texts = [t for _, t in corpus[:800]]
-    c = Config(threshold=0.6)
+    c = Config(threshold=0.6, document_basis="raw")
     report = echodup.deduplicate(texts, c)
     pairs = [p for p in report.document_pairs if p.jaccard < 1.0][:200]
     assert pairs
@@ -113,3 +114,36 @@ def test_sketches_are_pinned_for_the_format_version():
         h.update(str(b.column(name).to_pylist()).encode())
     assert echodup.FORMAT_VERSION == 1
     assert h.hexdigest() == "b2aab7e98cefa95d0784085441df094416c07f9640e98367895e6f6731684df9"
+
+
+@pytest.mark.parametrize("level, config", [("document", Config()), ("passage", Config(min_passage_tokens=3)),
+                                           ("document", Config(verification="estimate"))])
+def test_verifying_sets_equals_verifying_texts(corpus, level, config):
+    from echodup import sets_arrow, verify_sets_arrow
+
+    texts = [t for _, t in corpus[:300]]
+    if level == "passage":
+        rows = sketch_arrow(list(range(len(texts))), texts, config, level="passage", sets=True).to_pydict()
+        texts = rows["text"][:300]
+        from_sketch = rows["set"][:300]
+    else:
+        rows = sketch_arrow(list(range(len(texts))), texts, config, sets=True).to_pydict()
+        from_sketch = rows["set"]
+    sets = sets_arrow(pa.array(texts), config, level=level)
+    # The sets the sketch stage keeps are the sets verification compares
+    # (every text of the corpus has a non-empty set, so one row each).
+    assert sets.to_pylist() == from_sketch
+    a = [texts[i] for i in range(0, len(texts) - 1)]
+    b = [texts[i + 1] for i in range(0, len(texts) - 1)]
+    a += texts[:50]
+    b += texts[:50]  # identical pairs too
+    want = verify_arrow(pa.array(a), pa.array(b), config, level=level)
+    sa = pa.array([sets[i].as_py() for i in list(range(len(texts) - 1)) + list(range(50))], pa.binary())
+    sb = pa.array([sets[i].as_py() for i in list(range(1, len(texts))) + list(range(50))], pa.binary())
+    got = verify_sets_arrow(sa, sb, config, level=level)
+    assert got.to_pydict() == want.to_pydict()
+    assert any(got.column("matched").to_pylist())
+    with pytest.raises(TypeError, match="expected a binary column"):
+        verify_sets_arrow(pa.array(a), pa.array(b), config, level=level)
+    with pytest.raises(ValueError, match="not a whole number of 64-bit hashes"):
+        verify_sets_arrow(pa.array([b"abc"], pa.binary()), pa.array([b"abc"], pa.binary()), config, level=level)

@@ -82,7 +82,7 @@ def doc_clusters_of_labels(rows) -> Tuple[List[List[int]], List[int]]:
 
 
 def library_doc_result(texts: List[str], config: Config) -> Tuple[List[List[int]], List[int], echodup.Report]:
-    report = echodup.deduplicate(texts, config)
+    report = echodup.deduplicate(texts, es.raw_basis(config))
     clusters = sorted(sorted(c.members) for c in report.clusters)
     return clusters, sorted(report.duplicates), report
 
@@ -128,7 +128,7 @@ def test_document_level_equals_library(spark, texts):
 
 def test_capped_buckets_and_spark_components_equal_library(spark, texts):
     config = Config(max_bucket=3)
-    assert echodup.deduplicate(texts, config).stats["capped_buckets"] > 0, "the cap should be exercised"
+    assert echodup.deduplicate(texts, es.raw_basis(config)).stats["capped_buckets"] > 0, "the cap should be exercised"
     stats = check_document_level(spark, texts, config, local_limit=0)
     assert stats["components"] == "spark" and stats["rounds"] >= 1
 
@@ -139,7 +139,7 @@ def test_huge_bucket_is_capped_like_the_library(spark):
     # Spark side must use star and chain pairs as the library does.
     base = " ".join(f"clause{i} of the standard notice for subscribers" for i in range(12))
     texts = [f"{base} reference {i} filed {i % 7}" for i in range(600)]
-    report = echodup.deduplicate(texts, Config())
+    report = echodup.deduplicate(texts, es.raw_basis(Config()))
     assert report.stats["capped_buckets"] > 0
     stats = check_document_level(spark, texts, Config())
     assert stats["edges"] < 600 * 8, "linear in the bucket size, not quadratic"
@@ -151,7 +151,7 @@ def test_keep_longest_and_estimate_mode_equal_library(spark, texts):
 
 def test_passage_level_equals_library(spark, texts):
     config = Config()
-    report = echodup.deduplicate(texts, config)
+    report = echodup.deduplicate(texts, es.raw_basis(config))
     expected = sorted(sorted((m.doc, m.passage) for m in c.members) for c in report.passage_clusters)
     assert expected
     result = es.deduplicate(frame(spark, texts), config, level="passage", local_limit=0)

@@ -51,6 +51,7 @@ pub enum DropReason {
 ///     passage: PassageId::new(DocId::new(4), 3),
 ///     span: 120..180,
 ///     duplicates: PassageId::new(DocId::new(4), 1),
+///     boilerplate: false,
 /// };
 /// assert!(s.is_repeat());
 /// ```
@@ -62,8 +63,13 @@ pub struct StrippedPassage {
     /// Its byte span in its document's original text.
     pub span: Range<usize>,
     /// The copy that stays in the output: earlier in the same document, or
-    /// in a document kept earlier.
+    /// in a document kept earlier. For boilerplate, the first passage of its
+    /// cluster, which is stripped too.
     pub duplicates: PassageId,
+    /// Whether it was stripped as boilerplate
+    /// ([`CleanOptions::strip_boilerplate`](super::CleanOptions::strip_boilerplate)):
+    /// then no copy of it stays.
+    pub boilerplate: bool,
 }
 
 impl StrippedPassage {
@@ -80,6 +86,7 @@ impl StrippedPassage {
     ///     passage: PassageId::new(DocId::new(5), 2),
     ///     span: 40..90,
     ///     duplicates: PassageId::new(DocId::new(1), 2),
+    ///     boilerplate: false,
     /// };
     /// assert!(!s.is_repeat());
     /// ```

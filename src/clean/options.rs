@@ -21,6 +21,8 @@ use crate::error::{Error, Result};
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CleanOptions {
     strip_passages: bool,
+    #[cfg_attr(feature = "serde", serde(default))]
+    strip_boilerplate: bool,
     drop_if_duplicated: Option<f64>,
 }
 
@@ -68,6 +70,45 @@ impl CleanOptions {
     pub fn strip_passages(mut self, on: bool) -> Self {
         self.strip_passages = on;
         self
+    }
+
+    /// Whether to remove boilerplate (passages in a boilerplate passage
+    /// cluster: site chrome, navigation, related-headline lists, prompts;
+    /// see [`boilerplate`](crate::boilerplate)) from **every** document kept,
+    /// the first copy included: what people preparing training text want.
+    /// Defaults to false.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use echodup::clean::CleanOptions;
+    /// use echodup::{Config, Deduplicator, DocId};
+    ///
+    /// let chrome = "Sign up for the Morning Brief and get our top stories every day.";
+    /// let stories = [
+    ///     "Rain flooded the lower town overnight and the bridge stayed closed on Friday. \
+    ///      Engineers expect to reopen it on Monday once the water has gone down.",
+    ///     "The council approved the new school budget after a long evening session. \
+    ///      Two members voted against it, saying the money for repairs was too little.",
+    ///     "A rare owl was seen nesting in the old mill, to the delight of birdwatchers. \
+    ///      The owners have closed the upper floor until the chicks are able to fly.",
+    /// ];
+    /// let pages: Vec<String> = stories.iter().map(|s| format!("{s}\n\n{chrome}")).collect();
+    /// let report = Deduplicator::new(Config::new())?.run(&pages)?;
+    /// let plan = report.cleaning_plan(CleanOptions::new().strip_boilerplate(true))?;
+    /// for (i, story) in stories.iter().enumerate() {
+    ///     assert_eq!(plan.clean_text(DocId::new(i as u32), &pages[i]).as_deref(), Some(*story));
+    /// }
+    /// # Ok::<(), echodup::Error>(())
+    /// ```
+    pub fn strip_boilerplate(mut self, on: bool) -> Self {
+        self.strip_boilerplate = on;
+        self
+    }
+
+    /// Whether boilerplate is stripped from every document.
+    pub fn get_strip_boilerplate(&self) -> bool {
+        self.strip_boilerplate
     }
 
     /// Drop a document when more than this fraction (0 to 1) of its passage

@@ -65,6 +65,7 @@ impl CleaningPlan {
     pub fn new(report: &Report, options: CleanOptions) -> Result<Self> {
         options.validate()?;
         let strip = options.get_strip_passages();
+        let boiler = options.get_strip_boilerplate();
         let mut cluster_of: HashMap<PassageId, usize> = HashMap::new();
         for (c, cluster) in report.passage_clusters().iter().enumerate() {
             for m in cluster.members() {
@@ -95,6 +96,17 @@ impl CleaningPlan {
                 let Some(&c) = cluster_of.get(&id) else {
                     continue;
                 };
+                let cluster = &report.passage_clusters()[c];
+                if boiler && s.boilerplate_passages.binary_search(&(p as u32)).is_ok() {
+                    dup_bytes += span.len();
+                    dups.push(StrippedPassage {
+                        passage: id,
+                        span: span.clone(),
+                        duplicates: cluster.members()[0].passage,
+                        boilerplate: true,
+                    });
+                    continue;
+                }
                 let earlier =
                     keeper[c].or_else(|| local.iter().find(|(lc, _)| *lc == c).map(|&(_, k)| k));
                 match earlier {
@@ -104,6 +116,7 @@ impl CleaningPlan {
                             passage: id,
                             span: span.clone(),
                             duplicates: k,
+                            boilerplate: false,
                         });
                     }
                     None => local.push((c, id)),
@@ -120,14 +133,22 @@ impl CleaningPlan {
                 plan.drop_reason = Some(DropReason::MostlyDuplicated {
                     fraction: plan.duplicate_fraction,
                 });
-            } else if strip && !s.passages.is_empty() && dups.len() == s.passages.len() {
-                plan.drop_reason = Some(DropReason::NothingLeft);
             } else {
-                for (c, id) in local {
-                    keeper[c] = Some(id);
-                }
-                if strip {
-                    plan.strip(&s.passages, dups);
+                // What is stripped: boilerplate when asked, other duplicates
+                // when asked.
+                let stripped: Vec<StrippedPassage> = dups
+                    .into_iter()
+                    .filter(|d| if d.boilerplate { boiler } else { strip })
+                    .collect();
+                if !stripped.is_empty() && stripped.len() == s.passages.len() {
+                    plan.drop_reason = Some(DropReason::NothingLeft);
+                } else {
+                    for (c, id) in local {
+                        keeper[c] = Some(id);
+                    }
+                    if !stripped.is_empty() {
+                        plan.strip(&s.passages, stripped);
+                    }
                 }
             }
             documents.push(plan);

@@ -3,33 +3,39 @@
 //! repeats, repeated blocks and the [`Report`].
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use super::{Deduplicator, SketchedCorpus};
+use crate::boilerplate::{self, DocPassages, DocumentBasis};
 use crate::cluster::{Clustering, Clusters, UnionFind};
 use crate::corpus::{DocId, PassageId};
-use crate::document_pairs::PairGroups;
+use crate::document_pairs::{Both, PairGroups};
 use crate::error::Result;
-use crate::matching::{Matches, find_matches};
+use crate::matching::{Matches, find_matches, find_matches_with};
 use crate::report::{
     DocumentSummary, PassageCluster, PassageMatch, Repeat, RepeatedBlock, Report, Stats,
 };
 use crate::shingle::ShingleSet;
 use crate::sketch::{Level, SketchColumns};
-use crate::verify::Verifier;
+use crate::verify::{Similarity, Verification, Verifier};
 
 impl Deduplicator {
     /// Stages 5–7: candidates, verification, clusters, report.
+    /// `doc_sets(item, boilerplate)` gives a document item's whole set and,
+    /// when some of its passages are boilerplate (`boilerplate[p]` for its
+    /// passage `p`), the set of the rest.
     pub(super) fn finish<'s, FD, FP>(
         &self,
         corpus: &SketchedCorpus,
-        doc_set: FD,
+        doc_sets: FD,
         passage_set: FP,
     ) -> Result<Report>
     where
-        FD: Fn(u32) -> Cow<'s, ShingleSet> + Sync,
+        FD: Fn(u32, &[bool]) -> DocSets<'s> + Sync,
         FP: Fn(u32) -> Cow<'s, ShingleSet> + Sync,
     {
         let num_docs = corpus.doc_len.len();
@@ -41,14 +47,123 @@ impl Deduplicator {
             ..Stats::default()
         };
 
+        // Passages first: their clusters say what is boilerplate.
+        let mut passage_clusters = Vec::new();
+        let mut repeats = Vec::new();
+        let mut cluster_items = Vec::new();
+        if self.config.get_passages() {
+            stats.compared_passages = corpus.passage_ids.len();
+            let m = find_matches(&corpus.passages, self.params(Level::Passage), passage_set)?;
+            stats.distinct_passages = m.groups.len();
+            stats.passage_candidates = m.candidates;
+            stats.capped_buckets += m.capped_buckets;
+            stats.capped_pairs_skipped += m.capped_pairs_skipped;
+            (passage_clusters, repeats, cluster_items) = build_passage_clusters(
+                &m,
+                &corpus.passages,
+                &corpus.passage_ids,
+                |id| corpus.span(id),
+                &self.passage_verifier,
+            );
+        }
+        // Boilerplate: a flag per passage of the corpus.
+        let mut boilerplate = vec![false; corpus.spans.len()];
+        let classify = self.config.get_passages()
+            && self.config.get_verification() == Verification::Exact
+            && !passage_clusters.is_empty();
+        if classify {
+            let flags = classify_boilerplate(
+                corpus,
+                &cluster_items,
+                self.config.get_boilerplate_min_documents(),
+            );
+            for (c, flag) in passage_clusters.iter_mut().zip(flags) {
+                c.boilerplate = flag;
+                if flag {
+                    for member in &c.members {
+                        let id = member.passage;
+                        boilerplate[corpus.passage_start[id.doc.as_usize()] + id.index as usize] =
+                            true;
+                    }
+                }
+            }
+            keep_documents_that_are_the_repeated_text(corpus, &mut boilerplate);
+        }
+        let content_decides =
+            classify && self.config.get_document_basis() == DocumentBasis::Content;
+
         // Documents.
         stats.empty_documents = num_docs - corpus.doc_items.len();
-        let doc_matches = find_matches(&corpus.docs, self.params(Level::Document), doc_set)?;
+        let extra = if content_decides {
+            shared_content_candidates(
+                corpus,
+                &passage_clusters,
+                &cluster_items,
+                self.config.get_max_bucket(),
+            )
+        } else {
+            Vec::new()
+        };
+        // The set that does not decide, kept aside for the report.
+        let other_sets: Mutex<HashMap<u32, ShingleSet>> = Mutex::new(HashMap::new());
+        let doc_flags = |item: u32| {
+            let d = corpus.doc_items[item as usize] as usize;
+            &boilerplate[corpus.passage_start[d]..corpus.passage_start[d + 1]]
+        };
+        let mut doc_matches =
+            find_matches_with(&corpus.docs, self.params(Level::Document), &extra, |item| {
+                let flags = doc_flags(item);
+                if !classify || !flags.contains(&true) {
+                    return doc_sets(item, &[]).raw;
+                }
+                let sets = doc_sets(item, flags);
+                let content = sets
+                    .content
+                    .unwrap_or_else(|| sets.raw.clone().into_owned());
+                let (decides, other) = if content_decides {
+                    (Cow::Owned(content), sets.raw.into_owned())
+                } else {
+                    (sets.raw, content)
+                };
+                other_sets
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(item, other);
+                decides
+            })?;
+        let other_sets = other_sets.into_inner().unwrap_or_else(|e| e.into_inner());
+        if content_decides {
+            // A pair whose content is not its whole text must share enough of
+            // it (see `boilerplate::MIN_SHARED_CONTENT`).
+            let m = &doc_matches;
+            let rep = |g: u32| m.groups.members(g)[0];
+            let keep: Vec<bool> = m
+                .pairs
+                .iter()
+                .map(|&(a, b, sim)| {
+                    let (ra, rb) = (rep(a), rep(b));
+                    if !other_sets.contains_key(&ra) && !other_sets.contains_key(&rb) {
+                        return true;
+                    }
+                    let size = m.set_of_item(ra).map_or(0, ShingleSet::len);
+                    let shared = (sim.containment_ab * size as f64).round() as usize;
+                    shared >= boilerplate::MIN_SHARED_CONTENT
+                })
+                .collect();
+            let mut k = keep.iter();
+            doc_matches.pairs.retain(|_| *k.next().unwrap_or(&true));
+        }
         stats.distinct_documents = doc_matches.groups.len();
         stats.document_candidates = doc_matches.candidates;
-        stats.capped_buckets = doc_matches.capped_buckets;
-        stats.capped_pairs_skipped = doc_matches.capped_pairs_skipped;
-        let document_pairs = pair_groups(num_docs, &doc_matches, &corpus.doc_items);
+        stats.capped_buckets += doc_matches.capped_buckets;
+        stats.capped_pairs_skipped += doc_matches.capped_pairs_skipped;
+        let document_pairs = pair_groups(
+            num_docs,
+            &doc_matches,
+            &corpus.doc_items,
+            &other_sets,
+            content_decides,
+        );
         drop(doc_matches);
         let doc_len = |d: DocId| corpus.doc_len[d.as_usize()];
         let clusters = match self.config.get_clustering() {
@@ -72,16 +187,26 @@ impl Deduplicator {
         stats.document_clusters = clusters.len();
         stats.duplicate_documents = clusters.iter().map(|c| c.len() - 1).sum();
 
-        // Passages.
         let mut summaries: Vec<DocumentSummary> = (0..num_docs)
             .map(|i| {
                 let doc = DocId::new(i as u32);
-                let passages =
-                    corpus.spans[corpus.passage_start[i]..corpus.passage_start[i + 1]].to_vec();
+                let range = corpus.passage_start[i]..corpus.passage_start[i + 1];
+                let passages = corpus.spans[range.clone()].to_vec();
+                let boilerplate_passages: Vec<u32> = boilerplate[range]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| **b)
+                    .map(|(p, _)| p as u32)
+                    .collect();
                 DocumentSummary {
                     doc,
                     len: corpus.doc_len[i],
                     passage_bytes: passages.iter().map(|r| r.len()).sum(),
+                    boilerplate_bytes: boilerplate_passages
+                        .iter()
+                        .map(|&p| passages[p as usize].len())
+                        .sum(),
+                    boilerplate_passages,
                     passages,
                     duplicate_passages: Vec::new(),
                     duplicate_bytes: 0,
@@ -90,38 +215,24 @@ impl Deduplicator {
                 }
             })
             .collect();
-        let mut passage_clusters = Vec::new();
-        let mut repeats = Vec::new();
-        if self.config.get_passages() {
-            stats.compared_passages = corpus.passage_ids.len();
-            let m = find_matches(&corpus.passages, self.params(Level::Passage), passage_set)?;
-            stats.distinct_passages = m.groups.len();
-            stats.passage_candidates = m.candidates;
-            stats.capped_buckets += m.capped_buckets;
-            stats.capped_pairs_skipped += m.capped_pairs_skipped;
-            (passage_clusters, repeats) = build_passage_clusters(
-                &m,
-                &corpus.passages,
-                &corpus.passage_ids,
-                |id| corpus.span(id),
-                &self.passage_verifier,
-            );
-            for cluster in &passage_clusters {
-                for member in &cluster.members()[1..] {
-                    let s = &mut summaries[member.passage.doc.as_usize()];
-                    s.duplicate_passages.push(member.passage.index);
-                    s.duplicate_bytes += member.span.len();
-                }
+        for cluster in &passage_clusters {
+            for member in &cluster.members()[1..] {
+                let s = &mut summaries[member.passage.doc.as_usize()];
+                s.duplicate_passages.push(member.passage.index);
+                s.duplicate_bytes += member.span.len();
             }
-            for s in &mut summaries {
-                s.duplicate_passages.sort_unstable();
-            }
+        }
+        for s in &mut summaries {
+            s.duplicate_passages.sort_unstable();
         }
         let repeated_blocks = group_blocks(&repeats);
         stats.passage_clusters = passage_clusters.len();
         stats.repeats = repeats.len();
         stats.duplicate_passages = summaries.iter().map(|s| s.duplicate_passages.len()).sum();
         stats.duplicate_passage_bytes = summaries.iter().map(|s| s.duplicate_bytes).sum();
+        stats.boilerplate_clusters = passage_clusters.iter().filter(|c| c.boilerplate).count();
+        stats.boilerplate_passages = summaries.iter().map(|s| s.boilerplate_passages.len()).sum();
+        stats.boilerplate_bytes = summaries.iter().map(|s| s.boilerplate_bytes).sum();
         Ok(Report {
             config: self.config.clone(),
             document_pairs,
@@ -135,10 +246,126 @@ impl Deduplicator {
     }
 }
 
+/// A document's sets for verification: the whole text's, and the content's
+/// when some passages were left out (`None`: the same as `raw`).
+pub(super) struct DocSets<'s> {
+    pub(super) raw: Cow<'s, ShingleSet>,
+    pub(super) content: Option<ShingleSet>,
+}
+
+/// The boilerplate flag of each passage cluster (see [`crate::boilerplate`]).
+/// `cluster_items[c]` lists cluster `c`'s passage items, ascending.
+fn classify_boilerplate(
+    corpus: &SketchedCorpus,
+    cluster_items: &[Vec<u32>],
+    min_documents: usize,
+) -> Vec<bool> {
+    let num_docs = corpus.doc_len.len();
+    let mut docs = vec![DocPassages::default(); num_docs];
+    for (item, id) in corpus.passage_ids.iter().enumerate() {
+        docs[id.doc.as_usize()].total += corpus.passages.size(item as u32) as u64;
+    }
+    let mut cluster_docs = Vec::with_capacity(cluster_items.len());
+    for (c, items) in cluster_items.iter().enumerate() {
+        let mut members: Vec<u32> = Vec::new();
+        for &item in items {
+            let d = corpus.passage_ids[item as usize].doc.as_u32();
+            let size = corpus.passages.size(item) as u32;
+            docs[d as usize].clustered.push((c as u32, size));
+            if members.last() != Some(&d) {
+                members.push(d);
+            }
+        }
+        cluster_docs.push(members);
+    }
+    boilerplate::classify(&docs, &cluster_docs, min_documents)
+}
+
+/// A document whose boilerplate passages are nearly all of it (more than
+/// [`boilerplate::MAX_SHARE`] of its shingles) is the text others repeat
+/// (a post that replies quote, a page of nothing but chrome), not text
+/// around a content of its own: nothing is left out of it.
+fn keep_documents_that_are_the_repeated_text(corpus: &SketchedCorpus, boilerplate: &mut [bool]) {
+    let num_docs = corpus.doc_len.len();
+    let mut total = vec![0u64; num_docs];
+    let mut left_out = vec![0u64; num_docs];
+    for (item, id) in corpus.passage_ids.iter().enumerate() {
+        let size = corpus.passages.size(item as u32) as u64;
+        let d = id.doc.as_usize();
+        total[d] += size;
+        if boilerplate[corpus.passage_start[d] + id.index as usize] {
+            left_out[d] += size;
+        }
+    }
+    for d in 0..num_docs {
+        if left_out[d] as f64 > boilerplate::MAX_SHARE * total[d] as f64 {
+            boilerplate[corpus.passage_start[d]..corpus.passage_start[d + 1]].fill(false);
+        }
+    }
+}
+
+/// Document item pairs that share a passage cluster that is not
+/// boilerplate: candidates for the content similarity that the bands of the
+/// whole text may not give (a short story in heavy chrome). A cluster over
+/// more than `max_bucket` documents gives star and chain pairs, as a capped
+/// bucket does.
+fn shared_content_candidates(
+    corpus: &SketchedCorpus,
+    clusters: &[PassageCluster],
+    cluster_items: &[Vec<u32>],
+    max_bucket: usize,
+) -> Vec<u64> {
+    let mut item_of = vec![u32::MAX; corpus.doc_len.len()];
+    for (item, &d) in corpus.doc_items.iter().enumerate() {
+        item_of[d as usize] = item as u32;
+    }
+    let per_cluster: Vec<Vec<u64>> = clusters
+        .par_iter()
+        .zip(cluster_items)
+        .filter(|(c, _)| !c.boilerplate && c.num_documents > 1)
+        .map(|(_, items)| {
+            let mut docs: Vec<u32> = items
+                .iter()
+                .map(|&i| item_of[corpus.passage_ids[i as usize].doc.as_usize()])
+                .filter(|&i| i != u32::MAX)
+                .collect();
+            docs.dedup();
+            let pair = |a: u32, b: u32| (u64::from(a.min(b)) << 32) | u64::from(a.max(b));
+            let mut out = Vec::new();
+            if docs.len() <= max_bucket.max(2) {
+                for (x, &a) in docs.iter().enumerate() {
+                    out.extend(docs[x + 1..].iter().map(|&b| pair(a, b)));
+                }
+            } else {
+                for y in 1..docs.len() {
+                    out.push(pair(docs[0], docs[y]));
+                    if y > 1 {
+                        out.push(pair(docs[y - 1], docs[y]));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let mut pairs: Vec<u64> = per_cluster.into_iter().flatten().collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
 /// The document pairs as groups: the groups of identical documents and the
 /// verified group pairs, with items mapped to documents (in ascending order,
 /// so members stay ascending).
-fn pair_groups(num_docs: usize, m: &Matches<'_>, items: &[u32]) -> PairGroups {
+/// `other` holds the sets that did not decide, for the groups whose two sets
+/// differ; the similarity on that basis is computed here for each verified
+/// pair.
+fn pair_groups(
+    num_docs: usize,
+    m: &Matches<'_>,
+    items: &[u32],
+    other: &HashMap<u32, ShingleSet>,
+    content_decides: bool,
+) -> PairGroups {
     let docs: Vec<DocId> = m
         .groups
         .iter()
@@ -151,7 +378,37 @@ fn pair_groups(num_docs: usize, m: &Matches<'_>, items: &[u32]) -> PairGroups {
         start += g.len();
         group
     });
-    PairGroups::new(num_docs, groups, &m.pairs)
+    let pairs: Vec<(u32, u32, Both)> = m
+        .pairs
+        .par_iter()
+        .map(|&(a, b, decided)| {
+            let (ra, rb) = (m.groups.members(a)[0], m.groups.members(b)[0]);
+            let both = if other.contains_key(&ra) || other.contains_key(&rb) {
+                let set = |r: u32| other.get(&r).or_else(|| m.set_of_item(r));
+                match (set(ra), set(rb)) {
+                    (Some(x), Some(y)) => {
+                        let second = Similarity::exact(x, y);
+                        if content_decides {
+                            Both {
+                                raw: second,
+                                content: decided,
+                            }
+                        } else {
+                            Both {
+                                raw: decided,
+                                content: second,
+                            }
+                        }
+                    }
+                    _ => Both::same(decided),
+                }
+            } else {
+                Both::same(decided)
+            };
+            (a, b, both)
+        })
+        .collect();
+    PairGroups::with_both(num_docs, groups, &pairs, content_decides)
 }
 
 /// Passage clusters and the repeats inside them.
@@ -161,7 +418,7 @@ fn build_passage_clusters<S>(
     ids: &[PassageId],
     span: S,
     verifier: &Verifier,
-) -> (Vec<PassageCluster>, Vec<Repeat>)
+) -> (Vec<PassageCluster>, Vec<Repeat>, Vec<Vec<u32>>)
 where
     S: Fn(PassageId) -> Range<usize> + Sync,
 {
@@ -176,7 +433,7 @@ where
         .filter(|c| c.len() > 1 || m.groups.members(c[0]).len() > 1)
         .collect();
     let similarity = |a: u32, b: u32| m.similarity(sketches, verifier, a, b);
-    let per_cluster: Vec<(PassageCluster, Vec<Repeat>)> = components
+    let per_cluster: Vec<(PassageCluster, Vec<Repeat>, Vec<u32>)> = components
         .par_iter()
         .map(|groups| {
             let mut items: Vec<u32> = groups
@@ -218,19 +475,23 @@ where
                 PassageCluster {
                     members,
                     num_documents,
+                    boilerplate: false,
                 },
                 repeats,
+                items,
             )
         })
         .collect();
     let mut clusters = Vec::with_capacity(per_cluster.len());
     let mut repeats = Vec::new();
-    for (c, r) in per_cluster {
+    let mut items = Vec::with_capacity(per_cluster.len());
+    for (c, r, i) in per_cluster {
         clusters.push(c);
         repeats.extend(r);
+        items.push(i);
     }
     repeats.sort_unstable_by_key(|r| r.passage);
-    (clusters, repeats)
+    (clusters, repeats, items)
 }
 
 /// Groups repeats into runs where both the repeat and the original advance by one.

@@ -10,7 +10,7 @@
 use crate::noise::TextNoise;
 use std::borrow::Cow;
 
-use crate::analyze::{AnalyzedDocument, Analyzer};
+use crate::analyze::{AnalyzedDocument, Analyzer, Scratch};
 use crate::config::Config;
 use crate::corpus::{DocId, to_u32};
 use crate::error::Result;
@@ -18,6 +18,7 @@ use crate::lsh::Banding;
 use crate::matching::MatchParams;
 use crate::minhash::MinHasher;
 use crate::report::Report;
+use crate::shingle::ShingleSet;
 use crate::sketch::{Level, SketchColumns, Sketcher};
 use crate::verify::Verifier;
 
@@ -201,9 +202,20 @@ impl Deduplicator {
         })?;
         self.finish(
             &sketched,
-            |item| {
+            |item, boilerplate| {
                 let d = DocId::new(sketched.doc_items[item as usize]);
-                Cow::Owned(self.analyzer.analyze(fetch(d).as_ref()).into_shingles())
+                let mut scratch = Scratch::default();
+                self.analyzer.analyze_into(fetch(d).as_ref(), &mut scratch);
+                let content = boilerplate.contains(&true).then(|| {
+                    self.analyzer
+                        .content_set_of(&scratch, |p| !boilerplate.get(p).copied().unwrap_or(false))
+                });
+                DocSets {
+                    raw: Cow::Owned(ShingleSet::from_sorted(std::mem::take(
+                        &mut scratch.doc_set,
+                    ))),
+                    content,
+                }
             },
             |item| {
                 let id = sketched.passage_ids[item as usize];
@@ -237,7 +249,18 @@ impl Deduplicator {
         })?;
         self.finish(
             &sketched,
-            |item| Cow::Borrowed(docs[sketched.doc_items[item as usize] as usize].shingles()),
+            |item, boilerplate| {
+                let doc = &docs[sketched.doc_items[item as usize] as usize];
+                let content = boilerplate.contains(&true).then(|| {
+                    doc.content_set(&self.analyzer, |p| {
+                        !boilerplate.get(p).copied().unwrap_or(false)
+                    })
+                });
+                DocSets {
+                    raw: Cow::Borrowed(doc.shingles()),
+                    content,
+                }
+            },
             |item| {
                 let id = sketched.passage_ids[item as usize];
                 Cow::Borrowed(docs[id.doc.as_usize()].passages()[id.index as usize].shingles())
@@ -263,4 +286,5 @@ impl Deduplicator {
 mod assembly;
 mod sketching;
 
+use assembly::DocSets;
 use sketching::SketchedCorpus;

@@ -78,6 +78,54 @@ where
     labels
 }
 
+/// How a report's document clusters agree with truth clusters (stories):
+/// from [`story_agreement`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StoryAgreement {
+    /// Adjusted Rand index of the report's clusters against the truth
+    /// clusters (overlapping truth clusters merged; every other document a
+    /// singleton), over all documents.
+    pub ari: f64,
+    /// Pairs of documents of one truth cluster that the report puts in one
+    /// cluster, and all such pairs.
+    pub same_story: (u64, u64),
+    /// Reported document pairs whose two documents are not in one truth
+    /// cluster.
+    pub across_stories: u64,
+}
+
+/// Compares `report`'s clusters and pairs with `truth` clusters (lists of
+/// members), for corpora whose truth is stories rather than pairs.
+pub fn story_agreement(report: &Report, truth: &[Vec<DocId>]) -> StoryAgreement {
+    let n = report.summaries().len();
+    let stories = components(
+        n,
+        truth
+            .iter()
+            .flat_map(|m| m.iter().skip(1).map(move |&d| (m[0], d))),
+    );
+    let story = cluster_labels(n, stories.iter().map(|c| c.iter().copied()));
+    let found = cluster_labels(n, report.clusters().iter().map(|c| c.members().to_vec()));
+    let mut same = (0u64, 0u64);
+    for members in &stories {
+        for (i, &a) in members.iter().enumerate() {
+            for &b in &members[i + 1..] {
+                same.1 += 1;
+                same.0 += u64::from(found[a.as_usize()] == found[b.as_usize()]);
+            }
+        }
+    }
+    let across_stories = report
+        .document_pairs()
+        .filter(|p| story[p.a.as_usize()] != story[p.b.as_usize()])
+        .count() as u64;
+    StoryAgreement {
+        ari: adjusted_rand_index(&story, &found),
+        same_story: same,
+        across_stories,
+    }
+}
+
 /// Connected components (of two or more) of `pairs` over `n` items.
 pub(super) fn components(
     n: usize,

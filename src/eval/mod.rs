@@ -68,7 +68,10 @@ mod truth;
 pub use calibration::{
     CalibrationBin, EstimatorSummary, PairSample, calibration_bins, random_pairs, sample_pairs,
 };
-pub use clusters::{ClusterOutcome, adjusted_rand_index, cluster_labels, cluster_outcome};
+pub use clusters::{
+    ClusterOutcome, StoryAgreement, adjusted_rand_index, cluster_labels, cluster_outcome,
+    story_agreement,
+};
 pub(crate) use jsonl::write_json_line;
 pub use noise::ocr_noise;
 pub use pairs::{MeasuredPair, PairEvaluation, PairMetrics, evaluate_pairs, measure_pairs};

@@ -130,11 +130,20 @@ fn find_reports_document_pairs_in_the_shared_format() {
         err.contains("duplicate documents: 1 in 1 cluster (1 pair)"),
         "{err}"
     );
-    // Document level compares no passages.
-    assert!(err.contains("not compared: --level document"), "{err}");
-    assert!(!err.contains("repeats inside a document"), "{err}");
+    // Both similarities are reported; with no boilerplate they are equal.
+    assert_eq!(p["raw_jaccard"], p["jaccard"]);
+    assert_eq!(p["content_jaccard"], p["jaccard"]);
+    // The content basis (the default) compares passages to tell boilerplate.
+    assert!(err.contains("boilerplate: "), "{err}");
+    assert!(err.contains("compared on their content"), "{err}");
     assert!(err.contains("bytes removed:"), "{err}");
     assert!(!err.contains("analyzing"), "{err}");
+    // On the whole text, document level compares no passages.
+    let out = run(echodup(dir.path()).args(["find", "news.jsonl", "--document-basis", "raw"]));
+    assert_eq!(stdout_lines(&out), lines);
+    let err = stderr(&out);
+    assert!(err.contains("not compared: --level document"), "{err}");
+    assert!(!err.contains("repeats inside a document"), "{err}");
 }
 
 #[test]
@@ -165,28 +174,68 @@ fn find_passages_reports_repeats_and_cross_document_copies_with_provenance() {
     let out = run(echodup(dir.path()).args(["find", "news.jsonl", "--level", "passage", "-q"]));
     assert_eq!(out.status.code(), Some(0));
     let lines = stdout_lines(&out);
-    let repeats: Vec<&Value> = lines.iter().filter(|l| l["kind"] == "repeat").collect();
-    assert_eq!(repeats.len(), 2);
-    assert!(
-        repeats
-            .iter()
-            .all(|r| r["doc"] == "g/104" && r["jaccard"] == 1.0)
+    // One repeated block: passages 1–2 of the council story again as 3–4.
+    let blocks: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["kind"] == "repeated-block")
+        .collect();
+    assert_eq!(blocks.len(), 1, "{lines:?}");
+    let b = blocks[0];
+    assert_eq!(
+        (&b["doc"], &b["passages"], &b["min_jaccard"]),
+        (
+            &serde_json::json!("g/104"),
+            &serde_json::json!(2),
+            &serde_json::json!(1.0)
+        )
     );
+    assert_eq!(b["original"]["passages"], serde_json::json!([1, 3]));
+    assert_eq!(b["repeat"]["passages"], serde_json::json!([3, 5]));
     let docs: Vec<Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let council = docs[3]["text"].as_str().unwrap();
-    let m = &repeats[0]["members"];
     let span = |v: &Value| {
         &council[v["start"].as_u64().unwrap() as usize..v["end"].as_u64().unwrap() as usize]
     };
-    assert_eq!(
-        (m[0]["passage"].as_u64(), m[1]["passage"].as_u64()),
-        (Some(1), Some(3))
+    assert!(span(&b["original"]).starts_with(COUNCIL[1]));
+    assert!(span(&b["repeat"]).starts_with(COUNCIL[1]));
+    assert!(span(&b["repeat"]).ends_with(COUNCIL[2]));
+    let preview = b["preview"].as_str().unwrap();
+    assert!(
+        COUNCIL[1].starts_with(preview.trim_end_matches('…')),
+        "{preview}"
     );
-    assert_eq!(span(&m[0]), COUNCIL[1]);
-    assert_eq!(span(&m[1]), COUNCIL[1]);
+    // 101 and 103 are duplicate documents: the passage clusters they imply
+    // are left out unless asked for.
+    assert!(
+        lines.iter().all(|l| l.get("implied").is_none()),
+        "{lines:?}"
+    );
+    let all = run(echodup(dir.path()).args([
+        "find",
+        "news.jsonl",
+        "--level",
+        "passage",
+        "--implied",
+        "-q",
+    ]));
+    let implied = stdout_lines(&all)
+        .into_iter()
+        .filter(|l| l["implied"] == true)
+        .count();
+    assert!(implied >= 3, "the shared paragraphs of 101 and 103");
+    // Every cluster has a label and a preview.
+    assert!(
+        lines
+            .iter()
+            .filter(|l| l["kind"] == "cross-document")
+            .all(|l| {
+                (l["label"] == "boilerplate" || l["label"] == "shared-content")
+                    && l["preview"].is_string()
+            })
+    );
     let cross: Vec<&Value> = lines
         .iter()
         .filter(|l| l["kind"] == "cross-document")
@@ -784,7 +833,9 @@ fn find_on_reuters_matches_the_reference_pairs_at_0_8() {
     let out = run(echodup(dir.path())
         .arg("find")
         .arg(data.join("reuters.jsonl.gz"))
-        .args(["--threshold", "0.8", "--format", "pairs"]));
+        .args(["--threshold", "0.8", "--format", "pairs"])
+        // The reference pairs are Jaccard over the whole text.
+        .args(["--document-basis", "raw"]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     eprintln!("{}", stderr(&out));
     let key = |a: &str, b: &str| {
@@ -848,6 +899,9 @@ fn eval_reports_metrics_json_and_plots_for_a_generated_corpus() {
         "truth.jsonl",
         "--passages",
         "passages.jsonl",
+        // The truth pairs are Jaccard over the whole text.
+        "--document-basis",
+        "raw",
         "--thresholds",
         "0.6,0.9",
         "--non-pairs",
@@ -1137,7 +1191,10 @@ fn a_closed_output_pipe_ends_quietly_with_exit_0() {
     let cases: [(&[&str], usize); 7] = [
         (&["find", "big.jsonl"], 100),
         (&["find", "big.jsonl", "--format", "both", "-q"], 100),
-        (&["find", "big.jsonl", "--level", "passage", "-q"], 100),
+        (
+            &["find", "big.jsonl", "--level", "passage", "--implied", "-q"],
+            100,
+        ),
         (&["find", "big.jsonl"], 0),
         (&["dedup", "big.jsonl", "-o", "-"], 100),
         (&["explain", "news.jsonl", "g/101", "g/103"], 0),

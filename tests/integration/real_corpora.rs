@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::time::Instant;
 
-use echodup::{Config, Deduplicator, DocId, Normalizer};
+use echodup::{Config, Deduplicator, DocId, DocumentBasis, Normalizer};
 
 use crate::support::*;
 
@@ -17,52 +17,62 @@ fn reuters_document_pairs_recall_and_precision_at_0_8() {
     let docs = read_corpus(&dir.join("reuters.jsonl.gz"));
     let pos = positions(&docs);
     let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
-    let t = Instant::now();
-    let report = Deduplicator::new(Config::new().threshold(0.8).normalizer(Normalizer::news()))
-        .unwrap()
-        .run(&texts)
-        .unwrap();
-    eprintln!(
-        "reuters: {} docs in {:?}; {:?}",
-        docs.len(),
-        t.elapsed(),
-        report.stats()
-    );
-    let truth: HashSet<(u32, u32)> = read_pairs(&dir.join("reuters.pairs.jsonl"))
-        .into_iter()
-        .filter(|p| p.2 >= 0.8)
-        .map(|(a, b, _)| {
-            let (a, b) = (pos[a.as_str()], pos[b.as_str()]);
-            (a.min(b), a.max(b))
-        })
-        .collect();
-    let found: HashSet<(u32, u32)> = report
-        .document_pairs()
-        .map(|p| (p.a.as_u32(), p.b.as_u32()))
-        .collect();
-    for p in report.document_pairs() {
-        assert!(p.similarity.jaccard >= 0.8, "pair below threshold: {p:?}");
+    // The whole-text basis answers exactly the reference pairs (Jaccard over
+    // whole texts); the content basis (the default) differs only where the
+    // "Reuter" sign-off and templated lines of short notices are
+    // boilerplate (docs/QUALITY.md, by kind).
+    for (basis, min_recall, min_precision) in [
+        (DocumentBasis::Raw, 0.99, 0.99),
+        (DocumentBasis::Content, 0.98, 0.99),
+    ] {
+        let t = Instant::now();
+        let config = Config::new()
+            .threshold(0.8)
+            .normalizer(Normalizer::news())
+            .document_basis(basis);
+        let report = Deduplicator::new(config).unwrap().run(&texts).unwrap();
+        eprintln!(
+            "reuters ({basis}): {} docs in {:?}; {:?}",
+            docs.len(),
+            t.elapsed(),
+            report.stats()
+        );
+        let truth: HashSet<(u32, u32)> = read_pairs(&dir.join("reuters.pairs.jsonl"))
+            .into_iter()
+            .filter(|p| p.2 >= 0.8)
+            .map(|(a, b, _)| {
+                let (a, b) = (pos[a.as_str()], pos[b.as_str()]);
+                (a.min(b), a.max(b))
+            })
+            .collect();
+        let found: HashSet<(u32, u32)> = report
+            .document_pairs()
+            .map(|p| (p.a.as_u32(), p.b.as_u32()))
+            .collect();
+        for p in report.document_pairs() {
+            assert!(p.similarity.jaccard >= 0.8, "pair below threshold: {p:?}");
+        }
+        let hits = truth.intersection(&found).count();
+        let recall = hits as f64 / truth.len() as f64;
+        let precision = hits as f64 / found.len().max(1) as f64;
+        let missed: Vec<_> = truth
+            .difference(&found)
+            .take(5)
+            .map(|&(a, b)| (&docs[a as usize].id, &docs[b as usize].id))
+            .collect();
+        let extra: Vec<_> = found
+            .difference(&truth)
+            .take(5)
+            .map(|&(a, b)| (&docs[a as usize].id, &docs[b as usize].id))
+            .collect();
+        eprintln!(
+            "reuters ({basis}): truth {} found {} recall {recall:.4} precision {precision:.4} missed {missed:?} extra {extra:?}",
+            truth.len(),
+            found.len()
+        );
+        assert!(recall >= min_recall, "{basis}: recall {recall}");
+        assert!(precision >= min_precision, "{basis}: precision {precision}");
     }
-    let hits = truth.intersection(&found).count();
-    let recall = hits as f64 / truth.len() as f64;
-    let precision = hits as f64 / found.len().max(1) as f64;
-    let missed: Vec<_> = truth
-        .difference(&found)
-        .take(5)
-        .map(|&(a, b)| (&docs[a as usize].id, &docs[b as usize].id))
-        .collect();
-    let extra: Vec<_> = found
-        .difference(&truth)
-        .take(5)
-        .map(|&(a, b)| (&docs[a as usize].id, &docs[b as usize].id))
-        .collect();
-    eprintln!(
-        "reuters: truth {} found {} recall {recall:.4} precision {precision:.4} missed {missed:?} extra {extra:?}",
-        truth.len(),
-        found.len()
-    );
-    assert!(recall >= 0.99, "recall {recall}");
-    assert!(precision >= 0.99, "precision {precision}");
 }
 
 #[test]

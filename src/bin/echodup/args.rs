@@ -15,7 +15,9 @@ use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::error::ErrorKind;
 use echodup::io::ReadOptions;
-use echodup::{Clustering, Config, KeepPolicy, Measure, Segmentation, Shingling, Verification};
+use echodup::{
+    Clustering, Config, DocumentBasis, KeepPolicy, Measure, Segmentation, Shingling, Verification,
+};
 
 /// A named starting configuration (`--preset`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -26,8 +28,8 @@ pub(crate) enum Preset {
     Scanned,
 }
 
-/// The detection parameters shared by `find`, `dedup`, `explain`, `eval`
-/// and `index create`.
+/// The detection parameters shared by `find`, `dedup`, `explain`, `report`,
+/// `eval` and `index create`.
 #[derive(Args, Debug)]
 pub(crate) struct ConfigArgs {
     /// Start from a preset; the other flags given change it. `scanned`: OCR
@@ -85,6 +87,15 @@ pub(crate) struct ConfigArgs {
     /// Passages with fewer words (characters with --char-shingles) are not compared.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub(crate) min_passage_tokens: usize,
+    /// What documents are compared on: their content (passages repeated
+    /// around otherwise different documents, such as site chrome, left out)
+    /// or their whole text. Pairs report both.
+    #[arg(long, value_parser = text_form::<DocumentBasis>(DocumentBasis::NAMES),
+          default_value = "content")]
+    pub(crate) document_basis: DocumentBasis,
+    /// Passages shared by fewer documents are never boilerplate.
+    #[arg(long, default_value_t = echodup::DEFAULT_BOILERPLATE_MIN_DOCUMENTS, value_name = "N")]
+    pub(crate) boilerplate_min_documents: usize,
 }
 
 impl ConfigArgs {
@@ -99,7 +110,9 @@ impl ConfigArgs {
         }
         .num_perm(self.num_perm)
         .min_passage_tokens(self.min_passage_tokens)
-        .segmentation(self.paragraphs);
+        .segmentation(self.paragraphs)
+        .document_basis(self.document_basis)
+        .boilerplate_min_documents(self.boilerplate_min_documents);
         if let Some(t) = self.threshold {
             config = config.threshold(t);
         }
@@ -135,7 +148,7 @@ impl ConfigArgs {
     }
 }
 
-/// Options shared by `find`, `dedup`, `explain` and `eval`.
+/// Options shared by `find`, `dedup`, `explain`, `report` and `eval`.
 #[derive(Args, Debug)]
 pub(crate) struct Common {
     #[command(flatten)]
@@ -154,7 +167,7 @@ pub(crate) struct Common {
 }
 
 impl Common {
-    /// The configuration of `find`, `dedup`, `explain` and `eval`.
+    /// The configuration of `find`, `dedup`, `explain`, `report` and `eval`.
     pub(crate) fn config(&self) -> Config {
         self.detection.config().keep(self.keep)
     }

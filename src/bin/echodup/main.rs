@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand};
 use echodup::{Deduplicator, ErrorKind};
 
 use crate::args::Usage;
-use crate::commands::{dedup, eval, explain, find, index};
+use crate::commands::{dedup, eval, explain, find, index, report};
 
 const AFTER_HELP: &str = "\
 Inputs: JSON Lines files (gzip-compressed or not, recognised by content), .txt files \
@@ -44,6 +44,9 @@ enum Command {
     Dedup(dedup::DedupArgs),
     /// Show why two documents (or passages, ID#N) match.
     Explain(explain::ExplainArgs),
+    /// Write one self-contained HTML page of what was found, to look at
+    /// before deleting anything.
+    Report(report::ReportArgs),
     /// Keep a persistent index on disk: create it, check new documents
     /// against it and add them, query it, show it, merge indexes.
     Index(index::IndexArgs),
@@ -106,6 +109,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Find(a) => &a.common,
         Command::Dedup(a) => &a.common,
         Command::Explain(a) => &a.common,
+        Command::Report(a) => &a.common,
         Command::Index(a) => return index::run(a),
         Command::Eval(a) => &a.common,
     };
@@ -115,6 +119,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Find(a) => find::run(a, &dedup),
         Command::Dedup(a) => dedup::run(a, &dedup),
         Command::Explain(a) => explain::run(a, &dedup),
+        Command::Report(a) => report::run(a, &dedup),
         Command::Index(_) => unreachable!("dispatched above"),
         Command::Eval(a) => eval::run(a),
     })

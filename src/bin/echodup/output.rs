@@ -261,10 +261,21 @@ pub(crate) fn summary(corpus: &Corpus, report: &Report, plan: &CleaningPlan, ela
     );
     if passages_on {
         eprintln!(
-            "  duplicate passages: {} in {}; repeats inside a document: {}",
+            "  duplicate passages: {} in {}; repeats inside a document: {} in {}",
             number(s.duplicate_passages),
             count(s.passage_clusters, "cluster", "clusters"),
-            number(s.repeats)
+            number(s.repeats),
+            count(report.repeated_blocks().len(), "block", "blocks")
+        );
+        eprintln!(
+            "  boilerplate: {} of those clusters, {} passages ({}); documents compared on {}",
+            number(s.boilerplate_clusters),
+            number(s.boilerplate_passages),
+            DecimalBytes(s.boilerplate_bytes as u64),
+            match report.config().get_document_basis() {
+                echodup::DocumentBasis::Raw => "their whole text (--document-basis raw)",
+                _ => "their content (boilerplate left out)",
+            }
         );
         eprintln!(
             "  bytes removed: {} ({:.1}%) by dropping duplicate documents, {} ({:.1}%) more by stripping duplicate passages",

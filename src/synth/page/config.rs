@@ -26,6 +26,7 @@ pub struct PageConfig {
     edited: f64,
     cut: f64,
     hard_wrap: bool,
+    heavy_chrome: bool,
 }
 
 impl Default for PageConfig {
@@ -50,7 +51,23 @@ impl PageConfig {
             edited: 0.3,
             cut: 0.25,
             hard_wrap: true,
+            heavy_chrome: false,
         }
+    }
+
+    /// Heavier chrome on every page, to stress what separates chrome from
+    /// content: a site-wide "support our journalism" paragraph of about 45
+    /// words of prose, and a "Trending now" list of five more headlines of
+    /// other stories. A brief then carries about twice as much chrome as
+    /// story. Off by default.
+    pub fn heavy_chrome(mut self, on: bool) -> Self {
+        self.heavy_chrome = on;
+        self
+    }
+
+    /// Whether pages carry the heavier chrome.
+    pub fn get_heavy_chrome(&self) -> bool {
+        self.heavy_chrome
     }
 
     /// The number of pages. Defaults to 1,000; 1 to `u32::MAX - 1`.

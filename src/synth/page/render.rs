@@ -235,9 +235,20 @@ impl PageGenerator {
             Join::Unit,
             false,
         );
-        for (k, h) in self.related(i, &mut rng).iter().enumerate() {
+        let related = self.related(i, &mut rng);
+        let want = related.len();
+        for (k, h) in related.iter().enumerate() {
             let join = if k == 0 { Join::Unit } else { Join::Line };
             b.push(h, Origin::PageChrome, join, false);
+        }
+        if self.config.get_heavy_chrome() {
+            b.push(&site.appeal, Origin::SiteChrome(s, 3), Join::Unit, false);
+            b.push("Trending now", Origin::SiteChrome(s, 4), Join::Unit, false);
+            // Five more headlines, none of those above.
+            let more = self.related_n(i, &mut rng, want + 5);
+            for h in more.iter().filter(|h| !related.contains(h)).take(5) {
+                b.push(h, Origin::PageChrome, Join::Line, false);
+            }
         }
         b.push(
             &site.newsletter,
@@ -252,9 +263,15 @@ impl PageGenerator {
     /// Three to five headlines of other stories of page `i`'s site (fewer
     /// when the site has fewer other stories).
     fn related(&self, i: u32, rng: &mut Rng) -> Vec<String> {
+        let want = rng.between(3, 5) as usize;
+        self.related_n(i, rng, want)
+    }
+
+    /// `want` headlines of other stories of page `i`'s site (fewer when the
+    /// site has fewer other stories).
+    fn related_n(&self, i: u32, rng: &mut Rng, want: usize) -> Vec<String> {
         let slot = self.plan[i as usize];
         let pages = &self.site_pages[slot.site as usize];
-        let want = rng.between(3, 5) as usize;
         let mut stories: Vec<u32> = vec![slot.story];
         let mut out = Vec::with_capacity(want);
         for _ in 0..4 * want {

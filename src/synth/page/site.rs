@@ -74,6 +74,8 @@ pub(super) struct Site {
     pub(super) advert: &'static str,
     pub(super) newsletter: String,
     pub(super) copyright: String,
+    /// A paragraph of prose asking for support (heavy chrome only).
+    pub(super) appeal: String,
     authors: Vec<String>,
 }
 
@@ -110,6 +112,23 @@ impl Site {
                 "Newsletter: the {letter} Report brings the day's top stories from {name} to your inbox each evening."
             ),
         };
+        let appeal = match s % 3 {
+            0 => format!(
+                "Independent reporting costs money. {name} relies on readers like you to keep our newsroom going, \
+                 to send reporters where the story is and to keep this site free for everyone. If you value \
+                 what we do, please consider a monthly contribution today. Every gift, large or small, helps."
+            ),
+            1 => format!(
+                "Thank you for reading {name}. Our journalism is made possible by subscribers, and right now a \
+                 full year of unlimited access costs less than a cup of coffee a month. Join the thousands of \
+                 readers who already support local and national reporting that holds the powerful to account."
+            ),
+            _ => format!(
+                "Before you go: {name} is a nonprofit newsroom. We do not put our stories behind a paywall, \
+                 because we believe everyone deserves access to trustworthy news. That only works because \
+                 readers chip in. Become a member for as little as five dollars and help us keep going."
+            ),
+        };
         let year = 2019 + rng.below(7);
         let copyright = match s % 3 {
             0 => format!("© {year} {name}. All rights reserved."),
@@ -142,6 +161,7 @@ impl Site {
             advert: ADVERTS[s % ADVERTS.len()],
             newsletter,
             copyright,
+            appeal,
             authors,
         }
     }

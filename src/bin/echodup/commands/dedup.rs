@@ -27,6 +27,11 @@ pub(crate) struct DedupArgs {
     /// inside a document and copies of a passage kept earlier.
     #[arg(long)]
     strip_passages: bool,
+    /// Remove boilerplate (site chrome, navigation and related-headline
+    /// lists, prompts: passages repeated around otherwise different
+    /// documents) from every document kept, the first copy included.
+    #[arg(long)]
+    strip_boilerplate: bool,
     /// Drop a document when more than this fraction (0 to 1) of its passage
     /// bytes duplicate passages kept earlier.
     #[arg(long, value_name = "F", value_parser = fraction)]
@@ -59,6 +64,7 @@ pub(crate) fn run(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> 
     let plan = report.cleaning_plan(
         CleanOptions::new()
             .strip_passages(args.strip_passages)
+            .strip_boilerplate(args.strip_boilerplate)
             .drop_if_duplicated(args.drop_if_duplicated),
     )?;
     let mut out = Output::open(Some(&args.out))?;
@@ -94,7 +100,7 @@ pub(crate) fn run(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> 
                 "passage": s.passage.index,
                 "start": s.span.start,
                 "end": s.span.end,
-                "reason": if s.is_repeat() { "repeat" } else { "cross-document" },
+                "reason": if s.boilerplate { "boilerplate" } else if s.is_repeat() { "repeat" } else { "cross-document" },
                 "of": {"id": corpus.document(s.duplicates.doc).id(), "passage": s.duplicates.index},
                 "text": &doc.text()[s.span.clone()],
             }));

@@ -96,6 +96,7 @@ struct Row {
     eval: PairEvaluation,
     clusters: BTreeMap<String, [usize; 3]>,
     other_clusters: Vec<usize>,
+    stories: Option<eval::StoryAgreement>,
     passages: BTreeMap<(String, String), [usize; 3]>,
     /// Per kind of copy: edited paragraphs found, in all, with J ≥ the
     /// passage threshold, and found among those.
@@ -144,7 +145,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
             .map(|d| d.text().to_string())
             .collect(),
     };
-    let base = args.common.config().passages(args.passages.is_some());
+    let base = args.common.config();
     let analyzer = Analyzer::new(&base)?;
     let docs: Vec<_> = texts.par_iter().map(|t| analyzer.analyze(t)).collect();
     let measured = eval::measure_pairs(truth.pairs(), &docs);
@@ -184,6 +185,10 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
         let other_clusters: Vec<usize> = (0..report.clusters().len())
             .filter(|k| !explained.contains(k))
             .collect();
+        let stories = (!clusters.is_empty()).then(|| {
+            let members: Vec<Vec<DocId>> = clusters.iter().map(|c| c.members.clone()).collect();
+            eval::story_agreement(&report, &members)
+        });
         let mut passages: BTreeMap<(String, String), [usize; 3]> = BTreeMap::new();
         for o in eval::passage_outcomes(&report, &docs, groups) {
             let slot = match o.status {
@@ -225,6 +230,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
             eval: e,
             clusters: by_kind,
             other_clusters,
+            stories,
             passages,
             edited: edited_by_kind,
             ari_clusters,

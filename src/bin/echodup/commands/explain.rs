@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::bail;
 use clap::{Args, ValueEnum};
-use echodup::Deduplicator;
 use echodup::io::Corpus;
+use echodup::{Deduplicator, DocumentBasis};
 use serde_json::{Value, json};
 
 use crate::args::Common;
@@ -46,6 +46,8 @@ struct Target<'c> {
     text: &'c str,
     /// Offset of `text` in its document.
     offset: usize,
+    /// Whether it is a whole document (not `ID#N`).
+    whole: bool,
 }
 
 fn target<'c>(
@@ -59,6 +61,7 @@ fn target<'c>(
             id: name.to_string(),
             text: corpus.document(d).text(),
             offset: 0,
+            whole: true,
         });
     }
     if let Some((doc, p)) = name.rsplit_once('#')
@@ -78,6 +81,7 @@ fn target<'c>(
             id: name.to_string(),
             text: &text[span.clone()],
             offset: span.start,
+            whole: false,
         });
     }
     bail!("no document with id \"{name}\" in {}", input.display())
@@ -90,9 +94,37 @@ pub(crate) fn run(args: &ExplainArgs, dedup: &Deduplicator) -> anyhow::Result<()
     )?;
     let a = target(&corpus, &args.input, dedup, &args.id_a)?;
     let b = target(&corpus, &args.input, dedup, &args.id_b)?;
-    let e = echodup::explain::explain(dedup.analyzer(), a.text, b.text);
     let config = dedup.config();
-    let score = e.similarity.score(config.get_measure());
+    // What is boilerplate depends on the whole corpus: a run over it tells,
+    // for two whole documents with passages on.
+    let whole = a.offset == 0 && b.offset == 0 && a.whole && b.whole;
+    let (left_a, left_b) = if whole && config.get_passages() {
+        let texts: Vec<&str> = corpus.documents().iter().map(|d| d.text()).collect();
+        let report = dedup.run(&texts)?;
+        let of = |name: &str| {
+            corpus
+                .find(name)
+                .map(|d| report.summary(d).boilerplate_passages.clone())
+                .unwrap_or_default()
+        };
+        (of(&a.id), of(&b.id))
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let e = echodup::explain::explain_with_boilerplate(
+        dedup.analyzer(),
+        a.text,
+        b.text,
+        &left_a,
+        &left_b,
+    );
+    let on_content = whole && config.get_document_basis() == DocumentBasis::Content;
+    let deciding = if on_content {
+        e.content_similarity
+    } else {
+        e.similarity
+    };
+    let score = deciding.score(config.get_measure());
     let mut stdout = BufWriter::new(crate::output::stdout()?);
     if args.json {
         let spans = |v: &[Range<usize>], off: usize| -> Vec<[usize; 2]> {
@@ -106,9 +138,13 @@ pub(crate) fn run(args: &ExplainArgs, dedup: &Deduplicator) -> anyhow::Result<()
         let v = json!({
             "a": a.id,
             "b": b.id,
-            "jaccard": e.similarity.jaccard,
-            "containment_ab": e.similarity.containment_ab,
-            "containment_ba": e.similarity.containment_ba,
+            "jaccard": deciding.jaccard,
+            "containment_ab": deciding.containment_ab,
+            "containment_ba": deciding.containment_ba,
+            "raw_jaccard": e.similarity.jaccard,
+            "content_jaccard": e.content_similarity.jaccard,
+            "boilerplate_a": e.boilerplate_a,
+            "boilerplate_b": e.boilerplate_b,
             "duplicate": score >= config.get_threshold(),
             "shared_a": spans(&e.shared_a, a.offset),
             "shared_b": spans(&e.shared_b, b.offset),
@@ -129,10 +165,34 @@ pub(crate) fn run(args: &ExplainArgs, dedup: &Deduplicator) -> anyhow::Result<()
     writeln!(w, "b: {} ({} bytes)", b.id, number(b.text.len()))?;
     writeln!(
         w,
-        "jaccard {:.4}, containment of a in b {:.4}, of b in a {:.4}: {} at threshold {} ({measure})",
-        e.similarity.jaccard,
-        e.similarity.containment_ab,
-        e.similarity.containment_ba,
+        "whole text: jaccard {:.4}; content (boilerplate left out): jaccard {:.4}",
+        e.similarity.jaccard, e.content_similarity.jaccard,
+    )?;
+    if !e.boilerplate_a.is_empty() || !e.boilerplate_b.is_empty() {
+        let list = |v: &[u32]| {
+            v.iter()
+                .map(|p| format!("#{p}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        writeln!(
+            w,
+            "boilerplate passages: a {}; b {}",
+            list(&e.boilerplate_a),
+            list(&e.boilerplate_b)
+        )?;
+    }
+    writeln!(
+        w,
+        "{} jaccard {:.4}, containment of a in b {:.4}, of b in a {:.4}: {} at threshold {} ({measure})",
+        if on_content {
+            "decided on the content:"
+        } else {
+            "decided on the whole text:"
+        },
+        deciding.jaccard,
+        deciding.containment_ab,
+        deciding.containment_ba,
         if score >= config.get_threshold() {
             "duplicates"
         } else {

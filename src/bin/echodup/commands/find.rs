@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::bail;
 use clap::{Args, ValueEnum};
 use echodup::clean::CleanOptions;
-use echodup::{Deduplicator, DocId, Level, PassageId};
+use echodup::{Deduplicator, DocId, DocumentBasis, Level, PassageId};
 use indicatif::HumanCount;
 use serde_json::{Value, json};
 
@@ -34,6 +34,12 @@ pub(crate) struct FindArgs {
     /// List the records skipped by --skip-invalid here, as JSON Lines.
     #[arg(long, value_name = "FILE")]
     removed: Option<PathBuf>,
+    /// With --level passage: also write the passage clusters that whole
+    /// duplicate documents imply (every member in one document cluster),
+    /// marked "implied": true. Left out by default: the document cluster
+    /// already says it.
+    #[arg(long)]
+    implied: bool,
     #[command(flatten)]
     keeping: KeepByArgs,
     #[command(flatten)]
@@ -64,13 +70,17 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
     if corpus.is_empty() {
         bail!("no documents to compare");
     }
-    // Document pairs and clusters need no passage comparison: skip it.
+    // Document pairs and clusters on the whole text need no passage
+    // comparison: skip it. The content basis needs passages to tell
+    // boilerplate.
     let document_only;
+    // Passages are compared at `--level passage` and for the content basis
+    // (boilerplate is found among them); a preset that leaves them out
+    // (scanned) gets them back when they are needed.
+    let passages = passages || dedup.config().get_document_basis() == DocumentBasis::Content;
     let dedup = if passages == dedup.config().get_passages() {
         dedup
     } else {
-        // `--level passage` with a preset that leaves passages out (scanned)
-        // turns them on; `--level document` turns them off.
         document_only = Deduplicator::new(dedup.config().clone().passages(passages))?;
         &document_only
     };
@@ -92,6 +102,8 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
                     "jaccard": p.similarity.jaccard,
                     "containment_ab": p.similarity.containment_ab,
                     "containment_ba": p.similarity.containment_ba,
+                    "raw_jaccard": p.raw.jaccard,
+                    "content_jaccard": p.content.jaccard,
                 }))?;
             }
         }
@@ -107,16 +119,36 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
             }
         }
     } else {
+        let text = |d: DocId, span: &Range<usize>| -> &str {
+            corpus
+                .document(d)
+                .text()
+                .get(span.clone())
+                .unwrap_or_default()
+        };
         let member = |p: PassageId, span: &Range<usize>| json!({"doc": id(p.doc), "passage": p.index, "start": span.start, "end": span.end});
         // Cross-document clusters are numbered consecutively from 0 in
         // the order written; clusters of repeats inside one document are
-        // written as "repeat" lines instead and take no number.
-        for (n, c) in report
+        // written as "repeated-block" lines instead and take no number.
+        let implied = |c: &echodup::PassageCluster| {
+            let first = report.clusters().cluster_of(c.members()[0].passage.doc);
+            first.is_some()
+                && c.members()
+                    .iter()
+                    .all(|m| report.clusters().cluster_of(m.passage.doc) == first)
+        };
+        let mut left_out = 0usize;
+        let mut n = 0usize;
+        for c in report
             .passage_clusters()
             .iter()
             .filter(|c| c.is_cross_document())
-            .enumerate()
         {
+            let is_implied = implied(c);
+            if is_implied && !args.implied {
+                left_out += 1;
+                continue;
+            }
             let members: Vec<Value> = c
                 .members()
                 .iter()
@@ -126,18 +158,49 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
                     v
                 })
                 .collect();
-            line(
-                &json!({"kind": "cross-document", "cluster": n, "documents": c.num_documents(), "members": members}),
-            )?;
+            let first = &c.members()[0];
+            let label = if c.is_boilerplate() {
+                "boilerplate"
+            } else {
+                "shared-content"
+            };
+            let mut record = json!({
+                "kind": "cross-document",
+                "cluster": n,
+                "label": label,
+                "documents": c.num_documents(),
+                "preview": preview(text(first.passage.doc, &first.span)),
+                "members": members,
+            });
+            if is_implied {
+                record["implied"] = json!(true);
+            }
+            line(&record)?;
+            n += 1;
         }
-        for r in report.repeats() {
-            let original = PassageId::new(r.passage.doc, r.original);
+        for b in report.repeated_blocks() {
+            let original = PassageId::new(b.doc, b.original.start);
+            let side = |passages: &Range<u32>, span: &Range<usize>| json!({"passages": [passages.start, passages.end], "start": span.start, "end": span.end});
+            let similarity = report
+                .repeats()
+                .iter()
+                .filter(|r| r.passage.doc == b.doc && b.repeat.contains(&r.passage.index))
+                .map(|r| r.similarity.jaccard)
+                .fold(1.0f64, f64::min);
             line(&json!({
-                "kind": "repeat",
-                "doc": id(r.passage.doc),
-                "members": [member(original, &r.original_span), member(r.passage, &r.span)],
-                "jaccard": r.similarity.jaccard,
+                "kind": "repeated-block",
+                "doc": id(b.doc),
+                "original": side(&b.original, &b.original_span),
+                "repeat": side(&b.repeat, &b.repeat_span),
+                "passages": b.len(),
+                "min_jaccard": similarity,
+                "preview": preview(text(original.doc, &b.original_span)),
             }))?;
+        }
+        if left_out > 0 && !args.common.quiet {
+            eprintln!(
+                "echodup: {left_out} passage clusters implied by duplicate documents left out (--implied writes them)"
+            );
         }
     }
     let removed_lines = skipped_lines(&corpus);
@@ -152,4 +215,30 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
         summary(&corpus, &report, &plan, start.elapsed());
     }
     Ok(())
+}
+
+/// The first 80 characters of a passage, on one line: enough to recognise it.
+fn preview(text: &str) -> String {
+    const CHARS: usize = 80;
+    let mut out = String::new();
+    let mut chars = 0;
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c.is_control() {
+            space = !out.is_empty();
+            continue;
+        }
+        if chars >= CHARS {
+            out.push('…');
+            break;
+        }
+        if space {
+            out.push(' ');
+            chars += 1;
+            space = false;
+        }
+        out.push(c);
+        chars += 1;
+    }
+    out
 }

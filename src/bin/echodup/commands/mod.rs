@@ -5,3 +5,4 @@ pub(crate) mod eval;
 pub(crate) mod explain;
 pub(crate) mod find;
 pub(crate) mod index;
+pub(crate) mod report;

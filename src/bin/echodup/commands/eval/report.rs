@@ -221,6 +221,16 @@ impl View<'_> {
                     r.report.clusters().len(),
                     r.ari_clusters
                 )?;
+                if let Some(s) = &r.stories {
+                    let (found, all) = s.same_story;
+                    writeln!(
+                        out,
+                        "        stories: ARI {:.4}; same-story pairs in one cluster {found} of {all} ({:.4}); reported pairs across stories {}",
+                        s.ari,
+                        found as f64 / all.max(1) as f64,
+                        s.across_stories
+                    )?;
+                }
             }
         }
         if !groups.is_empty() {
@@ -409,6 +419,7 @@ impl View<'_> {
                     "clusters": r.report.clusters().len(),
                     "truth_clusters": r.clusters.iter().map(|(k, v)| (k.clone(), json!({"found": v[0], "split": v[1], "missed": v[2]}))).collect::<serde_json::Map<_, _>>(),
                     "other_clusters": r.other_clusters.len(),
+                    "stories": r.stories.map(|s| json!({"ari": s.ari, "same_story_pairs_found": s.same_story.0, "same_story_pairs": s.same_story.1, "pairs_across_stories": s.across_stories})),
                     "passages": r.passages.iter().map(|((g, k), v)| json!({"group_kind": g, "document_kind": k, "found": v[0], "missed": v[1], "not_compared": v[2]})).collect::<Vec<_>>(),
                     "edited_passages": r.edited.iter().map(|(k, v)| json!({"document_kind": k, "found": v[0], "all": v[1], "at_or_above_passage_threshold": v[2], "found_at_or_above": v[3]})).collect::<Vec<_>>(),
                     "false_negative_examples": fns,

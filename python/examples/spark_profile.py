@@ -1,0 +1,105 @@
+"""Profiles echodup.spark.deduplicate against echodup.deduplicate: wall time,
+Spark jobs, stages and tasks run, at a few corpus sizes, and the fitted
+fixed and per-article cost (T = a + b * N). Used for the numbers in SPARK.md.
+
+    target/release/examples/bench_corpus --docs 50000 --seed 7 --no-stages --write c50000
+    PYSPARK_PYTHON=python/target/venv/bin/python python/target/venv/bin/python \\
+        python/examples/spark_profile.py c50000/corpus.jsonl 10000 50000
+
+Each size is one run in a fresh job group of one local[2] session (started
+once, warmed up on 500 articles), with ids 0..N-1 in file order; labels are
+checked against the library row by row. Prints one JSON line per size and a
+summary line with the fit (two sizes or more).
+"""
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import time
+from typing import Any, Dict, List
+
+from pyspark.sql import SparkSession
+
+import echodup
+from echodup import spark as es
+
+
+def run_once(spark: SparkSession, texts: List[str], group: str, config: echodup.Config) -> Dict[str, Any]:
+    sc = spark.sparkContext
+    df = spark.createDataFrame([(i, t) for i, t in enumerate(texts)], "id long, text string")
+    df = df.repartition(2).persist()
+    df.count()  # materialized outside the timing: the input is not the job
+    sc.setJobGroup(group, group)
+    start = time.perf_counter()
+    result = es.deduplicate(df, config)
+    rows = result.labels.select("id", "cluster", "duplicate").collect()
+    wall = time.perf_counter() - start
+    tracker = sc.statusTracker()
+    jobs = tracker.getJobIdsForGroup(group)
+    stages = tasks = 0
+    for j in jobs:
+        info = tracker.getJobInfo(j)
+        for s in info.stageIds if info else []:
+            st = tracker.getStageInfo(s)
+            if st is not None and st.numCompletedTasks > 0:
+                stages += 1
+                tasks += st.numCompletedTasks
+    sc.setJobGroup("", "")
+    result.unpersist()
+    df.unpersist()
+    # The library on the same texts, in the same order.
+    lib_start = time.perf_counter()
+    report = echodup.deduplicate(texts, config)
+    lib_wall = time.perf_counter() - lib_start
+    dup = set(report.duplicates)
+    first = {m: c.members[0] for c in report.clusters for m in c.members}
+    ok = all(r["duplicate"] == (r["id"] in dup) and r["cluster"] == first.get(r["id"], r["id"]) for r in rows)
+    return {"articles": len(texts), "spark_s": round(wall, 2), "library_s": round(lib_wall, 3), "jobs": len(jobs),
+            "stages": stages, "tasks": tasks, "equal_to_library": ok and len(rows) == len(texts)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("corpus")
+    ap.add_argument("sizes", type=int, nargs="+")
+    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--shuffle-partitions", type=int, default=8)
+    ap.add_argument("--module", default="echodup.spark", help="the module to profile (another version of it)")
+    args = ap.parse_args()
+    global es
+    es = importlib.import_module(args.module)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    with open(args.corpus, encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f if line.strip()]
+    spark = (
+        SparkSession.builder.master(args.master).appName("echodup-spark-profile")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
+        .config("spark.driver.memory", "2g")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    config = echodup.Config(passages=False)
+    run_once(spark, texts[:500], "warmup", config)
+    results = []
+    for n in args.sizes:
+        if n > len(texts):
+            raise SystemExit(f"the corpus has {len(texts)} articles, fewer than {n}")
+        r = run_once(spark, texts[:n], f"size-{n}", config)
+        print(json.dumps(r), flush=True)
+        results.append(r)
+    if len(results) >= 2:
+        a, b = results[0], results[-1]
+        per = (b["spark_s"] - a["spark_s"]) / (b["articles"] - a["articles"])
+        lib_per = (b["library_s"] - a["library_s"]) / (b["articles"] - a["articles"])
+        fixed = a["spark_s"] - per * a["articles"]
+        print(json.dumps({"fit": f"T = {fixed:.1f} s + {per * 1000:.3f} ms x N",
+                          "library_fit_ms_per_article": round(lib_per * 1000, 4),
+                          "ratio_per_article": round(per / lib_per, 1) if lib_per > 0 else None}))
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main()
