@@ -643,7 +643,7 @@ mod tests {
             let analyzer = Analyzer::new(&base).unwrap();
             let sets: Vec<_> = texts
                 .iter()
-                .map(|x| analyzer.analyze(x).into_shingles())
+                .map(|x| analyzer.analyze(x).shingles().clone())
                 .collect();
             let star = Deduplicator::new(base.clone().clustering(Clustering::Star))
                 .unwrap()

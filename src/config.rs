@@ -131,9 +131,11 @@ impl Config {
     /// ([`Config::background_similarity`]: 64 × 2 of 128 slots), the
     /// signature pre-filter at a miss probability of 10⁻⁶
     /// ([`Config::signature_prefilter`]), star clusters
-    /// ([`Clustering::Star`]), and passages not compared (whole reprints are
+    /// ([`Clustering::Star`]), passages not compared (whole reprints are
     /// what an archive deduplicates; turn them on with
-    /// [`passages`](Config::passages)).
+    /// [`passages`](Config::passages)) and documents compared on their
+    /// whole text ([`DocumentBasis::Raw`]: a scanned page has no site
+    /// chrome to leave out).
     ///
     /// Tuned on generated scanned reprints (`synth::ScanGenerator`, with the
     /// `tools` feature; docs/QUALITY.md, "Scanned reprints"): the adjusted
@@ -167,6 +169,7 @@ impl Config {
             .signature_prefilter(Some(DEFAULT_PREFILTER_MISS))
             .clustering(Clustering::Star)
             .passages(false)
+            .document_basis(DocumentBasis::Raw)
     }
 
     /// How text is normalized. Defaults to [`Normalizer::news`].
@@ -365,6 +368,8 @@ impl Config {
     /// The background similarity the automatic banding is chosen for, if set.
     pub fn get_background_similarity(&self) -> Option<f64> {
         self.background_similarity
+    }
+
     /// What document similarity is computed on: the text that is not
     /// boilerplate ([`DocumentBasis::Content`], the default) or the whole
     /// text ([`DocumentBasis::Raw`]). Pairs report both; this one decides.

@@ -90,9 +90,10 @@ pub(crate) struct ConfigArgs {
     /// What documents are compared on: their content (passages repeated
     /// around otherwise different documents, such as site chrome, left out)
     /// or their whole text. Pairs report both.
+    /// [default: content; raw with --preset scanned]
     #[arg(long, value_parser = text_form::<DocumentBasis>(DocumentBasis::NAMES),
-          default_value = "content")]
-    pub(crate) document_basis: DocumentBasis,
+          value_name = "BASIS")]
+    pub(crate) document_basis: Option<DocumentBasis>,
     /// Passages shared by fewer documents are never boilerplate.
     #[arg(long, default_value_t = echodup::DEFAULT_BOILERPLATE_MIN_DOCUMENTS, value_name = "N")]
     pub(crate) boilerplate_min_documents: usize,
@@ -111,8 +112,10 @@ impl ConfigArgs {
         .num_perm(self.num_perm)
         .min_passage_tokens(self.min_passage_tokens)
         .segmentation(self.paragraphs)
-        .document_basis(self.document_basis)
         .boilerplate_min_documents(self.boilerplate_min_documents);
+        if let Some(basis) = self.document_basis {
+            config = config.document_basis(basis);
+        }
         if let Some(t) = self.threshold {
             config = config.threshold(t);
         }

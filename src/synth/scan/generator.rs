@@ -254,7 +254,8 @@ impl ScanGenerator {
                     .map(|d| {
                         analyzer
                             .analyze(&self.clean_text(d.as_usize()))
-                            .into_shingles()
+                            .shingles()
+                            .clone()
                     })
                     .collect();
                 let mut out = Vec::new();
