@@ -1,11 +1,14 @@
-//! Build, open and query a persistent index of synthetic news
+//! Build, open and query a persistent index (format 2: a manifest and
+//! segment files) of synthetic news
 //! (`echodup::synth`), and report times, size on disk and resident memory.
 //!
 //! ```text
 //! cargo build --release --features tools --example index_bench
-//! # build an index of 100,000 articles in daily batches of 10,000:
+//! # build an index of 100,000 articles in daily batches of 10,000 (each
+//! # batch's time, segment count and folds; first 10 against last 10):
 //! target/release/examples/index_bench build /tmp/bench.edx 100000 10000
-//! # in a fresh process: open it, query 2,000 articles, report memory:
+//! # in a fresh process: open it, query 2,000 articles (one thread, then
+//! # pools of 2, 4, ... threads up to the cores), report memory:
 //! target/release/examples/index_bench open /tmp/bench.edx 2000
 //! # for comparison: the in-memory DedupIndex of the same articles:
 //! target/release/examples/index_bench memory 100000
@@ -19,6 +22,7 @@ use std::time::Instant;
 use echodup::index::IndexFile;
 use echodup::synth::{Generator, SynthConfig};
 use echodup::{Config, DedupIndex};
+use rayon::prelude::*;
 
 const SEED: u64 = 42;
 
@@ -51,6 +55,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut index = IndexFile::create(path, Config::new())?;
             let mut at = 0;
             let mut duplicates = 0;
+            let mut batch_secs: Vec<f64> = Vec::new();
+            let mut folds = 0;
             while at < n {
                 let end = (at + batch).min(n);
                 let docs: Vec<(String, String)> = (at..end)
@@ -59,15 +65,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         (a.id, a.text)
                     })
                     .collect();
+                let segments_before = index.info().segments;
                 let t = Instant::now();
                 let verdicts = index.add_batch(docs)?;
+                let secs = t.elapsed().as_secs_f64();
+                batch_secs.push(secs);
                 duplicates += verdicts.iter().filter(|v| v.is_duplicate()).count();
+                let info = index.info();
+                // A batch adds one segment; fewer means the policy folded.
+                let folded = info.segments < segments_before + 1;
+                folds += folded as usize;
                 println!(
-                    "batch {at}..{end}: {:.2} s (file {:.1} MB)",
-                    t.elapsed().as_secs_f64(),
-                    index.info().size as f64 / 1e6
+                    "batch {at}..{end}: {secs:.2} s, {} segments{} (index {:.1} MB)",
+                    info.segments,
+                    if folded { ", folded" } else { "" },
+                    info.size as f64 / 1e6
                 );
                 at = end;
+            }
+            if batch_secs.len() >= 20 {
+                let first: f64 = batch_secs[..10].iter().sum();
+                let last: f64 = batch_secs[batch_secs.len() - 10..].iter().sum();
+                println!(
+                    "first 10 batches {first:.1} s, last 10 {last:.1} s: ratio {:.2} ({folds} batches folded segments)",
+                    last / first
+                );
             }
             let info = index.info();
             println!(
@@ -126,10 +148,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 found += index.query(text)?.is_duplicate() as usize;
             }
             let secs = t.elapsed().as_secs_f64();
+            let one_thread = secs;
             println!(
                 "query: {queries} articles in {secs:.2} s ({:.0}/s, one thread), {found} whole-document duplicates",
                 queries as f64 / secs
             );
+            // The same queries on a pool of each thread count (the index is
+            // `Sync`: threads query it at once).
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            let mut threads = 2;
+            while threads <= cores {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()?;
+                let t = Instant::now();
+                let n: usize = pool.install(|| {
+                    texts
+                        .par_iter()
+                        .map(|text| index.query(text).map(|v| v.is_duplicate() as usize))
+                        .sum::<echodup::Result<usize>>()
+                })?;
+                let secs = t.elapsed().as_secs_f64();
+                assert_eq!(n, found, "the same answers on any thread count");
+                println!(
+                    "query: {:.0}/s on {threads} threads ({:.2}x one thread)",
+                    queries as f64 / secs,
+                    one_thread / secs
+                );
+                threads *= 2;
+            }
             println!(
                 "RSS after queries: {}, peak: {}",
                 status("VmRSS:"),

@@ -70,10 +70,11 @@ fn print_clusters(report: &Report) {
             .filter(|p| report.clusters().cluster_of(p.a) == Some(i))
         {
             println!(
-                "    {} ~ {}: Jaccard {:.2}",
+                "    {} ~ {}: Jaccard {:.2} on their content, {:.2} on the whole text",
                 article(pair.a).id,
                 article(pair.b).id,
-                pair.similarity.jaccard
+                pair.content.jaccard,
+                pair.raw.jaccard
             );
         }
     }
@@ -96,7 +97,10 @@ fn print_repeated_blocks(report: &Report) {
 }
 
 fn print_shared_passages(report: &Report) {
-    println!("\nPassages shared across articles");
+    println!(
+        "\nPassages shared across articles (boilerplate: repeated around articles that are\n\
+         otherwise different; nine articles are too few for the rule to tell most of them)"
+    );
     let shared: Vec<&PassageCluster> = report
         .passage_clusters()
         .iter()
@@ -108,8 +112,13 @@ fn print_shared_passages(report: &Report) {
     for cluster in shared {
         let first = &cluster.members()[0];
         let text = &article(first.passage.doc).text[first.span.clone()];
+        let label = if cluster.is_boilerplate() {
+            "boilerplate"
+        } else {
+            "content    "
+        };
         println!(
-            "  {} articles  \"{}\"",
+            "  {} articles  {label}  \"{}\"",
             cluster.num_documents(),
             excerpt(text, 64)
         );
@@ -125,7 +134,7 @@ fn print_shared_passages(report: &Report) {
             .iter()
             .map(|(doc, idx)| format!("{} #{}", article(*doc).id, idx.join(",")))
             .collect();
-        println!("              {}", places.join(", "));
+        println!("                           {}", places.join(", "));
     }
 }
 

@@ -28,6 +28,10 @@ pub enum ErrorKind {
     DuplicateId,
     /// A limit of the crate was exceeded (more than `u32::MAX` documents or passages).
     Capacity,
+    /// Another writer holds a persistent index (the message names it: process
+    /// id, host, since when), or changed it since this handle opened it:
+    /// retry later, or reopen the index.
+    Conflict,
 }
 
 /// The error type of every fallible operation in this crate.

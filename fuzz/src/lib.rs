@@ -74,15 +74,21 @@ pub fn base_config() -> Config {
 pub fn base_index() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     BYTES.get_or_init(|| {
+        // A format 2 index is a manifest and segment files; a segment is
+        // laid out as a format 1 index file and opens as one: that is what
+        // the targets mutate (the manifest has its own exhaustive tests).
         let path = scratch().join("base.edx");
+        let segments = scratch().join("base.edx.segments");
         let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_dir_all(&segments);
         let mut index = IndexFile::create(&path, base_config()).expect("creating the base index");
         index
             .add_batch(BASE_DOCS)
             .expect("adding to the base index");
         drop(index);
-        let bytes = std::fs::read(&path).expect("reading the base index");
+        let bytes = std::fs::read(segments.join("00000001.seg")).expect("reading the base segment");
         std::fs::remove_file(&path).expect("removing the base index");
+        std::fs::remove_dir_all(&segments).expect("removing the base segments");
         bytes
     })
 }

@@ -1123,8 +1123,7 @@ def sketch_arrow(
         names.append("signature")
     if sets:
         at = 12 if signatures else 11
-        set_col = pa.Array.from_buffers(pa.large_binary(), rows, [None, pa.py_buffer(cols[at]), pa.py_buffer(cols[at + 1])])
-        arrays.append(set_col.cast(pa.binary()) if len(cols[at + 1]) < 2**31 else set_col)
+        arrays.append(_set_column(rows, cols[at], cols[at + 1]))
         names.append("set")
     schema = pa.schema(
         [pa.field(name, a.type) for name, a in zip(names, arrays)],
@@ -1152,16 +1151,45 @@ def verify_arrow(
     measure reaches the level's threshold). ``a`` and ``b``: pyarrow string
     columns (or sequences of str) of equal length.
     """
+    return _verify_pairs(_echodup.verify_buffers, _string_buffers, a, b, config, level, fingerprint, threads)
+
+
+_PairKernel = Callable[[bytes, int, bytes, bytes, int, bytes, Config, str, Optional[int], Optional[int]], List[bytes]]
+
+
+def _verify_pairs(
+    kernel: _PairKernel,
+    buffers: Callable[[Any, str], Tuple[bytes, int, bytes]],
+    a: Any,
+    b: Any,
+    config: Optional[Config],
+    level: str,
+    fingerprint: Optional[int],
+    threads: Optional[int],
+) -> "pyarrow.RecordBatch":
+    """What :func:`verify_arrow` and :func:`verify_sets_arrow` share: the
+    columns ``a`` and ``b`` read by ``buffers``, verified by ``kernel``,
+    and its columns as a ``RecordBatch``."""
     import pyarrow as pa
 
     config = config if config is not None else Config()
-    ao, aw, ad = _string_buffers(a, "a")
-    bo, bw, bd = _string_buffers(b, "b")
-    cols = _echodup.verify_buffers(ao, aw, ad, bo, bw, bd, config, level, fingerprint, threads)
+    ao, aw, ad = buffers(a, "a")
+    bo, bw, bd = buffers(b, "b")
+    cols = kernel(ao, aw, ad, bo, bw, bd, config, level, fingerprint, threads)
     n = len(cols[0]) // 8
     f64 = [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)]) for c in cols[:3]]
     matched = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols[3])]).cast(pa.bool_())
     return pa.RecordBatch.from_arrays(f64 + [matched], names=["jaccard", "containment_ab", "containment_ba", "matched"])
+
+
+def _set_column(rows: int, offsets: bytes, data: bytes) -> "pyarrow.Array":
+    """Shingle sets (int64 offsets into ``data``) as a pyarrow ``binary``
+    column, or ``large_binary`` when the data is too large for 32-bit
+    offsets."""
+    import pyarrow as pa
+
+    col = pa.Array.from_buffers(pa.large_binary(), rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
+    return col.cast(pa.binary()) if len(data) < 2**31 else col
 
 
 def sets_arrow(
@@ -1182,33 +1210,11 @@ def sets_arrow(
     ``texts``: a pyarrow string column (or a sequence of str);
     ``fingerprint`` and ``threads`` as in :func:`band_keys`.
     """
-    import pyarrow as pa
-
     config = config if config is not None else Config()
     offsets, width, data = _string_buffers(texts, "texts")
     n = len(offsets) // width - 1
     out_offsets, out_data = _echodup.set_buffers(offsets, width, data, config, level, fingerprint, threads)
-    col = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(out_offsets), pa.py_buffer(out_data)])
-    return col.cast(pa.binary()) if len(out_data) < 2**31 else col
-
-
-def _binary_buffers(values: Any, what: str) -> Tuple[bytes, int, bytes]:
-    """(offsets, offset width, data) of a pyarrow binary column."""
-    import pyarrow as pa
-
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
-    if not (pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type)):
-        raise TypeError(f"{what}: expected a binary column of shingle sets (sets_arrow), got {values.type}")
-    if values.null_count:
-        raise ValueError(f"{what}: null sets are not allowed")
-    n = len(values)
-    width = 8 if pa.types.is_large_binary(values.type) else 4
-    _, offsets, data = values.buffers()
-    if offsets is None:
-        return (b"\0" * width, width, b"")
-    return (offsets.slice(values.offset * width, (n + 1) * width).to_pybytes(), width,
-            data.to_pybytes() if data is not None else b"")
+    return _set_column(n, out_offsets, out_data)
 
 
 def verify_sets_arrow(
@@ -1224,13 +1230,4 @@ def verify_sets_arrow(
     (binary columns ``a`` and ``b`` of equal length): the same columns
     ``jaccard``, ``containment_ab``, ``containment_ba``, ``matched``, and
     the same values as verifying the texts, with nothing analysed again."""
-    import pyarrow as pa
-
-    config = config if config is not None else Config()
-    ao, aw, ad = _binary_buffers(a, "a")
-    bo, bw, bd = _binary_buffers(b, "b")
-    cols = _echodup.verify_set_buffers(ao, aw, ad, bo, bw, bd, config, level, fingerprint, threads)
-    n = len(cols[0]) // 8
-    f64 = [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)]) for c in cols[:3]]
-    matched = pa.Array.from_buffers(pa.uint8(), n, [None, pa.py_buffer(cols[3])]).cast(pa.bool_())
-    return pa.RecordBatch.from_arrays(f64 + [matched], names=["jaccard", "containment_ab", "containment_ba", "matched"])
+    return _verify_pairs(_echodup.verify_set_buffers, _frames.binary_buffers, a, b, config, level, fingerprint, threads)

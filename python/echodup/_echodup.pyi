@@ -302,15 +302,7 @@ def set_buffers(
     expected_fingerprint: Optional[int] = None,
     threads: Optional[int] = None,
 ) -> Tuple[bytes, bytes]: ...
-def verify_set_buffers(
-    a_offsets: bytes,
-    a_width: int,
-    a_data: bytes,
-    b_offsets: bytes,
-    b_width: int,
-    b_data: bytes,
-    config: Config,
-    level: str,
-    expected_fingerprint: Optional[int] = None,
-    threads: Optional[int] = None,
-) -> List[bytes]: ...
+
+# The same arguments as verify_buffers, over binary columns of shingle sets
+# (set_buffers) instead of texts.
+verify_set_buffers = verify_buffers

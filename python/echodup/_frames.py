@@ -111,8 +111,7 @@ def string_buffers(texts: Any, what: str) -> Tuple[bytes, int, bytes]:
     its buffers, no Python object per row."""
     import pyarrow as pa  # type: ignore[import-untyped]
 
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks() if texts.num_chunks != 1 else texts.chunk(0)
+    texts = _one_chunk(texts)
     if not isinstance(texts, pa.Array):
         texts = pa.array(list(texts), pa.string())
     if _is_string_view(texts.type):
@@ -121,12 +120,42 @@ def string_buffers(texts: Any, what: str) -> Tuple[bytes, int, bytes]:
         raise TypeError(f"{what}: expected a string column, got {texts.type}")
     if texts.null_count:
         raise ValueError(f"{what}: null texts are not allowed (fill them with empty strings)")
-    n = len(texts)
-    width = 8 if pa.types.is_large_string(texts.type) else 4
-    _, offsets, data = texts.buffers()
+    return _offset_buffers(texts, pa.types.is_large_string(texts.type))
+
+
+def binary_buffers(values: Any, what: str) -> Tuple[bytes, int, bytes]:
+    """(offsets, offset width, data) of a pyarrow binary column of shingle
+    sets (:func:`echodup.sets_arrow`), as :func:`string_buffers` reads a
+    string column."""
+    import pyarrow as pa
+
+    values = _one_chunk(values)
+    if not (pa.types.is_binary(values.type) or pa.types.is_large_binary(values.type)):
+        raise TypeError(f"{what}: expected a binary column of shingle sets (sets_arrow), got {values.type}")
+    if values.null_count:
+        raise ValueError(f"{what}: null sets are not allowed")
+    return _offset_buffers(values, pa.types.is_large_binary(values.type))
+
+
+def _one_chunk(values: Any) -> Any:
+    """A pyarrow ChunkedArray as one array (anything else as it is)."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.ChunkedArray):
+        return values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    return values
+
+
+def _offset_buffers(values: Any, large: bool) -> Tuple[bytes, int, bytes]:
+    """(offsets, offset width, data) of a pyarrow string or binary array
+    without nulls (``large``: 64-bit offsets): the offsets of its slice,
+    and its data buffer."""
+    n = len(values)
+    width = 8 if large else 4
+    _, offsets, data = values.buffers()
     if offsets is None:  # an empty array may have no buffers
         return (b"\0" * width, width, b"")
-    offsets_bytes = offsets.slice(texts.offset * width, (n + 1) * width).to_pybytes()
+    offsets_bytes = offsets.slice(values.offset * width, (n + 1) * width).to_pybytes()
     return (offsets_bytes, width, data.to_pybytes() if data is not None else b"")
 
 

@@ -7,7 +7,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use echodup::{Config, DocId, KeepOrder, Report};
+use echodup::{DocId, KeepOrder, Report};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyFloat, PyInt, PyString};
@@ -184,16 +184,23 @@ impl Texts<'_> {
     }
 }
 
-/// `Deduplicator::run_fetched` over `texts`, watched; then `keep_by` when
-/// keys are given.
-fn run_report(
+/// `Deduplicator::run_fetched` over the texts that `texts()` reads, watched;
+/// then `keep_by` when keys are given: what [`deduplicate`] and
+/// [`deduplicate_buffers`] share, from their Python arguments. `keep_order`
+/// and `keep_by` are checked before `texts()` reads the texts.
+fn run_report<'t>(
     py: Python<'_>,
-    texts: &Texts<'_>,
-    config: Config,
+    config: Option<PyRef<'_, PyConfig>>,
     threads: Option<usize>,
-    keep_by: Option<(Vec<Option<SortKey>>, KeepOrder)>,
-    progress: Option<&Bound<'_, PyAny>>,
+    keep_by: Option<Vec<Bound<'_, PyAny>>>,
+    keep_order: &str,
+    progress: Option<Bound<'_, PyAny>>,
+    texts: impl FnOnce() -> PyResult<Texts<'t>>,
 ) -> PyResult<PyReport> {
+    let keep_by = keep_by_of(keep_by, keep_order)?;
+    let config = config_or_default(config);
+    let texts = &texts()?;
+    let progress = progress.as_ref();
     if let Some((keys, _)) = &keep_by
         && keys.len() != texts.len()
     {
@@ -259,16 +266,9 @@ pub(crate) fn deduplicate(
     keep_order: &str,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyReport> {
-    let keep_by = keep_by_of(keep_by, keep_order)?;
-    let config = config_or_default(config);
-    run_report(
-        py,
-        &Texts::List(texts),
-        config,
-        threads,
-        keep_by,
-        progress.as_ref(),
-    )
+    run_report(py, config, threads, keep_by, keep_order, progress, || {
+        Ok(Texts::List(texts))
+    })
 }
 
 /// As [`deduplicate`], over an Arrow-style string column (`offsets` of
@@ -287,17 +287,10 @@ pub(crate) fn deduplicate_buffers(
     keep_order: &str,
     progress: Option<Bound<'_, PyAny>>,
 ) -> PyResult<PyReport> {
-    let keep_by = keep_by_of(keep_by, keep_order)?;
-    let config = config_or_default(config);
-    let column = TextColumn::new("texts", offsets, offset_width, data)?;
-    run_report(
-        py,
-        &Texts::Column(column),
-        config,
-        threads,
-        keep_by,
-        progress.as_ref(),
-    )
+    run_report(py, config, threads, keep_by, keep_order, progress, || {
+        let column = TextColumn::new("texts", offsets, offset_width, data)?;
+        Ok(Texts::Column(column))
+    })
 }
 
 /// Per-document label columns of a report: `cluster` (int64: the first

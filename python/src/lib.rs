@@ -794,10 +794,12 @@ impl PyIndexFile {
     }
 
     fn doc_id(&self, py: Python<'_>, doc: u32) -> PyResult<String> {
-        if doc as usize >= self.inner.len() {
+        // Documents are numbered up to `next_doc`, removed ones included.
+        let end = self.inner.next_doc().as_u32();
+        if doc >= end {
             return Err(pyo3::exceptions::PyIndexError::new_err(format!(
-                "document {doc} is not in the index ({} documents)",
-                self.inner.len()
+                "document {doc} is not in the index (documents 0 to {})",
+                end as i64 - 1
             )));
         }
         self.inner.doc_id(echodup::DocId::new(doc)).or_raise(py)
@@ -847,6 +849,40 @@ fn keys_of(dedup: &Deduplicator, passages: bool, id: i64, text: &str, out: &mut 
     }
 }
 
+impl KeyColumns {
+    fn append(&mut self, mut other: KeyColumns) {
+        self.band.append(&mut other.band);
+        self.key.append(&mut other.key);
+        self.id.append(&mut other.id);
+        self.passage.append(&mut other.passage);
+    }
+}
+
+/// Rows `0..n` in parallel, `chunk` rows at a time: `fill(rows, part)` writes
+/// the rows of one chunk into a fresh `empty()` part, and the parts are
+/// appended in row order. The first error, in row order, is returned.
+fn par_chunks<T: Send>(
+    n: usize,
+    chunk: usize,
+    empty: impl Fn() -> T + Sync,
+    fill: impl Fn(std::ops::Range<usize>, &mut T) -> Result<(), String> + Sync,
+    append: impl Fn(&mut T, T),
+) -> Result<T, String> {
+    let parts: Vec<Result<T, String>> = (0..n.div_ceil(chunk))
+        .into_par_iter()
+        .map(|c| {
+            let mut part = empty();
+            fill(c * chunk..((c + 1) * chunk).min(n), &mut part)?;
+            Ok(part)
+        })
+        .collect();
+    let mut all = empty();
+    for part in parts {
+        append(&mut all, part?);
+    }
+    Ok(all)
+}
+
 /// Band keys of rows `0..n`, `text(i)` giving row `i`, in row order, in parallel.
 fn band_key_columns<'t>(
     dedup: &Deduplicator,
@@ -854,27 +890,18 @@ fn band_key_columns<'t>(
     ids: &[i64],
     text: impl Fn(usize) -> Result<&'t str, String> + Sync,
 ) -> Result<KeyColumns, String> {
-    const CHUNK: usize = 1024;
-    let chunks: Vec<Result<KeyColumns, String>> = (0..ids.len().div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let mut out = KeyColumns::default();
-            let start = c * CHUNK;
-            for (i, &id) in ids.iter().enumerate().skip(start).take(CHUNK) {
-                keys_of(dedup, passages, id, text(i)?, &mut out);
+    par_chunks(
+        ids.len(),
+        1024,
+        KeyColumns::default,
+        |rows, out| {
+            for i in rows {
+                keys_of(dedup, passages, ids[i], text(i)?, out);
             }
-            Ok(out)
-        })
-        .collect();
-    let mut all = KeyColumns::default();
-    for c in chunks {
-        let c = c?;
-        all.band.extend(c.band);
-        all.key.extend(c.key);
-        all.id.extend(c.id);
-        all.passage.extend(c.passage);
-    }
-    Ok(all)
+            Ok(())
+        },
+        KeyColumns::append,
+    )
 }
 
 fn column_bytes<'py, T: Copy, const N: usize>(
@@ -1115,6 +1142,43 @@ fn id_text_rows<'a>(
     Ok((ids, texts))
 }
 
+/// Shingle sets as a binary column: the byte length of each set and the
+/// sets' bytes, sorted distinct 64-bit hashes, little-endian (what
+/// [`TextColumn::set`] reads back).
+#[derive(Default)]
+struct SetColumn {
+    lens: Vec<i64>,
+    bytes: Vec<u8>,
+}
+
+impl SetColumn {
+    fn push(&mut self, set: &echodup::ShingleSet) {
+        for h in set.as_slice() {
+            self.bytes.extend_from_slice(&h.to_le_bytes());
+        }
+        self.lens.push(8 * set.len() as i64);
+    }
+
+    fn append(&mut self, mut other: SetColumn) {
+        self.lens.append(&mut other.lens);
+        self.bytes.append(&mut other.bytes);
+    }
+
+    /// `(offsets, data)` of an Arrow large_binary column: int64 offsets,
+    /// `len + 1` of them, as native-endian bytes.
+    fn into_buffers(self, py: Python<'_>) -> PyResult<(Bound<'_, PyBytes>, Bound<'_, PyBytes>)> {
+        let mut offsets = Vec::with_capacity(self.lens.len() + 1);
+        offsets.push(0i64);
+        for l in &self.lens {
+            offsets.push(offsets.last().expect("not empty") + l);
+        }
+        Ok((
+            column_bytes(py, &offsets, i64::to_ne_bytes)?,
+            PyBytes::new(py, &self.bytes),
+        ))
+    }
+}
+
 /// Per-item sketch columns (see [`sketch_buffers`]).
 #[derive(Default)]
 struct SketchColumns {
@@ -1129,9 +1193,8 @@ struct SketchColumns {
     keys: Vec<i32>,
     /// MinHash signatures, `num_perm` slots per item (when asked for).
     signatures: Option<Vec<u32>>,
-    /// Shingle sets (when asked for): byte lengths and little-endian
-    /// hashes, as [`set_buffers`] writes them.
-    sets: Option<(Vec<i64>, Vec<u8>)>,
+    /// Shingle sets (when asked for), as [`set_buffers`] writes them.
+    sets: Option<SetColumn>,
     /// Passage texts (passage level), as an Arrow large_string column.
     text_offsets: Vec<i64>,
     text_data: Vec<u8>,
@@ -1168,11 +1231,8 @@ impl SketchColumns {
         if let Some(out) = &mut self.signatures {
             out.extend_from_slice(sketch.signature().as_slice());
         }
-        if let Some((lens, bytes)) = &mut self.sets {
-            for h in set.as_slice() {
-                bytes.extend_from_slice(&h.to_le_bytes());
-            }
-            lens.push(8 * set.len() as i64);
+        if let Some(out) = &mut self.sets {
+            out.push(set);
         }
         if let Some(t) = text {
             if self.text_offsets.is_empty() {
@@ -1196,11 +1256,8 @@ impl SketchColumns {
         if let (Some(mine), Some(theirs)) = (&mut self.signatures, &mut other.signatures) {
             mine.append(theirs);
         }
-        if let (Some((lens, bytes)), Some((their_lens, their_bytes))) =
-            (&mut self.sets, &mut other.sets)
-        {
-            lens.append(their_lens);
-            bytes.append(their_bytes);
+        if let (Some(mine), Some(theirs)) = (&mut self.sets, other.sets.take()) {
+            mine.append(theirs);
         }
         if other.text_offsets.len() > 1 {
             if self.text_offsets.is_empty() {
@@ -1291,33 +1348,21 @@ fn sketch_buffers<'py>(
     } else {
         dedup.banding().bands()
     };
-    const CHUNK: usize = 256;
+    let empty = || SketchColumns {
+        signatures: signatures.then(Vec::new),
+        sets: sets.then(Default::default),
+        ..SketchColumns::default()
+    };
+    let fill = |rows: std::ops::Range<usize>, out: &mut SketchColumns| {
+        for i in rows {
+            sketch_one(&dedup, passages, ids[i], texts.get("texts", i)?, out);
+        }
+        Ok(())
+    };
     let cols = py
         .detach(|| {
             with_threads(threads, || {
-                let parts: Vec<Result<SketchColumns, String>> = (0..ids.len().div_ceil(CHUNK))
-                    .into_par_iter()
-                    .map(|c| {
-                        let mut out = SketchColumns {
-                            signatures: signatures.then(Vec::new),
-                            sets: sets.then(Default::default),
-                            ..SketchColumns::default()
-                        };
-                        for (i, &id) in ids.iter().enumerate().skip(c * CHUNK).take(CHUNK) {
-                            sketch_one(&dedup, passages, id, texts.get("texts", i)?, &mut out);
-                        }
-                        Ok(out)
-                    })
-                    .collect();
-                let mut all = SketchColumns {
-                    signatures: signatures.then(Vec::new),
-                    sets: sets.then(Default::default),
-                    ..SketchColumns::default()
-                };
-                for p in parts {
-                    all.append(p?);
-                }
-                Ok::<_, String>(all)
+                par_chunks(ids.len(), 256, empty, fill, SketchColumns::append)
             })
         })?
         .map_err(PyValueError::new_err)?;
@@ -1344,71 +1389,68 @@ fn sketch_buffers<'py>(
     if let Some(sigs) = &cols.signatures {
         columns.push(column_bytes(py, sigs, u32::to_ne_bytes)?);
     }
-    if let Some((lens, bytes)) = &cols.sets {
-        let mut offsets = Vec::with_capacity(lens.len() + 1);
-        offsets.push(0i64);
-        for l in lens {
-            offsets.push(offsets.last().expect("not empty") + l);
-        }
-        columns.push(column_bytes(py, &offsets, i64::to_ne_bytes)?);
-        columns.push(PyBytes::new(py, bytes));
+    if let Some(sets) = cols.sets {
+        let (offsets, data) = sets.into_buffers(py)?;
+        columns.push(offsets);
+        columns.push(data);
     }
     Ok((fingerprint, bands, columns))
 }
 
-/// Verifies pairs of texts `(a[i], b[i])` as the batch run verifies a
-/// candidate pair: exact similarity of the two shingle sets (document sets,
-/// or passage sets of passage texts), or the estimate from signatures in
-/// estimate mode. Returns `(jaccard, containment_ab, containment_ba)` as
-/// bytes of f64 and `matched` as bytes of u8 (1 where the configured
-/// measure reaches the level's threshold).
-#[pyfunction]
-#[pyo3(signature = (a_offsets, a_width, a_data, b_offsets, b_width, b_data, config, level, expected_fingerprint = None, threads = None))]
+/// The two columns of candidate pairs that [`verify_buffers`] and
+/// [`verify_set_buffers`] take: `(offsets, offset width, data)` of `a` and
+/// of `b`, one row per pair.
+type PairBuffers<'a> = [(&'a [u8], usize, &'a [u8]); 2];
+
+/// Verifies the pairs `(a[i], b[i])` of `buffers` as the batch run verifies
+/// a candidate pair, `set_of(dedup, passages, column, name, i)` giving the
+/// shingle set of row `i` of a column (`rows` names what a row holds, for
+/// the length-mismatch message). Returns `(jaccard, containment_ab,
+/// containment_ba)` as bytes of f64 and `matched` as bytes of u8.
 #[allow(clippy::too_many_arguments)]
-fn verify_buffers<'py>(
+fn verify_pairs<'py>(
     py: Python<'py>,
-    a_offsets: &[u8],
-    a_width: usize,
-    a_data: &[u8],
-    b_offsets: &[u8],
-    b_width: usize,
-    b_data: &[u8],
-    config: PyRef<'_, PyConfig>,
+    buffers: PairBuffers<'_>,
+    rows: &str,
+    config: &Config,
     level: &str,
     expected_fingerprint: Option<u64>,
     threads: Option<usize>,
+    set_of: impl Fn(
+        &Deduplicator,
+        bool,
+        &TextColumn<'_>,
+        &str,
+        usize,
+    ) -> Result<echodup::ShingleSet, String>
+    + Sync,
 ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
     let passages = parse_level(level)?;
-    check_fingerprint(py, &config.inner, expected_fingerprint)?;
+    check_fingerprint(py, config, expected_fingerprint)?;
+    let [(a_offsets, a_width, a_data), (b_offsets, b_width, b_data)] = buffers;
     let a = TextColumn::new("a", a_offsets, a_width, a_data)?;
     let b = TextColumn::new("b", b_offsets, b_width, b_data)?;
     if a.len() != b.len() {
         return Err(PyValueError::new_err(format!(
-            "a and b differ in length ({} and {} texts)",
+            "a and b differ in length ({} and {} {rows})",
             a.len(),
             b.len()
         )));
     }
-    let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
+    let dedup = Deduplicator::new(config.clone()).or_raise(py)?;
     let verifier = dedup.verifier(if passages {
         Level::Passage
     } else {
         Level::Document
     });
-    let set_of = |t: &str| {
-        if passages {
-            dedup.analyzer().passage_set(t)
-        } else {
-            dedup.analyzer().analyze(t).shingles().clone()
-        }
-    };
     let sims: Vec<Similarity> = py
         .detach(|| {
             with_threads(threads, || {
                 (0..a.len())
                     .into_par_iter()
                     .map(|i| {
-                        let (x, y) = (set_of(a.get("a", i)?), set_of(b.get("b", i)?));
+                        let x = set_of(&dedup, passages, &a, "a", i)?;
+                        let y = set_of(&dedup, passages, &b, "b", i)?;
                         // Signatures are made only when the verifier reads them.
                         Ok(match verifier.verification() {
                             Verification::Estimate => {
@@ -1440,6 +1482,59 @@ fn verify_buffers<'py>(
     ])
 }
 
+/// `f` of the shingle set of `text` that verification compares: the
+/// document's set, or at passage level the set of a passage text.
+fn with_text_set<R>(
+    dedup: &Deduplicator,
+    passages: bool,
+    text: &str,
+    f: impl FnOnce(&echodup::ShingleSet) -> R,
+) -> R {
+    if passages {
+        f(&dedup.analyzer().passage_set(text))
+    } else {
+        f(dedup.analyzer().analyze(text).shingles())
+    }
+}
+
+/// Verifies pairs of texts `(a[i], b[i])` as the batch run verifies a
+/// candidate pair: exact similarity of the two shingle sets (document sets,
+/// or passage sets of passage texts), or the estimate from signatures in
+/// estimate mode. Returns `(jaccard, containment_ab, containment_ba)` as
+/// bytes of f64 and `matched` as bytes of u8 (1 where the configured
+/// measure reaches the level's threshold).
+#[pyfunction]
+#[pyo3(signature = (a_offsets, a_width, a_data, b_offsets, b_width, b_data, config, level, expected_fingerprint = None, threads = None))]
+#[allow(clippy::too_many_arguments)]
+fn verify_buffers<'py>(
+    py: Python<'py>,
+    a_offsets: &[u8],
+    a_width: usize,
+    a_data: &[u8],
+    b_offsets: &[u8],
+    b_width: usize,
+    b_data: &[u8],
+    config: PyRef<'_, PyConfig>,
+    level: &str,
+    expected_fingerprint: Option<u64>,
+    threads: Option<usize>,
+) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+    let buffers = [(a_offsets, a_width, a_data), (b_offsets, b_width, b_data)];
+    verify_pairs(
+        py,
+        buffers,
+        "texts",
+        &config.inner,
+        level,
+        expected_fingerprint,
+        threads,
+        |dedup, passages, column, name, i| {
+            let text = column.get(name, i)?;
+            Ok(with_text_set(dedup, passages, text, Clone::clone))
+        },
+    )
+}
+
 /// The shingle set of each text of an Arrow-style string column (the
 /// document's set, or at `level="passage"` the set of a passage text), as
 /// a large_binary column: `(offsets, data)`, int64 offsets into
@@ -1464,51 +1559,27 @@ fn set_buffers<'py>(
     check_fingerprint(py, &config.inner, expected_fingerprint)?;
     let texts = TextColumn::new("texts", offsets, offset_width, data)?;
     let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
-    const CHUNK: usize = 256;
-    let (out_offsets, out_data) = py
+    let fill = |rows: std::ops::Range<usize>, out: &mut SetColumn| {
+        for i in rows {
+            let text = texts.get("texts", i)?;
+            with_text_set(&dedup, passages, text, |set| out.push(set));
+        }
+        Ok(())
+    };
+    let sets = py
         .detach(|| {
             with_threads(threads, || {
-                // Per chunk: the byte length of each set, and the sets' bytes.
-                type Part = Result<(Vec<i64>, Vec<u8>), String>;
-                let parts: Vec<Part> = (0..texts.len().div_ceil(CHUNK))
-                    .into_par_iter()
-                    .map(|c| {
-                        let mut lens = Vec::new();
-                        let mut bytes = Vec::new();
-                        for i in (c * CHUNK)..((c + 1) * CHUNK).min(texts.len()) {
-                            let t = texts.get("texts", i)?;
-                            let mut write = |set: &echodup::ShingleSet| {
-                                for h in set.as_slice() {
-                                    bytes.extend_from_slice(&h.to_le_bytes());
-                                }
-                                lens.push(8 * set.len() as i64);
-                            };
-                            if passages {
-                                write(&dedup.analyzer().passage_set(t));
-                            } else {
-                                write(dedup.analyzer().analyze(t).shingles());
-                            }
-                        }
-                        Ok((lens, bytes))
-                    })
-                    .collect();
-                let mut offsets = vec![0i64];
-                let mut data = Vec::new();
-                for p in parts {
-                    let (lens, bytes) = p?;
-                    for l in lens {
-                        offsets.push(offsets.last().expect("not empty") + l);
-                    }
-                    data.extend_from_slice(&bytes);
-                }
-                Ok::<_, String>((offsets, data))
+                par_chunks(
+                    texts.len(),
+                    256,
+                    SetColumn::default,
+                    fill,
+                    SetColumn::append,
+                )
             })
         })?
         .map_err(PyValueError::new_err)?;
-    Ok((
-        column_bytes(py, &out_offsets, i64::to_ne_bytes)?,
-        PyBytes::new(py, &out_data),
-    ))
+    sets.into_buffers(py)
 }
 
 /// As [`verify_buffers`], over pairs of shingle sets written by
@@ -1530,58 +1601,17 @@ fn verify_set_buffers<'py>(
     expected_fingerprint: Option<u64>,
     threads: Option<usize>,
 ) -> PyResult<Vec<Bound<'py, PyBytes>>> {
-    let passages = parse_level(level)?;
-    check_fingerprint(py, &config.inner, expected_fingerprint)?;
-    let a = TextColumn::new("a", a_offsets, a_width, a_data)?;
-    let b = TextColumn::new("b", b_offsets, b_width, b_data)?;
-    if a.len() != b.len() {
-        return Err(PyValueError::new_err(format!(
-            "a and b differ in length ({} and {} sets)",
-            a.len(),
-            b.len()
-        )));
-    }
-    let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
-    let verifier = dedup.verifier(if passages {
-        Level::Passage
-    } else {
-        Level::Document
-    });
-    let sims: Vec<Similarity> = py
-        .detach(|| {
-            with_threads(threads, || {
-                (0..a.len())
-                    .into_par_iter()
-                    .map(|i| {
-                        let (x, y) = (a.set("a", i)?, b.set("b", i)?);
-                        Ok(match verifier.verification() {
-                            Verification::Estimate => {
-                                let h = dedup.hasher();
-                                let sx = h.signature_from_shingles(x.as_slice().iter().copied());
-                                let sy = h.signature_from_shingles(y.as_slice().iter().copied());
-                                verifier.similarity(
-                                    Evidence::signature(&sx, x.len()),
-                                    Evidence::signature(&sy, y.len()),
-                                )
-                            }
-                            _ => verifier.similarity(Evidence::Set(&x), Evidence::Set(&y)),
-                        })
-                    })
-                    .collect::<Result<Vec<_>, String>>()
-            })
-        })?
-        .map_err(PyValueError::new_err)?;
-    let f64s = |f: fn(&Similarity) -> f64| {
-        let v: Vec<f64> = sims.iter().map(f).collect();
-        column_bytes(py, &v, f64::to_ne_bytes)
-    };
-    let matched: Vec<u8> = sims.iter().map(|s| u8::from(verifier.accepts(s))).collect();
-    Ok(vec![
-        f64s(|s| s.jaccard)?,
-        f64s(|s| s.containment_ab)?,
-        f64s(|s| s.containment_ba)?,
-        PyBytes::new(py, &matched),
-    ])
+    let buffers = [(a_offsets, a_width, a_data), (b_offsets, b_width, b_data)];
+    verify_pairs(
+        py,
+        buffers,
+        "sets",
+        &config.inner,
+        level,
+        expected_fingerprint,
+        threads,
+        |_, _, column, name, i| column.set(name, i),
+    )
 }
 
 // ---------------------------------------------------------------------------

@@ -73,7 +73,11 @@ def test_index_file_merge(tmp_path, corpus):
     assert info["documents"] == 200
     whole = IndexFile.create(tmp_path / "whole.edx")
     whole.add_batch(corpus[:200])
-    assert (tmp_path / "ab.edx").read_bytes() == (tmp_path / "whole.edx").read_bytes()
+    # Format 2: each is a manifest and one segment file, the same bytes.
+    segment = "00000001.seg"
+    assert (tmp_path / "ab.edx.segments" / segment).read_bytes() == (
+        tmp_path / "whole.edx.segments" / segment
+    ).read_bytes()
 
 
 def test_index_file_refusals(tmp_path):

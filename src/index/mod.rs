@@ -22,7 +22,7 @@ mod lsh_index;
 mod verdict;
 
 pub use dedup_index::DedupIndex;
-pub use file::{IndexFile, IndexInfo, STORE_FORMAT_VERSION};
+pub use file::{IndexFile, IndexInfo, OnExistingId, STORE_FORMAT_VERSION, StagedBatch};
 pub use lsh_index::LshIndex;
 pub use verdict::{DocumentVerdict, PassageVerdict, Verdict};
 

@@ -66,6 +66,8 @@ fn every_public_type_is_send_sync_and_unwind_safe() {
     is_thread_and_unwind_safe::<verify::Evidence<'static>>();
     is_thread_and_unwind_safe::<index::IndexFile>();
     is_thread_and_unwind_safe::<index::IndexInfo>();
+    is_thread_and_unwind_safe::<index::StagedBatch>();
+    is_thread_and_unwind_safe::<index::OnExistingId>();
 }
 
 /// The verdicts of any [`DocumentIndex`](echodup::index::DocumentIndex) on

@@ -78,7 +78,8 @@ fn create_and_info_show_the_configuration() {
     assert!(out.status.success(), "{}", stderr(&out));
     let i = info(d, "idx.edx");
     assert_eq!(i["documents"], 0);
-    assert_eq!(i["format_version"], 1);
+    assert_eq!(i["format_version"], 2);
+    assert_eq!(i["segments"], 0);
     assert_eq!(i["threshold"], 0.7);
     assert_eq!(i["verified"], true);
     assert!(
@@ -97,7 +98,7 @@ fn create_and_info_show_the_configuration() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("format version:   1"), "{text}");
+    assert!(text.contains("format version:   2"), "{text}");
     assert!(text.contains("documents:        0"), "{text}");
     // Never overwritten.
     let before = std::fs::read(d.join("idx.edx")).unwrap();
@@ -281,9 +282,12 @@ fn merge_equals_adding_everything_to_one_index() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("12 documents"), "{}", stderr(&out));
+    // One segment each, the same bytes.
+    assert_eq!(info(d, "m.edx")["segments"], 1);
+    assert_eq!(info(d, "all.edx")["segments"], 1);
     assert_eq!(
-        std::fs::read(d.join("m.edx")).unwrap(),
-        std::fs::read(d.join("all.edx")).unwrap()
+        std::fs::read(d.join("m.edx.segments/00000001.seg")).unwrap(),
+        std::fs::read(d.join("all.edx.segments/00000001.seg")).unwrap()
     );
     // Other parameters: refused, naming the parameter.
     echodup(d)
@@ -349,29 +353,39 @@ fn index_errors_name_the_file_and_leave_it_alone() {
         .args(["index", "add", "-q", "idx.edx", "day1.jsonl"])
         .assert()
         .success();
-    let mut bytes = std::fs::read(d.join("idx.edx")).unwrap();
+    // A bit flipped in the middle of its segment file.
+    let segment = d.join("idx.edx.segments/00000001.seg");
+    let mut bytes = std::fs::read(&segment).unwrap();
     let at = bytes.len() / 2;
     bytes[at] ^= 0x40;
-    std::fs::write(d.join("idx.edx"), &bytes).unwrap();
+    std::fs::write(&segment, &bytes).unwrap();
+    let manifest = std::fs::read(d.join("idx.edx")).unwrap();
     day(d, "day2.jsonl", 6..12);
+    // An add reads only what it needs: it fails naming the damage, or (the
+    // damage elsewhere) adds a new segment; the damaged one is never
+    // rewritten.
     let out = echodup(d)
         .args(["index", "add", "idx.edx", "day2.jsonl"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("damaged index file"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(std::fs::read(d.join("idx.edx")).unwrap(), bytes);
+    if out.status.success() {
+        assert_ne!(std::fs::read(d.join("idx.edx")).unwrap(), manifest);
+    } else {
+        assert!(
+            stderr(&out).contains("damaged index file"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(std::fs::read(d.join("idx.edx")).unwrap(), manifest);
+    }
+    assert_eq!(std::fs::read(&segment).unwrap(), bytes);
     let out = echodup(d)
         .args(["index", "info", "--verify", "idx.edx"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("idx.edx: damaged index file"),
+        stderr(&out).contains("00000001.seg: damaged index file"),
         "{}",
         stderr(&out)
     );
@@ -407,4 +421,288 @@ fn index_errors_name_the_file_and_leave_it_alone() {
         .filter(|n| n.ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Issue 15: `--existing skip` adds the new documents of a batch that was
+/// partly added before, and reports each one left out.
+#[test]
+fn add_skips_ids_already_present_when_asked() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    day(d, "day1.jsonl", 0..6);
+    day(d, "days12.jsonl", 0..12);
+    echodup(d)
+        .args(["index", "create", "idx.edx"])
+        .assert()
+        .success();
+    echodup(d)
+        .args(["index", "add", "-q", "idx.edx", "day1.jsonl"])
+        .assert()
+        .success();
+    let out = echodup(d)
+        .args([
+            "index",
+            "add",
+            "idx.edx",
+            "days12.jsonl",
+            "--existing",
+            "skip",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let l = lines(&out);
+    let skipped: Vec<&str> = l
+        .iter()
+        .filter(|v| v["skipped"] == "already in the index")
+        .map(|v| v["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(skipped.len(), 6, "{l:?}");
+    assert!(skipped.contains(&"hg-001"));
+    assert_eq!(by_id(&l, "hg-007")["duplicate_of"][0]["id"], "hg-004");
+    assert!(stderr(&out).contains("skipped 6 documents already in the index"));
+    assert_eq!(info(d, "idx.edx")["documents"], 12);
+}
+
+/// Issue 15: report, then commit. A report that cannot be written in full
+/// (standard output on a full device, a closed pipe, a report file past a
+/// size limit, as on a full disk) makes `add` fail and leaves the index as
+/// it was; the same command then succeeds.
+#[cfg(unix)]
+#[test]
+fn a_report_that_cannot_be_written_leaves_the_index_as_it_was() {
+    use std::process::Stdio;
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    day(d, "all.jsonl", 0..12);
+    echodup(d)
+        .args(["index", "create", "idx.edx"])
+        .assert()
+        .success();
+    let before = std::fs::read(d.join("idx.edx")).unwrap();
+    let unchanged = |what: &str| {
+        assert_eq!(
+            std::fs::read(d.join("idx.edx")).unwrap(),
+            before,
+            "{what} changed the index"
+        );
+    };
+
+    // Standard output on /dev/full.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_echodup"))
+        .current_dir(d)
+        .args(["index", "add", "idx.edx", "all.jsonl"])
+        .stdout(Stdio::from(full))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was added to idx.edx"),
+        "{}",
+        stderr(&out)
+    );
+    unchanged("/dev/full");
+
+    // A closed pipe: the reader is gone before the report is written.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_echodup"))
+        .current_dir(d)
+        .args(["index", "add", "idx.edx", "all.jsonl"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was added"),
+        "{}",
+        stderr(&out)
+    );
+    unchanged("a closed pipe");
+
+    // A report file that hits a file size limit (EFBIG, as ENOSPC on a
+    // full disk): the shell ignores SIGXFSZ so that the write fails instead.
+    let out = std::process::Command::new("sh")
+        .current_dir(d)
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 1; exec '{}' index add idx.edx all.jsonl -o report.jsonl",
+            env!("CARGO_BIN_EXE_echodup")
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("report.jsonl"), "{}", stderr(&out));
+    unchanged("a full report file");
+    assert!(!d.join("report.jsonl").exists());
+
+    // Nothing was added, so the same batch goes in now.
+    let out = echodup(d)
+        .args(["index", "add", "idx.edx", "all.jsonl", "-o", "report.jsonl"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(std::fs::metadata(d.join("report.jsonl")).unwrap().len() > 1024);
+    assert_eq!(info(d, "idx.edx")["documents"], 12);
+}
+
+/// Issue 15: one writer at a time. While another process holds the index
+/// open for writing, `add` fails naming it (process id, host) and changes
+/// nothing; `query` still reads.
+#[test]
+fn a_second_writer_fails_naming_the_first() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    day(d, "day1.jsonl", 0..6);
+    echodup(d)
+        .args(["index", "create", "idx.edx"])
+        .assert()
+        .success();
+    let before = std::fs::read(d.join("idx.edx")).unwrap();
+    let holder = echodup::store::IndexFile::open_for_writing(d.join("idx.edx")).unwrap();
+    let out = echodup(d)
+        .args(["index", "add", "idx.edx", "day1.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let msg = stderr(&out);
+    assert!(
+        msg.contains(&format!("held by process {} on host", std::process::id())),
+        "{msg}"
+    );
+    assert!(msg.contains("idx.edx.lock"), "{msg}");
+    assert_eq!(std::fs::read(d.join("idx.edx")).unwrap(), before);
+    echodup(d)
+        .args(["index", "query", "idx.edx", "day1.jsonl"])
+        .assert()
+        .success();
+    drop(holder);
+    echodup(d)
+        .args(["index", "add", "-q", "idx.edx", "day1.jsonl"])
+        .assert()
+        .success();
+    assert_eq!(info(d, "idx.edx")["documents"], 6);
+}
+
+/// Issue 15: `remove` by id (and from a file), `optimize`, `info` showing
+/// segments and removed documents, and `--existing replace`.
+#[test]
+fn remove_optimize_and_replace() {
+    let dir = TempDir::new().unwrap();
+    let d = dir.path();
+    day(d, "day1.jsonl", 0..6);
+    day(d, "day2.jsonl", 6..12);
+    echodup(d)
+        .args(["index", "create", "idx.edx"])
+        .assert()
+        .success();
+    for day in ["day1.jsonl", "day2.jsonl"] {
+        echodup(d)
+            .args(["index", "add", "-q", "idx.edx", day])
+            .assert()
+            .success();
+    }
+    assert_eq!(info(d, "idx.edx")["segments"], 2);
+    // hg-004 is the source of hg-007 (an exact copy): removed, it is
+    // reported no more.
+    std::fs::write(d.join("ids.txt"), "hg-004\n\nno-such-id\n").unwrap();
+    let out = echodup(d)
+        .args(["index", "remove", "idx.edx", "--from", "ids.txt"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("removed 1 document"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("not in the index: no-such-id"),
+        "{}",
+        stderr(&out)
+    );
+    let i = info(d, "idx.edx");
+    assert_eq!(
+        (i["documents"].clone(), i["removed"].clone()),
+        (11.into(), 1.into())
+    );
+    let out = echodup(d)
+        .args(["index", "query", "idx.edx", "day2.jsonl"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let l = lines(&out);
+    assert!(
+        l.iter().all(|v| v["duplicate_of"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["id"] != "hg-004")),
+        "{l:?}"
+    );
+    assert_eq!(by_id(&l, "hg-007")["duplicate_of"][0]["id"], "hg-007");
+    // Optimize: one segment, the same answers.
+    let out = echodup(d)
+        .args(["index", "optimize", "idx.edx"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("folded 2 segments"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(info(d, "idx.edx")["segments"], 1);
+    let again = echodup(d)
+        .args(["index", "query", "idx.edx", "day2.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(lines(&again), l);
+    // Replace: the stored hg-001 gives way to the new text.
+    std::fs::write(
+        d.join("fix.jsonl"),
+        "{\"id\": \"hg-001\", \"text\": \"A correction: the ferry timetable changes on Monday.\"}\n",
+    )
+    .unwrap();
+    echodup(d)
+        .args([
+            "index",
+            "add",
+            "-q",
+            "idx.edx",
+            "fix.jsonl",
+            "--existing",
+            "replace",
+        ])
+        .assert()
+        .success();
+    let i = info(d, "idx.edx");
+    assert_eq!(
+        (i["documents"].clone(), i["removed"].clone()),
+        (11.into(), 2.into())
+    );
+    // `--existing` is for `add` only.
+    let out = echodup(d)
+        .args([
+            "index",
+            "query",
+            "idx.edx",
+            "fix.jsonl",
+            "--existing",
+            "skip",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // Nothing to remove is a usage error.
+    let out = echodup(d)
+        .args(["index", "remove", "idx.edx"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -1,13 +1,18 @@
-//! The layout of format version 1 (`docs/FORMAT.md`): constants, section
+//! The layout of format version 1 files and of version 2 segments (`docs/FORMAT.md`): constants, section
 //! numbers and names, the fixed-size records (meta section, group record)
 //! and the little helpers every other part of the store uses to read and
 //! write them.
 
 use crate::corpus::{DocId, PassageId};
 
-/// The newest index file format version this build writes and reads.
-/// Files of every older version listed in `docs/FORMAT.md` are read too.
-pub const STORE_FORMAT_VERSION: u32 = 1;
+/// The newest index format version this build writes and reads: 2, a
+/// manifest and segment files. Indexes of every older version listed in
+/// `docs/FORMAT.md` are read too (a version 1 file becomes the first segment
+/// of a version 2 index on its first change).
+pub const STORE_FORMAT_VERSION: u32 = 2;
+
+/// The layout of a segment file: that of a version 1 index file.
+pub(super) const SEGMENT_FORMAT_VERSION: u32 = 1;
 
 /// The first 8 bytes of every index file.
 pub(super) const MAGIC: [u8; 8] = *b"EDUPIDX\0";

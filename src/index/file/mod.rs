@@ -1,7 +1,7 @@
 //! [`IndexFile`]: a persistent, incremental index on disk — deduplicate
 //! today's scrape against everything seen before.
 //!
-//! An index file holds what [`DedupIndex`](crate::DedupIndex) holds in
+//! An index holds what [`DedupIndex`](crate::DedupIndex) holds in
 //! memory: the band tables of documents and passages, their shingle sets (or
 //! signatures, with [`Verification::Estimate`](crate::Verification::Estimate))
 //! for verifying candidates, the members of each group of identical
@@ -11,64 +11,105 @@
 //!
 //! - [`IndexFile::create`] writes an empty index; [`IndexFile::open`] reads
 //!   one (its configuration comes from the file);
-//!   [`IndexFile::open_with`] also refuses a file made with another
-//!   configuration, naming the parameter.
+//!   [`IndexFile::open_with`] also refuses an index made with another
+//!   configuration, naming the parameter;
+//!   [`IndexFile::open_for_writing`] also takes the write lock.
 //! - [`IndexFile::query`] checks a text; [`IndexFile::add_batch`] checks a
 //!   batch of documents (each against history and the earlier ones of the
-//!   batch) and adds them, replacing the file atomically.
-//! - [`IndexFile::merge`] joins indexes built with the same configuration
+//!   batch) and adds them; [`IndexFile::stage_batch`] and
+//!   [`IndexFile::commit_batch`] do the same in two steps.
+//! - [`IndexFile::remove`] removes documents by id; [`OnExistingId`] says
+//!   what a batch does with ids already present (refuse, skip, replace).
+//! - [`IndexFile::optimize`] folds all segments into one;
+//!   [`IndexFile::merge`] joins indexes built with the same configuration
 //!   (on different shards, say) into the index that one build over their
 //!   documents, in input order, would give.
 //! - [`IndexFile::doc_id`] and [`IndexFile::find`] map between the
 //!   [`DocId`](crate::DocId)s of verdicts (documents numbered in the order
-//!   they were added) and the ids the input gave them, which must be unique.
-//! - [`IndexFile::info`] reports counts, size, format version and
+//!   they were added) and the ids the input gave them, which are unique
+//!   among the documents not removed.
+//! - [`IndexFile::info`] reports counts, size, segments, format version and
 //!   configuration; [`IndexFile::verify`] checks every block.
+//!
+//! # Segments: a batch costs what its documents cost
+//!
+//! An index (format version 2, `docs/FORMAT.md`) is a small manifest at
+//! its path `NAME` and immutable segment files in `NAME.segments/`. A batch
+//! writes one new segment and a new manifest; nothing old is rewritten. A
+//! merge policy then folds runs of eight small segments of a size tier into
+//! one (tiered compaction, as LSM stores do), so the number of segments
+//! stays small (at most 7 per tier) and each document is rewritten about
+//! once per tier; segments of 32,768 documents or more
+//! are folded only by [`optimize`](IndexFile::optimize) (a fold holds what
+//! it writes in memory). Queries look an
+//! item up in every segment. A batch is checked first: lookups in the
+//! segments run in parallel, then each document is checked in order against
+//! them and the documents before it in the batch, as
+//! [`DedupIndex::add`](crate::DedupIndex::add) would.
+//!
+//! A version 1 index (one file, rewritten by every batch) is read as it is,
+//! and upgraded on its first change: the file becomes the first segment
+//! (linked, not copied, where the file system allows) and a manifest takes
+//! its place.
 //!
 //! # Opening is cheap
 //!
-//! Opening reads the header, the section table, the block checksums, the
-//! configuration and the band-table directories (about 4 bytes per 64 groups
-//! per band, and 8 bytes per 4 KiB of file). Everything else — band entries,
-//! group records, shingle sets, ids — is read on demand with positioned
-//! reads, each 4 KiB block checked against its checksum before it is used.
-//! So the memory an open index needs is a small fraction of its size on
-//! disk, and the operating system's page cache does the caching. See
-//! `docs/FORMAT.md` for the layout.
+//! Opening reads the manifest and, per segment, the header, the section
+//! table, the block checksums, the configuration and the band-table
+//! directories (about 4 bytes per 64 groups per band, and 8 bytes per 4 KiB
+//! of file). Everything else — band entries, group records, shingle sets,
+//! ids — is read on demand with positioned reads, each 4 KiB block checked
+//! against its checksum before its first use (one bit per block remembers
+//! it: the files are immutable). So the memory an open index
+//! needs is a small fraction of its size on disk, and the operating
+//! system's page cache does the caching.
 //!
 //! Reading methods take `&self` and an `IndexFile` is `Sync`: threads may
-//! query one open index at once. An open `IndexFile` reads the file it
-//! opened; it does not see a newer file that another process writes over it
+//! query one open index at once. An open `IndexFile` reads the segments it
+//! opened; it does not see a newer manifest that another process writes
 //! (reopen for that).
-//!
-//! # Adding rewrites the file
-//!
-//! The file is canonical (the same documents in the same order give the same
-//! bytes, whatever the batches), so [`add_batch`](IndexFile::add_batch)
-//! writes a whole new file: the old sections are copied sequentially with
-//! the new entries merged in. A batch costs about a sequential copy of the
-//! index plus the work on its own documents, so add documents in batches,
-//! not one at a time. A batch is checked first: lookups in the file run in
-//! parallel, then each document is checked in order against the file and
-//! the documents before it in the batch, as
-//! [`DedupIndex::add`](crate::DedupIndex::add) would.
 //!
 //! # Crash safety
 //!
-//! The file is never changed in place. [`add_batch`](IndexFile::add_batch)
-//! and [`merge`](IndexFile::merge) write a complete new file to a temporary
-//! file in the same folder, sync it, rename it over the target and sync the
-//! folder: a process killed at any point leaves the old index or the new one.
-//! A killed writer may leave its temporary file (`.NAME.echodup-XXXXXX.tmp`,
-//! `XXXXXX` random) behind; it is never read and can be deleted. One writer
-//! at a time: two processes adding to the same index concurrently lose one
-//! of the batches.
+//! Nothing is changed in place. A commit writes its new segment files
+//! completely (each to a temporary file, synced, renamed, the folder
+//! synced), then replaces the manifest the same way, then deletes the
+//! segments the new manifest no longer lists: a process killed at any point
+//! leaves the old index or the new one. What a killed writer leaves behind
+//! (temporary files, unlisted segments) is never read, and the next
+//! [`open_for_writing`](IndexFile::open_for_writing) removes it.
+//!
+//! # One writer at a time
+//!
+//! A writer locks the file `NAME.lock` beside the index (the operating
+//! system's advisory lock, [`std::fs::File::try_lock`]) and writes its
+//! process id, host and start time into it. A second writer fails within
+//! half a second with [`ErrorKind::Conflict`](crate::ErrorKind::Conflict)
+//! naming the holder. The operating system drops the lock of a process that ends,
+//! however it ends, so a killed writer leaves no stale lock. The lock file
+//! stays after use. [`open_for_writing`](IndexFile::open_for_writing) holds
+//! the lock as long as the `IndexFile` lives; an index opened with
+//! [`open`](IndexFile::open) takes it only to commit, and refuses to commit
+//! over a manifest that another writer replaced since it was opened, so no
+//! batch is ever lost. Readers take no lock: they read the manifest they
+//! opened and its segments, the old state or the new one, never a mix.
+//!
+//! # Report, then commit
+//!
+//! [`stage_batch`](IndexFile::stage_batch) checks a batch and writes
+//! nothing; [`commit_batch`](IndexFile::commit_batch) adds it. A program
+//! that reports what a batch duplicates writes its report in between, so a
+//! report that cannot be written (a full disk, a closed pipe) leaves the
+//! index as it was, and the same batch can be run again (`echodup index add`
+//! does this). [`OnExistingId`] says what a batch does with ids already in
+//! the index: refuse the batch (the default), or skip them.
 //!
 //! # Corruption
 //!
-//! Every byte of the file is covered by a checksum (XXH3-64): the header and
-//! section table by one, each section by one per 4 KiB block. A damaged block
-//! makes the operation that reads it fail with
+//! Every byte is covered by a checksum (XXH3-64): the manifest by one; in
+//! each segment, the header and section table by one, each section by one
+//! per 4 KiB block; the manifest records each segment's length and header
+//! checksum. A damaged block makes the operation that reads it fail with
 //! [`ErrorKind::Format`](crate::ErrorKind::Format) naming the file, the
 //! section and the block; [`IndexFile::verify`] checks every block.
 //!
@@ -101,7 +142,7 @@
 
 // How the code is laid out, by job (each file's docs say more):
 //
-// - `format`: the layout of format version 1: constants, section numbers
+// - `format`: the layout of format version 1 (and of segments): constants, section numbers
 //   (`sec`) and names, `Meta` (the meta section: counts and directory bits),
 //   `GroupRecord` (a distinct set of a level: fingerprint, where its data
 //   lies, members), little-endian helpers, directory buckets, packed passage
@@ -112,13 +153,24 @@
 //   a section front to back, to copy it into a new file).
 // - `codec`: the config section, and `config_mismatch`, which names the
 //   first parameter in which two configurations differ.
-// - `open`: `create`, `open`, `open_with`, and the checks of `open_v1`.
+// - `lock`: `WriteLock` (the `NAME.lock` file), `Stamp` (which file a path
+//   named when opened), and the removal of a killed writer's temporary files.
+// - `open`: `create`, `open`, `open_with`, `open_for_writing`, and the checks
+//   of `open_v1`.
+// - `mod.rs`: `IndexFile` (the segments, the removed documents) and
+//   `Segment` (one file laid out as version 1: its reader, meta, levels).
 // - `level`: `DiskLevel`, one stored level (documents or passages): its
 //   sections and directory; finds candidates by band key and verifies them
 //   (`GroupData`: a group's set or signature as read).
 // - `query`: the reading methods of `IndexFile` (counts, ids, `query`,
 //   `verify`).
-// - `update`: `add_batch` and `merge`.
+// - `manifest`: the version 2 manifest (`Manifest`, `SegmentEntry`), its
+//   codec and atomic write, and the paths of segment files.
+// - `segments`: commits (`commit_change`: new segments, folds, manifest,
+//   deletion of replaced files), the merge policy (`next_fold`), the
+//   removal of orphaned files.
+// - `update`: `add_batch`, `stage_batch`/`commit_batch` (`StagedBatch`,
+//   `OnExistingId`), `remove`, `optimize` and `merge`.
 // - `overlay`: what a batch or a merge adds, in memory (`Overlay`, one
 //   `OverlayLevel` per level); `LevelLookup`/`BaseLookup`, an item's lookups
 //   in the file, done in parallel before a batch is checked in order; and
@@ -132,16 +184,20 @@
 mod codec;
 mod format;
 mod level;
+mod lock;
+mod manifest;
 mod open;
 mod overlay;
 mod query;
 mod read;
+mod segments;
 mod update;
 mod write;
 
 use std::path::PathBuf;
 
 pub use format::STORE_FORMAT_VERSION;
+pub use update::{OnExistingId, StagedBatch};
 
 use crate::config::Config;
 use crate::dedup::Deduplicator;
@@ -158,17 +214,51 @@ use read::Reader;
 /// the id the input gave each.
 #[derive(Debug)]
 pub struct IndexFile {
-    /// Reads of the open file.
-    reader: Reader,
+    /// The index: a version 2 manifest, or a version 1 file.
+    path: PathBuf,
+    /// Its format version (1 or 2).
+    version: u32,
     /// The configuration, with its analyzer, hasher and bandings.
     dedup: Deduplicator,
+    /// The live segments, in document order (a version 1 file is one).
+    segments: Vec<Segment>,
+    /// Documents and passages in all segments (removed ones included).
+    docs: u64,
+    passages: u64,
+    /// Removed documents (tombstones), ascending.
+    removed: Vec<u32>,
+    /// Version 2: the manifest's generation and next segment number.
+    generation: u64,
+    next_segment: u64,
+    /// Bytes on disk: the manifest and the segments (or the version 1 file).
+    size: u64,
+    /// Which file was opened: a commit checks that no other writer replaced
+    /// it since.
+    stamp: lock::Stamp,
+    /// The write lock, for an index opened with
+    /// [`open_for_writing`](IndexFile::open_for_writing).
+    lock: Option<lock::WriteLock>,
+}
+
+/// One immutable segment: a file laid out as a version 1 index file, whose
+/// documents are numbered from `base` in the index.
+#[derive(Debug)]
+pub(super) struct Segment {
+    /// Reads of its file.
+    reader: Reader,
     /// The counts (meta section).
     meta: Meta,
     /// The stored document and passage levels.
     docs: DiskLevel,
     passages: DiskLevel,
-    /// The file's size when opened.
+    /// The file's size.
     size: u64,
+    /// The number (in the index) of its first document.
+    base: u64,
+    /// Its number in the manifest (0 for a version 1 file).
+    number: u64,
+    /// The checksum in its header (the manifest records it).
+    checksum: u64,
 }
 
 /// What [`IndexFile::info`] reports.
@@ -179,15 +269,20 @@ pub struct IndexInfo {
     pub path: PathBuf,
     /// Its format version ([`STORE_FORMAT_VERSION`] for files this build wrote).
     pub format_version: u32,
-    /// Its size on disk, in bytes.
+    /// Its size on disk, in bytes (manifest and segments).
     pub size: u64,
-    /// Documents in the index.
+    /// Documents in the index (removed ones not counted).
     pub documents: u64,
     /// Passages indexed (those long enough to compare).
     pub passages: u64,
-    /// Distinct document shingle sets (identical documents share one).
+    /// Segments (1 for a version 1 file).
+    pub segments: usize,
+    /// Documents removed (not counted in `documents`).
+    pub removed: u64,
+    /// Distinct document shingle sets (identical documents share one),
+    /// summed over segments (the same set in two segments counts twice).
     pub document_groups: u64,
-    /// Distinct passage shingle sets.
+    /// Distinct passage shingle sets, summed over segments.
     pub passage_groups: u64,
     /// The configuration the index was built with.
     pub config: Config,

@@ -9,16 +9,16 @@ use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::IndexFile;
 use super::codec::{config_mismatch, decode_config};
 use super::format::{
     BAND_ENTRY_LEN, BLOCK, CONFIG_LEN, ENTRY_LEN, GROUP_LEN, HEADER_LEN, ID_HASH_LEN, MAGIC,
     META_LEN, Meta, SECTION_NAMES, STORE_FORMAT_VERSION, dir_bits, le32, le64, sec,
 };
 use super::level::DiskLevel;
-use super::overlay::Overlay;
+use super::lock::{Stamp, WriteLock, remove_leftovers};
+use super::manifest::{MANIFEST_VERSION, Manifest, segment_path, segments_dir};
 use super::read::{FileAt, Reader, Section};
-use super::write::write_index;
+use super::{IndexFile, Segment};
 use crate::config::Config;
 use crate::dedup::Deduplicator;
 use crate::error::{Error, Result};
@@ -26,7 +26,8 @@ use crate::lsh::Banding;
 use crate::verify::Verification;
 
 impl IndexFile {
-    /// Writes an empty index for `config` at `path` and opens it.
+    /// Writes an empty index for `config` at `path` and opens it (as
+    /// [`open`](IndexFile::open) does: without holding the write lock).
     ///
     /// # Errors
     ///
@@ -36,6 +37,9 @@ impl IndexFile {
     pub fn create(path: impl AsRef<Path>, config: Config) -> Result<IndexFile> {
         let path = path.as_ref();
         let dedup = Deduplicator::new(config)?;
+        // Under the lock: two processes creating the same index do not both
+        // succeed, one over the other's first batch.
+        let lock = WriteLock::acquire(path)?;
         if fs::symlink_metadata(path).is_ok() {
             return Err(Error::about(
                 crate::ErrorKind::Io,
@@ -44,8 +48,65 @@ impl IndexFile {
             )
             .with_source(io::Error::from(io::ErrorKind::AlreadyExists)));
         }
-        write_index(path, dedup.config(), None, &Overlay::new(&dedup))?;
+        let dir = segments_dir(path);
+        match fs::read_dir(&dir) {
+            Ok(mut entries) => {
+                if entries.next().is_some() {
+                    return Err(Error::about(
+                        crate::ErrorKind::Io,
+                        &dir,
+                        "the segment folder of the new index exists and is not empty; \
+                         refusing to use it",
+                    ));
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+            }
+            Err(e) => return Err(Error::io("reading", &dir, e)),
+        }
+        Manifest {
+            config: dedup.config().clone(),
+            fingerprint: dedup.config().fingerprint()?,
+            generation: 1,
+            next_segment: 1,
+            segments: Vec::new(),
+            removed: Vec::new(),
+        }
+        .write(path)?;
+        drop(lock);
         IndexFile::open(path)
+    }
+
+    /// Opens the index at `path` to change it: takes its write lock (the
+    /// file `NAME.lock` beside it), removes the temporary files that a killed
+    /// writer of this index left behind, and opens it. The lock is held
+    /// until the returned `IndexFile` is dropped, so the index cannot change
+    /// under it: batches staged with [`stage_batch`](IndexFile::stage_batch)
+    /// commit without a conflict.
+    ///
+    /// [`open`](IndexFile::open) is enough for reading, and for occasional
+    /// writes: [`commit_batch`](IndexFile::commit_batch) takes the lock for
+    /// the commit itself, and refuses to commit if the index changed since
+    /// it was opened. The lock is the operating system's (see the [module
+    /// docs](crate::index::file)): a writer that is killed releases it, so
+    /// there are no stale locks to remove by hand.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Conflict`](crate::ErrorKind::Conflict) if another writer
+    /// holds the lock (the message names its process id, host and since
+    /// when); errors of [`open`](IndexFile::open).
+    pub fn open_for_writing(path: impl AsRef<Path>) -> Result<IndexFile> {
+        let path = path.as_ref();
+        let lock = WriteLock::acquire(path)?;
+        remove_leftovers(path).map_err(|e| Error::io("cleaning up beside", path, e))?;
+        let mut index = IndexFile::open(path)?;
+        index
+            .remove_orphans()
+            .map_err(|e| Error::io("cleaning up", segments_dir(path), e))?;
+        index.lock = Some(lock);
+        Ok(index)
     }
 
     /// Opens the index at `path` with the configuration stored in it.
@@ -58,37 +119,19 @@ impl IndexFile {
     /// with other hash functions, or is damaged (the message says which).
     pub fn open(path: impl AsRef<Path>) -> Result<IndexFile> {
         let path = path.as_ref();
-        let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
-        let size = file
-            .metadata()
-            .map_err(|e| Error::io("opening", path, e))?
-            .len();
-        let file = FileAt::new(file);
-        let bad = |what: String| Error::format(path, what);
-        let mut head = [0u8; HEADER_LEN];
-        let got = (size as usize).min(HEADER_LEN);
-        file.read_exact_at(&mut head[..got], 0)
-            .map_err(|e| Error::io("reading", path, e))?;
-        if got < MAGIC.len() || head[..8] != MAGIC {
-            return Err(bad(
-                "not an echodup index file (its first bytes are not the index magic)".into(),
-            ));
-        }
-        if got < HEADER_LEN {
-            return Err(bad(format!(
-                "damaged index file: truncated to {size} bytes, shorter than the header"
-            )));
-        }
-        let version = le32(&head, 8);
-        if version > STORE_FORMAT_VERSION {
-            return Err(bad(format!(
-                "index format version {version} is newer than this build reads (up to \
-                 {STORE_FORMAT_VERSION}); upgrade echodup"
-            )));
-        }
-        match version {
-            1 => open_v1(path.to_path_buf(), file, size, head),
-            v => Err(bad(format!("index format version {v} is not supported"))),
+        // A writer replaces the manifest, then deletes the segments it no
+        // longer lists: if that happened between reading the manifest and
+        // opening its segments, read the new manifest.
+        let mut tries = 0;
+        loop {
+            let before = Stamp::now(path).ok();
+            match open_once(path) {
+                Err(e) if tries < 5 && before.is_some() && Stamp::now(path).ok() != before => {
+                    tries += 1;
+                    let _ = e;
+                }
+                result => return result,
+            }
         }
     }
 
@@ -105,15 +148,162 @@ impl IndexFile {
         config.validate()?;
         let index = IndexFile::open(path)?;
         if let Some(m) = config_mismatch(index.config(), config)? {
-            return Err(Error::incompatible(&index.reader.path, m));
+            return Err(Error::incompatible(&index.path, m));
         }
         Ok(index)
     }
 }
 
-/// Reads and checks what opening reads of a version 1 file (see the
-/// module docs); `head` is its header, already read.
-fn open_v1(path: PathBuf, file: FileAt, size: u64, head: [u8; HEADER_LEN]) -> Result<IndexFile> {
+/// Opens the index at `path` once (see [`IndexFile::open`]).
+fn open_once(path: &Path) -> Result<IndexFile> {
+    let (file, size, head, stamp) = open_file(path)?;
+    let bad = |what: String| Error::format(path, what);
+    let version = le32(&head, 8);
+    if version > STORE_FORMAT_VERSION {
+        return Err(bad(format!(
+            "index format version {version} is newer than this build reads (up to \
+             {STORE_FORMAT_VERSION}); upgrade echodup"
+        )));
+    }
+    match version {
+        1 => {
+            let (segment, config) = open_segment(path.to_path_buf(), file, size, head, 0, 0)?;
+            let dedup = Deduplicator::new(config)?;
+            Ok(IndexFile {
+                path: path.to_path_buf(),
+                version: 1,
+                dedup,
+                docs: segment.meta.docs,
+                passages: segment.meta.passages,
+                segments: vec![segment],
+                removed: Vec::new(),
+                generation: 0,
+                next_segment: 1,
+                size,
+                stamp,
+                lock: None,
+            })
+        }
+        MANIFEST_VERSION => open_v2(path, file, size, stamp),
+        v => Err(bad(format!("index format version {v} is not supported"))),
+    }
+}
+
+/// Opens `path` and reads its header: the file, its size, the header (the
+/// magic checked) and its stamp.
+fn open_file(path: &Path) -> Result<(FileAt, u64, [u8; HEADER_LEN], Stamp)> {
+    let file = File::open(path).map_err(|e| Error::io("opening", path, e))?;
+    let metadata = file.metadata().map_err(|e| Error::io("opening", path, e))?;
+    let size = metadata.len();
+    let stamp = Stamp::of(&metadata);
+    let file = FileAt::new(file);
+    let mut head = [0u8; HEADER_LEN];
+    let got = (size as usize).min(HEADER_LEN);
+    file.read_exact_at(&mut head[..got], 0)
+        .map_err(|e| Error::io("reading", path, e))?;
+    if got < MAGIC.len() || head[..8] != MAGIC {
+        return Err(Error::format(
+            path,
+            "not an echodup index file (its first bytes are not the index magic)",
+        ));
+    }
+    if got < HEADER_LEN {
+        return Err(Error::format(
+            path,
+            format!("damaged index file: truncated to {size} bytes, shorter than the header"),
+        ));
+    }
+    Ok((file, size, head, stamp))
+}
+
+/// Opens a version 2 index: its manifest (`file`, of `size` bytes) and
+/// every segment it lists, each checked against its entry.
+fn open_v2(path: &Path, file: FileAt, size: u64, stamp: Stamp) -> Result<IndexFile> {
+    if size > 1 << 32 {
+        return Err(Error::format(path, "damaged index manifest: too long"));
+    }
+    let mut bytes = vec![0u8; size as usize];
+    file.read_exact_at(&mut bytes, 0)
+        .map_err(|e| Error::io("reading", path, e))?;
+    let m = Manifest::decode(path, &bytes)?;
+    let computed = m.config.fingerprint()?;
+    if computed != m.fingerprint {
+        return Err(Error::format(
+            path,
+            format!(
+                "the index was written with configuration fingerprint {:#018x}, this build \
+                 computes {computed:#018x} for the same parameters (other hash functions?); \
+                 rebuild the index",
+                m.fingerprint
+            ),
+        ));
+    }
+    let dedup = Deduplicator::new(m.config.clone())?;
+    let mut segments = Vec::with_capacity(m.segments.len());
+    let mut total = size;
+    let mut passages = 0;
+    for e in &m.segments {
+        let seg_path = segment_path(path, e.number);
+        let (seg_file, seg_size, head, _) = open_file(&seg_path)?;
+        let wrong = |what: &str| {
+            Error::format(
+                &seg_path,
+                format!(
+                    "damaged index: segment {} is not the one the manifest {} lists ({what})",
+                    e.number,
+                    path.display()
+                ),
+            )
+        };
+        if le32(&head, 8) != 1 {
+            return Err(wrong("format version"));
+        }
+        if seg_size != e.len || le64(&head, 56) != e.checksum || le64(&head, 24) != m.fingerprint {
+            return Err(wrong("length, checksum or configuration"));
+        }
+        let (segment, _) =
+            open_segment(seg_path.clone(), seg_file, seg_size, head, e.base, e.number)?;
+        if segment.meta.docs != e.docs || segment.meta.passages != e.passages {
+            return Err(wrong("counts"));
+        }
+        total += seg_size;
+        passages += e.passages;
+        segments.push(segment);
+    }
+    Ok(IndexFile {
+        path: path.to_path_buf(),
+        version: MANIFEST_VERSION,
+        dedup,
+        docs: m.docs(),
+        passages,
+        segments,
+        removed: m.removed,
+        generation: m.generation,
+        next_segment: m.next_segment,
+        size: total,
+        stamp,
+        lock: None,
+    })
+}
+
+/// Opens the segment file at `path`, whose documents are numbered from
+/// `base` in the index, as segment `number`.
+pub(super) fn open_segment_file(path: &Path, base: u64, number: u64) -> Result<Segment> {
+    let (file, size, head, _) = open_file(path)?;
+    Ok(open_segment(path.to_path_buf(), file, size, head, base, number)?.0)
+}
+
+/// Reads and checks what opening reads of a file laid out as version 1 (a
+/// version 1 index, or a segment of a version 2 one); `head` is its header,
+/// already read. Its documents are numbered from `base` in the index.
+fn open_segment(
+    path: PathBuf,
+    file: FileAt,
+    size: u64,
+    head: [u8; HEADER_LEN],
+    base: u64,
+    number: u64,
+) -> Result<(Segment, Config)> {
     let bad = |what: String| Error::format(&path, format!("damaged index file: {what}"));
     let count = le32(&head, 12) as usize;
     let block = le32(&head, 16) as u64;
@@ -181,15 +371,18 @@ fn open_v1(path: PathBuf, file: FileAt, size: u64, head: [u8; HEADER_LEN]) -> Re
     let mut reader = Reader {
         path: path.clone(),
         file,
-        version: 1,
         sections,
         sums: Vec::new(),
+        checked: Vec::new(),
     };
     let raw = reader.read(sec::BLOCK_SUMS, 0, blocks as u64 * 8)?;
     if xxh3_64(&raw) != checksums[sec::BLOCK_SUMS] {
         return Err(reader.corrupt("checksum mismatch in section \"block checksums\""));
     }
     reader.sums = raw.chunks_exact(8).map(|c| le64(c, 0)).collect();
+    reader.checked = (0..reader.sums.len().div_ceil(64))
+        .map(|_| std::sync::atomic::AtomicU64::new(0))
+        .collect();
     for i in 0..sec::BLOCK_SUMS {
         let s = sections[i];
         let n = s.len.div_ceil(BLOCK) as usize;
@@ -222,7 +415,6 @@ fn open_v1(path: PathBuf, file: FileAt, size: u64, head: [u8; HEADER_LEN]) -> Re
     }
     let m = reader.read(sec::META, 0, META_LEN)?;
     let meta = Meta::decode(&m);
-    let dedup = Deduplicator::new(config)?;
     let limit = u32::MAX as u64 - 1;
     if meta.docs > limit
         || meta.passages > limit
@@ -234,8 +426,8 @@ fn open_v1(path: PathBuf, file: FileAt, size: u64, head: [u8; HEADER_LEN]) -> Re
     {
         return Err(reader.corrupt("the counts in section \"meta\" do not hold together"));
     }
-    let verification = dedup.config().get_verification();
-    let num_perm = dedup.config().get_num_perm();
+    let verification = config.get_verification();
+    let num_perm = config.get_num_perm();
     let data_unit = match verification {
         Verification::Exact => 8,
         _ => 4 * num_perm as u64,
@@ -286,7 +478,7 @@ fn open_v1(path: PathBuf, file: FileAt, size: u64, head: [u8; HEADER_LEN]) -> Re
         sec::DOC_DIR,
         meta.doc_groups,
         meta.doc_bits,
-        dedup.banding(),
+        config.get_banding()?,
     )?;
     let passages = level(
         sec::PASSAGE_GROUPS,
@@ -295,7 +487,7 @@ fn open_v1(path: PathBuf, file: FileAt, size: u64, head: [u8; HEADER_LEN]) -> Re
         sec::PASSAGE_DIR,
         meta.passage_groups,
         meta.passage_bits,
-        dedup.passage_banding(),
+        config.get_passage_banding()?,
     )?;
     if reader.len(sec::ID_OFFSETS) != (meta.docs + 1) * 8
         || reader.len(sec::ID_HASHES) != meta.docs * ID_HASH_LEN
@@ -303,12 +495,18 @@ fn open_v1(path: PathBuf, file: FileAt, size: u64, head: [u8; HEADER_LEN]) -> Re
     {
         return Err(reader.corrupt("an id or member section has the wrong length"));
     }
-    Ok(IndexFile {
-        reader,
-        dedup,
-        meta,
-        docs,
-        passages,
-        size,
-    })
+    let checksum = le64(&head, 56);
+    Ok((
+        Segment {
+            reader,
+            meta,
+            docs,
+            passages,
+            size,
+            base,
+            number,
+            checksum,
+        },
+        config,
+    ))
 }

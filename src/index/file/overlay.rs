@@ -6,14 +6,14 @@
 //! lookups in the file, done in parallel before a batch is checked in order.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::IndexFile;
 use super::format::{GROUP_LEN, GroupRecord, le32, passage_id_pack, passage_id_unpack, sec};
 use super::level::GroupData;
 use super::read::Reader;
+use super::{IndexFile, Segment};
 use crate::corpus::{DocId, PassageId};
 use crate::dedup::Deduplicator;
 use crate::error::{Error, Result};
@@ -75,6 +75,10 @@ pub(super) struct Overlay {
     passage_ids: Vec<PassageId>,
     /// New passages (in new groups or not).
     pub(super) num_passages: u64,
+    /// The number in the index of the document that is number 0 of the
+    /// segment written from this overlay (documents are numbered in the
+    /// index here, for verdicts, and in their segment on disk).
+    pub(super) shift: u64,
 }
 
 impl Overlay {
@@ -89,7 +93,22 @@ impl Overlay {
             doc_joins: HashMap::new(),
             passage_ids: Vec::new(),
             num_passages: 0,
+            shift: 0,
         }
+    }
+
+    /// Nothing new yet; the documents added will be the first of a new
+    /// segment, numbered from `first_doc` in the index.
+    pub(super) fn for_segment(dedup: &Deduplicator, first_doc: u64) -> Self {
+        Overlay {
+            shift: first_doc,
+            ..Overlay::new(dedup)
+        }
+    }
+
+    /// Document `d` (numbered in the index) as numbered in the segment.
+    pub(super) fn local(&self, d: u32) -> u32 {
+        (d as u64 - self.shift) as u32
     }
 
     /// Adds a document's items.
@@ -100,12 +119,15 @@ impl Overlay {
         prepared: Prepared,
         lookup: &BaseLookup,
     ) -> Result<()> {
+        // A document identical to a stored one starts a group of the new
+        // segment (folding segments joins the two groups).
         if let Some(item) = prepared.doc {
-            let identical = lookup.doc.as_ref().and_then(|l| l.identical);
-            self.add_doc_item(identical, item, &[doc.as_u32()])?;
+            self.add_doc_item(None, item, &[doc.as_u32()])?;
         }
+        // A passage identical to a stored one is never the earliest: it is
+        // counted, not stored.
         for ((index, item), l) in prepared.passages.into_iter().zip(&lookup.passages) {
-            self.add_passage_item(l.identical.is_some(), item, PassageId::new(doc, index))?;
+            self.add_passage_item(l.identical, item, PassageId::new(doc, index))?;
             self.num_passages += 1;
         }
         self.ids.push(id);
@@ -140,43 +162,38 @@ impl Overlay {
         Ok(())
     }
 
-    /// Appends every document of `other` (whose configuration is `base`'s).
+    /// Appends every document of the segment `other` (whose configuration
+    /// is `base`'s; its documents follow those of `base`, if any, and of
+    /// what was absorbed before): what folding segments, or merging
+    /// indexes, adds to the first segment (or writes without one). The
+    /// documents are numbered in the new segment from 0, and in the index
+    /// from `first`; those in `removed` (ascending, numbered in the index)
+    /// keep their number and id but lose their items: nothing of them is
+    /// written but the id.
     pub(super) fn absorb(
         &mut self,
-        base: &IndexFile,
-        other: &IndexFile,
-        seen: &mut HashSet<String>,
+        dedup: &Deduplicator,
+        base: Option<&Segment>,
+        other: &Segment,
+        first: u64,
+        removed: &[u32],
     ) -> Result<()> {
-        let offset = base.meta.docs + self.ids.len() as u64;
+        let base_docs = base.map_or(0, |b| b.meta.docs);
+        let base_passages = base.map_or(0, |b| b.meta.passages);
+        let offset = base_docs + self.ids.len() as u64;
         if offset + other.meta.docs > u32::MAX as u64 - 1
-            || base.meta.passages + self.num_passages + other.meta.passages > u32::MAX as u64 - 1
+            || base_passages + self.num_passages + other.meta.passages > u32::MAX as u64 - 1
         {
             return Err(Error::capacity(
                 "documents or passages",
                 u32::MAX as u64 - 1,
             ));
         }
-        // Ids: none may be in the base or in an earlier input.
-        let mut ids = Vec::with_capacity(other.len());
+        let live = |local: u64| removed.binary_search(&((first + local) as u32)).is_err();
+        let mut ids = Vec::with_capacity(other.meta.docs as usize);
         for d in 0..other.meta.docs {
-            ids.push(other.doc_id(DocId::new(d as u32))?);
+            ids.push(other.local_id(d)?);
         }
-        base.check_new_ids(ids.iter().map(String::as_str))
-            .map_err(|e| match e.kind() {
-                crate::ErrorKind::DuplicateId => {
-                    Error::duplicate_id(other.path(), format!("{e} (cannot merge)"))
-                }
-                _ => e,
-            })?;
-        for id in &ids {
-            if !seen.insert(id.clone()) {
-                return Err(Error::duplicate_id(
-                    other.path(),
-                    format!("document id \"{id}\" is in an earlier input too"),
-                ));
-            }
-        }
-        let dedup = &base.dedup;
         let sketcher = dedup.sketcher();
         let r = &other.reader;
         for (lvl, level) in [
@@ -211,8 +228,15 @@ impl Overlay {
                     let members: Vec<u32> = raw
                         .chunks_exact(4)
                         .map(|c| (le32(c, 0) as u64 + offset) as u32)
+                        .filter(|&m| live(m as u64))
                         .collect();
-                    let identical = base.docs.identical(&base.reader, &item)?;
+                    if members.is_empty() {
+                        continue;
+                    }
+                    let identical = match base {
+                        Some(b) => b.docs.identical(&b.reader, &item)?,
+                        None => None,
+                    };
                     self.add_doc_item(identical, item, &members)?;
                 } else {
                     let p = passage_id_unpack(rec.first);
@@ -220,7 +244,13 @@ impl Overlay {
                         DocId::new((p.doc.as_u32() as u64 + offset) as u32),
                         p.index,
                     );
-                    let on_disk = base.passages.identical(&base.reader, &item)?.is_some();
+                    if !live(p.doc.as_u32() as u64) {
+                        continue;
+                    }
+                    let on_disk = match base {
+                        Some(b) => b.passages.identical(&b.reader, &item)?.is_some(),
+                        None => false,
+                    };
                     self.add_passage_item(on_disk, item, p)?;
                 }
             }
@@ -231,14 +261,14 @@ impl Overlay {
     }
 }
 
-/// What the file holds for one item: the groups that match it (with their
-/// members, for documents) and the group identical to it.
+/// What the index holds for one item: the live documents of the groups
+/// that match it (documents), or the first live passage of each (passages),
+/// with their similarities; and whether a segment holds its very set.
 #[derive(Clone, Debug, Default)]
-struct LevelLookup {
-    matches: Vec<(u32, Similarity, GroupRecord)>,
-    /// Documents only: the members of each matching group.
-    members: Vec<Vec<u32>>,
-    identical: Option<u32>,
+pub(super) struct LevelLookup {
+    docs: Vec<(DocId, Similarity)>,
+    passages: Vec<(PassageId, Similarity)>,
+    identical: bool,
 }
 
 /// The lookups of one prepared document: its whole set and each passage
@@ -250,41 +280,59 @@ pub(super) struct BaseLookup {
 }
 
 impl IndexFile {
-    /// The lookup of `item` in the file's documents or passages.
-    fn lookup_level(&self, documents: bool, item: &IndexItem) -> Result<LevelLookup> {
-        let (level, verifier) = if documents {
-            (&self.docs, self.dedup.verifier(Level::Document))
+    /// The lookup of `item` in every segment's documents or passages;
+    /// documents in `hidden` (ascending: removed, or about to be) are left
+    /// out.
+    fn lookup_level(
+        &self,
+        documents: bool,
+        item: &IndexItem,
+        hidden: &[u32],
+    ) -> Result<LevelLookup> {
+        let verifier = if documents {
+            self.dedup.verifier(Level::Document)
         } else {
-            (&self.passages, self.dedup.verifier(Level::Passage))
+            self.dedup.verifier(Level::Passage)
         };
-        let matches = level.matches(&self.reader, item, verifier)?;
+        let live = |d: u32| hidden.binary_search(&d).is_err();
         let mut out = LevelLookup::default();
-        for (g, sim, rec, identical) in matches {
-            if identical {
-                out.identical = Some(g);
+        for seg in &self.segments {
+            let level = if documents { &seg.docs } else { &seg.passages };
+            for (_, sim, rec, identical) in level.matches(&seg.reader, item, verifier)? {
+                out.identical |= identical;
+                if documents {
+                    let raw = read_members(&seg.reader, &rec)?;
+                    for c in raw.chunks_exact(4) {
+                        let d = (seg.base + le32(c, 0) as u64) as u32;
+                        if live(d) {
+                            out.docs.push((DocId::new(d), sim));
+                        }
+                    }
+                } else {
+                    let p = passage_id_unpack(rec.first);
+                    let d = (seg.base + p.doc.as_u32() as u64) as u32;
+                    if live(d) {
+                        out.passages
+                            .push((PassageId::new(DocId::new(d), p.index), sim));
+                    }
+                }
             }
-            if documents {
-                let raw = read_members(&self.reader, &rec)?;
-                out.members
-                    .push(raw.chunks_exact(4).map(|c| le32(c, 0)).collect());
-            }
-            out.matches.push((g, sim, rec));
         }
         Ok(out)
     }
 
     /// The lookups of every item of `prepared`.
-    pub(super) fn lookup(&self, prepared: &Prepared) -> Result<BaseLookup> {
+    pub(super) fn lookup(&self, prepared: &Prepared, hidden: &[u32]) -> Result<BaseLookup> {
         Ok(BaseLookup {
             doc: prepared
                 .doc
                 .as_ref()
-                .map(|item| self.lookup_level(true, item))
+                .map(|item| self.lookup_level(true, item, hidden))
                 .transpose()?,
             passages: prepared
                 .passages
                 .iter()
-                .map(|(_, item)| self.lookup_level(false, item))
+                .map(|(_, item)| self.lookup_level(false, item, hidden))
                 .collect::<Result<_>>()?,
         })
     }
@@ -298,6 +346,8 @@ pub(super) struct Combined<'a> {
     /// document's item is recognised by address, a passage by its slot in
     /// `Prepared::passages` (checked by address).
     pub(super) pre: Option<(&'a Prepared, &'a BaseLookup)>,
+    /// Documents left out of lookups done now (ascending).
+    pub(super) hidden: &'a [u32],
 }
 
 impl Combined<'_> {
@@ -327,7 +377,11 @@ impl Combined<'_> {
             }
         }
         match self.base {
-            Some(b) => Ok(Some(Cow::Owned(b.lookup_level(documents, item)?))),
+            Some(b) => Ok(Some(Cow::Owned(b.lookup_level(
+                documents,
+                item,
+                self.hidden,
+            )?))),
             None => Ok(None),
         }
     }
@@ -343,14 +397,7 @@ impl History for Combined<'_> {
     ) -> Result<Vec<DocumentVerdict>> {
         let mut out = Vec::new();
         if let Some(l) = self.lookup(None, item)? {
-            for ((g, sim, _), members) in l.matches.iter().zip(&l.members) {
-                for &d in members {
-                    out.push((DocId::new(d), *sim));
-                }
-                for &d in self.overlay.doc_joins.get(g).into_iter().flatten() {
-                    out.push((DocId::new(d), *sim));
-                }
-            }
+            out.extend_from_slice(&l.docs);
         }
         let level = &self.overlay.docs.level;
         let matches = level.member_matches(item, verifier).into_iter();
@@ -366,9 +413,7 @@ impl History for Combined<'_> {
     ) -> Result<Option<(PassageId, Similarity)>> {
         let mut found: Vec<(PassageId, Similarity)> = Vec::new();
         if let Some(l) = self.lookup(Some(slot), item)? {
-            for (_, sim, rec) in &l.matches {
-                found.push((passage_id_unpack(rec.first), *sim));
-            }
+            found.extend_from_slice(&l.passages);
         }
         let level = &self.overlay.passages.level;
         let matches = level.first_matches(item, verifier).into_iter();
@@ -377,7 +422,7 @@ impl History for Combined<'_> {
     }
 
     fn next_doc(&self) -> u32 {
-        (self.base.map_or(0, |b| b.meta.docs) + self.overlay.ids.len() as u64) as u32
+        (self.base.map_or(0, |b| b.docs) + self.overlay.ids.len() as u64) as u32
     }
 }
 

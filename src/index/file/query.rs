@@ -8,7 +8,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use super::format::{ID_HASH_LEN, ID_SEED, le32, le64, sec};
 use super::overlay::{Combined, Overlay};
 use super::read::CHUNK;
-use super::{IndexFile, IndexInfo};
+use super::{IndexFile, IndexInfo, Segment};
 use crate::analyze::AnalyzedDocument;
 use crate::config::Config;
 use crate::corpus::DocId;
@@ -21,42 +21,62 @@ impl IndexFile {
         self.dedup.config()
     }
 
-    /// The file.
+    /// The index: its manifest (version 2), or its file (version 1).
     pub fn path(&self) -> &Path {
-        &self.reader.path
+        &self.path
     }
 
-    /// Documents in the index.
+    /// Documents in the index (removed ones not counted).
     pub fn len(&self) -> usize {
-        self.meta.docs as usize
+        (self.docs - self.removed.len() as u64) as usize
     }
 
     /// Whether the index holds no document.
     pub fn is_empty(&self) -> bool {
-        self.meta.docs == 0
+        self.len() == 0
     }
 
-    /// Passages indexed (those long enough to compare).
+    /// Passages indexed (those long enough to compare), removed documents'
+    /// included until their segment is folded.
     pub fn num_passages(&self) -> usize {
-        self.meta.passages as usize
+        self.passages as usize
+    }
+
+    /// The [`DocId`] that the next document added gets: documents are
+    /// numbered in the order they were added, removed ones included.
+    pub fn next_doc(&self) -> DocId {
+        DocId::new(self.docs as u32)
+    }
+
+    /// Whether document `doc` was removed.
+    pub fn is_removed(&self, doc: DocId) -> bool {
+        self.removed.binary_search(&doc.as_u32()).is_ok()
     }
 
     /// Configuration, counts, size and format version.
     pub fn info(&self) -> IndexInfo {
         IndexInfo {
-            path: self.reader.path.clone(),
-            format_version: self.reader.version,
+            path: self.path.clone(),
+            format_version: self.version,
             size: self.size,
-            documents: self.meta.docs,
-            passages: self.meta.passages,
-            document_groups: self.meta.doc_groups,
-            passage_groups: self.meta.passage_groups,
+            documents: self.len() as u64,
+            passages: self.passages,
+            segments: self.segments.len(),
+            removed: self.removed.len() as u64,
+            document_groups: self.segments.iter().map(|s| s.meta.doc_groups).sum(),
+            passage_groups: self.segments.iter().map(|s| s.meta.passage_groups).sum(),
             config: self.config().clone(),
             fingerprint: self.config().fingerprint().unwrap_or_default(),
         }
     }
 
-    /// The id the input gave document `doc`.
+    /// The segment holding document `d`.
+    fn segment_of(&self, d: u64) -> Option<&Segment> {
+        let i = self.segments.partition_point(|s| s.base + s.meta.docs <= d);
+        self.segments.get(i).filter(|s| s.base <= d)
+    }
+
+    /// The id the input gave document `doc` (also for a removed document).
     ///
     /// # Errors
     ///
@@ -64,51 +84,30 @@ impl IndexFile {
     /// index or the file is damaged; [`ErrorKind::Io`](crate::ErrorKind::Io)
     /// if it cannot be read.
     pub fn doc_id(&self, doc: DocId) -> Result<String> {
-        let r = &self.reader;
         let d = doc.as_u32() as u64;
-        if d >= self.meta.docs {
-            return Err(Error::format(
-                &r.path,
-                format!("no document {d} (the index holds {})", self.meta.docs),
-            ));
+        match self.segment_of(d) {
+            Some(seg) => seg.local_id(d - seg.base),
+            None => Err(Error::format(
+                &self.path,
+                format!("no document {d} (the index holds {})", self.docs),
+            )),
         }
-        let o = r.read(sec::ID_OFFSETS, d * 8, 16)?;
-        let (start, end) = (le64(&o, 0), le64(&o, 8));
-        if end < start {
-            return Err(r.corrupt("the id offsets are not in order"));
-        }
-        let bytes = r.read(sec::ID_BYTES, start, end - start)?;
-        String::from_utf8(bytes).map_err(|_| r.corrupt("an id is not UTF-8"))
     }
 
-    /// The document with id `id`, if the index holds it.
+    /// The live (not removed) document with id `id`, if the index holds it.
     ///
     /// # Errors
     ///
     /// As [`doc_id`](IndexFile::doc_id).
     pub fn find(&self, id: &str) -> Result<Option<DocId>> {
-        let r = &self.reader;
-        let h = xxh3_64(id.as_bytes()) ^ ID_SEED;
-        let (mut lo, mut hi) = (0u64, self.meta.docs);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let e = r.read(sec::ID_HASHES, mid * ID_HASH_LEN, ID_HASH_LEN)?;
-            if le64(&e, 0) < h {
-                lo = mid + 1;
-            } else {
-                hi = mid;
+        // Newest first: an id replaced is removed in an older segment.
+        for seg in self.segments.iter().rev() {
+            for local in seg.find_local(id)? {
+                let doc = DocId::new((seg.base + local) as u32);
+                if !self.is_removed(doc) {
+                    return Ok(Some(doc));
+                }
             }
-        }
-        while lo < self.meta.docs {
-            let e = r.read(sec::ID_HASHES, lo * ID_HASH_LEN, ID_HASH_LEN)?;
-            if le64(&e, 0) != h {
-                break;
-            }
-            let doc = DocId::new(le32(&e, 8));
-            if self.doc_id(doc)? == id {
-                return Ok(Some(doc));
-            }
-            lo += 1;
         }
         Ok(None)
     }
@@ -141,6 +140,7 @@ impl IndexFile {
                 base: Some(self),
                 overlay: &overlay,
                 pre: None,
+                hidden: &self.removed,
             },
             &self.dedup,
             doc,
@@ -148,13 +148,67 @@ impl IndexFile {
         )
     }
 
-    /// Reads every block of the file and checks it against its checksum.
+    /// Reads every block of every segment and checks it against its
+    /// checksum.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Format`](crate::ErrorKind::Format) naming the first
-    /// damaged section and block; [`ErrorKind::Io`](crate::ErrorKind::Io).
+    /// damaged file, section and block; [`ErrorKind::Io`](crate::ErrorKind::Io).
     pub fn verify(&self) -> Result<()> {
+        self.segments.iter().try_for_each(Segment::verify)
+    }
+}
+
+impl Segment {
+    /// The id of its document `d` (numbered from 0 in the segment).
+    pub(super) fn local_id(&self, d: u64) -> Result<String> {
+        let r = &self.reader;
+        if d >= self.meta.docs {
+            return Err(r.corrupt(format!("no document {d} in this segment")));
+        }
+        let o = r.read(sec::ID_OFFSETS, d * 8, 16)?;
+        let (start, end) = (le64(&o, 0), le64(&o, 8));
+        if end < start {
+            return Err(r.corrupt("the id offsets are not in order"));
+        }
+        let bytes = r.read(sec::ID_BYTES, start, end - start)?;
+        String::from_utf8(bytes).map_err(|_| r.corrupt("an id is not UTF-8"))
+    }
+
+    /// Its documents with id `id` (numbered in the segment), ascending.
+    pub(super) fn find_local(&self, id: &str) -> Result<Vec<u64>> {
+        let r = &self.reader;
+        let h = xxh3_64(id.as_bytes()) ^ ID_SEED;
+        let (mut lo, mut hi) = (0u64, self.meta.docs);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let e = r.read(sec::ID_HASHES, mid * ID_HASH_LEN, ID_HASH_LEN)?;
+            if le64(&e, 0) < h {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut out = Vec::new();
+        while lo < self.meta.docs {
+            let e = r.read(sec::ID_HASHES, lo * ID_HASH_LEN, ID_HASH_LEN)?;
+            if le64(&e, 0) != h {
+                break;
+            }
+            let d = le32(&e, 8) as u64;
+            if self.local_id(d)? == id {
+                out.push(d);
+            }
+            lo += 1;
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// Reads every block and checks it against its checksum.
+    fn verify(&self) -> Result<()> {
+        self.reader.forget_checks();
         for s in 0..sec::BLOCK_SUMS {
             let mut at = 0;
             let len = self.reader.len(s);

@@ -9,6 +9,7 @@ use std::io;
 #[cfg(not(unix))]
 use std::io::{Seek, SeekFrom};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use xxhash_rust::xxh3::xxh3_64;
 
@@ -76,11 +77,12 @@ pub(super) struct Section {
 pub(super) struct Reader {
     pub(super) path: PathBuf,
     pub(super) file: FileAt,
-    /// The format version of the file.
-    pub(super) version: u32,
     pub(super) sections: [Section; sec::COUNT],
     /// The checksum of every block of sections 0 to 13, in order.
     pub(super) sums: Vec<u64>,
+    /// One bit per block of `sums`: checked against its checksum since the
+    /// file was opened (the file is immutable, so once is enough).
+    pub(super) checked: Vec<AtomicU64>,
 }
 
 impl Reader {
@@ -94,7 +96,8 @@ impl Reader {
         Error::io("reading", &self.path, e)
     }
 
-    /// `len` bytes at `start` in section `s`, each block they touch checked.
+    /// `len` bytes at `start` in section `s`, each block they touch checked
+    /// against its checksum the first time it is read after opening.
     pub(super) fn read(&self, s: usize, start: u64, len: u64) -> Result<Vec<u8>> {
         let section = self.sections[s];
         let end = start
@@ -111,28 +114,58 @@ impl Reader {
         }
         let b0 = start / BLOCK;
         let b1 = (end - 1) / BLOCK + 1;
+        let checked = s == sec::BLOCK_SUMS
+            || (b0..b1).all(|b| self.is_checked(section.first_block + b as usize));
+        if checked {
+            // Every block was checked before: read only the bytes asked for.
+            let mut buf = vec![0u8; len as usize];
+            self.file
+                .read_exact_at(&mut buf, section.offset + start)
+                .map_err(|e| self.io(e))?;
+            return Ok(buf);
+        }
         let read_start = b0 * BLOCK;
         let read_end = (b1 * BLOCK).min(section.len);
         let mut buf = vec![0u8; (read_end - read_start) as usize];
         self.file
             .read_exact_at(&mut buf, section.offset + read_start)
             .map_err(|e| self.io(e))?;
-        if s != sec::BLOCK_SUMS {
-            for (i, chunk) in buf.chunks(BLOCK as usize).enumerate() {
-                let block = section.first_block + b0 as usize + i;
-                if self.sums.get(block) != Some(&xxh3_64(chunk)) {
-                    return Err(self.corrupt(format!(
-                        "checksum mismatch in block {} of section \"{}\"",
-                        b0 as usize + i,
-                        SECTION_NAMES[s]
-                    )));
-                }
+        for (i, chunk) in buf.chunks(BLOCK as usize).enumerate() {
+            let block = section.first_block + b0 as usize + i;
+            if self.sums.get(block) != Some(&xxh3_64(chunk)) {
+                return Err(self.corrupt(format!(
+                    "checksum mismatch in block {} of section \"{}\"",
+                    b0 as usize + i,
+                    SECTION_NAMES[s]
+                )));
             }
+            self.set_checked(block);
         }
         let skip = (start - read_start) as usize;
         buf.drain(..skip);
         buf.truncate(len as usize);
         Ok(buf)
+    }
+
+    /// Whether block `block` (of `sums`) was checked since opening.
+    fn is_checked(&self, block: usize) -> bool {
+        self.checked
+            .get(block / 64)
+            .is_some_and(|w| w.load(Ordering::Relaxed) & (1 << (block % 64)) != 0)
+    }
+
+    fn set_checked(&self, block: usize) {
+        if let Some(w) = self.checked.get(block / 64) {
+            w.fetch_or(1 << (block % 64), Ordering::Relaxed);
+        }
+    }
+
+    /// Forgets which blocks were checked ([`IndexFile::verify`](super::IndexFile::verify)
+    /// reads every block again).
+    pub(super) fn forget_checks(&self) {
+        for w in &self.checked {
+            w.store(0, Ordering::Relaxed);
+        }
     }
 
     /// The length of section `s`.

@@ -9,16 +9,18 @@ use std::path::{Path, PathBuf};
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::IndexFile;
+use super::Segment;
 use super::codec::encode_config;
 use super::format::{
     BLOCK, ENTRY_LEN, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED, MAGIC, Meta,
-    STORE_FORMAT_VERSION, bucket_of, dir_bits, le32, le64, sec,
+    SEGMENT_FORMAT_VERSION, bucket_of, dir_bits, le32, le64, passage_id_pack, passage_id_unpack,
+    sec,
 };
 use super::overlay::Overlay;
 use super::read::Sequential;
 use crate::atomic::AtomicWriter;
 use crate::config::Config;
+use crate::corpus::{DocId, PassageId};
 use crate::error::{Error, Result};
 use crate::verify::Verification;
 
@@ -92,7 +94,7 @@ impl SectionWriter {
 pub(super) fn write_index(
     target: &Path,
     config: &Config,
-    base: Option<&IndexFile>,
+    base: Option<&Segment>,
     overlay: &Overlay,
 ) -> Result<()> {
     let file = AtomicWriter::create(target)?;
@@ -104,7 +106,7 @@ pub(super) fn write_index(
 fn write_contents(
     file: AtomicWriter,
     config: &Config,
-    base: Option<&IndexFile>,
+    base: Option<&Segment>,
     overlay: &Overlay,
 ) -> Result<AtomicWriter> {
     let target = file.target().to_path_buf();
@@ -224,7 +226,7 @@ fn write_contents(
     w.pos += sums.len() as u64;
     let mut head = Vec::with_capacity(HEADER_LEN + sec::COUNT * ENTRY_LEN);
     head.extend_from_slice(&MAGIC);
-    head.extend_from_slice(&STORE_FORMAT_VERSION.to_le_bytes());
+    head.extend_from_slice(&SEGMENT_FORMAT_VERSION.to_le_bytes());
     head.extend_from_slice(&(sec::COUNT as u32).to_le_bytes());
     head.extend_from_slice(&(BLOCK as u32).to_le_bytes());
     head.extend_from_slice(&0u32.to_le_bytes());
@@ -267,7 +269,7 @@ fn pull_entry(seq: &mut Option<Sequential<'_>>, left: &mut u64) -> Result<Option
 fn write_level(
     w: &mut SectionWriter,
     config: &Config,
-    base: Option<&IndexFile>,
+    base: Option<&Segment>,
     overlay: &Overlay,
     documents: bool,
     meta: Meta,
@@ -325,7 +327,15 @@ fn write_level(
             data: data_at,
             len,
             members: if documents { members } else { 0 },
-            first: if documents { member_at } else { new.firsts[g] },
+            first: if documents {
+                member_at
+            } else {
+                let p = passage_id_unpack(new.firsts[g]);
+                passage_id_pack(PassageId::new(
+                    DocId::new(overlay.local(p.doc.as_u32())),
+                    p.index,
+                ))
+            },
         };
         if documents {
             member_at += members as u64;
@@ -370,7 +380,7 @@ fn write_level(
         }
         for g in &new.level.groups {
             for &m in g {
-                w.put(&m.to_le_bytes())?;
+                w.put(&overlay.local(m).to_le_bytes())?;
             }
         }
         w.end_section()?;
