@@ -1,13 +1,54 @@
 //! Stage 7: clustering duplicate pairs.
 //!
-//! Verified pairs are edges; clusters are the connected components of two or
-//! more members, found with a union-find. Output never depends on input order
+//! Verified pairs are edges. By default ([`Clustering::Components`])
+//! clusters are the connected components of two or more members, found with
+//! a union-find; [`Clustering::Star`] builds star clusters instead, in
+//! which every member is a duplicate of the cluster's centre, so one bad
+//! link cannot merge two stories ([`Clusters::stars`]). Output never depends on input order
 //! of the pairs or on thread count: members are sorted, clusters are ordered by
 //! their smallest member, and the representative (the member to keep) is
 //! chosen by a [`KeepPolicy`] with ties broken by the smaller id, or later
 //! from caller-given keys by [`Clusters::keep_by`] in a [`KeepOrder`].
 
 use crate::corpus::DocId;
+use crate::verify::{Measure, Similarity};
+
+/// How verified document pairs become clusters.
+///
+/// Text form (`Display`/`FromStr`, serde, CLI `--clustering`): `components`,
+/// `star`.
+///
+/// # Example
+///
+/// ```
+/// use echodup::{Clustering, Config};
+///
+/// assert_eq!(Config::new().get_clustering(), Clustering::Components);
+/// assert_eq!("star".parse::<Clustering>()?, Clustering::Star);
+/// # Ok::<(), echodup::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Clustering {
+    /// Connected components of the verified pairs (the default): every
+    /// pair of a cluster is linked by a chain of duplicates. Exact and
+    /// simple, but one false link, or a short text contained in two
+    /// long ones, merges two stories.
+    #[default]
+    Components,
+    /// Star clusters ([`Clusters::stars`]): each cluster is a centre and
+    /// members that are each a duplicate *of the centre* (under
+    /// [`Measure::Containment`], each member mostly inside the centre), so a
+    /// cluster never chains. A member that is a duplicate of several centres
+    /// joins the one it is most similar to. Two copies that are both
+    /// duplicates of a third but not of the chosen centre may end up apart.
+    Star,
+}
+
+crate::text::text_form!(Clustering, "clustering", {
+    Clustering::Components => "components",
+    Clustering::Star => "star",
+});
 
 /// Which member of a cluster is kept.
 ///
@@ -208,9 +249,170 @@ impl Clusters {
         for (a, b) in pairs {
             uf.union(a.as_u32(), b.as_u32());
         }
+        Self::from_components(num_docs, uf.components(), keep, len)
+    }
+
+    /// Star clusters of the documents `0..num_docs` over verified `pairs`
+    /// `(a, b, similarity of a to b)` at `threshold` under `measure`: no
+    /// cluster chains (Aslam, Pelekhov and Rus, "The star clustering
+    /// algorithm for static and dynamic information organization", *Journal
+    /// of Graph Algorithms and Applications* 8(1), 2004; the greedy centre
+    /// order as in Hassanzadeh et al., "Framework for evaluating clustering
+    /// algorithms in duplicate detection", VLDB 2009).
+    ///
+    /// Document `m` *may join* document `c` when their score reaches the
+    /// threshold: their Jaccard similarity under [`Measure::Jaccard`]; under
+    /// [`Measure::Containment`], the share of `m` inside `c`, so a short
+    /// text joins a long one that contains it and never the other way round
+    /// (a short text inside two long ones does not merge them). Documents
+    /// are taken in order of how many documents may join them (then of the
+    /// sum of those scores, then by id); a document not yet in a cluster
+    /// becomes a centre and takes every document not yet in a cluster that
+    /// may join it. Then each member moves to the centre it has the highest
+    /// score with among those it may join (ties to the earlier centre).
+    /// Every member therefore has a score at or above the threshold with its
+    /// centre. Pairs below the threshold are ignored. Representatives by
+    /// `keep` as in [`from_pairs`](Clusters::from_pairs).
+    ///
+    /// # Panics
+    ///
+    /// If a pair names a document at or past `num_docs`.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use echodup::{Clusters, DocId, KeepPolicy, Measure, Similarity};
+    ///
+    /// let d = DocId::new;
+    /// // Document 1 is short and lies inside both 0 and 2, which share nothing.
+    /// let inside = Similarity { jaccard: 0.3, containment_ab: 0.3, containment_ba: 1.0 };
+    /// let pairs = [(d(0), d(1), inside), (d(2), d(1), inside)];
+    /// let stars = Clusters::stars(3, pairs, Measure::Containment, 0.8, KeepPolicy::First, |_| 0);
+    /// assert_eq!(stars.len(), 1); // 1 joins one of them...
+    /// assert_eq!(stars[0].members(), &[d(0), d(1)]);
+    /// let components = Clusters::from_pairs(3, pairs.map(|(a, b, _)| (a, b)), KeepPolicy::First, |_| 0);
+    /// assert_eq!(components[0].len(), 3); // ...where components merge all three
+    /// ```
+    pub fn stars(
+        num_docs: usize,
+        pairs: impl IntoIterator<Item = (DocId, DocId, Similarity)>,
+        measure: Measure,
+        threshold: f64,
+        keep: KeepPolicy,
+        len: impl Fn(DocId) -> usize,
+    ) -> Self {
+        // joiners[c]: (m, score) for every m that may join c.
+        let mut edges: Vec<(u32, u32, f64)> = Vec::new();
+        for (a, b, sim) in pairs {
+            let (a, b) = (a.as_u32(), b.as_u32());
+            assert!(
+                (a as usize) < num_docs && (b as usize) < num_docs,
+                "pair ({a}, {b}) names a document at or past {num_docs}"
+            );
+            if a == b {
+                continue;
+            }
+            let (a_in_b, b_in_a) = match measure {
+                Measure::Jaccard => (sim.jaccard, sim.jaccard),
+                Measure::Containment => (sim.containment_ab, sim.containment_ba),
+            };
+            if a_in_b >= threshold {
+                edges.push((b, a, a_in_b));
+            }
+            if b_in_a >= threshold {
+                edges.push((a, b, b_in_a));
+            }
+        }
+        // (centre, member) sorted, duplicates (the same pair given twice)
+        // keep the higher score.
+        edges.sort_unstable_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)).then(y.2.total_cmp(&x.2)));
+        edges.dedup_by_key(|e| (e.0, e.1));
+        let mut start = vec![0usize; num_docs + 1];
+        for e in &edges {
+            start[e.0 as usize + 1] += 1;
+        }
+        for i in 0..num_docs {
+            start[i + 1] += start[i];
+        }
+        let joiners = |c: usize| &edges[start[c]..start[c + 1]];
+        let mut order: Vec<(usize, f64, u32)> = (0..num_docs)
+            .filter(|&c| start[c + 1] > start[c])
+            .map(|c| {
+                let j = joiners(c);
+                (j.len(), j.iter().map(|e| e.2).sum::<f64>(), c as u32)
+            })
+            .collect();
+        order.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(y.1.total_cmp(&x.1)).then(x.2.cmp(&y.2)));
+        const FREE: u32 = u32::MAX;
+        // centre_of[d]: d's centre (itself for a centre), or FREE.
+        let mut centre_of = vec![FREE; num_docs];
+        let mut rank = vec![u32::MAX; num_docs];
+        for (r, &(_, _, c)) in order.iter().enumerate() {
+            rank[c as usize] = r as u32;
+            if centre_of[c as usize] != FREE {
+                continue;
+            }
+            let free: Vec<u32> = joiners(c as usize)
+                .iter()
+                .map(|e| e.1)
+                .filter(|&m| centre_of[m as usize] == FREE)
+                .collect();
+            if free.is_empty() {
+                continue;
+            }
+            centre_of[c as usize] = c;
+            for m in free {
+                centre_of[m as usize] = c;
+            }
+        }
+        // Each member to its best centre: walk the edges by member.
+        let mut by_member: Vec<(u32, u32, f64)> = edges.iter().map(|e| (e.1, e.0, e.2)).collect();
+        by_member.sort_unstable_by_key(|x| (x.0, x.1));
+        let mut best = centre_of.clone();
+        for run in by_member.chunk_by(|x, y| x.0 == y.0) {
+            let m = run[0].0;
+            let c = centre_of[m as usize];
+            if c == FREE || c == m {
+                continue;
+            }
+            // (score, rank of the centre, centre): the highest score, then
+            // the earlier centre.
+            let mut top: Option<(f64, u32, u32)> = None;
+            for &(_, c2, sc) in run {
+                if centre_of[c2 as usize] != c2 {
+                    continue;
+                }
+                let cand = (sc, rank[c2 as usize], c2);
+                let better = match top {
+                    None => true,
+                    Some(t) => cand.0 > t.0 || (cand.0 == t.0 && cand.1 < t.1),
+                };
+                if better {
+                    top = Some(cand);
+                }
+            }
+            if let Some(t) = top {
+                best[m as usize] = t.2;
+            }
+        }
+        let mut uf = UnionFind::new(num_docs);
+        for (m, &c) in best.iter().enumerate() {
+            if c != FREE {
+                uf.union(m as u32, c);
+            }
+        }
+        Self::from_components(num_docs, uf.components(), keep, len)
+    }
+
+    /// The clusters of `components` (each sorted, ordered by smallest member).
+    fn from_components(
+        num_docs: usize,
+        components: Vec<Vec<u32>>,
+        keep: KeepPolicy,
+        len: impl Fn(DocId) -> usize,
+    ) -> Self {
         let mut of = vec![u32::MAX; num_docs];
-        let clusters: Vec<Cluster> = uf
-            .components()
+        let clusters: Vec<Cluster> = components
             .into_iter()
             .enumerate()
             .map(|(i, members)| {
@@ -393,6 +595,152 @@ mod tests {
             let mut rev = pairs.clone(); rev.reverse();
             let again = Clusters::from_pairs(n, rev.iter().map(|&(a, b)| (DocId::new(b), DocId::new(a))), KeepPolicy::First, |_| 0);
             prop_assert_eq!(again, clusters);
+        }
+    }
+
+    /// Random stories of made-up words, each printed in full and cut
+    /// (keeping 60–100%), and digests made of the first 20% of two
+    /// stories: under containment at 0.4 a digest lies inside both (half of
+    /// it in each), while no printing lies inside a digest.
+    fn stories_and_digests(seed: u64) -> (Vec<String>, Vec<Option<usize>>) {
+        let mut g = crate::hash::SplitMix64::new(seed);
+        let word = |g: &mut crate::hash::SplitMix64| format!("w{}", g.next_u64() % 5_000);
+        let stories: Vec<Vec<String>> = (0..8)
+            .map(|_| (0..200).map(|_| word(&mut g)).collect())
+            .collect();
+        let (mut texts, mut story) = (Vec::new(), Vec::new());
+        for (s, words) in stories.iter().enumerate() {
+            for _ in 0..3 {
+                let keep = 120 + (g.next_u64() % 81) as usize;
+                texts.push(words[..keep].join(" "));
+                story.push(Some(s));
+            }
+        }
+        for _ in 0..6 {
+            let a = (g.next_u64() % 8) as usize;
+            let b = (a + 1 + (g.next_u64() % 7) as usize) % 8;
+            texts.push(format!(
+                "{} {}",
+                stories[a][..40].join(" "),
+                stories[b][..40].join(" ")
+            ));
+            story.push(None);
+        }
+        (texts, story)
+    }
+
+    #[test]
+    fn containment_stars_never_join_stories_below_the_threshold() {
+        use crate::{Analyzer, Config, Deduplicator, Similarity};
+        let t = 0.4;
+        let mut components_merged = 0;
+        for seed in 0..12 {
+            let (texts, story) = stories_and_digests(seed);
+            let base = Config::new()
+                .threshold(t)
+                .measure(Measure::Containment)
+                .passages(false);
+            let analyzer = Analyzer::new(&base).unwrap();
+            let sets: Vec<_> = texts
+                .iter()
+                .map(|x| analyzer.analyze(x).shingles().clone())
+                .collect();
+            let star = Deduplicator::new(base.clone().clustering(Clustering::Star))
+                .unwrap()
+                .run(&texts)
+                .unwrap();
+            for c in star.clusters() {
+                // A centre that each member lies inside at ≥ t.
+                let inside = |m: DocId, c: DocId| {
+                    m == c
+                        || Similarity::exact(&sets[m.as_usize()], &sets[c.as_usize()])
+                            .containment_ab
+                            >= t
+                };
+                assert!(
+                    c.members()
+                        .iter()
+                        .any(|&ctr| c.members().iter().all(|&m| inside(m, ctr))),
+                    "seed {seed}: no centre in {:?}",
+                    c.members()
+                );
+                // Never two stories in one cluster.
+                let mut stories: Vec<usize> = c
+                    .members()
+                    .iter()
+                    .filter_map(|m| story[m.as_usize()])
+                    .collect();
+                stories.dedup();
+                assert!(
+                    stories.len() <= 1,
+                    "seed {seed}: stories {stories:?} joined"
+                );
+            }
+            // Every story's printings are found together.
+            for s in 0..8 {
+                let members: Vec<usize> =
+                    (0..texts.len()).filter(|&i| story[i] == Some(s)).collect();
+                let first = star.clusters().cluster_of(DocId::new(members[0] as u32));
+                assert!(first.is_some(), "seed {seed}: story {s} not clustered");
+                for &m in &members {
+                    assert_eq!(star.clusters().cluster_of(DocId::new(m as u32)), first);
+                }
+            }
+            // Connected components do chain through the digests.
+            let comp = Deduplicator::new(base).unwrap().run(&texts).unwrap();
+            components_merged += usize::from(comp.clusters().iter().any(|c| {
+                let mut s: Vec<usize> = c
+                    .members()
+                    .iter()
+                    .filter_map(|m| story[m.as_usize()])
+                    .collect();
+                s.sort_unstable();
+                s.dedup();
+                s.len() > 1
+            }));
+        }
+        assert!(components_merged >= 10, "{components_merged}");
+    }
+
+    proptest! {
+        #[test]
+        fn every_star_member_reaches_the_threshold_with_its_centre(
+            n in 2usize..30,
+            raw in prop::collection::vec((0u32..30, 0u32..30, 0u32..=100, 0u32..=100, 0u32..=100), 0..80),
+            containment in any::<bool>(),
+        ) {
+            let t = 0.5;
+            let measure = if containment { Measure::Containment } else { Measure::Jaccard };
+            let pairs: Vec<(DocId, DocId, Similarity)> = raw.iter()
+                .filter(|p| (p.0 as usize) < n && (p.1 as usize) < n && p.0 != p.1)
+                .map(|&(a, b, j, x, y)| (DocId::new(a), DocId::new(b), Similarity {
+                    jaccard: f64::from(j) / 100.0,
+                    containment_ab: f64::from(x) / 100.0,
+                    containment_ba: f64::from(y) / 100.0,
+                }))
+                .collect();
+            // The best score with which m may join c, from the pairs.
+            let score = |m: DocId, c: DocId| -> f64 {
+                pairs.iter().filter_map(|&(a, b, s)| {
+                    let (ab, ba) = match measure {
+                        Measure::Jaccard => (s.jaccard, s.jaccard),
+                        Measure::Containment => (s.containment_ab, s.containment_ba),
+                    };
+                    if a == m && b == c { Some(ab) } else if b == m && a == c { Some(ba) } else { None }
+                }).fold(0.0, f64::max)
+            };
+            let stars = Clusters::stars(n, pairs.iter().copied(), measure, t, KeepPolicy::First, |_| 0);
+            for c in &stars {
+                let ok = c.members().iter().any(|&ctr| {
+                    c.members().iter().all(|&m| m == ctr || score(m, ctr) >= t)
+                });
+                prop_assert!(ok, "no centre in {:?}", c.members());
+            }
+            // Deterministic whatever the order of the pairs.
+            let mut rev = pairs.clone();
+            rev.reverse();
+            let again = Clusters::stars(n, rev, measure, t, KeepPolicy::First, |_| 0);
+            prop_assert_eq!(again, stars);
         }
     }
 

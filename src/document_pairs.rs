@@ -225,6 +225,27 @@ impl PairGroups {
         within.chain(across)
     }
 
+    /// [`spanning_pairs`](Self::spanning_pairs) with the deciding similarity
+    /// of the first document to the second (identical within a group): the
+    /// edges star clustering needs, each group pair once.
+    pub(crate) fn spanning_similarities(
+        &self,
+    ) -> impl Iterator<Item = (DocId, DocId, Similarity)> + '_ {
+        let within = (0..self.num_groups()).flat_map(move |g| {
+            let group = self.group(g);
+            group[1..]
+                .iter()
+                .map(move |&d| (group[0], d, Similarity::IDENTICAL))
+        });
+        let across = (0..self.num_groups()).flat_map(move |g| {
+            self.partners(g)
+                .iter()
+                .filter(move |p| p.0 > g)
+                .map(move |p| (self.group(g)[0], self.group(p.0)[0], self.deciding(p.1)))
+        });
+        within.chain(across)
+    }
+
     /// The similarity of `a` to `b` that decided, if they form a verified
     /// pair.
     pub(crate) fn similarity(&self, a: DocId, b: DocId) -> Option<Similarity> {

@@ -155,7 +155,9 @@ pub mod io;
 pub mod lsh;
 mod matching;
 pub mod minhash;
+pub mod noise;
 pub mod normalize;
+pub mod prefilter;
 mod report;
 pub mod segment;
 pub mod shingle;
@@ -176,10 +178,10 @@ pub use analyze::{AnalyzedDocument, AnalyzedPassage, Analyzer};
 pub use atomic::remove_temporary_files;
 pub use boilerplate::DocumentBasis;
 pub use clean::{CleanOptions, CleaningPlan};
-pub use cluster::{Cluster, Clusters, KeepOrder, KeepPolicy};
+pub use cluster::{Cluster, Clustering, Clusters, KeepOrder, KeepPolicy};
 pub use config::{
-    Config, DEFAULT_BOILERPLATE_MIN_DOCUMENTS, DEFAULT_MAX_BUCKET, DEFAULT_SEED, FORMAT_VERSION,
-    MAX_NUM_PERM, MAX_SHINGLE_SIZE,
+    BACKGROUND_MISS, Config, DEFAULT_BOILERPLATE_MIN_DOCUMENTS, DEFAULT_MAX_BUCKET,
+    DEFAULT_PREFILTER_MISS, DEFAULT_SEED, FORMAT_VERSION, MAX_NUM_PERM, MAX_SHINGLE_SIZE,
 };
 pub use corpus::{DocId, PassageId};
 pub use dedup::Deduplicator;

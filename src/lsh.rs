@@ -146,6 +146,83 @@ impl Banding {
         Ok(best.expect("num_perm ≥ 1 has the divisor 1").1)
     }
 
+    /// The banding for a corpus whose unrelated documents have Jaccard
+    /// similarity about `background`, chosen for the cost of verification:
+    /// among the bandings with `bands × rows = num_perm`, the one that makes
+    /// the fewest candidates at `background` (each candidate costs a
+    /// check) among those whose probability of missing a pair at
+    /// `threshold` is at most `max_miss`; if none reaches that, the one that
+    /// misses least. Unlike [`for_threshold`](Banding::for_threshold), which
+    /// weighs all similarities below the threshold alike, this counts the
+    /// pairs that dominate a corpus: almost all pairs are unrelated, so the
+    /// candidate count is about `P(background) × n²/2`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig) if the
+    /// threshold is outside (0, 1], `num_perm` is 0, `background` is outside
+    /// [0, 1) or `max_miss` outside [0, 1].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use echodup::Banding;
+    ///
+    /// let b = Banding::for_background(0.3, 128, 0.03, 0.01)?;
+    /// assert_eq!((b.bands(), b.rows()), (64, 2));
+    /// assert!(b.probability(0.3) > 0.99 && b.probability(0.03) < 0.06);
+    /// # Ok::<(), echodup::Error>(())
+    /// ```
+    pub fn for_background(
+        threshold: f64,
+        num_perm: usize,
+        background: f64,
+        max_miss: f64,
+    ) -> Result<Self> {
+        check_threshold("threshold", threshold)?;
+        if num_perm == 0 {
+            return Err(Error::invalid_config(
+                "num_perm",
+                "must be at least 1 (got 0)",
+            ));
+        }
+        if !(0.0..1.0).contains(&background) {
+            return Err(Error::invalid_config(
+                "background_similarity",
+                format!("must be in [0, 1) (got {background})"),
+            ));
+        }
+        if !(0.0..=1.0).contains(&max_miss) {
+            return Err(Error::invalid_config(
+                "max_miss",
+                format!("must be in [0, 1] (got {max_miss})"),
+            ));
+        }
+        let mut best: Option<(bool, f64, Banding)> = None;
+        for rows in 1..=num_perm {
+            if !num_perm.is_multiple_of(rows) {
+                continue;
+            }
+            let b = Banding {
+                bands: num_perm / rows,
+                rows,
+            };
+            let miss = 1.0 - b.probability(threshold);
+            let ok = miss <= max_miss;
+            // Among admissible bandings the fewest candidates; else the
+            // smallest miss.
+            let cost = if ok { b.probability(background) } else { miss };
+            let better = match best {
+                None => true,
+                Some((bok, bcost, _)) => (ok && !bok) || (ok == bok && cost < bcost - 1e-15),
+            };
+            if better {
+                best = Some((ok, cost, b));
+            }
+        }
+        Ok(best.expect("num_perm ≥ 1 has the divisor 1").2)
+    }
+
     /// The number of bands.
     pub const fn bands(&self) -> usize {
         self.bands
@@ -254,6 +331,31 @@ mod tests {
         assert_eq!(pick(0.8), (32, 4));
         assert_eq!(pick(0.9), (16, 8));
         assert_eq!(pick(0.95), (8, 16));
+    }
+
+    #[test]
+    fn background_banding_keeps_recall_and_minimizes_candidates() {
+        for (t, k, bg) in [
+            (0.3, 128, 0.03),
+            (0.5, 128, 0.05),
+            (0.8, 128, 0.1),
+            (0.4, 240, 0.02),
+        ] {
+            let chosen = Banding::for_background(t, k, bg, 0.01).unwrap();
+            assert!(chosen.probability(t) >= 0.99, "{t} {k}");
+            // Brute force: no admissible banding makes fewer candidates.
+            for rows in (1..=k).filter(|r| k % r == 0) {
+                let b = Banding::new(k / rows, rows).unwrap();
+                if b.probability(t) >= 0.99 {
+                    assert!(b.probability(bg) >= chosen.probability(bg) - 1e-12);
+                }
+            }
+        }
+        // Nothing reaches a 1e-12 miss at 0.05 with 8 slots: the smallest miss.
+        let b = Banding::for_background(0.05, 8, 0.01, 1e-12).unwrap();
+        assert_eq!((b.bands(), b.rows()), (8, 1));
+        assert!(Banding::for_background(0.5, 128, 1.0, 0.01).is_err());
+        assert!(Banding::for_background(0.5, 128, 0.1, 2.0).is_err());
     }
 
     #[test]

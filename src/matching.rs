@@ -30,6 +30,7 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
+use crate::prefilter::SignaturePrefilter;
 use crate::shingle::ShingleSet;
 use crate::sketch::SketchColumns;
 use crate::verify::{Evidence, Similarity, Verification, Verifier};
@@ -44,6 +45,9 @@ pub(crate) struct MatchParams {
     pub(crate) verifier: Verifier,
     /// Buckets larger than this are capped (star and chain pairs).
     pub(crate) max_bucket: usize,
+    /// The miss probability of the signature pre-filter in exact mode
+    /// (`None`: off). The sketches must hold signatures when it is on.
+    pub(crate) prefilter: Option<f64>,
 }
 
 /// The engine's output. `'a` is the lifetime of borrowed shingle sets.
@@ -261,6 +265,33 @@ where
         p.max_bucket,
     );
     let mut candidate_pairs = candidates.pairs;
+    let lsh_candidates = candidate_pairs.len() as u64;
+    // The signature pre-filter (exact mode): drop pairs whose signatures
+    // share too few slots, before any set is fetched.
+    if let (Some(miss), Verification::Exact) = (p.prefilter, p.verifier.verification())
+        && sketches.has_signatures()
+    {
+        let filter = SignaturePrefilter::new(sketches.num_perm(), miss)?;
+        let (measure, threshold) = (p.verifier.measure(), p.verifier.threshold());
+        let keep: Vec<bool> = candidate_pairs
+            .par_iter()
+            .map(|&packed| {
+                let (a, b) = (reps[(packed >> 32) as usize], reps[packed as u32 as usize]);
+                filter.passes(
+                    sketches.signature(a),
+                    sketches.size(a),
+                    sketches.signature(b),
+                    sketches.size(b),
+                    measure,
+                    threshold,
+                )
+            })
+            .collect();
+        let mut k = keep.iter();
+        candidate_pairs.retain(|_| *k.next().expect("one flag per pair"));
+    }
+    // Pairs the pre-filter dropped still count as examined.
+    let dropped = lsh_candidates - candidate_pairs.len() as u64;
     if !extra.is_empty() {
         candidate_pairs.extend(extra.iter().filter_map(|&packed| {
             let (a, b) = (
@@ -315,7 +346,7 @@ where
         group_of,
         groups,
         pairs: found.into_iter().flatten().collect(),
-        candidates: candidate_pairs.len() as u64,
+        candidates: candidate_pairs.len() as u64 + dropped,
         capped_buckets: candidates.capped_buckets,
         capped_pairs_skipped: candidates.capped_pairs_skipped,
         sets,

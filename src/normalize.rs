@@ -22,7 +22,9 @@
 //! 6. Optional punctuation stripping ([`Normalizer::strip_punctuation`]): every
 //!    character that is neither a letter nor a digit becomes a space.
 //! 7. Optional digit folding ([`Normalizer::fold_digits`]): every digit becomes `0`.
-//! 8. Runs of spaces collapse to one; leading and trailing spaces go.
+//! 8. Optional OCR folding ([`Normalizer::fold_ocr`]): letters and digits
+//!    that OCR engines confuse become one letter, see [`OCR_FOLDING`].
+//! 9. Runs of spaces collapse to one; leading and trailing spaces go.
 //!
 //! The result is idempotent: normalizing normalized text returns it unchanged.
 
@@ -49,7 +51,31 @@ pub struct Normalizer {
     fold_typography: bool,
     strip_punctuation: bool,
     fold_digits: bool,
+    #[cfg_attr(feature = "serde", serde(default))]
+    fold_ocr: bool,
 }
+
+/// The confusions [`Normalizer::fold_ocr`] folds, `(read, folded)`, after
+/// case folding: the single characters first (each becomes one
+/// representative, so `0`/`o`, `1`/`i`/`l`/`|`, `5`/`s` and `8`/`b` read
+/// alike), then the letter pairs (left to right, not overlapping) that an
+/// engine reads for one letter: `rn` for `m`, `vv` for `w`, `cl` for `d`.
+///
+/// Chosen from the confusions OCR engines make most on newspaper type
+/// (broken and touching glyphs); `e`/`c`, `h`/`b` and `u`/`v` are left out
+/// because folding them would make too many different words equal. The
+/// table is part of the normalization: changing it is a format change.
+pub const OCR_FOLDING: &[(&str, &str)] = &[
+    ("0", "o"),
+    ("1", "l"),
+    ("i", "l"),
+    ("|", "l"),
+    ("5", "s"),
+    ("8", "b"),
+    ("rn", "m"),
+    ("vv", "w"),
+    ("cl", "d"),
+];
 
 impl Default for Normalizer {
     fn default() -> Self {
@@ -70,7 +96,21 @@ impl Normalizer {
             fold_typography: true,
             strip_punctuation: true,
             fold_digits: false,
+            fold_ocr: false,
         }
+    }
+
+    /// The scanned-text preset: [`news`](Normalizer::news) plus
+    /// [`fold_ocr`](Normalizer::fold_ocr), for OCR output of printed pages.
+    ///
+    /// ```
+    /// use echodup::Normalizer;
+    ///
+    /// let n = Normalizer::scanned();
+    /// assert_eq!(n.normalize("The rnodern 5ch00l"), n.normalize("the modern school"));
+    /// ```
+    pub const fn scanned() -> Self {
+        Normalizer::news().fold_ocr(true)
     }
 
     /// Only what is always done (NFKC, invisible characters, white space):
@@ -81,6 +121,7 @@ impl Normalizer {
             fold_typography: false,
             strip_punctuation: false,
             fold_digits: false,
+            fold_ocr: false,
         }
     }
 
@@ -112,6 +153,31 @@ impl Normalizer {
     pub const fn fold_digits(mut self, on: bool) -> Self {
         self.fold_digits = on;
         self
+    }
+
+    /// Fold the characters and letter pairs that OCR engines confuse
+    /// ([`OCR_FOLDING`]: `0`→`o`, `1`/`i`/`|`→`l`, `5`→`s`, `8`→`b`,
+    /// `rn`→`m`, `vv`→`w`, `cl`→`d`). Defaults to `false`. For scanned text,
+    /// where `c1ose`, `cIose` and `close` are one word: the folded text is
+    /// for comparison only (it reads `l9so` for `1950`), and texts that
+    /// differ only in these characters become identical. Applied after case
+    /// folding, so it also folds capitals.
+    ///
+    /// ```
+    /// use echodup::Normalizer;
+    ///
+    /// let n = Normalizer::news().fold_ocr(true);
+    /// assert_eq!(n.normalize("Born in 1950, c1ose"), "bom ln l9so dose");
+    /// assert_eq!(n.normalize("bom ln l9so dose"), "bom ln l9so dose");
+    /// ```
+    pub const fn fold_ocr(mut self, on: bool) -> Self {
+        self.fold_ocr = on;
+        self
+    }
+
+    /// Whether OCR folding is on.
+    pub const fn get_fold_ocr(&self) -> bool {
+        self.fold_ocr
     }
 
     /// Whether case folding is on.
@@ -147,6 +213,9 @@ impl Normalizer {
         out.clear();
         if text.is_ascii() {
             self.ascii_pass(text.as_bytes(), out);
+            if self.fold_ocr {
+                fold_ocr_pairs(out);
+            }
             return;
         }
         let mut current = if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
@@ -167,6 +236,9 @@ impl Normalizer {
                 break;
             }
             current = self.unicode_pass(&recomposed);
+        }
+        if self.fold_ocr {
+            fold_ocr_pairs(&mut current);
         }
         out.push_str(&current);
     }
@@ -200,7 +272,8 @@ impl Normalizer {
         let index = self.case_fold as usize
             | (self.fold_typography as usize) << 1
             | (self.strip_punctuation as usize) << 2
-            | (self.fold_digits as usize) << 3;
+            | (self.fold_digits as usize) << 3
+            | (self.fold_ocr as usize) << 4;
         &ASCII_TABLES[index]
     }
 
@@ -286,7 +359,11 @@ impl Normalizer {
         pending: &mut bool,
         push: &mut impl FnMut(&mut String, char, &mut bool),
     ) {
-        let c = if self.strip_punctuation && !c.is_alphanumeric() && !is_mark(c) {
+        let c = if self.fold_ocr
+            && let Some(f) = fold_ocr_char(c)
+        {
+            f
+        } else if self.strip_punctuation && !c.is_alphanumeric() && !is_mark(c) {
             ' '
         } else if self.fold_digits && c.is_numeric() {
             '0'
@@ -297,21 +374,75 @@ impl Normalizer {
     }
 }
 
-/// The ASCII mapping for each of the 16 combinations of options (bit 0 case
-/// folding, 1 typography, 2 punctuation stripping, 3 digit folding), built at
-/// compile time.
-static ASCII_TABLES: [[u8; 128]; 16] = {
-    let mut tables = [[b' '; 128]; 16];
+/// The single-character folds of [`OCR_FOLDING`] (applied after case
+/// folding, before punctuation stripping and digit folding).
+const fn fold_ocr_char(c: char) -> Option<char> {
+    match c {
+        '0' => Some('o'),
+        '1' | 'i' | '|' => Some('l'),
+        '5' => Some('s'),
+        '8' => Some('b'),
+        _ => None,
+    }
+}
+
+/// The letter-pair folds of [`OCR_FOLDING`], left to right, in place. No
+/// fold's output starts or ends a pair, so one pass is enough (and the
+/// normalization stays idempotent).
+fn fold_ocr_pairs(text: &mut String) {
+    let b = text.as_bytes();
+    if !b.windows(2).any(|w| matches!(w, b"rn" | b"vv" | b"cl")) {
+        return;
+    }
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let folded = match b.get(i..i + 2) {
+            Some(b"rn") => Some(b'm'),
+            Some(b"vv") => Some(b'w'),
+            Some(b"cl") => Some(b'd'),
+            _ => None,
+        };
+        match folded {
+            Some(f) => {
+                out.push(f);
+                i += 2;
+            }
+            None => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    *text = String::from_utf8(out).expect("ASCII pairs replaced by ASCII letters");
+}
+
+/// The ASCII mapping for each of the 32 combinations of options (bit 0 case
+/// folding, 1 typography, 2 punctuation stripping, 3 digit folding, 4 OCR
+/// folding), built at compile time.
+static ASCII_TABLES: [[u8; 128]; 32] = {
+    let mut tables = [[b' '; 128]; 32];
     let mut flags = 0;
-    while flags < 16 {
-        let (case, typo, strip, digits) = (
+    while flags < 32 {
+        let (case, typo, strip, digits, ocr) = (
             flags & 1 != 0,
             flags & 2 != 0,
             flags & 4 != 0,
             flags & 8 != 0,
+            flags & 16 != 0,
         );
         let mut b = 0u8;
         while b < 128 {
+            let lower = if case && b.is_ascii_uppercase() {
+                b + 32
+            } else {
+                b
+            };
+            if ocr && let Some(f) = fold_ocr_char(lower as char) {
+                tables[flags][b as usize] = f as u8;
+                b += 1;
+                continue;
+            }
             tables[flags][b as usize] = match b {
                 b'a'..=b'z' => b,
                 b'A'..=b'Z' if case => b + 32,
@@ -432,6 +563,22 @@ mod tests {
     }
 
     #[test]
+    fn ocr_folding_follows_its_table() {
+        let n = Normalizer::scanned();
+        assert_eq!(n.normalize("C1ose 5ch00l |ine"), "dose school llne");
+        assert_eq!(n.normalize("rnodern vvorld"), "modem world");
+        assert_eq!(n.normalize("Modern World"), n.normalize("rnodern vvorld"));
+        assert_eq!(n.normalize("ÉCOLE 1"), "école l");
+        // Off by default, and the other presets do not fold.
+        assert_eq!(Normalizer::news().normalize("c1ose"), "c1ose");
+        assert!(!Normalizer::news().get_fold_ocr() && n.get_fold_ocr());
+        // Every entry of the table folds as documented.
+        for &(read, folded) in OCR_FOLDING {
+            assert_eq!(n.normalize(read), n.normalize(folded), "{read}");
+        }
+    }
+
+    #[test]
     fn control_and_nul_bytes_become_spaces() {
         let n = Normalizer::news();
         assert_eq!(n.normalize("a\u{0}b\u{7}c\r\nd"), "a b c d");
@@ -458,7 +605,8 @@ mod tests {
         #[test]
         fn normalization_is_idempotent(s in any::<String>()) {
             for n in [Normalizer::news(), Normalizer::minimal(),
-                      Normalizer::news().fold_digits(true).strip_punctuation(false)] {
+                      Normalizer::news().fold_digits(true).strip_punctuation(false),
+                      Normalizer::scanned(), Normalizer::minimal().fold_ocr(true)] {
                 let once = n.normalize(&s);
                 prop_assert_eq!(n.normalize(&once), once.clone());
             }
@@ -466,11 +614,15 @@ mod tests {
 
         #[test]
         fn ascii_fast_path_equals_unicode_path(s in "[ -~\t\n]{0,80}") {
-            for n in [Normalizer::news(), Normalizer::minimal(), Normalizer::news().fold_digits(true)] {
+            for n in [Normalizer::news(), Normalizer::minimal(), Normalizer::news().fold_digits(true),
+                      Normalizer::scanned(), Normalizer::minimal().fold_ocr(true)] {
                 let fast = n.normalize(&s);
                 let mut slow = n.unicode_pass(&s);
                 // unicode_pass alone does not need NFKC for ASCII.
                 slow.truncate(slow.trim_end().len());
+                if n.get_fold_ocr() {
+                    fold_ocr_pairs(&mut slow);
+                }
                 prop_assert_eq!(fast, slow);
             }
         }
@@ -479,7 +631,8 @@ mod tests {
         fn ascii_table_in_unicode_pass_equals_char_logic(s in any::<String>(), ascii in "[ -~\t\n]{0,40}") {
             let mixed = format!("{ascii}{s}{ascii}");
             for n in [Normalizer::news(), Normalizer::minimal(), Normalizer::news().fold_digits(true),
-                      Normalizer::news().strip_punctuation(false)] {
+                      Normalizer::news().strip_punctuation(false), Normalizer::scanned(),
+                      Normalizer::minimal().fold_ocr(true).fold_digits(true)] {
                 prop_assert_eq!(n.unicode_pass_with(&mixed, true), n.unicode_pass_with(&mixed, false));
             }
         }

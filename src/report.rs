@@ -254,6 +254,16 @@ pub struct Stats {
     /// Heap bytes the run held per corpus after analysis: sketches, passage
     /// spans and ids (not the texts, not this report).
     pub sketch_bytes: usize,
+    /// How noisy (OCR-like) the texts look, and whether
+    /// [`Config::scanned`](crate::Config::scanned) fits
+    /// ([`TextNoise::looks_scanned`](crate::noise::TextNoise::looks_scanned)).
+    /// Counted by [`run`](crate::Deduplicator::run) and
+    /// [`run_fetched`](crate::Deduplicator::run_fetched) on a sample
+    /// ([`TextNoise::sampled`](crate::noise::TextNoise::sampled)); empty (no
+    /// documents counted) after
+    /// [`run_analyzed`](crate::Deduplicator::run_analyzed), which has no text.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub noise: crate::noise::TextNoise,
 }
 
 /// Everything a [`Deduplicator`](crate::Deduplicator) run found.

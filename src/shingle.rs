@@ -11,6 +11,10 @@
 //!   text, spaces included (for text written without spaces, such as Chinese or
 //!   Japanese, and for OCR-noisy text where words break); a token is the
 //!   character's code point and a shingle is hashed as above.
+//! - [`Shingling::Glyphs`]`(n)`: tokens are the characters of the normalized
+//!   text other than spaces, as [`Shingling::Chars`] otherwise. Where a scan
+//!   splits a word (`corre spondent`) or runs two together (`ofthe`), the
+//!   shingles do not change: for OCR output.
 //!
 //! Short texts: a text with fewer than `n` tokens (but at least one) gives one
 //! shingle, the hash of all its tokens; an empty text gives no shingle. A
@@ -26,7 +30,7 @@ use crate::hash::{hash_bytes, hash_u64s};
 /// Which tokens shingles are made of, and how many per shingle.
 ///
 /// Text form (`Display`/`FromStr`, serde, the index file's configuration
-/// text): `words:N` or `chars:N`.
+/// text): `words:N`, `chars:N` or `glyphs:N`.
 ///
 /// ```
 /// use echodup::Shingling;
@@ -42,6 +46,17 @@ pub enum Shingling {
     Words(usize),
     /// `n` consecutive characters (spaces included).
     Chars(usize),
+    /// `n` consecutive characters other than spaces: spacing differences
+    /// (a word split in two, two words run together) do not change the
+    /// shingles. For OCR output of printed columns.
+    ///
+    /// ```
+    /// use echodup::shingle::{Shingler, Shingling};
+    ///
+    /// let s = Shingler::new(Shingling::Glyphs(4), echodup::DEFAULT_SEED);
+    /// assert_eq!(s.shingle_set("the corre spondent"), s.shingle_set("thecorrespondent"));
+    /// ```
+    Glyphs(usize),
 }
 
 impl Default for Shingling {
@@ -54,7 +69,7 @@ impl Shingling {
     /// The number of tokens per shingle.
     pub const fn size(&self) -> usize {
         match *self {
-            Shingling::Words(n) | Shingling::Chars(n) => n,
+            Shingling::Words(n) | Shingling::Chars(n) | Shingling::Glyphs(n) => n,
         }
     }
 }
@@ -64,6 +79,7 @@ impl std::fmt::Display for Shingling {
         match *self {
             Shingling::Words(n) => write!(f, "words:{n}"),
             Shingling::Chars(n) => write!(f, "chars:{n}"),
+            Shingling::Glyphs(n) => write!(f, "glyphs:{n}"),
         }
     }
 }
@@ -71,13 +87,13 @@ impl std::fmt::Display for Shingling {
 impl std::str::FromStr for Shingling {
     type Err = crate::Error;
 
-    /// Reads `words:N` or `chars:N`. The size is not range-checked here
+    /// Reads `words:N`, `chars:N` or `glyphs:N`. The size is not range-checked here
     /// ([`Config::validate`](crate::Config::validate) does that).
     fn from_str(s: &str) -> crate::Result<Self> {
         let bad = || {
             crate::Error::invalid_config(
                 "shingling",
-                format!("must be words:N or chars:N (got {s:?})"),
+                format!("must be words:N, chars:N or glyphs:N (got {s:?})"),
             )
         };
         let key = crate::text::canonical(s);
@@ -86,6 +102,7 @@ impl std::str::FromStr for Shingling {
         match kind {
             "words" => Ok(Shingling::Words(n)),
             "chars" => Ok(Shingling::Chars(n)),
+            "glyphs" => Ok(Shingling::Glyphs(n)),
             _ => Err(bad()),
         }
     }
@@ -128,7 +145,8 @@ impl Shingler {
     }
 
     /// Appends the tokens of `normalized` to `out`: word hashes for
-    /// [`Shingling::Words`], code points for [`Shingling::Chars`].
+    /// [`Shingling::Words`], code points for [`Shingling::Chars`], code
+    /// points other than spaces for [`Shingling::Glyphs`].
     pub fn tokens_into(&self, normalized: &str, out: &mut Vec<u64>) {
         match self.shingling {
             Shingling::Words(_) => {
@@ -141,15 +159,18 @@ impl Shingler {
                 }
             }
             Shingling::Chars(_) => out.extend(normalized.chars().map(|c| c as u64)),
+            Shingling::Glyphs(_) => {
+                out.extend(normalized.chars().filter(|&c| c != ' ').map(|c| c as u64))
+            }
         }
     }
 
     /// The token that separates two passages when a document's tokens are
-    /// the concatenation of its passages' tokens: none for words, a space for
-    /// characters.
+    /// the concatenation of its passages' tokens: none for words and glyphs,
+    /// a space for characters.
     pub(crate) fn passage_joiner(&self) -> Option<u64> {
         match self.shingling {
-            Shingling::Words(_) => None,
+            Shingling::Words(_) | Shingling::Glyphs(_) => None,
             Shingling::Chars(_) => Some(' ' as u64),
         }
     }

@@ -375,6 +375,23 @@ impl SketchColumns {
         &self.keys[item as usize * b..(item as usize + 1) * b]
     }
 
+    /// Keeps the signatures too (for the signature pre-filter), whatever the
+    /// verification.
+    pub(crate) fn with_signatures(mut self, on: bool) -> Self {
+        self.keep_signatures |= on;
+        self
+    }
+
+    /// Whether signatures are kept.
+    pub(crate) fn has_signatures(&self) -> bool {
+        self.keep_signatures
+    }
+
+    /// Signature slots per item.
+    pub(crate) fn num_perm(&self) -> usize {
+        self.num_perm
+    }
+
     /// The signature of `item` (estimate mode only).
     pub(crate) fn signature(&self, item: u32) -> &[u32] {
         let k = self.num_perm;

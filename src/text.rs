@@ -109,11 +109,13 @@ mod tests {
         round_trips(&[Measure::Jaccard, Measure::Containment]);
         round_trips(&[Verification::Exact, Verification::Estimate]);
         round_trips(&[KeepPolicy::First, KeepPolicy::Longest]);
+        round_trips(&[crate::Clustering::Components, crate::Clustering::Star]);
         round_trips(&[Level::Document, Level::Passage]);
         round_trips(&[
             Shingling::Words(5),
             Shingling::Chars(3),
             Shingling::Words(1024),
+            Shingling::Glyphs(6),
         ]);
     }
 

@@ -27,17 +27,18 @@ fn config_from(b: &[u8]) -> Config {
         .case_fold(byte(0) & 1 != 0)
         .fold_typography(byte(0) & 2 != 0)
         .strip_punctuation(byte(0) & 4 != 0)
-        .fold_digits(byte(0) & 8 != 0);
+        .fold_digits(byte(0) & 8 != 0)
+        .fold_ocr(byte(0) & 16 != 0);
     let seg = [
         Segmentation::Auto,
         Segmentation::BlankLines,
         Segmentation::Lines,
     ][byte(1) as usize % 3];
     let k = byte(2) as usize % 12;
-    let shingling = if byte(3) & 1 == 0 {
-        Shingling::Words(k)
-    } else {
-        Shingling::Chars(k)
+    let shingling = match byte(3) % 3 {
+        0 => Shingling::Words(k),
+        1 => Shingling::Chars(k),
+        _ => Shingling::Glyphs(k),
     };
     let num_perm = [1, 2, 16, 32, 64, 100, 128, 256, 0][byte(4) as usize % 9];
     let seed = u64::from_le_bytes(std::array::from_fn(|i| byte(5 + i)));

@@ -102,6 +102,10 @@ class Config:
         passage_banding: Optional[Tuple[int, int]] = None,
     ) -> None: ...
     @staticmethod
+    def scanned() -> "Config":
+        """The preset for scanned, OCR'd text (Rust ``Config::scanned()``)."""
+        ...
+    @staticmethod
     def from_json(json: str) -> "Config":
         """Parses the JSON of :meth:`to_json` (the serde form of the Rust
         ``Config``); missing fields take their defaults. ParseError on bad

@@ -254,6 +254,16 @@ impl PyConfig {
         Ok(PyConfig { inner: config })
     }
 
+    /// The preset for scanned, OCR'd text (Rust `Config::scanned()`): OCR
+    /// folding, 6-glyph shingles, threshold 0.3, banding for noise, the
+    /// signature pre-filter and star clusters.
+    #[staticmethod]
+    fn scanned() -> Self {
+        PyConfig {
+            inner: Config::scanned(),
+        }
+    }
+
     /// Parses the JSON written by `to_json` (or by serde from the Rust
     /// `Config`); missing fields take their defaults.
     #[staticmethod]

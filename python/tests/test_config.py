@@ -111,3 +111,11 @@ def test_bad_choice_strings_are_value_errors():
 def test_keyword_only():
     with pytest.raises(TypeError):
         Config(0.8)  # type: ignore[misc]
+
+
+def test_scanned_preset():
+    c = Config.scanned()
+    assert c.threshold == 0.3
+    back = Config.from_json(c.to_json())
+    assert back.to_json() == c.to_json()
+    assert '"glyphs:6"' in c.to_json() and '"star"' in c.to_json()

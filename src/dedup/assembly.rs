@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::{Deduplicator, SketchedCorpus};
 use crate::boilerplate::{self, DocPassages, DocumentBasis};
-use crate::cluster::{Clusters, UnionFind};
+use crate::cluster::{Clustering, Clusters, UnionFind};
 use crate::corpus::{DocId, PassageId};
 use crate::document_pairs::{Both, PairGroups};
 use crate::error::Result;
@@ -43,6 +43,7 @@ impl Deduplicator {
             documents: num_docs,
             passages: corpus.spans.len(),
             sketch_bytes: corpus.heap_bytes(),
+            noise: corpus.noise,
             ..Stats::default()
         };
 
@@ -164,12 +165,23 @@ impl Deduplicator {
             content_decides,
         );
         drop(doc_matches);
-        let clusters = Clusters::from_pairs(
-            num_docs,
-            document_pairs.spanning_pairs(),
-            self.config.get_keep(),
-            |d| corpus.doc_len[d.as_usize()],
-        );
+        let doc_len = |d: DocId| corpus.doc_len[d.as_usize()];
+        let clusters = match self.config.get_clustering() {
+            Clustering::Components => Clusters::from_pairs(
+                num_docs,
+                document_pairs.spanning_pairs(),
+                self.config.get_keep(),
+                doc_len,
+            ),
+            Clustering::Star => Clusters::stars(
+                num_docs,
+                document_pairs.spanning_similarities(),
+                self.config.get_measure(),
+                self.config.get_threshold(),
+                self.config.get_keep(),
+                doc_len,
+            ),
+        };
         stats.document_pairs = document_pairs.len();
         stats.document_pair_groups = document_pairs.num_stored();
         stats.document_clusters = clusters.len();

@@ -7,6 +7,7 @@
 //! - `assembly.rs`: stages 5–7: the matching engine on both levels, then
 //!   document pairs, clusters, passage clusters, repeats and the [`Report`].
 
+use crate::noise::TextNoise;
 use std::borrow::Cow;
 
 use crate::analyze::{AnalyzedDocument, Analyzer, Scratch};
@@ -183,7 +184,7 @@ impl Deduplicator {
             let text = fetch(DocId::new(i as u32));
             let text = text.as_ref();
             self.analyzer.analyze_into(text, scratch);
-            let part = self.sketch_document(
+            let mut part = self.sketch_document(
                 text.len(),
                 scratch.passages.iter().map(|p| {
                     (
@@ -195,6 +196,7 @@ impl Deduplicator {
                 &scratch.doc_set,
                 sig,
             );
+            part.noise = TextNoise::sampled(i, text);
             progress(text.len());
             part
         })?;
@@ -268,6 +270,7 @@ impl Deduplicator {
     /// Empty sketch columns for `level`'s items.
     fn columns(&self, level: Level) -> SketchColumns {
         SketchColumns::new(&self.sketcher, level, self.config.get_verification())
+            .with_signatures(self.config.get_signature_prefilter().is_some())
     }
 
     /// The engine's parameters for `level`'s items.
@@ -275,6 +278,7 @@ impl Deduplicator {
         MatchParams {
             verifier: *self.verifier(level),
             max_bucket: self.config.get_max_bucket(),
+            prefilter: self.config.get_signature_prefilter(),
         }
     }
 }

@@ -9,6 +9,7 @@ use super::Deduplicator;
 use crate::analyze::Scratch;
 use crate::corpus::{DocId, PassageId, to_u32};
 use crate::error::Result;
+use crate::noise::TextNoise;
 use crate::sketch::{Level, SketchColumns};
 
 impl Deduplicator {
@@ -28,6 +29,7 @@ impl Deduplicator {
             docs: self.columns(Level::Document),
             passage_ids: Vec::new(),
             passages: self.columns(Level::Passage),
+            noise: TextNoise::default(),
         };
         out.passage_start.push(0);
         for chunk_start in (0..n).step_by(CHUNK) {
@@ -51,6 +53,7 @@ impl Deduplicator {
                 out.passage_ids
                     .extend(part.passage_index.iter().map(|&p| PassageId::new(doc, p)));
                 out.passages.append(&mut part.passages);
+                out.noise.add(&part.noise);
             }
             to_u32(out.spans.len(), "passages")?;
         }
@@ -79,6 +82,7 @@ impl Deduplicator {
             doc: self.columns(Level::Document),
             passage_index: Vec::new(),
             passages: self.columns(Level::Passage),
+            noise: TextNoise::default(),
         };
         let expected = passages.size_hint().0;
         part.spans.reserve(expected);
@@ -118,6 +122,8 @@ pub(super) struct SketchedCorpus {
     pub(super) passage_ids: Vec<PassageId>,
     /// Sketches of the passage items.
     pub(super) passages: SketchColumns,
+    /// Signs of OCR noise, summed over the documents whose text was read.
+    pub(super) noise: TextNoise,
 }
 
 impl SketchedCorpus {
@@ -145,4 +151,6 @@ pub(super) struct DocSketch {
     /// Indices of the passages sketched in `passages`.
     pub(super) passage_index: Vec<u32>,
     pub(super) passages: SketchColumns,
+    /// Signs of OCR noise in the document's text (none without text).
+    pub(super) noise: TextNoise,
 }

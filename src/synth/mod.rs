@@ -18,6 +18,8 @@
 //! - [`news_like`]: just the texts, for benchmarks and tests.
 //! - [`PageConfig`] and [`PageGenerator`]: page-shaped corpora (see
 //!   [below](#page-shaped-corpora)), with [`PageKind`] and [`Layout`].
+//! - [`ScanConfig`] and [`ScanGenerator`]: scanned newspaper reprints (see
+//!   [below](#scanned-reprint-corpora)).
 //!
 //! Development tooling: needs the `tools` feature (turned on by `cli`).
 //!
@@ -82,6 +84,31 @@
 //! body paragraph, and each site's newsletter and copyright lines
 //! (`boilerplate`).
 //!
+//! # Scanned-reprint corpora
+//!
+//! [`ScanGenerator`] writes what a newspaper archive holds after OCR, the
+//! setting of the NEWS-COPY benchmark (Silcock et al. 2023): wire stories
+//! (the same made-up news text) printed by one paper or by 2–8 of 60 papers
+//! ([`ScanConfig::reprinted`], [`ScanConfig::max_printings`]). Each
+//! printing after the first may get the paper's own headline (60%), be cut
+//! for space (50%: the last paragraphs go, keeping 50–95% of the body, and
+//! sometimes one middle paragraph) and have a few copy-editor word edits.
+//! Each paper sets its column at a width of 30–45 characters
+//! ([`ScanConfig::columns`]), hyphenating long words at line ends, and half
+//! set headlines in capitals. The scan then loses or adds paragraph breaks
+//! ([`ScanConfig::breaks`]) and damages a share of words
+//! ([`ScanConfig::damage`]) with one OCR error each: a look-alike
+//! character (`0`/`o`, `1`/`l`, `rn`/`m`, `e`/`c`, `d`/`cl`, ...), a lost
+//! letter, a space inserted or a space lost. Digests ([`ScanConfig::digests`])
+//! quote the headline and lead paragraph of three stories. Stories share
+//! topics three to a topic, so unrelated stories share names and topic
+//! words.
+//!
+//! Truth ([`ScanGenerator::truth`]): one cluster per story printed more than
+//! once (kind `"reprint"`); digests and stories printed once are in no
+//! cluster. Documents are shuffled, so a story's printings are not
+//! neighbours.
+//!
 //! # Example
 //!
 //! ```
@@ -128,6 +155,7 @@ mod page;
 mod plan;
 mod plant;
 mod rng;
+mod scan;
 mod text;
 mod truth;
 mod write;
@@ -136,3 +164,4 @@ pub use config::SynthConfig;
 pub use generator::{Article, Articles, Generator, id, news_like};
 pub use kind::{Kind, PassageKind};
 pub use page::{Layout, PageConfig, PageGenerator, PageKind, page_id};
+pub use scan::{ScanConfig, ScanGenerator, scan_id};

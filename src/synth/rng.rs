@@ -18,6 +18,14 @@ pub(super) const SALT_PAGE_HEADLINE: u64 = 19;
 pub(super) const SALT_PAGE_BODY: u64 = 20;
 pub(super) const SALT_PAGE_CHROME: u64 = 21;
 pub(super) const SALT_PAGE_EDIT: u64 = 22;
+/// Salts of the scanned-reprint generator's streams (`synth::scan`).
+pub(super) const SALT_SCAN_PLAN: u64 = 32;
+pub(super) const SALT_SCAN_STORY: u64 = 33;
+pub(super) const SALT_SCAN_TOPIC: u64 = 34;
+pub(super) const SALT_SCAN_PRINT: u64 = 35;
+pub(super) const SALT_SCAN_PAPER: u64 = 36;
+pub(super) const SALT_SCAN_OCR: u64 = 37;
+pub(super) const SALT_SCAN_ORDER: u64 = 38;
 
 /// SplitMix64 with the helpers the generator needs.
 pub(super) struct Rng(SplitMix64);

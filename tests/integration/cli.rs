@@ -1344,3 +1344,52 @@ fn an_interrupted_run_exits_130_and_leaves_no_temporary_file() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// Issue 16: the noise check is never silent, suggests the preset on scanned
+/// text, and `--preset scanned` finds the reprint the defaults miss.
+#[test]
+fn issue_16_noise_check_and_scanned_preset() {
+    let wire = "Harbour reopens after storm\n\nThe harbour reopened on Friday after a week of \
+                storms kept the fishing fleet in port and the ferries tied up at the quay.";
+    let scan = "HARBOUR REOPENS\n\nThe harbour re-\nopened on Fri day after a week of\n\
+                storrns kept the fishing f1eet in port\nand the ferries tied up at the\nquay.";
+    let other = "Library extends hours\n\nThe town library will stay open until nine on \
+                 weekdays from next month, the council said on Tuesday.";
+    let corpus: String = [("w", wire), ("s", scan), ("o", other)]
+        .iter()
+        .map(|(id, t)| format!("{}\n", serde_json::json!({"id": id, "text": t})))
+        .collect();
+    let (dir, _) = fixture("scan.jsonl", corpus.as_bytes());
+    let plain = run(echodup(dir.path()).args(["find", "scan.jsonl", "--level", "document"]));
+    assert_eq!(plain.status.code(), Some(0), "{}", stderr(&plain));
+    assert!(stdout_lines(&plain).is_empty());
+    let err = stderr(&plain);
+    assert!(
+        err.contains("looks like scanned (OCR) text: try --preset scanned"),
+        "{err}"
+    );
+    let preset = run(echodup(dir.path()).args([
+        "find",
+        "scan.jsonl",
+        "--level",
+        "document",
+        "--preset",
+        "scanned",
+    ]));
+    assert_eq!(preset.status.code(), Some(0), "{}", stderr(&preset));
+    let lines = stdout_lines(&preset);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(
+        (lines[0]["a"].as_str(), lines[0]["b"].as_str()),
+        (Some("w"), Some("s"))
+    );
+    assert!(
+        stderr(&preset).contains("scanned settings in use"),
+        "{}",
+        stderr(&preset)
+    );
+    // The news example looks clean.
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    let out = run(echodup(dir.path()).args(["find", "news.jsonl"]));
+    assert!(stderr(&out).contains("looks clean"), "{}", stderr(&out));
+}

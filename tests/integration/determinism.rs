@@ -36,7 +36,14 @@ fn assert_same(a: &Report, b: &Report) {
     assert_eq!(a.repeats(), b.repeats());
     assert_eq!(a.repeated_blocks(), b.repeated_blocks());
     assert_eq!(a.summaries(), b.summaries());
-    assert_eq!(a.stats(), b.stats());
+    // `run_analyzed` has no text, so it counts no noise (issue 16); every
+    // other count is the same.
+    let (mut sa, mut sb) = (a.stats().clone(), b.stats().clone());
+    if sa.noise.documents == 0 || sb.noise.documents == 0 {
+        sa.noise = Default::default();
+        sb.noise = Default::default();
+    }
+    assert_eq!(sa, sb);
 }
 
 #[cfg(feature = "tools")]

@@ -15,24 +15,63 @@ use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::error::ErrorKind;
 use echodup::io::ReadOptions;
-use echodup::{Config, DocumentBasis, KeepPolicy, Measure, Segmentation, Shingling, Verification};
+use echodup::{
+    Clustering, Config, DocumentBasis, KeepPolicy, Measure, Segmentation, Shingling, Verification,
+};
+
+/// A named starting configuration (`--preset`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Preset {
+    /// Scanned, OCR'd text: `Config::scanned()` (OCR folding, 6-glyph
+    /// shingles, threshold 0.3, banding for noise, signature pre-filter,
+    /// star clusters).
+    Scanned,
+}
 
 /// The detection parameters shared by `find`, `dedup`, `explain`, `report`,
 /// `eval` and `index create`.
 #[derive(Args, Debug)]
 pub(crate) struct ConfigArgs {
-    /// Similarity at or above which two documents (and passages) are duplicates.
-    #[arg(long, default_value_t = 0.8, value_name = "T")]
-    pub(crate) threshold: f64,
+    /// Start from a preset; the other flags given change it. `scanned`: OCR
+    /// output of printed pages (newspaper archives).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) preset: Option<Preset>,
+    /// Similarity at or above which two documents (and passages) are
+    /// duplicates [default: 0.8; 0.3 with --preset scanned].
+    #[arg(long, value_name = "T")]
+    pub(crate) threshold: Option<f64>,
     /// Similarity for passages, if different from --threshold.
     #[arg(long, value_name = "T")]
     pub(crate) passage_threshold: Option<f64>,
-    /// Words per shingle.
-    #[arg(long, default_value_t = 5, value_name = "N")]
-    pub(crate) shingle_size: usize,
+    /// Words per shingle [default: 5].
+    #[arg(long, value_name = "N", conflicts_with_all = ["char_shingles", "glyph_shingles"])]
+    pub(crate) shingle_size: Option<usize>,
     /// Use shingles of N characters instead of words (text without spaces, OCR noise).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "glyph_shingles")]
     pub(crate) char_shingles: Option<usize>,
+    /// Use shingles of N characters other than spaces, so that words split
+    /// or run together by OCR do not matter [6 with --preset scanned].
+    #[arg(long, value_name = "N")]
+    pub(crate) glyph_shingles: Option<usize>,
+    /// Fold characters that OCR confuses (0/o, 1/i/l, 5/s, 8/b, rn/m, vv/w,
+    /// cl/d) before comparing [on with --preset scanned].
+    #[arg(long)]
+    pub(crate) fold_ocr: bool,
+    /// How verified pairs become clusters: connected components, or star
+    /// clusters in which every member is a duplicate of the centre (never
+    /// chains) [default: components; star with --preset scanned].
+    #[arg(long, value_parser = text_form::<Clustering>(Clustering::NAMES), value_name = "KIND")]
+    pub(crate) clustering: Option<Clustering>,
+    /// Check candidates on their signatures first and drop those that share
+    /// too few slots; P is the largest probability of losing a true pair
+    /// [1e-6 with --preset scanned; 0 turns it off].
+    #[arg(long, value_name = "P")]
+    pub(crate) signature_prefilter: Option<f64>,
+    /// Jaccard similarity typical of unrelated documents: the banding is
+    /// then chosen for the fewest candidates with at most 1% misses at the
+    /// threshold [0.03 with --preset scanned].
+    #[arg(long, value_name = "B")]
+    pub(crate) background_similarity: Option<f64>,
     /// MinHash signature size.
     #[arg(long, default_value_t = 128, value_name = "N")]
     pub(crate) num_perm: usize,
@@ -51,9 +90,10 @@ pub(crate) struct ConfigArgs {
     /// What documents are compared on: their content (passages repeated
     /// around otherwise different documents, such as site chrome, left out)
     /// or their whole text. Pairs report both.
+    /// [default: content; raw with --preset scanned]
     #[arg(long, value_parser = text_form::<DocumentBasis>(DocumentBasis::NAMES),
-          default_value = "content")]
-    pub(crate) document_basis: DocumentBasis,
+          value_name = "BASIS")]
+    pub(crate) document_basis: Option<DocumentBasis>,
     /// Passages shared by fewer documents are never boilerplate.
     #[arg(long, default_value_t = echodup::DEFAULT_BOILERPLATE_MIN_DOCUMENTS, value_name = "N")]
     pub(crate) boilerplate_min_documents: usize,
@@ -65,17 +105,42 @@ impl ConfigArgs {
     /// [`IndexConfigArgs::config`], `eval`'s thresholds) but never start
     /// another.
     pub(crate) fn config(&self) -> Config {
-        let mut config = Config::new()
-            .threshold(self.threshold)
-            .num_perm(self.num_perm)
-            .min_passage_tokens(self.min_passage_tokens)
-            .segmentation(self.paragraphs)
-            .document_basis(self.document_basis)
-            .boilerplate_min_documents(self.boilerplate_min_documents)
-            .shingling(match self.char_shingles {
-                Some(n) => Shingling::Chars(n),
-                None => Shingling::Words(self.shingle_size),
-            });
+        let mut config = match self.preset {
+            None => Config::new(),
+            Some(Preset::Scanned) => Config::scanned(),
+        }
+        .num_perm(self.num_perm)
+        .min_passage_tokens(self.min_passage_tokens)
+        .segmentation(self.paragraphs)
+        .boilerplate_min_documents(self.boilerplate_min_documents);
+        if let Some(basis) = self.document_basis {
+            config = config.document_basis(basis);
+        }
+        if let Some(t) = self.threshold {
+            config = config.threshold(t);
+        }
+        if let Some(n) = self.shingle_size {
+            config = config.shingling(Shingling::Words(n));
+        }
+        if let Some(n) = self.char_shingles {
+            config = config.shingling(Shingling::Chars(n));
+        }
+        if let Some(n) = self.glyph_shingles {
+            config = config.shingling(Shingling::Glyphs(n));
+        }
+        if self.fold_ocr {
+            let normalizer = config.get_normalizer().fold_ocr(true);
+            config = config.normalizer(normalizer);
+        }
+        if let Some(c) = self.clustering {
+            config = config.clustering(c);
+        }
+        if let Some(p) = self.signature_prefilter {
+            config = config.signature_prefilter((p > 0.0).then_some(p));
+        }
+        if let Some(b) = self.background_similarity {
+            config = config.background_similarity(b);
+        }
         if self.containment {
             config = config.measure(Measure::Containment);
         }

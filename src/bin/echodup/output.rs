@@ -1,6 +1,7 @@
 //! Writing results: JSON Lines to standard output or an atomic file, the
 //! list of removed records, and the summary on standard error.
 
+use echodup::Shingling;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -226,6 +227,19 @@ pub(crate) fn summary(corpus: &Corpus, report: &Report, plan: &CleaningPlan, ela
         number((s.documents as f64 / secs) as usize),
         DecimalBytes((bytes as f64 / secs) as u64),
     );
+    // The noise check: never silent, one line whatever the text.
+    let noise = s.noise;
+    let config = report.config();
+    let scanned_settings = config.get_normalizer().get_fold_ocr()
+        || matches!(config.get_shingling(), Shingling::Glyphs(_));
+    if scanned_settings && noise.looks_scanned() {
+        eprintln!(
+            "  text: {} (scanned settings in use)",
+            noise.summary().split(": try").next().unwrap_or_default()
+        );
+    } else {
+        eprintln!("  text: {}", noise.summary());
+    }
     let passages_on = report.config().get_passages();
     if passages_on {
         eprintln!(

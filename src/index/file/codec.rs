@@ -31,6 +31,7 @@ pub(super) fn encode_config(config: &Config) -> Result<Vec<u8>> {
     let (kind, size) = match config.get_shingling() {
         Shingling::Words(k) => (0u8, k),
         Shingling::Chars(k) => (1u8, k),
+        Shingling::Glyphs(k) => (2u8, k),
     };
     let segmentation = match config.get_segmentation() {
         Segmentation::BlankLines => 0u8,
@@ -51,7 +52,7 @@ pub(super) fn encode_config(config: &Config) -> Result<Vec<u8>> {
         measure,
         verification,
         config.get_passages() as u8,
-        0,
+        n.get_fold_ocr() as u8,
         0,
         0,
     ]);
@@ -91,7 +92,8 @@ pub(super) fn decode_config(b: &[u8], path: &Path) -> Result<Config> {
         .case_fold(flag(4, "case folding")?)
         .fold_typography(flag(5, "typography folding")?)
         .strip_punctuation(flag(6, "punctuation stripping")?)
-        .fold_digits(flag(7, "digit folding")?);
+        .fold_digits(flag(7, "digit folding")?)
+        .fold_ocr(flag(13, "OCR folding")?);
     let segmentation = match b[8] {
         0 => Segmentation::BlankLines,
         1 => Segmentation::Lines,
@@ -102,6 +104,7 @@ pub(super) fn decode_config(b: &[u8], path: &Path) -> Result<Config> {
     let shingling = match b[9] {
         0 => Shingling::Words(size),
         1 => Shingling::Chars(size),
+        2 => Shingling::Glyphs(size),
         v => return Err(bad(format!("unknown shingle kind {v}"))),
     };
     let measure = match b[10] {
@@ -141,11 +144,13 @@ pub(super) fn decode_config(b: &[u8], path: &Path) -> Result<Config> {
 
 fn normalizer_text(n: Normalizer) -> String {
     format!(
-        "case folding {}, typography folding {}, punctuation stripping {}, digit folding {}",
+        "case folding {}, typography folding {}, punctuation stripping {}, digit folding {}, \
+         OCR folding {}",
         on(n.get_case_fold()),
         on(n.get_fold_typography()),
         on(n.get_strip_punctuation()),
-        on(n.get_fold_digits())
+        on(n.get_fold_digits()),
+        on(n.get_fold_ocr())
     )
 }
 
@@ -157,6 +162,7 @@ fn shingling_text(s: Shingling) -> String {
     match s {
         Shingling::Words(k) => format!("{k}-word shingles"),
         Shingling::Chars(k) => format!("{k}-character shingles"),
+        Shingling::Glyphs(k) => format!("{k}-glyph shingles"),
     }
 }
 
@@ -257,6 +263,7 @@ mod tests {
                 .normalizer(Normalizer::minimal().fold_digits(true))
                 .min_passage_tokens(7)
                 .passages(false),
+            Config::scanned(),
         ] {
             let bytes = encode_config(&config).unwrap();
             assert_eq!(bytes.len() as u64, CONFIG_LEN);
@@ -281,6 +288,15 @@ mod tests {
             assert_eq!(back.get_segmentation(), segmentation);
             assert_eq!(config_mismatch(&back, &config).unwrap(), None);
         }
+        // OCR folding (byte 13) and glyph shingles (kind 2) are new; files
+        // written before them hold 0 there and read as before.
+        let scanned = encode_config(&Config::scanned()).unwrap();
+        assert_eq!((scanned[9], scanned[13]), (2, 1));
+        let plain = encode_config(&Config::new()).unwrap();
+        assert_eq!((plain[9], plain[13]), (0, 0));
+        let back = decode_config(&scanned, path).unwrap();
+        assert_eq!(back.get_shingling(), Shingling::Glyphs(6));
+        assert!(back.get_normalizer().get_fold_ocr());
         let mut bytes = encode_config(&Config::new()).unwrap();
         bytes[8] = 3;
         let e = decode_config(&bytes, path).unwrap_err();

@@ -101,6 +101,9 @@ struct Row {
     /// Per kind of copy: edited paragraphs found, in all, with J ≥ the
     /// passage threshold, and found among those.
     edited: BTreeMap<String, [usize; 4]>,
+    /// Adjusted Rand index of the report's clusters against the truth
+    /// clusters (documents in none are singletons).
+    ari_clusters: f64,
     report: Report,
 }
 
@@ -215,6 +218,11 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
             v[3] += usize::from(found && e.jaccard >= pt);
         }
         let b = dedup.banding();
+        let n = docs.len();
+        let ari_clusters = eval::adjusted_rand_index(
+            &eval::cluster_labels(n, clusters.iter().map(|c| c.members.clone())),
+            &eval::cluster_labels(n, report.clusters().iter().map(|c| c.members().to_vec())),
+        );
         rows.push(Row {
             threshold: t,
             banding: (b.bands(), b.rows()),
@@ -225,12 +233,13 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
             stories,
             passages,
             edited: edited_by_kind,
+            ari_clusters,
             report,
         });
     }
 
     // Calibration at --threshold.
-    let cal_cfg = base.clone().threshold(args.common.detection.threshold);
+    let cal_cfg = base.clone();
     let banding = cal_cfg.get_banding()?;
     let hasher = MinHasher::new(cal_cfg.get_num_perm(), cal_cfg.get_seed());
     let truth_set: HashSet<(DocId, DocId)> = measured.iter().map(|p| (p.a, p.b)).collect();
@@ -297,7 +306,7 @@ pub(crate) fn run(args: &EvalArgs) -> anyhow::Result<()> {
             plot::precision_recall(s, &title, &pr)
         })?;
         write_svg(&dir.join(format!("{name}-calibration.svg")), |s| {
-            plot::calibration(s, &title, args.common.detection.threshold, banding, &bins)
+            plot::calibration(s, &title, cal_cfg.get_threshold(), banding, &bins)
         })?;
         // Truth pairs and one random pair in twenty, thinned evenly to at
         // most 4,000 points to keep the SVG small.

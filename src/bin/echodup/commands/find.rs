@@ -74,10 +74,15 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
     // comparison: skip it. The content basis needs passages to tell
     // boilerplate.
     let document_only;
-    let dedup = if passages || dedup.config().get_document_basis() == DocumentBasis::Content {
+    // Passages are compared at `--level passage` and for the content basis
+    // (boilerplate is found among them); a preset that leaves them out
+    // (scanned) gets them back when they are needed.
+    let compare_passages =
+        passages || dedup.config().get_document_basis() == DocumentBasis::Content;
+    let dedup = if compare_passages == dedup.config().get_passages() {
         dedup
     } else {
-        document_only = Deduplicator::new(dedup.config().clone().passages(false))?;
+        document_only = Deduplicator::new(dedup.config().clone().passages(compare_passages))?;
         &document_only
     };
     let mut report = progress.run(dedup, &corpus)?;

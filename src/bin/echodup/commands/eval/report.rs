@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::ops::Range;
 
+use echodup::Shingling;
 use echodup::eval::{
     CalibrationBin, EstimatorSummary, MeasuredPair, TruthCluster, TruthPassageGroup,
 };
@@ -133,9 +134,10 @@ impl View<'_> {
         n_random: usize,
     ) -> anyhow::Result<()> {
         let c = &self.args.common.detection;
-        let shingles = match c.char_shingles {
-            Some(n) => format!("character {n}-shingles"),
-            None => format!("word {}-shingles", c.shingle_size),
+        let shingles = match self.args.common.config().get_shingling() {
+            Shingling::Chars(n) => format!("character {n}-shingles"),
+            Shingling::Glyphs(n) => format!("glyph {n}-shingles"),
+            other => format!("word {}-shingles", other.size()),
         };
         writeln!(
             out,
@@ -212,11 +214,12 @@ impl View<'_> {
                     .collect();
                 writeln!(
                     out,
-                    "  t={}: {}; other clusters: {} of {}",
+                    "  t={}: {}; other clusters: {} of {}; ARI against the truth clusters {:.4}",
                     r.threshold,
                     kinds.join(", "),
                     r.other_clusters.len(),
-                    r.report.clusters().len()
+                    r.report.clusters().len(),
+                    r.ari_clusters
                 )?;
                 if let Some(s) = &r.stories {
                     let (found, all) = s.same_story;
@@ -292,7 +295,7 @@ impl View<'_> {
         writeln!(
             out,
             "Calibration at t={} ({}×{} bands): {} truth pairs + {} random non-pairs",
-            c.threshold,
+            self.args.common.config().get_threshold(),
             banding.0,
             banding.1,
             self.measured.len(),
@@ -407,6 +410,7 @@ impl View<'_> {
                     "tp": m.tp, "fp": m.fp, "fn": m.fn_,
                     "precision": m.precision(), "recall": m.recall(), "f1": m.f1(),
                     "ari": r.eval.ari,
+                    "ari_truth_clusters": (!clusters.is_empty()).then_some(r.ari_clusters),
                     "truth_jaccard": {
                         "tp": tm.tp, "fp": tm.fp, "fn": tm.fn_,
                         "precision": tm.precision(), "recall": tm.recall(), "f1": tm.f1(),
@@ -429,12 +433,16 @@ impl View<'_> {
             "documents": self.corpus.len(),
             "truth_pairs": self.measured.len(),
             "truth_clusters": clusters.len(),
-            "shingling": match c.char_shingles { Some(n) => format!("chars({n})"), None => format!("words({})", c.shingle_size) },
+            "shingling": match self.args.common.config().get_shingling() {
+                Shingling::Chars(n) => format!("chars({n})"),
+                Shingling::Glyphs(n) => format!("glyphs({n})"),
+                other => format!("words({})", other.size()),
+            },
             "num_perm": c.num_perm,
             "ocr_noise": self.args.ocr_noise,
             "thresholds": rows,
             "calibration": {
-                "threshold": c.threshold,
+                "threshold": self.args.common.config().get_threshold(),
                 "bands": banding.0,
                 "rows": banding.1,
                 "random_non_pairs": n_random,
