@@ -35,7 +35,7 @@ def test_keywords_reach_the_rust_config():
     assert d["verification"] == "estimate" and d["max_bucket"] == 10 and d["keep"] == "longest"
     assert d["segmentation"] == "lines" and d["document_basis"] == "raw"
     assert d["normalizer"] == {"case_fold": False, "fold_typography": False, "strip_punctuation": False,
-                               "fold_digits": True}
+                               "fold_digits": True, "fold_ocr": False}
     assert c.banding == (16, 4) and c.passage_banding == (8, 8)
 
 
