@@ -214,18 +214,17 @@ impl View<'_> {
                     .collect();
                 writeln!(
                     out,
-                    "  t={}: {}; other clusters: {} of {}; ARI against the truth clusters {:.4}",
+                    "  t={}: {}; other clusters: {} of {}",
                     r.threshold,
                     kinds.join(", "),
                     r.other_clusters.len(),
                     r.report.clusters().len(),
-                    r.ari_clusters
                 )?;
                 if let Some(s) = &r.stories {
                     let (found, all) = s.same_story;
                     writeln!(
                         out,
-                        "        stories: ARI {:.4}; same-story pairs in one cluster {found} of {all} ({:.4}); reported pairs across stories {}",
+                        "        ARI against the truth clusters {:.4}; pairs of one truth cluster in one cluster {found} of {all} ({:.4}); reported pairs across truth clusters {}",
                         s.ari,
                         found as f64 / all.max(1) as f64,
                         s.across_stories
