@@ -105,12 +105,7 @@ impl Banding {
         fn_weight: f64,
     ) -> Result<Self> {
         check_threshold("threshold", threshold)?;
-        if num_perm == 0 {
-            return Err(Error::invalid_config(
-                "num_perm",
-                "must be at least 1 (got 0)",
-            ));
-        }
+        check_num_perm(num_perm)?;
         for (name, w) in [("fp_weight", fp_weight), ("fn_weight", fn_weight)] {
             if !(w.is_finite() && w >= 0.0) {
                 return Err(Error::invalid_config(
@@ -120,14 +115,7 @@ impl Banding {
             }
         }
         let mut best: Option<(f64, Banding)> = None;
-        for rows in 1..=num_perm {
-            if !num_perm.is_multiple_of(rows) {
-                continue;
-            }
-            let b = Banding {
-                bands: num_perm / rows,
-                rows,
-            };
+        for b in Banding::all_of(num_perm) {
             let fp = if threshold > 0.0 {
                 integrate(|s| b.probability(s), 0.0, threshold) / threshold
             } else {
@@ -180,12 +168,7 @@ impl Banding {
         max_miss: f64,
     ) -> Result<Self> {
         check_threshold("threshold", threshold)?;
-        if num_perm == 0 {
-            return Err(Error::invalid_config(
-                "num_perm",
-                "must be at least 1 (got 0)",
-            ));
-        }
+        check_num_perm(num_perm)?;
         if !(0.0..1.0).contains(&background) {
             return Err(Error::invalid_config(
                 "background_similarity",
@@ -199,14 +182,7 @@ impl Banding {
             ));
         }
         let mut best: Option<(bool, f64, Banding)> = None;
-        for rows in 1..=num_perm {
-            if !num_perm.is_multiple_of(rows) {
-                continue;
-            }
-            let b = Banding {
-                bands: num_perm / rows,
-                rows,
-            };
+        for b in Banding::all_of(num_perm) {
             let miss = 1.0 - b.probability(threshold);
             let ok = miss <= max_miss;
             // Among admissible bandings the fewest candidates; else the
@@ -221,6 +197,16 @@ impl Banding {
             }
         }
         Ok(best.expect("num_perm ≥ 1 has the divisor 1").2)
+    }
+
+    /// Every banding with `bands × rows = num_perm`, fewest rows first.
+    fn all_of(num_perm: usize) -> impl Iterator<Item = Banding> {
+        (1..=num_perm)
+            .filter(move |rows| num_perm.is_multiple_of(*rows))
+            .map(move |rows| Banding {
+                bands: num_perm / rows,
+                rows,
+            })
     }
 
     /// The number of bands.
@@ -316,6 +302,17 @@ impl Iterator for BandKeys<'_> {
 
 impl ExactSizeIterator for BandKeys<'_> {}
 impl std::iter::FusedIterator for BandKeys<'_> {}
+
+/// `num_perm` of a banding search: at least 1.
+fn check_num_perm(num_perm: usize) -> Result<()> {
+    if num_perm == 0 {
+        return Err(Error::invalid_config(
+            "num_perm",
+            "must be at least 1 (got 0)",
+        ));
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {
