@@ -147,6 +147,12 @@ fn twenty_newsgroups_crosspost_clusters_are_found() {
         t.elapsed(),
         report.stats()
     );
+    // Typed Usenet posts are not scanned text: the noise check says so.
+    assert!(
+        !report.stats().noise.looks_scanned(),
+        "20ng called scanned: {}",
+        report.stats().noise.summary()
+    );
     let truth = read_clusters(&dir.join("20ng.truth.jsonl"));
     let mut checked = 0;
     for (kind, ids) in truth.iter().filter(|(k, _)| k == "crosspost-message-id") {
