@@ -37,6 +37,15 @@ fn status(field: &str) -> String {
         .unwrap_or_else(|| "n/a".into())
 }
 
+/// Seconds this thread has run on a CPU (`/proc/thread-self/schedstat`,
+/// Linux only): on a shared machine, queries per CPU second vary less with
+/// the load than queries per second of wall time.
+fn cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize, default: usize| -> Result<usize, Box<dyn std::error::Error>> {
@@ -142,7 +151,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 })
                 .collect();
+            // The first query loads the band key tables of every segment.
             let t = Instant::now();
+            index.query(&texts[0])?;
+            println!(
+                "first query (loads the band key tables): {:.1} ms; memory_usage {:.1} MB, RSS {}",
+                t.elapsed().as_secs_f64() * 1e3,
+                index.memory_usage() as f64 / 1e6,
+                status("VmRSS:")
+            );
+            let t = Instant::now();
+            let cpu = cpu_secs();
             let mut found = 0;
             for text in &texts {
                 found += index.query(text)?.is_duplicate() as usize;
@@ -153,6 +172,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "query: {queries} articles in {secs:.2} s ({:.0}/s, one thread), {found} whole-document duplicates",
                 queries as f64 / secs
             );
+            if let (Some(a), Some(b)) = (cpu, cpu_secs()) {
+                println!(
+                    "query: {:.0} per CPU second on that thread ({:.2} s on a CPU)",
+                    queries as f64 / (b - a),
+                    b - a
+                );
+            }
             // The same queries on a pool of each thread count (the index is
             // `Sync`: threads query it at once).
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

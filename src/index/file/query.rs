@@ -160,6 +160,65 @@ impl IndexFile {
     }
 }
 
+impl IndexFile {
+    /// Takes the in-memory band key tables that `old` loaded for segments
+    /// this index still lists (same number and checksum: segment files
+    /// never change), so that a commit does not read them again.
+    pub(super) fn keep_tables_of(&mut self, old: &mut IndexFile) {
+        for seg in &mut self.segments {
+            let same = old
+                .segments
+                .iter_mut()
+                .find(|o| o.number == seg.number && o.checksum == seg.checksum);
+            if let Some(o) = same {
+                seg.docs.table.take_from(&mut o.docs.table);
+                seg.passages.table.take_from(&mut o.passages.table);
+            }
+        }
+    }
+
+    /// Approximate bytes of heap memory that the open index holds: per
+    /// segment, its band-table directories and block checksums (loaded at
+    /// open) and, once a lookup has visited the segment, its band key
+    /// tables: two bytes per band entry (`bands × groups` per level; about
+    /// 550 bytes per news article at the default settings). Approximate:
+    /// allocator overhead and small fixed parts are not counted.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use echodup::Config;
+    /// use echodup::index::IndexFile;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("echodup-mem-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("news.edx");
+    /// # let _ = std::fs::remove_file(&path);
+    /// IndexFile::create(&path, Config::new())?
+    ///     .add_batch([("a", "Shares climbed four percent in early trading on the exchange.")])?;
+    /// let index = IndexFile::open(&path)?;
+    /// let opened = index.memory_usage();
+    /// index.query("Shares climbed four percent in early trading.")?;
+    /// // The first lookup loaded the band key tables of the segment.
+    /// assert!(index.memory_usage() > opened);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), echodup::Error>(())
+    /// ```
+    pub fn memory_usage(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|s| {
+                (s.docs.dir.len() + s.passages.dir.len()) * 4
+                    + s.reader.sums.len() * 8
+                    + s.reader.checked.len() * 8
+                    + s.docs.table.memory()
+                    + s.passages.table.memory()
+            })
+            .sum::<usize>()
+            + self.removed.len() * 4
+    }
+}
+
 impl Segment {
     /// The id of its document `d` (numbered from 0 in the segment).
     pub(super) fn local_id(&self, d: u64) -> Result<String> {
