@@ -46,6 +46,17 @@ fn cpu_secs() -> Option<f64> {
     Some(ns / 1e9)
 }
 
+/// Seconds the whole process (all its threads) has run on a CPU, user and
+/// system (`/proc/self/stat`, in clock ticks of 1/100 s; Linux only).
+fn process_cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses).
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize, default: usize| -> Result<usize, Box<dyn std::error::Error>> {
@@ -65,6 +76,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut at = 0;
             let mut duplicates = 0;
             let mut batch_secs: Vec<f64> = Vec::new();
+            // CPU seconds of each batch, all threads: on a shared machine,
+            // steadier than wall time.
+            let mut batch_cpu: Vec<f64> = Vec::new();
             let mut folds = 0;
             while at < n {
                 let end = (at + batch).min(n);
@@ -76,16 +90,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .collect();
                 let segments_before = index.info().segments;
                 let t = Instant::now();
+                let cpu = process_cpu_secs();
                 let verdicts = index.add_batch(docs)?;
                 let secs = t.elapsed().as_secs_f64();
+                let cpu = process_cpu_secs().zip(cpu).map(|(b, a)| b - a);
                 batch_secs.push(secs);
+                batch_cpu.push(cpu.unwrap_or(f64::NAN));
                 duplicates += verdicts.iter().filter(|v| v.is_duplicate()).count();
                 let info = index.info();
                 // A batch adds one segment; fewer means the policy folded.
                 let folded = info.segments < segments_before + 1;
                 folds += folded as usize;
                 println!(
-                    "batch {at}..{end}: {secs:.2} s, {} segments{} (index {:.1} MB)",
+                    "batch {at}..{end}: {secs:.2} s ({:.2} s CPU), {} segments{} (index {:.1} MB)",
+                    batch_cpu.last().copied().unwrap_or(f64::NAN),
                     info.segments,
                     if folded { ", folded" } else { "" },
                     info.size as f64 / 1e6
@@ -97,6 +115,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let last: f64 = batch_secs[batch_secs.len() - 10..].iter().sum();
                 println!(
                     "first 10 batches {first:.1} s, last 10 {last:.1} s: ratio {:.2} ({folds} batches folded segments)",
+                    last / first
+                );
+                let first: f64 = batch_cpu[..10].iter().sum();
+                let last: f64 = batch_cpu[batch_cpu.len() - 10..].iter().sum();
+                println!(
+                    "CPU: first 10 batches {first:.1} s, last 10 {last:.1} s: ratio {:.2}",
                     last / first
                 );
             }
