@@ -1307,4 +1307,21 @@ fn band_key_tables_are_loaded_once_and_kept_across_commits() {
         &docs.iter().chain(&more).cloned().collect::<Vec<_>>(),
     );
     assert_same_answers(&index, &memory, &probes(&docs));
+
+    // Threads that need the tables of a freshly opened index at once load
+    // each once, and answer alike.
+    drop(index);
+    let index = IndexFile::open(&path).unwrap();
+    let probes = probes(&docs);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap();
+    let answers: Vec<Verdict> = pool.install(|| {
+        use rayon::prelude::*;
+        probes.par_iter().map(|p| index.query(p).unwrap()).collect()
+    });
+    for (p, a) in probes.iter().zip(answers) {
+        assert_eq!(a, memory.query(p), "probe {p:.60}");
+    }
 }

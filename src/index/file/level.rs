@@ -7,8 +7,6 @@
 
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use rayon::prelude::*;
-
 use super::format::{BAND_ENTRY_LEN, GROUP_LEN, GroupRecord, SECTION_NAMES, bucket_of, le32, le64};
 use super::read::{CHUNK, Reader};
 use crate::error::Result;
@@ -67,6 +65,11 @@ impl KeyTable {
         if let Some(t) = other.loaded.take() {
             let _ = self.loaded.set(t);
         }
+    }
+
+    /// Whether the table is loaded.
+    pub(super) fn is_loaded(&self) -> bool {
+        self.loaded.get().is_some()
     }
 
     /// Bytes held in memory.
@@ -159,30 +162,33 @@ impl DiskLevel {
         if let Some(t) = self.table.loaded.get() {
             return Ok(t);
         }
-        // Band by band (in parallel), in chunks of whole entries.
-        let run = self.groups * BAND_ENTRY_LEN;
+        // In chunks of whole entries, on this thread only: no parallel
+        // work while the lock is held (a rayon thread that waits in a join
+        // may run another lookup, which would wait for this lock).
+        // `IndexFile::load_tables` loads the tables of all segments in
+        // parallel instead.
+        let total = self.groups * self.bands as u64 * BAND_ENTRY_LEN;
         let chunk = CHUNK / BAND_ENTRY_LEN * BAND_ENTRY_LEN;
-        let bands: Vec<Vec<u16>> = (0..self.bands as u64)
-            .into_par_iter()
-            .map(|band| {
-                let mut out = Vec::with_capacity(self.groups as usize);
-                let mut at = 0;
-                while at < run {
-                    let n = chunk.min(run - at);
-                    let bytes = r.read(self.bands_sec, band * run + at, n)?;
-                    out.extend(
-                        bytes
-                            .chunks_exact(BAND_ENTRY_LEN as usize)
-                            .map(|e| key_bits(le64(e, 0), self.bits)),
-                    );
-                    at += n;
-                }
-                Ok(out)
-            })
-            .collect::<Result<_>>()?;
-        let table: Box<[u16]> = bands.concat().into_boxed_slice();
+        let mut keys = Vec::with_capacity((self.groups * self.bands as u64) as usize);
+        let mut at = 0;
+        while at < total {
+            let n = chunk.min(total - at);
+            let bytes = r.read(self.bands_sec, at, n)?;
+            keys.extend(
+                bytes
+                    .chunks_exact(BAND_ENTRY_LEN as usize)
+                    .map(|e| key_bits(le64(e, 0), self.bits)),
+            );
+            at += n;
+        }
+        let table: Box<[u16]> = keys.into_boxed_slice();
         let _ = self.table.loaded.set(table);
         Ok(self.table.loaded.get().expect("set just now"))
+    }
+
+    /// Loads the [`KeyTable`] if it is not loaded yet.
+    pub(super) fn load_table(&self, r: &Reader) -> Result<()> {
+        self.table(r).map(|_| ())
     }
 
     /// Groups sharing a band key with `keys`, sorted, each once.

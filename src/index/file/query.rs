@@ -133,6 +133,7 @@ impl IndexFile {
     ///
     /// As [`query`](IndexFile::query).
     pub fn query_analyzed(&self, doc: &AnalyzedDocument) -> Result<Verdict> {
+        self.load_tables()?;
         let overlay = Overlay::new(&self.dedup);
         let prepared = crate::index::prepare(&self.dedup, doc);
         crate::index::check(
@@ -175,6 +176,21 @@ impl IndexFile {
                 seg.passages.table.take_from(&mut o.passages.table);
             }
         }
+    }
+
+    /// Loads the band key tables of every segment that has none yet, the
+    /// segments in parallel (each table on one thread: see
+    /// `DiskLevel::table`).
+    pub(super) fn load_tables(&self) -> Result<()> {
+        use rayon::prelude::*;
+        let loaded = |s: &Segment| s.docs.table.is_loaded() && s.passages.table.is_loaded();
+        if self.segments.iter().all(loaded) {
+            return Ok(());
+        }
+        self.segments.par_iter().try_for_each(|s| {
+            s.docs.load_table(&s.reader)?;
+            s.passages.load_table(&s.reader)
+        })
     }
 
     /// Approximate bytes of heap memory that the open index holds: per
