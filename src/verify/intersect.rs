@@ -60,7 +60,14 @@ pub(crate) fn intersection_at_least(a: &[u64], b: &[u64], needed: usize) -> Opti
 
 /// The branch-free merge of `a[i..]` and `b[j..]`, adding to `count`.
 #[inline]
-fn merge(a: &[u64], b: &[u64], mut i: usize, mut j: usize, mut count: usize, needed: usize) -> Option<usize> {
+fn merge(
+    a: &[u64],
+    b: &[u64],
+    mut i: usize,
+    mut j: usize,
+    mut count: usize,
+    needed: usize,
+) -> Option<usize> {
     // The bound is checked every 64 steps: often enough to stop early,
     // rarely enough to cost nothing.
     while i < a.len() && j < b.len() {
@@ -114,8 +121,8 @@ fn gallop(small: &[u64], large: &[u64], needed: usize) -> Option<usize> {
 #[target_feature(enable = "avx2")]
 fn blocks_avx2(a: &[u64], b: &[u64], needed: usize) -> Option<usize> {
     use std::arch::x86_64::{
-        __m256i, _mm256_castsi256_pd, _mm256_cmpeq_epi64, _mm256_loadu_si256,
-        _mm256_movemask_pd, _mm256_or_si256, _mm256_permute4x64_epi64,
+        __m256i, _mm256_castsi256_pd, _mm256_cmpeq_epi64, _mm256_loadu_si256, _mm256_movemask_pd,
+        _mm256_or_si256, _mm256_permute4x64_epi64,
     };
     let (mut i, mut j, mut count) = (0usize, 0usize, 0usize);
     let mut rounds = 0u32;

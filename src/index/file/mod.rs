@@ -72,7 +72,7 @@
 //! memory and reads from the file only the entries whose 16 bits match —
 //! the entries that hold the key, and about one in a thousand of the
 //! others. Most lookups (new text, and every segment but the one holding a
-//! duplicate) read nothing at all. The tables cost about 550 bytes of
+//! duplicate) read nothing at all. The tables cost about 570 bytes of
 //! memory per news article at the default settings
 //! ([`memory_usage`](IndexFile::memory_usage)); a commit keeps those of the
 //! segments it does not replace.

@@ -197,7 +197,7 @@ impl IndexFile {
     /// segment, its band-table directories and block checksums (loaded at
     /// open) and, once a lookup has visited the segment, its band key
     /// tables: two bytes per band entry (`bands × groups` per level; about
-    /// 550 bytes per news article at the default settings). Approximate:
+    /// 570 bytes per news article at the default settings). Approximate:
     /// allocator overhead and small fixed parts are not counted.
     ///
     /// # Example
