@@ -37,6 +37,26 @@ fn status(field: &str) -> String {
         .unwrap_or_else(|| "n/a".into())
 }
 
+/// Seconds this thread has run on a CPU (`/proc/thread-self/schedstat`,
+/// Linux only): on a shared machine, queries per CPU second vary less with
+/// the load than queries per second of wall time.
+fn cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
+/// Seconds the whole process (all its threads) has run on a CPU, user and
+/// system (`/proc/self/stat`, in clock ticks of 1/100 s; Linux only).
+fn process_cpu_secs() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses).
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize, default: usize| -> Result<usize, Box<dyn std::error::Error>> {
@@ -56,6 +76,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut at = 0;
             let mut duplicates = 0;
             let mut batch_secs: Vec<f64> = Vec::new();
+            // CPU seconds of each batch, all threads: on a shared machine,
+            // steadier than wall time.
+            let mut batch_cpu: Vec<f64> = Vec::new();
             let mut folds = 0;
             while at < n {
                 let end = (at + batch).min(n);
@@ -67,16 +90,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .collect();
                 let segments_before = index.info().segments;
                 let t = Instant::now();
+                let cpu = process_cpu_secs();
                 let verdicts = index.add_batch(docs)?;
                 let secs = t.elapsed().as_secs_f64();
+                let cpu = process_cpu_secs().zip(cpu).map(|(b, a)| b - a);
                 batch_secs.push(secs);
+                batch_cpu.push(cpu.unwrap_or(f64::NAN));
                 duplicates += verdicts.iter().filter(|v| v.is_duplicate()).count();
                 let info = index.info();
                 // A batch adds one segment; fewer means the policy folded.
                 let folded = info.segments < segments_before + 1;
                 folds += folded as usize;
                 println!(
-                    "batch {at}..{end}: {secs:.2} s, {} segments{} (index {:.1} MB)",
+                    "batch {at}..{end}: {secs:.2} s ({:.2} s CPU), {} segments{} (index {:.1} MB)",
+                    batch_cpu.last().copied().unwrap_or(f64::NAN),
                     info.segments,
                     if folded { ", folded" } else { "" },
                     info.size as f64 / 1e6
@@ -88,6 +115,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let last: f64 = batch_secs[batch_secs.len() - 10..].iter().sum();
                 println!(
                     "first 10 batches {first:.1} s, last 10 {last:.1} s: ratio {:.2} ({folds} batches folded segments)",
+                    last / first
+                );
+                let first: f64 = batch_cpu[..10].iter().sum();
+                let last: f64 = batch_cpu[batch_cpu.len() - 10..].iter().sum();
+                println!(
+                    "CPU: first 10 batches {first:.1} s, last 10 {last:.1} s: ratio {:.2}",
                     last / first
                 );
             }
@@ -142,7 +175,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                 })
                 .collect();
+            // The first query loads the band key tables of every segment.
             let t = Instant::now();
+            index.query(&texts[0])?;
+            println!(
+                "first query (loads the band key tables): {:.1} ms; memory_usage {:.1} MB, RSS {}",
+                t.elapsed().as_secs_f64() * 1e3,
+                index.memory_usage() as f64 / 1e6,
+                status("VmRSS:")
+            );
+            let t = Instant::now();
+            let cpu = cpu_secs();
             let mut found = 0;
             for text in &texts {
                 found += index.query(text)?.is_duplicate() as usize;
@@ -153,6 +196,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "query: {queries} articles in {secs:.2} s ({:.0}/s, one thread), {found} whole-document duplicates",
                 queries as f64 / secs
             );
+            if let (Some(a), Some(b)) = (cpu, cpu_secs()) {
+                println!(
+                    "query: {:.0} per CPU second on that thread ({:.2} s on a CPU)",
+                    queries as f64 / (b - a),
+                    b - a
+                );
+            }
             // The same queries on a pool of each thread count (the index is
             // `Sync`: threads query it at once).
             let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -1268,3 +1268,60 @@ fn damage_to_any_file_of_a_format_2_index_is_detected() {
     std::fs::write(seg, &good).unwrap();
     IndexFile::open(&path).unwrap().verify().unwrap();
 }
+
+/// Issue 15: the in-memory band key tables (two bytes per band entry of a
+/// segment, loaded by the first lookup) are what `memory_usage` adds after
+/// a query, a commit keeps those of the segments it does not replace, and
+/// answers stay those of the memory index.
+#[cfg(feature = "tools")]
+#[test]
+fn band_key_tables_are_loaded_once_and_kept_across_commits() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("tables.edx");
+    let config = Config::new();
+    let docs = synth_docs(90, 15);
+    let (memory, _) = memory_index(&config, &docs);
+    build(&path, &config, &[&docs[..30], &docs[30..60], &docs[60..]]);
+
+    let mut index = IndexFile::open_for_writing(&path).unwrap();
+    let info = index.info();
+    assert!(info.segments >= 2, "{info:?}");
+    let entries = info.document_groups as usize * config.get_banding().unwrap().bands()
+        + info.passage_groups as usize * config.get_passage_banding().unwrap().bands();
+    let before = index.memory_usage();
+    assert_same_answers(&index, &memory, &probes(&docs));
+    let loaded = index.memory_usage();
+    assert_eq!(loaded - before, 2 * entries);
+
+    // A batch adds a segment: the old segments keep their tables, the new
+    // one has none until a lookup needs it.
+    let more = synth_docs(10, 16);
+    index.add_batch(more.iter().cloned()).unwrap();
+    let after = index.memory_usage();
+    assert!(
+        after > loaded,
+        "{after} <= {loaded}: the tables were dropped"
+    );
+    let (memory, _) = memory_index(
+        &config,
+        &docs.iter().chain(&more).cloned().collect::<Vec<_>>(),
+    );
+    assert_same_answers(&index, &memory, &probes(&docs));
+
+    // Threads that need the tables of a freshly opened index at once load
+    // each once, and answer alike.
+    drop(index);
+    let index = IndexFile::open(&path).unwrap();
+    let probes = probes(&docs);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(4)
+        .build()
+        .unwrap();
+    let answers: Vec<Verdict> = pool.install(|| {
+        use rayon::prelude::*;
+        probes.par_iter().map(|p| index.query(p).unwrap()).collect()
+    });
+    for (p, a) in probes.iter().zip(answers) {
+        assert_eq!(a, memory.query(p), "probe {p:.60}");
+    }
+}

@@ -1,10 +1,14 @@
 //! Lookups in one stored level (documents or passages) of an open index:
 //! [`DiskLevel`] finds the groups that share a band key with an item
 //! through the level's directory and band runs, reads their records and
-//! data, and verifies them as the in-memory `Level` does.
+//! data, and verifies them as the in-memory `Level` does. [`KeyTable`]
+//! holds 16 bits of every band key in memory, so that a band lookup that
+//! cannot hit reads nothing from the file.
+
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use super::format::{BAND_ENTRY_LEN, GROUP_LEN, GroupRecord, SECTION_NAMES, bucket_of, le32, le64};
-use super::read::Reader;
+use super::read::{CHUNK, Reader};
 use crate::error::Result;
 use crate::index::IndexItem;
 use crate::minhash::Signature;
@@ -28,6 +32,76 @@ pub(super) struct DiskLevel {
     pub(super) dir: Vec<u32>,
     pub(super) verification: Verification,
     pub(super) num_perm: usize,
+    /// 16 bits of each band key, loaded on the first lookup.
+    pub(super) table: KeyTable,
+}
+
+/// In memory, for every entry of a level's band runs (in file order), the
+/// 16 bits of its key that follow the directory bits ([`key_bits`]): a
+/// band lookup scans its bucket here (about 64 entries, 128 bytes) and
+/// reads from the file only the entries whose 16 bits match, about one in
+/// a thousand of those that do not hold the key. Two bytes per band entry
+/// (`bands × groups`), read from the band section on first use, once per
+/// open segment: segment files never change.
+#[derive(Default)]
+pub(super) struct KeyTable {
+    loaded: OnceLock<Box<[u16]>>,
+    /// Held while loading, so that threads that need the table at once
+    /// read the section once.
+    loading: Mutex<()>,
+}
+
+impl std::fmt::Debug for KeyTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyTable")
+            .field("entries", &self.loaded.get().map(|t| t.len()))
+            .finish()
+    }
+}
+
+impl KeyTable {
+    /// Takes the table loaded by `other` (the same segment, opened before).
+    pub(super) fn take_from(&mut self, other: &mut KeyTable) {
+        if let Some(t) = other.loaded.take() {
+            let _ = self.loaded.set(t);
+        }
+    }
+
+    /// Whether the table is loaded.
+    pub(super) fn is_loaded(&self) -> bool {
+        self.loaded.get().is_some()
+    }
+
+    /// Bytes held in memory.
+    pub(super) fn memory(&self) -> usize {
+        self.loaded.get().map_or(0, |t| t.len() * 2)
+    }
+}
+
+/// Where the run of `want` starts in `sorted` and how long it is. The
+/// values are uniform (bits of hashes), so the search starts where `want`
+/// would lie if they were evenly spread and steps from there: one or two
+/// steps, within the cache line first touched.
+fn equal_run(sorted: &[u16], want: u16) -> (usize, usize) {
+    let mut i = (sorted.len() * want as usize) >> 16;
+    while i > 0 && sorted[i - 1] >= want {
+        i -= 1;
+    }
+    while i < sorted.len() && sorted[i] < want {
+        i += 1;
+    }
+    let mut end = i;
+    while end < sorted.len() && sorted[end] == want {
+        end += 1;
+    }
+    (i, end - i)
+}
+
+/// The 16 bits of band key `key` that follow its top `bits` bits (those
+/// that choose its directory bucket). Within a bucket, entries are sorted by
+/// key, so these are sorted too.
+pub(super) fn key_bits(key: u64, bits: u32) -> u16 {
+    ((key << bits) >> 48) as u16
 }
 
 /// The stored data of a group: its set, or its signature.
@@ -65,7 +139,7 @@ impl DiskLevel {
                         SECTION_NAMES[self.data_sec]
                     )));
                 }
-                Ok(GroupData::Set(ShingleSet::from_hashes(v)))
+                Ok(GroupData::Set(ShingleSet::from_sorted(v)))
             }
             _ => {
                 let b = r.read(self.data_sec, rec.data, self.num_perm as u64 * 4)?;
@@ -75,16 +149,95 @@ impl DiskLevel {
         }
     }
 
+    /// The [`KeyTable`], loaded now if it was not.
+    fn table<'a>(&'a self, r: &Reader) -> Result<&'a [u16]> {
+        if let Some(t) = self.table.loaded.get() {
+            return Ok(t);
+        }
+        let _guard = self
+            .table
+            .loading
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(t) = self.table.loaded.get() {
+            return Ok(t);
+        }
+        // In chunks of whole entries, on this thread only: no parallel
+        // work while the lock is held (a rayon thread that waits in a join
+        // may run another lookup, which would wait for this lock).
+        // `IndexFile::load_tables` loads the tables of all segments in
+        // parallel instead.
+        let total = self.groups * self.bands as u64 * BAND_ENTRY_LEN;
+        let chunk = CHUNK / BAND_ENTRY_LEN * BAND_ENTRY_LEN;
+        let mut keys = Vec::with_capacity((self.groups * self.bands as u64) as usize);
+        let mut at = 0;
+        while at < total {
+            let n = chunk.min(total - at);
+            let bytes = r.read(self.bands_sec, at, n)?;
+            keys.extend(
+                bytes
+                    .chunks_exact(BAND_ENTRY_LEN as usize)
+                    .map(|e| key_bits(le64(e, 0), self.bits)),
+            );
+            at += n;
+        }
+        let table: Box<[u16]> = keys.into_boxed_slice();
+        let _ = self.table.loaded.set(table);
+        Ok(self.table.loaded.get().expect("set just now"))
+    }
+
+    /// Loads the [`KeyTable`] if it is not loaded yet.
+    pub(super) fn load_table(&self, r: &Reader) -> Result<()> {
+        self.table(r).map(|_| ())
+    }
+
     /// Groups sharing a band key with `keys`, sorted, each once.
     fn candidates(&self, r: &Reader, keys: &[u64]) -> Result<Vec<u32>> {
         let per_band = (1usize << self.bits) + 1;
+        let table = self.table(r)?;
+        let keys = &keys[..keys.len().min(self.bands)];
+        // The buckets of all bands first, each band's entry of the table
+        // where the search will start touched: loads that do not wait for
+        // one another, so the memory fetches overlap (a band's bucket is
+        // random in a table of megabytes: each is a cache miss).
+        // Small loops, so that many iterations (and their loads) are in
+        // flight at once.
+        let buckets: Vec<(u64, u64, u16)> = keys
+            .iter()
+            .enumerate()
+            .map(|(band, &key)| {
+                let d = band * per_band + bucket_of(key, self.bits);
+                let at = band as u64 * self.groups;
+                (at, d, key_bits(key, self.bits))
+            })
+            .map(|(at, d, want)| {
+                let lo = self.dir.get(d).map_or(0, |&v| v as u64);
+                let hi = self.dir.get(d + 1).map_or(0, |&v| v as u64);
+                (at + lo, at + hi.max(lo), want)
+            })
+            .collect();
+        let starts: Vec<usize> = buckets
+            .iter()
+            .map(|&(lo, hi, want)| (lo + (((hi - lo) * want as u64) >> 16)) as usize)
+            .collect();
+        let mut touched = 0u16;
+        for &i in &starts {
+            touched = touched.wrapping_add(table.get(i).copied().unwrap_or(0));
+        }
+        std::hint::black_box(touched);
         let mut out = Vec::new();
-        for (band, &key) in keys.iter().enumerate().take(self.bands) {
-            let d = band * per_band + bucket_of(key, self.bits);
-            let (lo, hi) = (self.dir[d] as u64, self.dir[d + 1] as u64);
-            if lo == hi {
+        for (band, (&key, &(lo, hi, want))) in keys.iter().zip(&buckets).enumerate() {
+            if lo >= hi {
                 continue;
             }
+            // The entries whose 16 bits match (contiguous: sorted by key).
+            let bucket = table.get(lo as usize..hi as usize).unwrap_or_default();
+            let (first, count) = equal_run(bucket, want);
+            if count == 0 {
+                continue;
+            }
+            let lo = lo - band as u64 * self.groups;
+            let (lo, hi) = (lo + first as u64, lo + (first + count) as u64);
             let start = (band as u64 * self.groups + lo) * BAND_ENTRY_LEN;
             let bytes = r.read(self.bands_sec, start, (hi - lo) * BAND_ENTRY_LEN)?;
             for e in bytes.chunks_exact(BAND_ENTRY_LEN as usize) {
@@ -150,5 +303,51 @@ impl DiskLevel {
             }
         }
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_run_finds_what_a_plain_scan_finds() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for len in [0usize, 1, 2, 5, 64, 300] {
+            for _ in 0..200 {
+                // Few distinct values, so that runs of equal ones occur.
+                let spread = if next() % 2 == 0 { 16 } else { 65_536 };
+                let mut v: Vec<u16> = (0..len).map(|_| (next() % spread) as u16).collect();
+                v.sort_unstable();
+                for want in [0u16, 1, 7, 15, 16, 40_000, u16::MAX, next() as u16] {
+                    let first = v.iter().filter(|&&x| x < want).count();
+                    let count = v.iter().filter(|&&x| x == want).count();
+                    assert_eq!(equal_run(&v, want), (first, count), "{v:?} {want}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn key_bits_keep_the_order_of_keys_in_a_bucket() {
+        for bits in [0u32, 1, 7, 14, 24] {
+            let mut keys: Vec<u64> = (0..1000u64)
+                .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                .collect();
+            keys.sort_unstable();
+            for w in keys.windows(2) {
+                if bucket_of(w[0], bits) == bucket_of(w[1], bits) {
+                    assert!(key_bits(w[0], bits) <= key_bits(w[1], bits));
+                }
+            }
+        }
+        assert_eq!(key_bits(0xABCD_EF01_2345_6789, 0), 0xABCD);
+        assert_eq!(key_bits(0xABCD_EF01_2345_6789, 8), 0xCDEF);
     }
 }

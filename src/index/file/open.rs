@@ -469,6 +469,7 @@ fn open_segment(
             dir,
             verification,
             num_perm,
+            table: Default::default(),
         })
     };
     let docs = level(

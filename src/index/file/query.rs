@@ -133,6 +133,7 @@ impl IndexFile {
     ///
     /// As [`query`](IndexFile::query).
     pub fn query_analyzed(&self, doc: &AnalyzedDocument) -> Result<Verdict> {
+        self.load_tables()?;
         let overlay = Overlay::new(&self.dedup);
         let prepared = crate::index::prepare(&self.dedup, doc);
         crate::index::check(
@@ -157,6 +158,80 @@ impl IndexFile {
     /// damaged file, section and block; [`ErrorKind::Io`](crate::ErrorKind::Io).
     pub fn verify(&self) -> Result<()> {
         self.segments.iter().try_for_each(Segment::verify)
+    }
+}
+
+impl IndexFile {
+    /// Takes the in-memory band key tables that `old` loaded for segments
+    /// this index still lists (same number and checksum: segment files
+    /// never change), so that a commit does not read them again.
+    pub(super) fn keep_tables_of(&mut self, old: &mut IndexFile) {
+        for seg in &mut self.segments {
+            let same = old
+                .segments
+                .iter_mut()
+                .find(|o| o.number == seg.number && o.checksum == seg.checksum);
+            if let Some(o) = same {
+                seg.docs.table.take_from(&mut o.docs.table);
+                seg.passages.table.take_from(&mut o.passages.table);
+            }
+        }
+    }
+
+    /// Loads the band key tables of every segment that has none yet, the
+    /// segments in parallel (each table on one thread: see
+    /// `DiskLevel::table`).
+    pub(super) fn load_tables(&self) -> Result<()> {
+        use rayon::prelude::*;
+        let loaded = |s: &Segment| s.docs.table.is_loaded() && s.passages.table.is_loaded();
+        if self.segments.iter().all(loaded) {
+            return Ok(());
+        }
+        self.segments.par_iter().try_for_each(|s| {
+            s.docs.load_table(&s.reader)?;
+            s.passages.load_table(&s.reader)
+        })
+    }
+
+    /// Approximate bytes of heap memory that the open index holds: per
+    /// segment, its band-table directories and block checksums (loaded at
+    /// open) and, once a lookup has visited the segment, its band key
+    /// tables: two bytes per band entry (`bands × groups` per level; about
+    /// 570 bytes per news article at the default settings). Approximate:
+    /// allocator overhead and small fixed parts are not counted.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use echodup::Config;
+    /// use echodup::index::IndexFile;
+    ///
+    /// let dir = std::env::temp_dir().join(format!("echodup-mem-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let path = dir.join("news.edx");
+    /// # let _ = std::fs::remove_file(&path);
+    /// IndexFile::create(&path, Config::new())?
+    ///     .add_batch([("a", "Shares climbed four percent in early trading on the exchange.")])?;
+    /// let index = IndexFile::open(&path)?;
+    /// let opened = index.memory_usage();
+    /// index.query("Shares climbed four percent in early trading.")?;
+    /// // The first lookup loaded the band key tables of the segment.
+    /// assert!(index.memory_usage() > opened);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// # Ok::<(), echodup::Error>(())
+    /// ```
+    pub fn memory_usage(&self) -> usize {
+        self.segments
+            .iter()
+            .map(|s| {
+                (s.docs.dir.len() + s.passages.dir.len()) * 4
+                    + s.reader.sums.len() * 8
+                    + s.reader.checked.len() * 8
+                    + s.docs.table.memory()
+                    + s.passages.table.memory()
+            })
+            .sum::<usize>()
+            + self.removed.len() * 4
     }
 }
 

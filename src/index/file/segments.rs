@@ -172,7 +172,8 @@ impl IndexFile {
                 let lock = self.lock.take();
                 let reopened = IndexFile::open(&path);
                 match reopened {
-                    Ok(index) => {
+                    Ok(mut index) => {
+                        index.keep_tables_of(self);
                         *self = index;
                         self.lock = lock;
                         Ok(())

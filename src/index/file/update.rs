@@ -173,6 +173,7 @@ impl IndexFile {
         }
         // Lookups in the segments do not depend on the batch: all of them in
         // parallel first, then the documents in order against the batch.
+        self.load_tables()?;
         let lookups: Vec<BaseLookup> = analyzed
             .par_iter()
             .map(|(_, prepared)| self.lookup(prepared, &hidden))
