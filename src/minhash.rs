@@ -185,6 +185,25 @@ impl MinHasher {
         );
         kernel::update(slots, &self.a, &self.b, &self.c, shingles);
     }
+
+    /// Folds another slot vector into `slots`: the slot-wise minimum, which
+    /// is the slot vector of the union of the two sets (the minimum over a
+    /// union is the minimum of the minima; a shingle in both sets counts
+    /// once either way).
+    ///
+    /// # Panics
+    ///
+    /// If the lengths differ from `self.num_perm()`.
+    pub(crate) fn merge(&self, slots: &mut [u32], other: &[u32]) {
+        let n = self.a.len();
+        assert!(
+            slots.len() == n && other.len() == n,
+            "slot vector has the wrong length"
+        );
+        for (s, &o) in slots.iter_mut().zip(other) {
+            *s = (*s).min(o);
+        }
+    }
 }
 
 /// The inner loop, with one copy compiled for AVX2 and chosen at run time.

@@ -180,7 +180,7 @@ impl Deduplicator {
         P: Fn(usize) + Sync,
     {
         to_u32(num_docs, "documents")?;
-        let sketched = self.sketch_corpus(num_docs, |i, scratch, sig| {
+        let sketched = self.sketch_corpus(num_docs, |i, scratch, slots| {
             let text = fetch(DocId::new(i as u32));
             let text = text.as_ref();
             self.analyzer.analyze_into(text, scratch);
@@ -194,7 +194,8 @@ impl Deduplicator {
                     )
                 }),
                 &scratch.doc_set,
-                sig,
+                &scratch.cross,
+                slots,
             );
             part.noise = TextNoise::sampled(i, text);
             progress(text.len());
@@ -236,7 +237,7 @@ impl Deduplicator {
     /// As [`run`](Deduplicator::run).
     pub fn run_analyzed(&self, docs: &[AnalyzedDocument]) -> Result<Report> {
         to_u32(docs.len(), "documents")?;
-        let sketched = self.sketch_corpus(docs.len(), |i, _, sig| {
+        let sketched = self.sketch_corpus(docs.len(), |i, _, slots| {
             let doc = &docs[i];
             self.sketch_document(
                 doc.len(),
@@ -244,7 +245,8 @@ impl Deduplicator {
                     .iter()
                     .map(|p| (p.span(), p.tokens(), p.shingles().as_slice())),
                 doc.shingles().as_slice(),
-                sig,
+                doc.cross_shingles(),
+                slots,
             )
         })?;
         self.finish(

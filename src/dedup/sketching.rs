@@ -14,11 +14,11 @@ use crate::sketch::{Level, SketchColumns};
 
 impl Deduplicator {
     /// Stages 1–4 over the corpus, in parallel chunks: `sketch(i, scratch,
-    /// signature buffer)` analyzes and sketches document `i`, and only its
+    /// signature buffers)` analyzes and sketches document `i`, and only its
     /// [`DocSketch`] is kept.
     pub(super) fn sketch_corpus<F>(&self, n: usize, sketch: F) -> Result<SketchedCorpus>
     where
-        F: Fn(usize, &mut Scratch, &mut Vec<u32>) -> DocSketch + Sync,
+        F: Fn(usize, &mut Scratch, &mut SlotBuffers) -> DocSketch + Sync,
     {
         const CHUNK: usize = 4096;
         let mut out = SketchedCorpus {
@@ -37,8 +37,8 @@ impl Deduplicator {
             let parts: Vec<DocSketch> = (chunk_start..chunk_end)
                 .into_par_iter()
                 .map_init(
-                    || (Scratch::default(), Vec::new()),
-                    |(scratch, sig), i| sketch(i, scratch, sig),
+                    || (Scratch::default(), SlotBuffers::default()),
+                    |(scratch, slots), i| sketch(i, scratch, slots),
                 )
                 .collect();
             for (i, mut part) in (chunk_start..chunk_end).zip(parts) {
@@ -67,15 +67,28 @@ impl Deduplicator {
 
     /// Stage 4 for one document: the sketches of the document (if its set is
     /// not empty) and of its passages that are compared.
+    ///
+    /// `passages` gives each passage's span, tokens and set; `doc_set` is
+    /// the document's set and `cross` its shingles that are in no passage of
+    /// at least one shingle's length of tokens (`Scratch::cross`), so that
+    /// `doc_set` is `cross` plus the sets of those passages. When passages
+    /// are compared, the document's signature is built from theirs: the
+    /// slot-wise minimum of the signatures of its compared passages, with
+    /// the other passages' sets and `cross` folded in, so each shingle goes
+    /// through the MinHash kernel once. It equals the signature of
+    /// `doc_set` (the minimum over a union is the minimum of the minima).
     pub(super) fn sketch_document<'x>(
         &self,
         len: usize,
         passages: impl Iterator<Item = (Range<usize>, usize, &'x [u64])>,
         doc_set: &[u64],
-        sig: &mut Vec<u32>,
+        cross: &[u64],
+        slots: &mut SlotBuffers,
     ) -> DocSketch {
         let sketcher = &self.sketcher;
+        let hasher = sketcher.hasher();
         let passages_on = self.config.get_passages();
+        let shingle_size = self.analyzer.shingler().shingling().size();
         let mut part = DocSketch {
             len,
             spans: Vec::new(),
@@ -90,15 +103,37 @@ impl Deduplicator {
             part.passage_index.reserve(expected);
             part.passages.reserve(expected);
         }
-        if sketcher.compares_document(doc_set.len()) {
-            part.doc.reserve(1);
-            part.doc.push(doc_set, sketcher, sig);
+        let compares_document = sketcher.compares_document(doc_set.len());
+        // Without passages there are no passage signatures to reuse.
+        let from_passages = compares_document && passages_on;
+        let SlotBuffers { item, document } = slots;
+        if from_passages {
+            document.clear();
+            document.resize(hasher.num_perm(), u32::MAX);
         }
         for (p, (span, tokens, set)) in passages.enumerate() {
             part.spans.push(span);
-            if sketcher.compares_passage(tokens, set.len()) {
+            let compared = sketcher.compares_passage(tokens, set.len());
+            if compared {
                 part.passage_index.push(p as u32);
-                part.passages.push(set, sketcher, sig);
+                // Leaves the passage's signature in `item`.
+                part.passages.push(set, sketcher, item);
+            }
+            if from_passages && tokens >= shingle_size {
+                if compared {
+                    hasher.merge(document, item);
+                } else {
+                    hasher.update(document, set.iter().copied());
+                }
+            }
+        }
+        if compares_document {
+            part.doc.reserve(1);
+            if from_passages {
+                hasher.update(document, cross.iter().copied());
+                part.doc.push_signed(doc_set, document, sketcher);
+            } else {
+                part.doc.push(doc_set, sketcher, item);
             }
         }
         part
@@ -142,6 +177,15 @@ impl SketchedCorpus {
     }
 }
 
+/// Reusable signature buffers of one worker.
+#[derive(Debug, Default)]
+pub(super) struct SlotBuffers {
+    /// The signature of the last item sketched.
+    item: Vec<u32>,
+    /// The document's signature being built from its passages'.
+    document: Vec<u32>,
+}
+
 /// One document's contribution to a [`SketchedCorpus`].
 pub(super) struct DocSketch {
     pub(super) len: usize,
@@ -153,4 +197,132 @@ pub(super) struct DocSketch {
     pub(super) passages: SketchColumns,
     /// Signs of OCR noise in the document's text (none without text).
     pub(super) noise: TextNoise,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::shingle::Shingling;
+    use crate::verify::Verification;
+    use proptest::prelude::*;
+
+    /// The oracle: every item sketched from its own set with
+    /// [`Sketcher::sketch`], as before signatures were built from passages.
+    fn assert_sketches_equal_direct(config: &Config, text: &str) -> Result<(), TestCaseError> {
+        let dedup = Deduplicator::new(config.clone()).expect("valid config");
+        let sketcher = dedup.sketcher();
+        let mut scratch = Scratch::default();
+        dedup.analyzer().analyze_into(text, &mut scratch);
+        let doc = dedup.analyzer().analyze(text);
+        // Both entry points: the scratch of `run` and the analysis of
+        // `run_analyzed`.
+        let mut slots = SlotBuffers::default();
+        let from_scratch = dedup.sketch_document(
+            text.len(),
+            scratch.passages.iter().map(|p| {
+                (
+                    p.span.clone(),
+                    p.tokens,
+                    &scratch.passage_sets[p.set.clone()],
+                )
+            }),
+            &scratch.doc_set,
+            &scratch.cross,
+            &mut slots,
+        );
+        let from_analysis = dedup.sketch_document(
+            doc.len(),
+            doc.passages()
+                .iter()
+                .map(|p| (p.span(), p.tokens(), p.shingles().as_slice())),
+            doc.shingles().as_slice(),
+            doc.cross_shingles(),
+            &mut slots,
+        );
+        prop_assert_eq!(scratch.doc_set.as_slice(), doc.shingles().as_slice());
+        for part in [&from_scratch, &from_analysis] {
+            let compared = sketcher.compares_document(doc.shingles().len());
+            prop_assert_eq!(part.doc.len(), usize::from(compared));
+            if compared {
+                let want = sketcher.sketch(Level::Document, doc.shingles());
+                prop_assert_eq!(part.doc.signature(0), want.signature().as_slice());
+                prop_assert!(part.doc.keys(0).iter().copied().eq(want.short_band_keys()));
+                prop_assert_eq!(part.doc.fingerprints()[0], want.fingerprint());
+                prop_assert_eq!(part.doc.size(0), want.size());
+            }
+            let items: Vec<usize> = sketcher.compared_passages(&doc).map(|(i, _)| i).collect();
+            prop_assert_eq!(
+                part.passage_index
+                    .iter()
+                    .map(|&i| i as usize)
+                    .collect::<Vec<_>>(),
+                items.clone()
+            );
+            for (item, &p) in items.iter().enumerate() {
+                let want = sketcher.sketch(Level::Passage, doc.passages()[p].shingles());
+                prop_assert_eq!(
+                    part.passages.signature(item as u32),
+                    want.signature().as_slice()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn config(shingling: Shingling, min_passage_tokens: usize, passages: bool) -> Config {
+        Config::new()
+            .shingling(shingling)
+            .min_passage_tokens(min_passage_tokens)
+            .passages(passages)
+            .num_perm(64)
+            .verification(Verification::Estimate)
+    }
+
+    proptest! {
+        #[test]
+        fn document_signature_from_passages_equals_signature_of_its_set(
+            paras in proptest::collection::vec("[a-dé .-]{0,30}", 0..7),
+            breaks in proptest::collection::vec(prop_oneof!["\n\n", "\n", "\n\n\n", " "], 7),
+            n in 1usize..6,
+            kind in 0u8..3,
+            min_tokens in 0usize..8,
+            passages in any::<bool>(),
+        ) {
+            let shingling = match kind {
+                0 => Shingling::Words(n),
+                1 => Shingling::Chars(n),
+                _ => Shingling::Glyphs(n),
+            };
+            let mut text = String::new();
+            for (p, b) in paras.iter().zip(&breaks) {
+                text.push_str(p);
+                text.push_str(b);
+            }
+            assert_sketches_equal_direct(&config(shingling, min_tokens, passages), &text)?;
+        }
+
+        #[test]
+        fn document_signature_from_passages_on_arbitrary_text(text in any::<String>(), n in 1usize..5) {
+            for shingling in [Shingling::Words(n), Shingling::Chars(n)] {
+                assert_sketches_equal_direct(&config(shingling, 1, true), &text)?;
+                assert_sketches_equal_direct(&config(shingling, 4, true), &text)?;
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_and_short_passages_belong_to_the_document_signature() {
+        // A repeated paragraph (its shingles in two passage sets), a passage
+        // shorter than one shingle (its tokens only in windows across the
+        // breaks) and one below `min_passage_tokens` (not compared, its set
+        // hashed directly).
+        let text = "one two three four five six\n\nhi\n\none two three four five six\n\nseven eight nine ten\n\nx y z";
+        for min_tokens in [1, 5, 7] {
+            assert_sketches_equal_direct(&config(Shingling::Words(3), min_tokens, true), text)
+                .unwrap();
+        }
+        // Shorter than one shingle altogether.
+        assert_sketches_equal_direct(&config(Shingling::Words(5), 1, true), "a b\n\nc").unwrap();
+    }
 }
