@@ -245,7 +245,9 @@ fn sort_dedup_tail(v: &mut Vec<u64>, start: usize) {
 pub(crate) struct Scratch {
     normalized: String,
     tokens: Vec<u64>,
-    doc_tokens: Vec<u64>,
+    /// The document's token hashes (with the joiners of character
+    /// shingles), for the content set.
+    pub(crate) doc_tokens: Vec<u64>,
     ranges: Vec<Range<usize>>,
     /// The document's shingle set, sorted.
     pub(crate) doc_set: Vec<u64>,

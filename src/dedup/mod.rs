@@ -180,7 +180,7 @@ impl Deduplicator {
         P: Fn(usize) + Sync,
     {
         to_u32(num_docs, "documents")?;
-        let sketched = self.sketch_corpus(num_docs, |i, scratch, slots| {
+        let sketched = self.sketch_corpus(num_docs, |i, scratch, slots, keep| {
             let text = fetch(DocId::new(i as u32));
             let text = text.as_ref();
             self.analyzer.analyze_into(text, scratch);
@@ -198,19 +198,30 @@ impl Deduplicator {
                 slots,
             );
             part.noise = TextNoise::sampled(i, text);
+            if keep && part.doc.len() == 1 {
+                part.kept = KeptDocument::of(scratch);
+            }
             progress(text.len());
             part
         })?;
         self.finish(
             &sketched,
             |item, boilerplate| {
+                let keep = |p: usize| !boilerplate.get(p).copied().unwrap_or(false);
+                if let Some(kept) = sketched.kept(item) {
+                    return DocSets {
+                        raw: Cow::Borrowed(&kept.set),
+                        content: boilerplate
+                            .contains(&true)
+                            .then(|| kept.content_set(&self.analyzer, keep)),
+                    };
+                }
                 let d = DocId::new(sketched.doc_items[item as usize]);
                 let mut scratch = Scratch::default();
                 self.analyzer.analyze_into(fetch(d).as_ref(), &mut scratch);
-                let content = boilerplate.contains(&true).then(|| {
-                    self.analyzer
-                        .content_set_of(&scratch, |p| !boilerplate.get(p).copied().unwrap_or(false))
-                });
+                let content = boilerplate
+                    .contains(&true)
+                    .then(|| self.analyzer.content_set_of(&scratch, keep));
                 DocSets {
                     raw: Cow::Owned(ShingleSet::from_sorted(std::mem::take(
                         &mut scratch.doc_set,
@@ -237,7 +248,7 @@ impl Deduplicator {
     /// As [`run`](Deduplicator::run).
     pub fn run_analyzed(&self, docs: &[AnalyzedDocument]) -> Result<Report> {
         to_u32(docs.len(), "documents")?;
-        let sketched = self.sketch_corpus(docs.len(), |i, _, slots| {
+        let sketched = self.sketch_corpus(docs.len(), |i, _, slots, _| {
             let doc = &docs[i];
             self.sketch_document(
                 doc.len(),
@@ -289,4 +300,4 @@ mod assembly;
 mod sketching;
 
 use assembly::DocSets;
-use sketching::SketchedCorpus;
+use sketching::{KeptDocument, SketchedCorpus};

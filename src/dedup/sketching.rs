@@ -6,19 +6,24 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::Deduplicator;
-use crate::analyze::Scratch;
+use crate::analyze::{Analyzer, Scratch};
 use crate::corpus::{DocId, PassageId, to_u32};
 use crate::error::Result;
 use crate::noise::TextNoise;
+use crate::shingle::ShingleSet;
 use crate::sketch::{Level, SketchColumns};
 
 impl Deduplicator {
     /// Stages 1–4 over the corpus, in parallel chunks: `sketch(i, scratch,
-    /// signature buffers)` analyzes and sketches document `i`, and only its
-    /// [`DocSketch`] is kept.
+    /// signature buffers, keep)` analyzes and sketches document `i`, and
+    /// only its [`DocSketch`] is kept. With `keep`, the sketch may carry
+    /// what verification needs of the document (`DocSketch::kept`), which
+    /// is kept for the documents in input order while its bytes fit in
+    /// [`Config::kept_set_bytes`](crate::Config::kept_set_bytes), so what is
+    /// kept does not depend on the thread count.
     pub(super) fn sketch_corpus<F>(&self, n: usize, sketch: F) -> Result<SketchedCorpus>
     where
-        F: Fn(usize, &mut Scratch, &mut SlotBuffers) -> DocSketch + Sync,
+        F: Fn(usize, &mut Scratch, &mut SlotBuffers, bool) -> DocSketch + Sync,
     {
         const CHUNK: usize = 4096;
         let mut out = SketchedCorpus {
@@ -30,15 +35,19 @@ impl Deduplicator {
             passage_ids: Vec::new(),
             passages: self.columns(Level::Passage),
             noise: TextNoise::default(),
+            kept: Vec::new(),
         };
         out.passage_start.push(0);
+        let budget = self.config.get_kept_set_bytes();
+        let mut kept_bytes = 0usize;
+        let mut keeping = budget > 0;
         for chunk_start in (0..n).step_by(CHUNK) {
             let chunk_end = (chunk_start + CHUNK).min(n);
             let parts: Vec<DocSketch> = (chunk_start..chunk_end)
                 .into_par_iter()
                 .map_init(
                     || (Scratch::default(), SlotBuffers::default()),
-                    |(scratch, slots), i| sketch(i, scratch, slots),
+                    |(scratch, slots), i| sketch(i, scratch, slots, keeping),
                 )
                 .collect();
             for (i, mut part) in (chunk_start..chunk_end).zip(parts) {
@@ -48,6 +57,20 @@ impl Deduplicator {
                 out.passage_start.push(out.spans.len());
                 if part.doc.len() == 1 {
                     out.doc_items.push(i as u32);
+                    // Kept while every document item before it was kept
+                    // and the bytes fit.
+                    match part.kept.take() {
+                        Some(kept) if keeping => {
+                            let bytes = kept.bytes();
+                            if kept_bytes + bytes <= budget {
+                                kept_bytes += bytes;
+                                out.kept.push(kept);
+                            } else {
+                                keeping = false;
+                            }
+                        }
+                        _ => keeping = false,
+                    }
                 }
                 out.docs.append(&mut part.doc);
                 out.passage_ids
@@ -62,6 +85,7 @@ impl Deduplicator {
         out.passage_ids.shrink_to_fit();
         out.docs.shrink_to_fit();
         out.passages.shrink_to_fit();
+        out.kept.shrink_to_fit();
         Ok(out)
     }
 
@@ -96,6 +120,7 @@ impl Deduplicator {
             passage_index: Vec::new(),
             passages: self.columns(Level::Passage),
             noise: TextNoise::default(),
+            kept: None,
         };
         let expected = passages.size_hint().0;
         part.spans.reserve(expected);
@@ -159,9 +184,66 @@ pub(super) struct SketchedCorpus {
     pub(super) passages: SketchColumns,
     /// Signs of OCR noise, summed over the documents whose text was read.
     pub(super) noise: TextNoise,
+    /// What verification needs of the first document items, kept from the
+    /// first analysis (`run` and `run_fetched`, within
+    /// `Config::kept_set_bytes`): document item `i` has it here when
+    /// `i < kept.len()`.
+    pub(super) kept: Vec<KeptDocument>,
+}
+
+/// What verification needs of one document, kept from its first analysis
+/// so that it is not analyzed again: its set, and its tokens and the
+/// passages' ranges in them for the set of its content.
+pub(super) struct KeptDocument {
+    /// The document's set.
+    pub(super) set: ShingleSet,
+    tokens: Box<[u64]>,
+    /// Each passage's range in `tokens`.
+    ranges: Box<[[u32; 2]]>,
+}
+
+impl KeptDocument {
+    /// What to keep of the document last analyzed into `s`, or `None` if
+    /// its token positions do not fit in 32 bits.
+    pub(super) fn of(s: &Scratch) -> Option<Self> {
+        u32::try_from(s.doc_tokens.len()).ok()?;
+        Some(KeptDocument {
+            set: ShingleSet::from_sorted(s.doc_set.clone()),
+            tokens: s.doc_tokens.as_slice().into(),
+            ranges: s
+                .passages
+                .iter()
+                .map(|p| [p.token_range.start as u32, p.token_range.end as u32])
+                .collect(),
+        })
+    }
+
+    /// The bytes it counts against the budget.
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<Self>() + 8 * (self.set.len() + self.tokens.len() + self.ranges.len())
+    }
+
+    /// The set of the document's passages `keep(p)` accepts, as
+    /// `Analyzer::content_set_of` gives it from the analysis.
+    pub(super) fn content_set(
+        &self,
+        analyzer: &Analyzer,
+        keep: impl Fn(usize) -> bool,
+    ) -> ShingleSet {
+        analyzer.content_set(
+            &self.tokens,
+            self.ranges.iter().map(|r| r[0] as usize..r[1] as usize),
+            keep,
+        )
+    }
 }
 
 impl SketchedCorpus {
+    /// What was kept of document item `item`, if anything.
+    pub(super) fn kept(&self, item: u32) -> Option<&KeptDocument> {
+        self.kept.get(item as usize)
+    }
+
     pub(super) fn heap_bytes(&self) -> usize {
         self.doc_len.capacity() * 8
             + self.passage_start.capacity() * 8
@@ -197,6 +279,9 @@ pub(super) struct DocSketch {
     pub(super) passages: SketchColumns,
     /// Signs of OCR noise in the document's text (none without text).
     pub(super) noise: TextNoise,
+    /// What verification needs of the document, kept (only when asked to
+    /// keep and the document is an item).
+    pub(super) kept: Option<KeptDocument>,
 }
 
 #[cfg(test)]
