@@ -118,9 +118,10 @@ impl Deduplicator {
     /// passages and are never duplicates; nothing is dropped.
     ///
     /// Memory beyond the texts is the sketches (about 150 bytes per document
-    /// and per passage with the default 32 bands) and the report: shingle
-    /// sets are not kept, and the few that verification needs are computed
-    /// again from the text.
+    /// and per passage with the default 32 bands), the report, and at most
+    /// [`Config::kept_set_bytes`] of document sets and tokens kept from the
+    /// first analysis for verification; the other sets that verification
+    /// needs are computed again from the text.
     ///
     /// # Errors
     ///
@@ -151,10 +152,12 @@ impl Deduplicator {
     /// larger than memory, read from files, a database or a memory map.
     /// `fetch(DocId(i))` is called once per document while sketching (in
     /// parallel, in chunks of 4,096 documents) and again only for documents
-    /// and passages that take part in a candidate pair; it must return the
-    /// same text each time. Peak memory is then the sketches (see
-    /// [`Stats::sketch_bytes`](crate::Stats::sketch_bytes)), the report and the texts in flight, not the
-    /// corpus. `progress(bytes)` is called after each document is sketched.
+    /// and passages that take part in a candidate pair and whose sets were
+    /// not kept (documents are kept in input order within
+    /// [`Config::kept_set_bytes`]); it must return the same text each time.
+    /// Peak memory is then the sketches (see
+    /// [`Stats::sketch_bytes`](crate::Stats::sketch_bytes)), the kept sets,
+    /// the report and the texts in flight, not the corpus. `progress(bytes)` is called after each document is sketched.
     ///
     /// The result equals [`run`](Deduplicator::run) over the same texts.
     ///

@@ -62,7 +62,7 @@ impl Deduplicator {
                     match part.kept.take() {
                         Some(kept) if keeping => {
                             let bytes = kept.bytes();
-                            if kept_bytes + bytes <= budget {
+                            if kept_bytes.saturating_add(bytes) <= budget {
                                 kept_bytes += bytes;
                                 out.kept.push(kept);
                             } else {
