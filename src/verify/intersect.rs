@@ -146,7 +146,7 @@ fn blocks_avx2(a: &[u64], b: &[u64], needed: usize) -> Option<usize> {
         i += 4 * usize::from(last_a <= last_b);
         j += 4 * usize::from(last_b <= last_a);
         rounds += 1;
-        if rounds % 16 == 0 && count + (a.len() - i).min(b.len() - j) < needed {
+        if rounds.is_multiple_of(16) && count + (a.len() - i).min(b.len() - j) < needed {
             return None;
         }
     }
