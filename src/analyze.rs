@@ -110,6 +110,7 @@ impl Analyzer {
                 .collect(),
             shingles: ShingleSet::from_sorted(std::mem::take(&mut s.doc_set)),
             token_hashes: std::mem::take(&mut s.doc_tokens),
+            cross: std::mem::take(&mut s.cross),
         }
     }
 
@@ -158,10 +159,15 @@ impl Analyzer {
                 token_range,
             });
         });
+        // The windows that cross a break go to `cross` first: with the sets
+        // of the passages of at least `n` tokens they make the document's
+        // set, which is how a document's signature is built from its
+        // passages' (`dedup::sketching`).
+        s.cross.clear();
         if s.doc_tokens.len() < n {
             s.doc_set.clear();
             self.shingler
-                .shingles_from_tokens_into(&s.doc_tokens, &mut s.doc_set);
+                .shingles_from_tokens_into(&s.doc_tokens, &mut s.cross);
         } else {
             let mut r = 0;
             for start in 0..=s.doc_tokens.len() - n {
@@ -173,10 +179,11 @@ impl Analyzer {
                     && start + n <= s.ranges[r].end;
                 if !inside {
                     self.shingler
-                        .shingles_from_tokens_into(&s.doc_tokens[start..start + n], &mut s.doc_set);
+                        .shingles_from_tokens_into(&s.doc_tokens[start..start + n], &mut s.cross);
                 }
             }
         }
+        s.doc_set.extend_from_slice(&s.cross);
         sort_dedup_tail(&mut s.doc_set, 0);
     }
 }
@@ -238,10 +245,17 @@ fn sort_dedup_tail(v: &mut Vec<u64>, start: usize) {
 pub(crate) struct Scratch {
     normalized: String,
     tokens: Vec<u64>,
-    doc_tokens: Vec<u64>,
+    /// The document's token hashes (with the joiners of character
+    /// shingles), for the content set.
+    pub(crate) doc_tokens: Vec<u64>,
     ranges: Vec<Range<usize>>,
     /// The document's shingle set, sorted.
     pub(crate) doc_set: Vec<u64>,
+    /// The document's shingles that are in no passage of at least one
+    /// shingle's length of tokens (in order, repeats included): the windows
+    /// across passage breaks, or, for a document shorter than one shingle,
+    /// its one shingle. `doc_set` is these plus the sets of those passages.
+    pub(crate) cross: Vec<u64>,
     /// Every passage's shingle set, sorted, one after another.
     pub(crate) passage_sets: Vec<u64>,
     /// The passages, in order.
@@ -271,6 +285,9 @@ pub struct AnalyzedDocument {
     /// The document's token hashes (with the joiners of character
     /// shingles), for the content set.
     token_hashes: Vec<u64>,
+    /// The shingles in no passage of at least one shingle's length (see
+    /// `Scratch::cross`).
+    cross: Vec<u64>,
 }
 
 impl AnalyzedDocument {
@@ -297,6 +314,12 @@ impl AnalyzedDocument {
     /// The shingle set of the whole document.
     pub fn shingles(&self) -> &ShingleSet {
         &self.shingles
+    }
+
+    /// The document's shingles that are in no passage of at least one
+    /// shingle's length of tokens (see `Scratch::cross`).
+    pub(crate) fn cross_shingles(&self) -> &[u64] {
+        &self.cross
     }
 
     /// The shingle set of the passages `keep(p)` accepts (see

@@ -23,6 +23,9 @@ pub const MAX_NUM_PERM: usize = 8192;
 /// Default [`Config::max_bucket`]: buckets of up to 256 distinct sets are
 /// expanded to all their pairs (at most 32,640 verifications each).
 pub const DEFAULT_MAX_BUCKET: usize = 256;
+/// Default [`Config::kept_set_bytes`]: 256 MiB, the document sets of about
+/// 50,000 news articles.
+pub const DEFAULT_KEPT_SET_BYTES: usize = 256 << 20;
 /// Default [`Config::boilerplate_min_documents`].
 pub const DEFAULT_BOILERPLATE_MIN_DOCUMENTS: usize = 3;
 /// Largest accepted shingle size.
@@ -77,6 +80,8 @@ pub struct Config {
     background_similarity: Option<f64>,
     document_basis: DocumentBasis,
     boilerplate_min_documents: usize,
+    // Issue 17: sets kept from the first analysis for verification.
+    kept_set_bytes: usize,
 }
 
 /// The miss probability at the threshold that [`Config::background_similarity`]
@@ -110,6 +115,7 @@ impl Default for Config {
             background_similarity: None,
             document_basis: DocumentBasis::Content,
             boilerplate_min_documents: DEFAULT_BOILERPLATE_MIN_DOCUMENTS,
+            kept_set_bytes: DEFAULT_KEPT_SET_BYTES,
         }
     }
 }
@@ -310,6 +316,36 @@ impl Config {
         self
     }
 
+    /// The most bytes of shingle sets that
+    /// [`Deduplicator::run`](crate::Deduplicator::run) and
+    /// [`run_fetched`](crate::Deduplicator::run_fetched) keep from the
+    /// first analysis for verification. Verification needs the exact sets
+    /// of the documents in candidate pairs; a document whose set was kept
+    /// is not analyzed a second time. Sets are kept for the documents in
+    /// input order while the total fits (8 bytes per distinct shingle plus
+    /// 24 per document: about 5 KB for a 3.6 KB news article); the
+    /// documents after that, and documents compared on their content
+    /// without their boilerplate passages, are analyzed again when they
+    /// are candidates. Results never depend on it, only time and memory:
+    /// 0 keeps nothing (the least memory, as before this setting existed).
+    /// [`run_analyzed`](crate::Deduplicator::run_analyzed) borrows the
+    /// caller's sets and ignores it. Defaults to
+    /// [`DEFAULT_KEPT_SET_BYTES`] (256 MiB).
+    ///
+    /// ```
+    /// use echodup::{Config, Deduplicator};
+    ///
+    /// let docs = ["The river rose again overnight in the valley.", "The river rose again overnight in the valley!"];
+    /// let keep_none = Deduplicator::new(Config::new().kept_set_bytes(0))?.run(&docs)?;
+    /// let keep_all = Deduplicator::new(Config::new())?.run(&docs)?;
+    /// assert_eq!(keep_none.clusters(), keep_all.clusters());
+    /// # Ok::<(), echodup::Error>(())
+    /// ```
+    pub fn kept_set_bytes(mut self, bytes: usize) -> Self {
+        self.kept_set_bytes = bytes;
+        self
+    }
+
     /// How verified document pairs become clusters. Defaults to
     /// [`Clustering::Components`]; [`Clustering::Star`] never chains two
     /// stories through one link (and, with [`Measure::Containment`], never
@@ -460,6 +496,11 @@ impl Config {
     /// The bucket size above which candidate pairs are capped.
     pub fn get_max_bucket(&self) -> usize {
         self.max_bucket
+    }
+
+    /// The most bytes of shingle sets a run keeps for verification.
+    pub fn get_kept_set_bytes(&self) -> usize {
+        self.kept_set_bytes
     }
 
     /// Whether passages are compared.

@@ -180,8 +180,9 @@ pub use boilerplate::DocumentBasis;
 pub use clean::{CleanOptions, CleaningPlan};
 pub use cluster::{Cluster, Clustering, Clusters, KeepOrder, KeepPolicy};
 pub use config::{
-    BACKGROUND_MISS, Config, DEFAULT_BOILERPLATE_MIN_DOCUMENTS, DEFAULT_MAX_BUCKET,
-    DEFAULT_PREFILTER_MISS, DEFAULT_SEED, FORMAT_VERSION, MAX_NUM_PERM, MAX_SHINGLE_SIZE,
+    BACKGROUND_MISS, Config, DEFAULT_BOILERPLATE_MIN_DOCUMENTS, DEFAULT_KEPT_SET_BYTES,
+    DEFAULT_MAX_BUCKET, DEFAULT_PREFILTER_MISS, DEFAULT_SEED, FORMAT_VERSION, MAX_NUM_PERM,
+    MAX_SHINGLE_SIZE,
 };
 pub use corpus::{DocId, PassageId};
 pub use dedup::Deduplicator;

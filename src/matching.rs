@@ -3,11 +3,12 @@
 //!
 //! The engine works on [`SketchColumns`]: for each item (a document or a passage,
 //! ids `0..n` in input order) a 128-bit fingerprint of its shingle set, the
-//! set's size and its band keys. The shingle sets themselves are not kept:
-//! only the items that end up in a candidate pair are asked for their set
-//! again (from the caller's source, which re-analyzes the text or borrows an
-//! analysis), so memory is set by the sketches, about 150 bytes per item with
-//! 32 bands, not by the text.
+//! set's size and its band keys. The shingle sets themselves are not held
+//! here: only the items that end up in a candidate pair are asked for their
+//! set again (from the caller's source, which borrows a set kept from the
+//! first analysis, re-analyzes the text or borrows an analysis), so memory
+//! is set by the sketches, about 150 bytes per item with 32 bands, and by
+//! what the caller chooses to keep, not by the text.
 //!
 //! Steps, each parallel with rayon and collected in input order, so results
 //! do not depend on the thread count:

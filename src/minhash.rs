@@ -185,6 +185,25 @@ impl MinHasher {
         );
         kernel::update(slots, &self.a, &self.b, &self.c, shingles);
     }
+
+    /// Folds another slot vector into `slots`: the slot-wise minimum, which
+    /// is the slot vector of the union of the two sets (the minimum over a
+    /// union is the minimum of the minima; a shingle in both sets counts
+    /// once either way).
+    ///
+    /// # Panics
+    ///
+    /// If the lengths differ from `self.num_perm()`.
+    pub(crate) fn merge(&self, slots: &mut [u32], other: &[u32]) {
+        let n = self.a.len();
+        assert!(
+            slots.len() == n && other.len() == n,
+            "slot vector has the wrong length"
+        );
+        for (s, &o) in slots.iter_mut().zip(other) {
+            *s = (*s).min(o);
+        }
+    }
 }
 
 /// The inner loop, with one copy compiled for AVX2 and chosen at run time.
@@ -248,6 +267,28 @@ mod kernel {
         portable(slots, a, b, c, shingles)
     }
 
+    /// Each copy this CPU can run, by name, for tests.
+    #[cfg(test)]
+    #[allow(clippy::type_complexity)] // a test-only list of kernels
+    pub(super) fn available_for_test()
+    -> Vec<(&'static str, fn(&mut [u32], &[u32], &[u32], &[u32], &[u64]))> {
+        let mut out: Vec<(&'static str, fn(&mut [u32], &[u32], &[u32], &[u32], &[u64]))> =
+            vec![("portable", |s, a, b, c, h| {
+                portable(s, a, b, c, h.iter().copied())
+            })];
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            out.push(("avx2", |s, a, b, c, h| {
+                #[allow(unsafe_code)]
+                // SAFETY: only listed when AVX2 was detected.
+                unsafe {
+                    avx2(s, a, b, c, h.iter().copied())
+                }
+            }));
+        }
+        out
+    }
+
     #[cfg(test)]
     pub(super) fn portable_for_test(
         slots: &mut [u32],
@@ -288,6 +329,37 @@ mod tests {
             kernel::portable_for_test(&mut slow, &h.a, &h.b, &h.c, &shingles);
             assert_eq!(fast.as_slice(), &slow[..]);
         }
+    }
+
+    #[test]
+    fn every_kernel_copy_equals_the_portable_kernel() {
+        let mut g = SplitMix64::new(3);
+        for num_perm in [1usize, 7, 16, 64, 128, 200, 256] {
+            let h = MinHasher::new(num_perm, 11);
+            for len in [0usize, 1, 2, 5, 64, 301] {
+                let shingles: Vec<u64> = (0..len).map(|_| g.next_u64()).collect();
+                let mut want = vec![u32::MAX; num_perm];
+                kernel::portable_for_test(&mut want, &h.a, &h.b, &h.c, &shingles);
+                for (name, copy) in kernel::available_for_test() {
+                    let mut got = vec![u32::MAX; num_perm];
+                    copy(&mut got, &h.a, &h.b, &h.c, &shingles);
+                    assert_eq!(got, want, "{name}, {num_perm} slots, {len} shingles");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn merge_is_the_signature_of_the_union() {
+        let h = MinHasher::new(64, 9);
+        let a = h.signature_from_shingles([1u64, 2, 3, 40]);
+        let b = h.signature_from_shingles([3u64, 40, 50]);
+        let mut merged = a.as_slice().to_vec();
+        h.merge(&mut merged, b.as_slice());
+        assert_eq!(
+            merged,
+            h.signature_from_shingles([1u64, 2, 3, 40, 50]).as_slice()
+        );
     }
 
     #[test]

@@ -330,9 +330,17 @@ impl SketchColumns {
 
     /// Sketches a set (sorted, distinct shingles) as [`Sketcher::sketch`]
     /// does and appends it as the next item. `slots` is a reusable
-    /// signature buffer.
+    /// signature buffer, and holds the set's signature afterwards.
     pub(crate) fn push(&mut self, set: &[u64], sketcher: &Sketcher, slots: &mut Vec<u32>) {
         sketcher.signature_into(set, slots);
+        self.push_signed(set, slots, sketcher);
+    }
+
+    /// Appends a set (sorted, distinct shingles) whose signature `slots`
+    /// the caller computed (the signature of exactly this set, however it
+    /// was built) as the next item.
+    pub(crate) fn push_signed(&mut self, set: &[u64], slots: &[u32], sketcher: &Sketcher) {
+        debug_assert_eq!(slots.len(), self.num_perm);
         self.keys
             .extend(sketcher.band_keys(self.level, slots).map(short_key));
         self.fingerprints.push(set_fingerprint128(set));

@@ -118,9 +118,10 @@ impl Deduplicator {
     /// passages and are never duplicates; nothing is dropped.
     ///
     /// Memory beyond the texts is the sketches (about 150 bytes per document
-    /// and per passage with the default 32 bands) and the report: shingle
-    /// sets are not kept, and the few that verification needs are computed
-    /// again from the text.
+    /// and per passage with the default 32 bands), the report, and at most
+    /// [`Config::kept_set_bytes`] of document sets and tokens kept from the
+    /// first analysis for verification; the other sets that verification
+    /// needs are computed again from the text.
     ///
     /// # Errors
     ///
@@ -151,10 +152,12 @@ impl Deduplicator {
     /// larger than memory, read from files, a database or a memory map.
     /// `fetch(DocId(i))` is called once per document while sketching (in
     /// parallel, in chunks of 4,096 documents) and again only for documents
-    /// and passages that take part in a candidate pair; it must return the
-    /// same text each time. Peak memory is then the sketches (see
-    /// [`Stats::sketch_bytes`](crate::Stats::sketch_bytes)), the report and the texts in flight, not the
-    /// corpus. `progress(bytes)` is called after each document is sketched.
+    /// and passages that take part in a candidate pair and whose sets were
+    /// not kept (documents are kept in input order within
+    /// [`Config::kept_set_bytes`]); it must return the same text each time.
+    /// Peak memory is then the sketches (see
+    /// [`Stats::sketch_bytes`](crate::Stats::sketch_bytes)), the kept sets,
+    /// the report and the texts in flight, not the corpus. `progress(bytes)` is called after each document is sketched.
     ///
     /// The result equals [`run`](Deduplicator::run) over the same texts.
     ///
@@ -180,7 +183,7 @@ impl Deduplicator {
         P: Fn(usize) + Sync,
     {
         to_u32(num_docs, "documents")?;
-        let sketched = self.sketch_corpus(num_docs, |i, scratch, sig| {
+        let sketched = self.sketch_corpus(num_docs, |i, scratch, slots, keep| {
             let text = fetch(DocId::new(i as u32));
             let text = text.as_ref();
             self.analyzer.analyze_into(text, scratch);
@@ -194,22 +197,34 @@ impl Deduplicator {
                     )
                 }),
                 &scratch.doc_set,
-                sig,
+                &scratch.cross,
+                slots,
             );
             part.noise = TextNoise::sampled(i, text);
+            if keep && part.doc.len() == 1 {
+                part.kept = KeptDocument::of(scratch);
+            }
             progress(text.len());
             part
         })?;
         self.finish(
             &sketched,
             |item, boilerplate| {
+                let keep = |p: usize| !boilerplate.get(p).copied().unwrap_or(false);
+                if let Some(kept) = sketched.kept(item) {
+                    return DocSets {
+                        raw: Cow::Borrowed(&kept.set),
+                        content: boilerplate
+                            .contains(&true)
+                            .then(|| kept.content_set(&self.analyzer, keep)),
+                    };
+                }
                 let d = DocId::new(sketched.doc_items[item as usize]);
                 let mut scratch = Scratch::default();
                 self.analyzer.analyze_into(fetch(d).as_ref(), &mut scratch);
-                let content = boilerplate.contains(&true).then(|| {
-                    self.analyzer
-                        .content_set_of(&scratch, |p| !boilerplate.get(p).copied().unwrap_or(false))
-                });
+                let content = boilerplate
+                    .contains(&true)
+                    .then(|| self.analyzer.content_set_of(&scratch, keep));
                 DocSets {
                     raw: Cow::Owned(ShingleSet::from_sorted(std::mem::take(
                         &mut scratch.doc_set,
@@ -236,7 +251,7 @@ impl Deduplicator {
     /// As [`run`](Deduplicator::run).
     pub fn run_analyzed(&self, docs: &[AnalyzedDocument]) -> Result<Report> {
         to_u32(docs.len(), "documents")?;
-        let sketched = self.sketch_corpus(docs.len(), |i, _, sig| {
+        let sketched = self.sketch_corpus(docs.len(), |i, _, slots, _| {
             let doc = &docs[i];
             self.sketch_document(
                 doc.len(),
@@ -244,7 +259,8 @@ impl Deduplicator {
                     .iter()
                     .map(|p| (p.span(), p.tokens(), p.shingles().as_slice())),
                 doc.shingles().as_slice(),
-                sig,
+                doc.cross_shingles(),
+                slots,
             )
         })?;
         self.finish(
@@ -287,4 +303,4 @@ mod assembly;
 mod sketching;
 
 use assembly::DocSets;
-use sketching::SketchedCorpus;
+use sketching::{KeptDocument, SketchedCorpus};

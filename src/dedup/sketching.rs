@@ -6,19 +6,24 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use super::Deduplicator;
-use crate::analyze::Scratch;
+use crate::analyze::{Analyzer, Scratch};
 use crate::corpus::{DocId, PassageId, to_u32};
 use crate::error::Result;
 use crate::noise::TextNoise;
+use crate::shingle::ShingleSet;
 use crate::sketch::{Level, SketchColumns};
 
 impl Deduplicator {
     /// Stages 1–4 over the corpus, in parallel chunks: `sketch(i, scratch,
-    /// signature buffer)` analyzes and sketches document `i`, and only its
-    /// [`DocSketch`] is kept.
+    /// signature buffers, keep)` analyzes and sketches document `i`, and
+    /// only its [`DocSketch`] is kept. With `keep`, the sketch may carry
+    /// what verification needs of the document (`DocSketch::kept`), which
+    /// is kept for the documents in input order while its bytes fit in
+    /// [`Config::kept_set_bytes`](crate::Config::kept_set_bytes), so what is
+    /// kept does not depend on the thread count.
     pub(super) fn sketch_corpus<F>(&self, n: usize, sketch: F) -> Result<SketchedCorpus>
     where
-        F: Fn(usize, &mut Scratch, &mut Vec<u32>) -> DocSketch + Sync,
+        F: Fn(usize, &mut Scratch, &mut SlotBuffers, bool) -> DocSketch + Sync,
     {
         const CHUNK: usize = 4096;
         let mut out = SketchedCorpus {
@@ -30,15 +35,19 @@ impl Deduplicator {
             passage_ids: Vec::new(),
             passages: self.columns(Level::Passage),
             noise: TextNoise::default(),
+            kept: Vec::new(),
         };
         out.passage_start.push(0);
+        let budget = self.config.get_kept_set_bytes();
+        let mut kept_bytes = 0usize;
+        let mut keeping = budget > 0;
         for chunk_start in (0..n).step_by(CHUNK) {
             let chunk_end = (chunk_start + CHUNK).min(n);
             let parts: Vec<DocSketch> = (chunk_start..chunk_end)
                 .into_par_iter()
                 .map_init(
-                    || (Scratch::default(), Vec::new()),
-                    |(scratch, sig), i| sketch(i, scratch, sig),
+                    || (Scratch::default(), SlotBuffers::default()),
+                    |(scratch, slots), i| sketch(i, scratch, slots, keeping),
                 )
                 .collect();
             for (i, mut part) in (chunk_start..chunk_end).zip(parts) {
@@ -48,6 +57,20 @@ impl Deduplicator {
                 out.passage_start.push(out.spans.len());
                 if part.doc.len() == 1 {
                     out.doc_items.push(i as u32);
+                    // Kept while every document item before it was kept
+                    // and the bytes fit.
+                    match part.kept.take() {
+                        Some(kept) if keeping => {
+                            let bytes = kept.bytes();
+                            if kept_bytes.saturating_add(bytes) <= budget {
+                                kept_bytes += bytes;
+                                out.kept.push(kept);
+                            } else {
+                                keeping = false;
+                            }
+                        }
+                        _ => keeping = false,
+                    }
                 }
                 out.docs.append(&mut part.doc);
                 out.passage_ids
@@ -62,20 +85,34 @@ impl Deduplicator {
         out.passage_ids.shrink_to_fit();
         out.docs.shrink_to_fit();
         out.passages.shrink_to_fit();
+        out.kept.shrink_to_fit();
         Ok(out)
     }
 
     /// Stage 4 for one document: the sketches of the document (if its set is
     /// not empty) and of its passages that are compared.
+    ///
+    /// `passages` gives each passage's span, tokens and set; `doc_set` is
+    /// the document's set and `cross` its shingles that are in no passage of
+    /// at least one shingle's length of tokens (`Scratch::cross`), so that
+    /// `doc_set` is `cross` plus the sets of those passages. When passages
+    /// are compared, the document's signature is built from theirs: the
+    /// slot-wise minimum of the signatures of its compared passages, with
+    /// the other passages' sets and `cross` folded in, so each shingle goes
+    /// through the MinHash kernel once. It equals the signature of
+    /// `doc_set` (the minimum over a union is the minimum of the minima).
     pub(super) fn sketch_document<'x>(
         &self,
         len: usize,
         passages: impl Iterator<Item = (Range<usize>, usize, &'x [u64])>,
         doc_set: &[u64],
-        sig: &mut Vec<u32>,
+        cross: &[u64],
+        slots: &mut SlotBuffers,
     ) -> DocSketch {
         let sketcher = &self.sketcher;
+        let hasher = sketcher.hasher();
         let passages_on = self.config.get_passages();
+        let shingle_size = self.analyzer.shingler().shingling().size();
         let mut part = DocSketch {
             len,
             spans: Vec::new(),
@@ -83,6 +120,7 @@ impl Deduplicator {
             passage_index: Vec::new(),
             passages: self.columns(Level::Passage),
             noise: TextNoise::default(),
+            kept: None,
         };
         let expected = passages.size_hint().0;
         part.spans.reserve(expected);
@@ -90,15 +128,37 @@ impl Deduplicator {
             part.passage_index.reserve(expected);
             part.passages.reserve(expected);
         }
-        if sketcher.compares_document(doc_set.len()) {
-            part.doc.reserve(1);
-            part.doc.push(doc_set, sketcher, sig);
+        let compares_document = sketcher.compares_document(doc_set.len());
+        // Without passages there are no passage signatures to reuse.
+        let from_passages = compares_document && passages_on;
+        let SlotBuffers { item, document } = slots;
+        if from_passages {
+            document.clear();
+            document.resize(hasher.num_perm(), u32::MAX);
         }
         for (p, (span, tokens, set)) in passages.enumerate() {
             part.spans.push(span);
-            if sketcher.compares_passage(tokens, set.len()) {
+            let compared = sketcher.compares_passage(tokens, set.len());
+            if compared {
                 part.passage_index.push(p as u32);
-                part.passages.push(set, sketcher, sig);
+                // Leaves the passage's signature in `item`.
+                part.passages.push(set, sketcher, item);
+            }
+            if from_passages && tokens >= shingle_size {
+                if compared {
+                    hasher.merge(document, item);
+                } else {
+                    hasher.update(document, set.iter().copied());
+                }
+            }
+        }
+        if compares_document {
+            part.doc.reserve(1);
+            if from_passages {
+                hasher.update(document, cross.iter().copied());
+                part.doc.push_signed(doc_set, document, sketcher);
+            } else {
+                part.doc.push(doc_set, sketcher, item);
             }
         }
         part
@@ -124,9 +184,66 @@ pub(super) struct SketchedCorpus {
     pub(super) passages: SketchColumns,
     /// Signs of OCR noise, summed over the documents whose text was read.
     pub(super) noise: TextNoise,
+    /// What verification needs of the first document items, kept from the
+    /// first analysis (`run` and `run_fetched`, within
+    /// `Config::kept_set_bytes`): document item `i` has it here when
+    /// `i < kept.len()`.
+    pub(super) kept: Vec<KeptDocument>,
+}
+
+/// What verification needs of one document, kept from its first analysis
+/// so that it is not analyzed again: its set, and its tokens and the
+/// passages' ranges in them for the set of its content.
+pub(super) struct KeptDocument {
+    /// The document's set.
+    pub(super) set: ShingleSet,
+    tokens: Box<[u64]>,
+    /// Each passage's range in `tokens`.
+    ranges: Box<[[u32; 2]]>,
+}
+
+impl KeptDocument {
+    /// What to keep of the document last analyzed into `s`, or `None` if
+    /// its token positions do not fit in 32 bits.
+    pub(super) fn of(s: &Scratch) -> Option<Self> {
+        u32::try_from(s.doc_tokens.len()).ok()?;
+        Some(KeptDocument {
+            set: ShingleSet::from_sorted(s.doc_set.clone()),
+            tokens: s.doc_tokens.as_slice().into(),
+            ranges: s
+                .passages
+                .iter()
+                .map(|p| [p.token_range.start as u32, p.token_range.end as u32])
+                .collect(),
+        })
+    }
+
+    /// The bytes it counts against the budget.
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<Self>() + 8 * (self.set.len() + self.tokens.len() + self.ranges.len())
+    }
+
+    /// The set of the document's passages `keep(p)` accepts, as
+    /// `Analyzer::content_set_of` gives it from the analysis.
+    pub(super) fn content_set(
+        &self,
+        analyzer: &Analyzer,
+        keep: impl Fn(usize) -> bool,
+    ) -> ShingleSet {
+        analyzer.content_set(
+            &self.tokens,
+            self.ranges.iter().map(|r| r[0] as usize..r[1] as usize),
+            keep,
+        )
+    }
 }
 
 impl SketchedCorpus {
+    /// What was kept of document item `item`, if anything.
+    pub(super) fn kept(&self, item: u32) -> Option<&KeptDocument> {
+        self.kept.get(item as usize)
+    }
+
     pub(super) fn heap_bytes(&self) -> usize {
         self.doc_len.capacity() * 8
             + self.passage_start.capacity() * 8
@@ -142,6 +259,15 @@ impl SketchedCorpus {
     }
 }
 
+/// Reusable signature buffers of one worker.
+#[derive(Debug, Default)]
+pub(super) struct SlotBuffers {
+    /// The signature of the last item sketched.
+    item: Vec<u32>,
+    /// The document's signature being built from its passages'.
+    document: Vec<u32>,
+}
+
 /// One document's contribution to a [`SketchedCorpus`].
 pub(super) struct DocSketch {
     pub(super) len: usize,
@@ -153,4 +279,135 @@ pub(super) struct DocSketch {
     pub(super) passages: SketchColumns,
     /// Signs of OCR noise in the document's text (none without text).
     pub(super) noise: TextNoise,
+    /// What verification needs of the document, kept (only when asked to
+    /// keep and the document is an item).
+    pub(super) kept: Option<KeptDocument>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::shingle::Shingling;
+    use crate::verify::Verification;
+    use proptest::prelude::*;
+
+    /// The oracle: every item sketched from its own set with
+    /// [`Sketcher::sketch`], as before signatures were built from passages.
+    fn assert_sketches_equal_direct(config: &Config, text: &str) -> Result<(), TestCaseError> {
+        let dedup = Deduplicator::new(config.clone()).expect("valid config");
+        let sketcher = dedup.sketcher();
+        let mut scratch = Scratch::default();
+        dedup.analyzer().analyze_into(text, &mut scratch);
+        let doc = dedup.analyzer().analyze(text);
+        // Both entry points: the scratch of `run` and the analysis of
+        // `run_analyzed`.
+        let mut slots = SlotBuffers::default();
+        let from_scratch = dedup.sketch_document(
+            text.len(),
+            scratch.passages.iter().map(|p| {
+                (
+                    p.span.clone(),
+                    p.tokens,
+                    &scratch.passage_sets[p.set.clone()],
+                )
+            }),
+            &scratch.doc_set,
+            &scratch.cross,
+            &mut slots,
+        );
+        let from_analysis = dedup.sketch_document(
+            doc.len(),
+            doc.passages()
+                .iter()
+                .map(|p| (p.span(), p.tokens(), p.shingles().as_slice())),
+            doc.shingles().as_slice(),
+            doc.cross_shingles(),
+            &mut slots,
+        );
+        prop_assert_eq!(scratch.doc_set.as_slice(), doc.shingles().as_slice());
+        for part in [&from_scratch, &from_analysis] {
+            let compared = sketcher.compares_document(doc.shingles().len());
+            prop_assert_eq!(part.doc.len(), usize::from(compared));
+            if compared {
+                let want = sketcher.sketch(Level::Document, doc.shingles());
+                prop_assert_eq!(part.doc.signature(0), want.signature().as_slice());
+                prop_assert!(part.doc.keys(0).iter().copied().eq(want.short_band_keys()));
+                prop_assert_eq!(part.doc.fingerprints()[0], want.fingerprint());
+                prop_assert_eq!(part.doc.size(0), want.size());
+            }
+            let items: Vec<usize> = sketcher.compared_passages(&doc).map(|(i, _)| i).collect();
+            prop_assert_eq!(
+                part.passage_index
+                    .iter()
+                    .map(|&i| i as usize)
+                    .collect::<Vec<_>>(),
+                items.clone()
+            );
+            for (item, &p) in items.iter().enumerate() {
+                let want = sketcher.sketch(Level::Passage, doc.passages()[p].shingles());
+                prop_assert_eq!(
+                    part.passages.signature(item as u32),
+                    want.signature().as_slice()
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn config(shingling: Shingling, min_passage_tokens: usize, passages: bool) -> Config {
+        Config::new()
+            .shingling(shingling)
+            .min_passage_tokens(min_passage_tokens)
+            .passages(passages)
+            .num_perm(64)
+            .verification(Verification::Estimate)
+    }
+
+    proptest! {
+        #[test]
+        fn document_signature_from_passages_equals_signature_of_its_set(
+            paras in proptest::collection::vec("[a-dé .-]{0,30}", 0..7),
+            breaks in proptest::collection::vec(prop_oneof!["\n\n", "\n", "\n\n\n", " "], 7),
+            n in 1usize..6,
+            kind in 0u8..3,
+            min_tokens in 0usize..8,
+            passages in any::<bool>(),
+        ) {
+            let shingling = match kind {
+                0 => Shingling::Words(n),
+                1 => Shingling::Chars(n),
+                _ => Shingling::Glyphs(n),
+            };
+            let mut text = String::new();
+            for (p, b) in paras.iter().zip(&breaks) {
+                text.push_str(p);
+                text.push_str(b);
+            }
+            assert_sketches_equal_direct(&config(shingling, min_tokens, passages), &text)?;
+        }
+
+        #[test]
+        fn document_signature_from_passages_on_arbitrary_text(text in any::<String>(), n in 1usize..5) {
+            for shingling in [Shingling::Words(n), Shingling::Chars(n)] {
+                assert_sketches_equal_direct(&config(shingling, 1, true), &text)?;
+                assert_sketches_equal_direct(&config(shingling, 4, true), &text)?;
+            }
+        }
+    }
+
+    #[test]
+    fn repeated_and_short_passages_belong_to_the_document_signature() {
+        // A repeated paragraph (its shingles in two passage sets), a passage
+        // shorter than one shingle (its tokens only in windows across the
+        // breaks) and one below `min_passage_tokens` (not compared, its set
+        // hashed directly).
+        let text = "one two three four five six\n\nhi\n\none two three four five six\n\nseven eight nine ten\n\nx y z";
+        for min_tokens in [1, 5, 7] {
+            assert_sketches_equal_direct(&config(Shingling::Words(3), min_tokens, true), text)
+                .unwrap();
+        }
+        // Shorter than one shingle altogether.
+        assert_sketches_equal_direct(&config(Shingling::Words(5), 1, true), "a b\n\nc").unwrap();
+    }
 }

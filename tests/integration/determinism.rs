@@ -338,3 +338,59 @@ fn issue_14_capped_bucket_pairs_do_not_depend_on_input_order() {
 
 /// Pairs of texts, each pair ordered.
 type BTreeSetOfTexts = std::collections::BTreeSet<(String, String)>;
+
+/// Issue 17: sets kept from the first analysis (`Config::kept_set_bytes`)
+/// change nothing but the work: keeping none, some (the budget runs out
+/// part-way, in a later chunk than the first) and all give the same report,
+/// on news-like text and on pages with boilerplate (whose content sets are
+/// computed again), and the documents kept are not fetched again.
+#[cfg(feature = "tools")]
+#[test]
+fn kept_sets_change_no_output_and_save_fetches() {
+    use echodup::synth::{PageConfig, PageGenerator};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let pages = PageGenerator::new(PageConfig::new().num_pages(1500).seed(5))
+        .unwrap()
+        .texts();
+    for docs in [synthetic_corpus(5000, 37), pages] {
+        let fetched = |bytes: usize, threads: usize| {
+            let dedup = Deduplicator::new(Config::new().kept_set_bytes(bytes)).unwrap();
+            let fetches = AtomicUsize::new(0);
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            let report = pool
+                .install(|| {
+                    dedup.run_fetched(
+                        docs.len(),
+                        |d| {
+                            fetches.fetch_add(1, Ordering::Relaxed);
+                            docs[d.as_usize()].as_str()
+                        },
+                        |_| {},
+                    )
+                })
+                .unwrap();
+            (report, fetches.load(Ordering::Relaxed))
+        };
+        let (none, fetches_none) = fetched(0, 2);
+        assert!(none.stats().document_candidates > 0);
+        // About half the documents' sets fit.
+        let total: usize = docs.len() * 8 * 600;
+        let mut fetches = vec![fetches_none];
+        for (bytes, threads) in [(total / 2, 1), (total / 2, 3), (usize::MAX, 2)] {
+            let (report, n) = fetched(bytes, threads);
+            assert_same(&none, &report);
+            fetches.push(n);
+        }
+        assert!(
+            fetches[1] < fetches[0] && fetches[3] < fetches[1],
+            "fetches for budgets 0, half, half, all: {fetches:?}"
+        );
+        assert_eq!(
+            fetches[1], fetches[2],
+            "what is kept does not depend on threads"
+        );
+    }
+}
