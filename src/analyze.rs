@@ -78,11 +78,13 @@ impl Analyzer {
     /// `p.shingles()` for every passage `p` of `analyze(text)`. Engines that
     /// ship passage texts between machines verify passage pairs with it.
     pub fn passage_set(&self, passage: &str) -> ShingleSet {
-        let mut normalized = String::new();
-        self.normalizer
-            .normalize_into(&self.segmenter.passage_text(passage), &mut normalized);
-        let mut tokens = Vec::new();
-        self.shingler.tokens_into(&normalized, &mut tokens);
+        let (mut normalized, mut bytes, mut tokens) = (String::new(), Vec::new(), Vec::new());
+        self.passage_tokens(
+            &self.segmenter.passage_text(passage),
+            &mut normalized,
+            &mut bytes,
+            &mut tokens,
+        );
         let mut shingles = Vec::new();
         self.shingler
             .shingles_from_tokens_into(&tokens, &mut shingles);
@@ -130,9 +132,8 @@ impl Analyzer {
         self.segmenter.for_each_span(text, |span| {
             // Words hyphenated across a line end are re-joined (`Auto` only).
             let passage = self.segmenter.passage_text(&text[span.clone()]);
-            self.normalizer.normalize_into(&passage, &mut s.normalized);
             s.tokens.clear();
-            self.shingler.tokens_into(&s.normalized, &mut s.tokens);
+            self.passage_tokens(&passage, &mut s.normalized, &mut s.bytes, &mut s.tokens);
             let start = s.passage_sets.len();
             self.shingler
                 .shingles_from_tokens_into(&s.tokens, &mut s.passage_sets);
@@ -182,6 +183,22 @@ impl Analyzer {
 }
 
 impl Analyzer {
+    /// Appends the tokens of one passage's text to `tokens`: by the fused
+    /// byte-level path where it takes the text, else by normalizing into
+    /// `normalized` and tokenizing that (the same tokens either way).
+    fn passage_tokens(
+        &self,
+        passage: &str,
+        normalized: &mut String,
+        bytes: &mut Vec<u8>,
+        tokens: &mut Vec<u64>,
+    ) {
+        if !crate::fused::passage_tokens(&self.normalizer, &self.shingler, passage, bytes, tokens) {
+            self.normalizer.normalize_into(passage, normalized);
+            self.shingler.tokens_into(normalized, tokens);
+        }
+    }
+
     /// The shingle set of a document's **content**: the shingles of the
     /// tokens of the passages `keep(p)` accepts, in order, as if the other
     /// passages were not in the text (windows run across the gap). With
@@ -237,6 +254,8 @@ fn sort_dedup_tail(v: &mut Vec<u64>, start: usize) {
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     normalized: String,
+    /// Scratch bytes of the fused path.
+    bytes: Vec<u8>,
     tokens: Vec<u64>,
     doc_tokens: Vec<u64>,
     ranges: Vec<Range<usize>>,

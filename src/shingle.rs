@@ -144,6 +144,11 @@ impl Shingler {
         self.shingling
     }
 
+    /// The seed of the token and shingle hashes.
+    pub(crate) const fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// Appends the tokens of `normalized` to `out`: word hashes for
     /// [`Shingling::Words`], code points for [`Shingling::Chars`], code
     /// points other than spaces for [`Shingling::Glyphs`].
