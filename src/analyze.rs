@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::normalize::Normalizer;
 use crate::segment::Segmenter;
-use crate::shingle::{ShingleSet, Shingler};
+use crate::shingle::{ShingleSet, Shingler, SortScratch, sort_dedup_tail};
 
 /// Runs normalization, segmentation and shingling with one configuration.
 ///
@@ -95,8 +95,25 @@ impl Analyzer {
     /// documented outcome (an empty or blank text has no passages and an
     /// empty shingle set).
     pub fn analyze(&self, text: &str) -> AnalyzedDocument {
-        let mut s = Scratch::default();
-        self.analyze_into(text, &mut s);
+        thread_local! {
+            /// Each thread's buffers, reused from document to document.
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+        }
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut s) => {
+                let doc = self.analyze_with(text, &mut s);
+                // A huge document's buffers are not kept.
+                if s.doc_tokens.capacity() > 1 << 20 {
+                    *s = Scratch::default();
+                }
+                doc
+            }
+            Err(_) => self.analyze_with(text, &mut Scratch::default()),
+        })
+    }
+
+    fn analyze_with(&self, text: &str, s: &mut Scratch) -> AnalyzedDocument {
+        self.analyze_into(text, s);
         AnalyzedDocument {
             len: text.len(),
             tokens: s.doc_tokens.len(),
@@ -110,8 +127,8 @@ impl Analyzer {
                     token_range: p.token_range.clone(),
                 })
                 .collect(),
-            shingles: ShingleSet::from_sorted(std::mem::take(&mut s.doc_set)),
-            token_hashes: std::mem::take(&mut s.doc_tokens),
+            shingles: ShingleSet::from_sorted(s.doc_set.clone()),
+            token_hashes: s.doc_tokens.clone(),
         }
     }
 
@@ -151,7 +168,7 @@ impl Analyzer {
                     s.doc_set.extend_from_slice(&s.passage_sets[start..]);
                 }
             }
-            sort_dedup_tail(&mut s.passage_sets, start);
+            sort_dedup_tail(&mut s.passage_sets, start, &mut s.sort);
             s.passages.push(PassageInfo {
                 span,
                 tokens: s.tokens.len(),
@@ -178,7 +195,7 @@ impl Analyzer {
                 }
             }
         }
-        sort_dedup_tail(&mut s.doc_set, 0);
+        sort_dedup_tail(&mut s.doc_set, 0, &mut s.sort);
     }
 }
 
@@ -237,25 +254,13 @@ impl Analyzer {
     }
 }
 
-/// Sorts and deduplicates `v[start..]` in place.
-fn sort_dedup_tail(v: &mut Vec<u64>, start: usize) {
-    v[start..].sort_unstable();
-    let mut w = start;
-    for r in start..v.len() {
-        if r == start || v[r] != v[w - 1] {
-            v[w] = v[r];
-            w += 1;
-        }
-    }
-    v.truncate(w);
-}
-
 /// Reusable buffers of [`Analyzer::analyze_into`], and its result.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     normalized: String,
     /// Scratch bytes of the fused path.
     bytes: Vec<u8>,
+    sort: SortScratch,
     tokens: Vec<u64>,
     doc_tokens: Vec<u64>,
     ranges: Vec<Range<usize>>,
