@@ -197,10 +197,10 @@ impl Shingler {
             out.extend(tokens.windows(n).map(|w| hash_u64s(w, self.seed)));
             return;
         }
-        // The little-endian bytes of up to 64 windows' tokens at a time, so
+        // The little-endian bytes of up to 32 windows' tokens at a time, so
         // each window is hashed straight from the buffer (as `hash_u64s`
         // hashes it) without copying its tokens again.
-        const CHUNK: usize = 64;
+        const CHUNK: usize = 32;
         let mut buf = [0u8; 8 * (CHUNK + 16)];
         let mut first = 0;
         while first < windows {
@@ -387,8 +387,9 @@ fn bucket_sort_dedup_tail(v: &mut Vec<u64>, start: usize, s: &mut SortScratch) {
         return;
     }
     let tmp = &mut s.tmp;
-    tmp.clear();
-    tmp.resize(n, 0);
+    if tmp.len() < n {
+        tmp.resize(n, 0);
+    }
     for &x in &v[start..] {
         let b = &mut buckets[(x >> shift) as usize];
         tmp[*b as usize] = x;
@@ -406,10 +407,8 @@ fn bucket_sort_dedup_tail(v: &mut Vec<u64>, start: usize, s: &mut SortScratch) {
         tmp[j] = x;
     }
     // Write back without repeats (branch-free).
-    v.truncate(start);
-    v.push(tmp[0]);
+    v[start] = tmp[0];
     let mut w = start + 1;
-    v.resize(start + n, 0);
     for i in 1..n {
         let x = tmp[i];
         v[w] = x;
