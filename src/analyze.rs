@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::normalize::Normalizer;
 use crate::segment::Segmenter;
-use crate::shingle::{ShingleSet, Shingler};
+use crate::shingle::{ShingleSet, Shingler, SortScratch, sort_dedup_tail};
 
 /// Runs normalization, segmentation and shingling with one configuration.
 ///
@@ -78,11 +78,13 @@ impl Analyzer {
     /// `p.shingles()` for every passage `p` of `analyze(text)`. Engines that
     /// ship passage texts between machines verify passage pairs with it.
     pub fn passage_set(&self, passage: &str) -> ShingleSet {
-        let mut normalized = String::new();
-        self.normalizer
-            .normalize_into(&self.segmenter.passage_text(passage), &mut normalized);
-        let mut tokens = Vec::new();
-        self.shingler.tokens_into(&normalized, &mut tokens);
+        let (mut normalized, mut bytes, mut tokens) = (String::new(), Vec::new(), Vec::new());
+        self.passage_tokens(
+            &self.segmenter.passage_text(passage),
+            &mut normalized,
+            &mut bytes,
+            &mut tokens,
+        );
         let mut shingles = Vec::new();
         self.shingler
             .shingles_from_tokens_into(&tokens, &mut shingles);
@@ -93,8 +95,25 @@ impl Analyzer {
     /// documented outcome (an empty or blank text has no passages and an
     /// empty shingle set).
     pub fn analyze(&self, text: &str) -> AnalyzedDocument {
-        let mut s = Scratch::default();
-        self.analyze_into(text, &mut s);
+        thread_local! {
+            /// Each thread's buffers, reused from document to document.
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+        }
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut s) => {
+                let doc = self.analyze_with(text, &mut s);
+                // A huge document's buffers are not kept.
+                if s.doc_tokens.capacity() > 1 << 20 {
+                    *s = Scratch::default();
+                }
+                doc
+            }
+            Err(_) => self.analyze_with(text, &mut Scratch::default()),
+        })
+    }
+
+    fn analyze_with(&self, text: &str, s: &mut Scratch) -> AnalyzedDocument {
+        self.analyze_into(text, s);
         AnalyzedDocument {
             len: text.len(),
             tokens: s.doc_tokens.len(),
@@ -108,9 +127,9 @@ impl Analyzer {
                     token_range: p.token_range.clone(),
                 })
                 .collect(),
-            shingles: ShingleSet::from_sorted(std::mem::take(&mut s.doc_set)),
-            token_hashes: std::mem::take(&mut s.doc_tokens),
-            cross: std::mem::take(&mut s.cross),
+            shingles: ShingleSet::from_sorted(s.doc_set.clone()),
+            token_hashes: s.doc_tokens.clone(),
+            cross: s.cross.clone(),
         }
     }
 
@@ -131,9 +150,8 @@ impl Analyzer {
         self.segmenter.for_each_span(text, |span| {
             // Words hyphenated across a line end are re-joined (`Auto` only).
             let passage = self.segmenter.passage_text(&text[span.clone()]);
-            self.normalizer.normalize_into(&passage, &mut s.normalized);
             s.tokens.clear();
-            self.shingler.tokens_into(&s.normalized, &mut s.tokens);
+            self.passage_tokens(&passage, &mut s.normalized, &mut s.bytes, &mut s.tokens);
             let start = s.passage_sets.len();
             self.shingler
                 .shingles_from_tokens_into(&s.tokens, &mut s.passage_sets);
@@ -151,7 +169,7 @@ impl Analyzer {
                     s.doc_set.extend_from_slice(&s.passage_sets[start..]);
                 }
             }
-            sort_dedup_tail(&mut s.passage_sets, start);
+            sort_dedup_tail(&mut s.passage_sets, start, &mut s.sort);
             s.passages.push(PassageInfo {
                 span,
                 tokens: s.tokens.len(),
@@ -184,11 +202,27 @@ impl Analyzer {
             }
         }
         s.doc_set.extend_from_slice(&s.cross);
-        sort_dedup_tail(&mut s.doc_set, 0);
+        sort_dedup_tail(&mut s.doc_set, 0, &mut s.sort);
     }
 }
 
 impl Analyzer {
+    /// Appends the tokens of one passage's text to `tokens`: by the fused
+    /// byte-level path where it takes the text, else by normalizing into
+    /// `normalized` and tokenizing that (the same tokens either way).
+    fn passage_tokens(
+        &self,
+        passage: &str,
+        normalized: &mut String,
+        bytes: &mut Vec<u8>,
+        tokens: &mut Vec<u64>,
+    ) {
+        if !crate::fused::passage_tokens(&self.normalizer, &self.shingler, passage, bytes, tokens) {
+            self.normalizer.normalize_into(passage, normalized);
+            self.shingler.tokens_into(normalized, tokens);
+        }
+    }
+
     /// The shingle set of a document's **content**: the shingles of the
     /// tokens of the passages `keep(p)` accepts, in order, as if the other
     /// passages were not in the text (windows run across the gap). With
@@ -227,23 +261,13 @@ impl Analyzer {
     }
 }
 
-/// Sorts and deduplicates `v[start..]` in place.
-fn sort_dedup_tail(v: &mut Vec<u64>, start: usize) {
-    v[start..].sort_unstable();
-    let mut w = start;
-    for r in start..v.len() {
-        if r == start || v[r] != v[w - 1] {
-            v[w] = v[r];
-            w += 1;
-        }
-    }
-    v.truncate(w);
-}
-
 /// Reusable buffers of [`Analyzer::analyze_into`], and its result.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
     normalized: String,
+    /// Scratch bytes of the fused path.
+    bytes: Vec<u8>,
+    sort: SortScratch,
     tokens: Vec<u64>,
     /// The document's token hashes (with the joiners of character
     /// shingles), for the content set.

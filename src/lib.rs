@@ -144,6 +144,7 @@ mod error;
 #[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
 pub mod eval;
 pub mod explain;
+mod fused;
 mod hash;
 #[cfg(feature = "html")]
 #[cfg_attr(docsrs, doc(cfg(feature = "html")))]

@@ -267,8 +267,9 @@ impl Normalizer {
         *out = String::from_utf8(buf).expect("only ASCII bytes were written");
     }
 
-    /// What each ASCII byte becomes (a space for separators).
-    fn ascii_table(&self) -> &'static [u8; 128] {
+    /// What each ASCII byte becomes (a space for separators), before the
+    /// OCR letter pairs.
+    pub(crate) fn ascii_table(&self) -> &'static [u8; 128] {
         let index = self.case_fold as usize
             | (self.fold_typography as usize) << 1
             | (self.strip_punctuation as usize) << 2
@@ -279,6 +280,41 @@ impl Normalizer {
 
     fn unicode_pass(&self, text: &str) -> String {
         self.unicode_pass_with(text, true)
+    }
+
+    /// What the character `c` becomes wherever it stands, before the OCR
+    /// letter pairs and before runs of spaces collapse (a space for a
+    /// separator, nothing for an invisible character), or `None` when its
+    /// result can depend on its neighbours or is longer than `c` in UTF-8.
+    ///
+    /// `Some` only for a starter (combining class 0) whose NFKC form and
+    /// whose result are starters that the NFKC quick check accepts: then no
+    /// neighbour composes with it or reorders around it, so the Unicode
+    /// path's result on a text of such characters and ASCII is the
+    /// concatenation of the characters' results (spaces collapsed, trimmed,
+    /// OCR pairs folded). The byte-level path of [`crate::fused`] relies on
+    /// this; its tests check the composition side for every character it
+    /// takes.
+    pub(crate) fn context_free_fold(&self, c: char) -> Option<String> {
+        use unicode_normalization::char::canonical_combining_class as ccc;
+        let starter =
+            |c: char| ccc(c) == 0 && is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes;
+        if c.is_ascii() || ccc(c) != 0 {
+            return None;
+        }
+        let nf: String = std::iter::once(c).nfkc().collect();
+        if !nf.chars().all(starter) {
+            return None;
+        }
+        let out = self.unicode_pass(&format!("x{nf}x"));
+        let mid = out.strip_prefix('x')?.strip_suffix('x')?;
+        // A result of several spaces stands for one separator.
+        let mid = if !mid.is_empty() && mid.bytes().all(|b| b == b' ') {
+            " "
+        } else {
+            mid
+        };
+        (mid.chars().all(starter) && mid.len() <= c.len_utf8()).then(|| mid.to_string())
     }
 
     /// The pass over text that is not all ASCII. With `ascii_table`, ASCII

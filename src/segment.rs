@@ -351,17 +351,20 @@ fn auto_spans(text: &str, mut f: impl FnMut(Range<usize>)) {
         };
         // Read the block once for its size and widest line; `lines` ends up
         // after it.
-        let (mut n, mut widest, mut end) = (1usize, width(text, &line), first.end);
+        // Widths are counted only for blocks of several lines (a paragraph
+        // on one line, the common case, needs none).
+        let (mut n, mut widest, mut end) = (1usize, None, first.end);
         let mut last = line;
         while !last.hard_break {
             let Some(l) = lines.next() else { break };
             let Some(c) = l.content.clone() else { break };
             n += 1;
-            widest = widest.max(width(text, &l));
+            let w = *widest.get_or_insert_with(|| width(text, &last));
+            widest = Some(w.max(width(text, &l)));
             end = c.end;
             last = l;
         }
-        if n == 1 || is_hard_wrapped(text, block.clone(), n, widest) {
+        if n == 1 || is_hard_wrapped(text, block.clone(), n, widest.unwrap_or(0)) {
             f(first.start..end);
         } else {
             for l in block.filter_map(|l| l.content).take(n) {

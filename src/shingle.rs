@@ -144,6 +144,11 @@ impl Shingler {
         self.shingling
     }
 
+    /// The seed of the token and shingle hashes.
+    pub(crate) const fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// Appends the tokens of `normalized` to `out`: word hashes for
     /// [`Shingling::Words`], code points for [`Shingling::Chars`], code
     /// points other than spaces for [`Shingling::Glyphs`].
@@ -186,8 +191,27 @@ impl Shingler {
             out.push(hash_u64s(tokens, self.seed));
             return;
         }
-        out.reserve(tokens.len() + 1 - n);
-        out.extend(tokens.windows(n).map(|w| hash_u64s(w, self.seed)));
+        let windows = tokens.len() + 1 - n;
+        out.reserve(windows);
+        if n > 16 || windows < 4 {
+            out.extend(tokens.windows(n).map(|w| hash_u64s(w, self.seed)));
+            return;
+        }
+        // The little-endian bytes of up to 32 windows' tokens at a time, so
+        // each window is hashed straight from the buffer (as `hash_u64s`
+        // hashes it) without copying its tokens again.
+        const CHUNK: usize = 32;
+        let mut buf = [0u8; 8 * (CHUNK + 16)];
+        let mut first = 0;
+        while first < windows {
+            let count = (windows - first).min(CHUNK);
+            let chunk = &tokens[first..first + count + n - 1];
+            for (b, t) in buf.chunks_exact_mut(8).zip(chunk) {
+                b.copy_from_slice(&t.to_le_bytes());
+            }
+            out.extend((0..count).map(|i| hash_bytes(&buf[i * 8..(i + n) * 8], self.seed)));
+            first += count;
+        }
     }
 
     /// The shingle hashes of normalized text, in order (repeats included).
@@ -229,8 +253,7 @@ impl ShingleSet {
     /// A set from any shingle hashes (sorted and deduplicated here).
     pub fn from_hashes(hashes: impl Into<Vec<u64>>) -> Self {
         let mut v: Vec<u64> = hashes.into();
-        v.sort_unstable();
-        v.dedup();
+        sort_dedup_tail(&mut v, 0, &mut SortScratch::default());
         ShingleSet(v.into_boxed_slice())
     }
 
@@ -281,6 +304,105 @@ impl ShingleSet {
     pub fn fingerprint128(&self) -> u128 {
         set_fingerprint128(&self.0)
     }
+}
+
+/// Sets of at least this many hashes are sorted by [`sort_dedup_tail`]'s
+/// bucket sort; smaller ones by `sort_unstable`.
+const BUCKET_SORT_MIN: usize = 256;
+
+/// Reusable buffers of [`sort_dedup_tail`].
+#[derive(Debug, Default)]
+pub(crate) struct SortScratch {
+    buckets: Vec<u32>,
+    tmp: Vec<u64>,
+}
+
+/// Sorts `v[start..]` and removes its repeats, in place.
+///
+/// Shingle hashes are uniform 64-bit values, so from [`BUCKET_SORT_MIN`]
+/// hashes on they are sorted by one counting pass on their top
+/// `⌊log₂ n⌋` bits (at most 16): a scatter into buckets of about one or two
+/// hashes each, then an insertion sort of each bucket (`sort_unstable` for a
+/// bucket over 32, so a skewed input costs no more than a comparison sort),
+/// with repeats dropped as the buckets are written back. No comparison sort
+/// of the whole set: about three passes over it.
+pub(crate) fn sort_dedup_tail(v: &mut Vec<u64>, start: usize, s: &mut SortScratch) {
+    let n = v.len() - start;
+    if n < BUCKET_SORT_MIN {
+        v[start..].sort_unstable();
+        let mut w = start;
+        for r in start..v.len() {
+            if r == start || v[r] != v[w - 1] {
+                v[w] = v[r];
+                w += 1;
+            }
+        }
+        v.truncate(w);
+        return;
+    }
+    bucket_sort_dedup_tail(v, start, s);
+}
+
+/// The bucket sort of [`sort_dedup_tail`].
+fn bucket_sort_dedup_tail(v: &mut Vec<u64>, start: usize, s: &mut SortScratch) {
+    let n = v.len() - start;
+    let bits = (usize::BITS - 1 - n.leading_zeros()).min(16);
+    let shift = 64 - bits;
+    let buckets = &mut s.buckets;
+    buckets.clear();
+    buckets.resize((1 << bits) + 1, 0);
+    // buckets[b + 1] counts bucket b; after the prefix sum, buckets[b] is
+    // where bucket b starts.
+    for &x in &v[start..] {
+        buckets[(x >> shift) as usize + 1] += 1;
+    }
+    let mut largest = 0;
+    for b in 1..buckets.len() {
+        largest = largest.max(buckets[b]);
+        buckets[b] += buckets[b - 1];
+    }
+    if largest > 32 {
+        // Not uniform: a comparison sort.
+        v[start..].sort_unstable();
+        let mut w = start;
+        for r in start..v.len() {
+            if r == start || v[r] != v[w - 1] {
+                v[w] = v[r];
+                w += 1;
+            }
+        }
+        v.truncate(w);
+        return;
+    }
+    let tmp = &mut s.tmp;
+    if tmp.len() < n {
+        tmp.resize(n, 0);
+    }
+    for &x in &v[start..] {
+        let b = &mut buckets[(x >> shift) as usize];
+        tmp[*b as usize] = x;
+        *b += 1;
+    }
+    // Every hash is in its bucket, the buckets in order: one insertion
+    // sort over the whole buffer only moves hashes within their bucket.
+    for i in 1..n {
+        let x = tmp[i];
+        let mut j = i;
+        while j > 0 && tmp[j - 1] > x {
+            tmp[j] = tmp[j - 1];
+            j -= 1;
+        }
+        tmp[j] = x;
+    }
+    // Write back without repeats (branch-free).
+    v[start] = tmp[0];
+    let mut w = start + 1;
+    for i in 1..n {
+        let x = tmp[i];
+        v[w] = x;
+        w += usize::from(x != tmp[i - 1]);
+    }
+    v.truncate(w);
 }
 
 /// A 128-bit fingerprint (XXH3-128) of a sorted, deduplicated shingle set,
@@ -376,9 +498,41 @@ mod tests {
         }
 
         #[test]
+        fn shingles_are_hashes_of_each_window(tokens in prop::collection::vec(any::<u64>(), 0..200), n in 1usize..20) {
+            let s = Shingler::new(Shingling::Words(n), 11);
+            let mut out = vec![7];
+            s.shingles_from_tokens_into(&tokens, &mut out);
+            let expected: Vec<u64> = if tokens.is_empty() {
+                vec![]
+            } else if tokens.len() < n {
+                vec![hash_u64s(&tokens, 11)]
+            } else {
+                tokens.windows(n).map(|w| hash_u64s(w, 11)).collect()
+            };
+            prop_assert_eq!(&out[1..], &expected[..]);
+        }
+
+        #[test]
         fn shingles_are_deterministic(text in "[a-z ]{0,80}") {
             let s = Shingler::new(Shingling::Words(3), 42);
             prop_assert_eq!(s.shingles(&text), s.shingles(&text));
+        }
+
+        #[test]
+        fn bucket_sort_equals_sort_and_dedup(v in prop::collection::vec(any::<u64>(), 0..2000), few in prop::collection::vec(0u64..8, 0..400), start in 0usize..5, skew in 0u32..64) {
+            // Uniform hashes, many repeats of few values, and hashes whose
+            // top bits are all alike (one huge bucket).
+            for input in [v.clone(), few, v.iter().map(|x| x >> skew).collect()] {
+                let mut expected = input.clone();
+                let start = start.min(input.len());
+                expected[start..].sort_unstable();
+                let mut tail = expected.split_off(start);
+                tail.dedup();
+                expected.extend(tail);
+                let mut got = input;
+                sort_dedup_tail(&mut got, start, &mut SortScratch::default());
+                prop_assert_eq!(got, expected);
+            }
         }
 
         #[test]
