@@ -11,6 +11,7 @@ use crate::noise::TextNoise;
 use std::borrow::Cow;
 
 use crate::analyze::{AnalyzedDocument, Analyzer, Scratch};
+use crate::band_keys::SpillPolicy;
 use crate::config::Config;
 use crate::corpus::{DocId, to_u32};
 use crate::error::Result;
@@ -218,7 +219,7 @@ impl Deduplicator {
                 }
             },
             |item| {
-                let id = sketched.passage_ids[item as usize];
+                let id = sketched.passage_id(item);
                 let span = sketched.span(id);
                 let text = fetch(id.doc);
                 let passage = text.as_ref().get(span).unwrap_or_default();
@@ -262,14 +263,18 @@ impl Deduplicator {
                 }
             },
             |item| {
-                let id = sketched.passage_ids[item as usize];
+                let id = sketched.passage_id(item);
                 Cow::Borrowed(docs[id.doc.as_usize()].passages()[id.index as usize].shingles())
             },
         )
     }
     /// Empty sketch columns for `level`'s items.
     fn columns(&self, level: Level) -> SketchColumns {
-        SketchColumns::new(&self.sketcher, level, self.config.get_verification())
+        let spill = SpillPolicy {
+            dir: self.config.get_temp_dir().map(Into::into),
+            max_memory: self.config.get_max_key_memory(),
+        };
+        SketchColumns::new(&self.sketcher, level, self.config.get_verification(), spill)
             .with_signatures(self.config.get_signature_prefilter().is_some())
     }
 
@@ -279,6 +284,7 @@ impl Deduplicator {
             verifier: *self.verifier(level),
             max_bucket: self.config.get_max_bucket(),
             prefilter: self.config.get_signature_prefilter(),
+            max_key_memory: self.config.get_max_key_memory(),
         }
     }
 }
