@@ -370,7 +370,10 @@ fn spilled_band_keys_give_the_same_report() {
         let lean = a.config().get_verification() == echodup::Verification::Exact
             && a.config().get_signature_prefilter().is_none();
         let (held, before) = (b.stats().sketch_bytes, a.stats().sketch_bytes);
-        assert!(held < before && (!lean || held < before / 3), "{held} of {before}");
+        assert!(
+            held < before && (!lean || held < before / 3),
+            "{held} of {before}"
+        );
         assert_same_but_memory(a, b, true);
     };
     for config in [
