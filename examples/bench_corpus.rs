@@ -217,7 +217,7 @@ fn run(args: &Args) -> Result<(), echodup::Error> {
         drop(analyzed);
         // `run_analyzed` has no text to sample for the noise check.
         let mut expected = report.stats().clone();
-        expected.noise = staged.stats().noise.clone();
+        expected.noise = staged.stats().noise;
         assert_eq!(&expected, staged.stats(), "run and run_analyzed disagree");
     }
 

@@ -7,7 +7,8 @@
 //! only the items that end up in a candidate pair are asked for their set
 //! again (from the caller's source, which re-analyzes the text or borrows an
 //! analysis), so memory is set by the sketches, about 150 bytes per item with
-//! 32 bands, not by the text.
+//! 32 bands (20 when the band keys are spilled to disk and read back one band
+//! at a time), not by the text.
 //!
 //! Steps, each parallel with rayon and collected in input order, so results
 //! do not depend on the thread count:

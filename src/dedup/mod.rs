@@ -118,15 +118,20 @@ impl Deduplicator {
     /// Any text is accepted: empty and blank documents are reported with no
     /// passages and are never duplicates; nothing is dropped.
     ///
-    /// Memory beyond the texts is the sketches (about 150 bytes per document
-    /// and per passage with the default 32 bands) and the report: shingle
-    /// sets are not kept, and the few that verification needs are computed
-    /// again from the text.
+    /// Memory beyond the texts is the sketches (about 160 bytes per document
+    /// and per passage with the default 32 bands, of which 128 are band keys;
+    /// past [`Config::max_key_memory`] the keys go to a temporary file and
+    /// about 32 bytes an item stay) and the report: shingle sets are not
+    /// kept, and the few that verification needs are computed again from the
+    /// text.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::Capacity`](crate::ErrorKind::Capacity) with `u32::MAX`
-    /// documents or passages or more.
+    /// documents or passages or more;
+    /// [`ErrorKind::Io`](crate::ErrorKind::Io) naming the folder when band
+    /// keys are spilled ([`Config::max_key_memory`]) and the temporary file
+    /// cannot be made, written or read.
     pub fn run<D: AsRef<str> + Sync>(&self, docs: &[D]) -> Result<Report> {
         self.run_with_progress(docs, |_| {})
     }
