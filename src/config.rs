@@ -27,9 +27,11 @@ pub const DEFAULT_MAX_BUCKET: usize = 256;
 pub const DEFAULT_BOILERPLATE_MIN_DOCUMENTS: usize = 3;
 /// Largest accepted shingle size.
 pub const MAX_SHINGLE_SIZE: usize = 1024;
-/// Default [`Config::max_key_memory`]: 256 MiB of band keys in memory, about
-/// 2 million items (documents and passages) with 32 bands.
-pub const DEFAULT_MAX_KEY_MEMORY: usize = 256 << 20;
+/// Default [`Config::max_key_memory`]: 16 MiB of band keys in memory, about
+/// 130,000 items (documents and passages, some 13,000 news articles) with 32
+/// bands. Spilling costs no measurable time (issue 17: 12.8 s of CPU spilled
+/// against 13.0 s in memory for 100,000 articles).
+pub const DEFAULT_MAX_KEY_MEMORY: usize = 16 << 20;
 
 /// Every parameter of a run: how texts are normalized, segmented, shingled,
 /// sketched, banded, verified and clustered.
@@ -327,7 +329,7 @@ impl Config {
     /// candidates, holding about 24 bytes per item in memory instead of
     /// 150; bands are then processed a few at a time, as many as the same
     /// budget holds. The results are the same either way. Defaults to
-    /// [`DEFAULT_MAX_KEY_MEMORY`] (256 MiB, about 2 million items); 0 always
+    /// [`DEFAULT_MAX_KEY_MEMORY`] (16 MiB, about 130,000 items); 0 always
     /// spills, `usize::MAX` never does.
     pub fn max_key_memory(mut self, bytes: usize) -> Self {
         self.max_key_memory = bytes;

@@ -168,7 +168,7 @@ pub(crate) struct Common {
     #[arg(long, short)]
     pub(crate) quiet: bool,
     /// Folder of the temporary file where a large run keeps its band keys
-    /// (past 256 MiB of them, about 2 million documents and passages; an
+    /// (past 16 MiB of them, about 130,000 documents and passages; an
     /// unnamed file, removed when the run ends) [default: TMPDIR or /tmp].
     #[arg(long, value_name = "DIR")]
     pub(crate) temp_dir: Option<std::path::PathBuf>,
