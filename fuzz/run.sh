@@ -4,6 +4,9 @@
 #
 #   fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]
 #
+# FUZZ_RUNS=N stops each target after N inputs instead, if that comes first
+# (the long run of the issue: FUZZ_RUNS=10000000 fuzz/run.sh 14400).
+#
 # cargo-fuzz needs nightly `-Z` flags; on stable Rust they are allowed by
 # RUSTC_BOOTSTRAP=1 (set here). The seeds in fuzz/seeds/<target>/ are copied
 # into a scratch corpus (fuzz/corpus/<target>/, ignored by git) so they stay
@@ -46,10 +49,12 @@ for target in "${targets[@]}"; do
     # more of them run (a slow one still fails at -timeout).
     max_len=8192
     [ "$target" = index_file ] && max_len=20000
-    if cargo fuzz run "${flags[@]}" "$target" "$corpus" -- \
+    runs=()
+    [ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
+    if cargo fuzz run "${flags[@]}" "$target" "$corpus" -- "${runs[@]}" \
         -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
         -max_len="$max_len" -print_final_stats=1 >"$log" 2>&1; then
-        grep -E "^(stat::number_of_executed_units|stat::new_units_added|Done)" "$log" || true
+        grep -E "^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::new_units_added|stat::peak_rss_mb|Done)" "$log" || true
     else
         tail -n 60 "$log"
         echo "!! $target failed: see fuzz/artifacts/$target/"

@@ -301,14 +301,32 @@ impl Clusters {
         keep: KeepPolicy,
         len: impl Fn(DocId) -> usize,
     ) -> Self {
+        let pairs: Vec<(u32, u32, Similarity)> = pairs
+            .into_iter()
+            .map(|(a, b, sim)| {
+                let (a, b) = (a.as_u32(), b.as_u32());
+                assert!(
+                    (a as usize) < num_docs && (b as usize) < num_docs,
+                    "pair ({a}, {b}) names a document at or past {num_docs}"
+                );
+                (a, b, sim)
+            })
+            .collect();
+        // Identical texts (Jaccard 1: the same set) are one node, named by
+        // its smallest document: stars are drawn between such groups and
+        // every copy goes where its group goes, so copies are never split
+        // between two stars.
+        let mut same = UnionFind::new(num_docs);
+        for &(a, b, sim) in &pairs {
+            if sim.jaccard >= 1.0 {
+                same.union(a, b);
+            }
+        }
+        let group: Vec<u32> = (0..num_docs as u32).map(|d| same.find(d)).collect();
         // joiners[c]: (m, score) for every m that may join c.
         let mut edges: Vec<(u32, u32, f64)> = Vec::new();
         for (a, b, sim) in pairs {
-            let (a, b) = (a.as_u32(), b.as_u32());
-            assert!(
-                (a as usize) < num_docs && (b as usize) < num_docs,
-                "pair ({a}, {b}) names a document at or past {num_docs}"
-            );
+            let (a, b) = (group[a as usize], group[b as usize]);
             if a == b {
                 continue;
             }
@@ -400,6 +418,9 @@ impl Clusters {
             if c != FREE {
                 uf.union(m as u32, c);
             }
+        }
+        for (d, &g) in group.iter().enumerate() {
+            uf.union(d as u32, g);
         }
         Self::from_components(num_docs, uf.components(), keep, len)
     }
@@ -550,6 +571,34 @@ impl std::fmt::Debug for Clusters {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// Two identical documents, each also like a different popular centre,
+    /// stay in one star (found on Reuters with the scanned preset: exact
+    /// re-sends split between two stars).
+    #[test]
+    fn stars_never_split_identical_documents() {
+        let d = DocId::new;
+        let sim = |j: f64| Similarity {
+            jaccard: j,
+            containment_ab: j,
+            containment_ba: j,
+        };
+        // 0 and 1 identical; 2 like 0 with joiners 4, 5; 3 like 1 with 6, 7.
+        let pairs = [
+            (0, 1, Similarity::IDENTICAL),
+            (0, 2, sim(0.5)),
+            (2, 4, sim(0.5)),
+            (2, 5, sim(0.5)),
+            (1, 3, sim(0.5)),
+            (3, 6, sim(0.5)),
+            (3, 7, sim(0.5)),
+        ]
+        .map(|(a, b, s)| (d(a), d(b), s));
+        let stars = Clusters::stars(8, pairs, Measure::Jaccard, 0.4, KeepPolicy::First, |_| 0);
+        assert_eq!(stars.cluster_of(d(0)), stars.cluster_of(d(1)));
+        let sizes: Vec<usize> = stars.iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, [5, 3]);
+    }
 
     /// Oracle: connected components by breadth-first search on an adjacency list.
     fn naive_components(n: usize, pairs: &[(u32, u32)]) -> Vec<Vec<u32>> {
@@ -713,20 +762,44 @@ mod tests {
             let measure = if containment { Measure::Containment } else { Measure::Jaccard };
             let pairs: Vec<(DocId, DocId, Similarity)> = raw.iter()
                 .filter(|p| (p.0 as usize) < n && (p.1 as usize) < n && p.0 != p.1)
-                .map(|&(a, b, j, x, y)| (DocId::new(a), DocId::new(b), Similarity {
-                    jaccard: f64::from(j) / 100.0,
-                    containment_ab: f64::from(x) / 100.0,
-                    containment_ba: f64::from(y) / 100.0,
+                .map(|&(a, b, j, x, y)| (DocId::new(a), DocId::new(b), if j == 100 {
+                    // Jaccard 1 is the same set: identical.
+                    Similarity::IDENTICAL
+                } else {
+                    Similarity {
+                        jaccard: f64::from(j) / 100.0,
+                        containment_ab: f64::from(x) / 100.0,
+                        containment_ba: f64::from(y) / 100.0,
+                    }
                 }))
                 .collect();
-            // The best score with which m may join c, from the pairs.
+            // Identical documents (Jaccard 1) stand for each other.
+            let mut same = UnionFind::new(n);
+            for &(a, b, s) in &pairs {
+                if s.jaccard >= 1.0 {
+                    same.union(a.as_u32(), b.as_u32());
+                }
+            }
+            let group: Vec<u32> = (0..n as u32).map(|d| same.find(d)).collect();
+            let g = |d: DocId| group[d.as_usize()];
+            // The best score with which m (or a copy) may join c (or a
+            // copy), from the pairs.
             let score = |m: DocId, c: DocId| -> f64 {
+                if g(m) == g(c) {
+                    return 1.0;
+                }
                 pairs.iter().filter_map(|&(a, b, s)| {
                     let (ab, ba) = match measure {
                         Measure::Jaccard => (s.jaccard, s.jaccard),
                         Measure::Containment => (s.containment_ab, s.containment_ba),
                     };
-                    if a == m && b == c { Some(ab) } else if b == m && a == c { Some(ba) } else { None }
+                    if g(a) == g(m) && g(b) == g(c) {
+                        Some(ab)
+                    } else if g(b) == g(m) && g(a) == g(c) {
+                        Some(ba)
+                    } else {
+                        None
+                    }
                 }).fold(0.0, f64::max)
             };
             let stars = Clusters::stars(n, pairs.iter().copied(), measure, t, KeepPolicy::First, |_| 0);

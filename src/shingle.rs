@@ -255,22 +255,10 @@ impl ShingleSet {
         self.0.is_empty()
     }
 
-    /// |self ∩ other|, by a linear merge.
+    /// |self ∩ other|, by a merge of the two sorted sets (branch-free, with
+    /// AVX2 where the CPU has it; by galloping when one set is much larger).
     pub fn intersection_len(&self, other: &ShingleSet) -> usize {
-        let (a, b) = (&self.0, &other.0);
-        let (mut i, mut j, mut n) = (0, 0, 0);
-        while i < a.len() && j < b.len() {
-            match a[i].cmp(&b[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    n += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        n
+        crate::verify::intersect::intersection_len(&self.0, &other.0)
     }
 
     /// Exact Jaccard similarity |A∩B| / |A∪B|. Two empty sets have similarity 0:

@@ -17,6 +17,8 @@
 //! Python binding all call it, each with the [`Evidence`] it holds (sets, or
 //! signatures and set sizes).
 
+pub(crate) mod intersect;
+
 use crate::config::Config;
 use crate::error::Result;
 use crate::lsh::check_threshold;
@@ -228,8 +230,33 @@ impl Verifier {
     ///
     /// As [`similarity`](Verifier::similarity).
     pub fn verify(&self, stored: Evidence<'_>, query: Evidence<'_>) -> Option<Similarity> {
+        if let (Evidence::Set(a), Evidence::Set(b)) = (stored, query) {
+            // Exact: the merge stops once the pair cannot reach the
+            // threshold; the decision is still `accepts` on the full count.
+            if a.is_empty() || b.is_empty() {
+                return None;
+            }
+            let needed = self.least_intersection(a.len(), b.len());
+            let inter = intersect::intersection_at_least(a.as_slice(), b.as_slice(), needed)?;
+            let s = Similarity::from_counts(inter as f64, a.len() as f64, b.len() as f64);
+            return self.accepts(&s).then_some(s);
+        }
         let s = self.similarity(stored, query);
         self.accepts(&s).then_some(s)
+    }
+
+    /// A lower bound on |A∩B| for sets of sizes `a` and `b` to be accepted
+    /// (one below the exact bound, so that rounding can never reject a pair
+    /// that [`accepts`](Verifier::accepts) would take).
+    fn least_intersection(&self, a: usize, b: usize) -> usize {
+        let t = self.threshold;
+        let bound = match self.measure {
+            // I / (a + b - I) >= t  <=>  I >= t (a + b) / (1 + t)
+            Measure::Jaccard => t * (a + b) as f64 / (1.0 + t),
+            // max(I / a, I / b) >= t  <=>  I >= t min(a, b)
+            Measure::Containment => t * a.min(b) as f64,
+        };
+        (bound.floor() as usize).saturating_sub(1)
     }
 }
 
@@ -419,6 +446,31 @@ mod tests {
             prop_assert_eq!(s.jaccard, Similarity::exact(&sb, &sa).jaccard);
             prop_assert!(s.containment_ab >= s.jaccard && s.containment_ba >= s.jaccard);
             if !sa.is_empty() { prop_assert_eq!(Similarity::exact(&sa, &sa), Similarity::IDENTICAL); }
+        }
+
+        /// `verify` (whose merge stops once the threshold is out of reach)
+        /// decides exactly as `accepts` on the full similarity, for both
+        /// measures, at thresholds that land exactly on achievable values.
+        #[test]
+        fn verify_with_early_exit_decides_as_the_full_similarity(
+            a in prop::collection::vec(0u64..200, 0..150),
+            b in prop::collection::vec(0u64..200, 0..150),
+            t in 1u32..=20,
+            containment in any::<bool>(),
+        ) {
+            let (sa, sb) = (ShingleSet::from_hashes(a), ShingleSet::from_hashes(b));
+            let measure = if containment { Measure::Containment } else { Measure::Jaccard };
+            // Thresholds on the grid k/20, and the pair's own score.
+            let own = Similarity::exact(&sa, &sb).score(measure);
+            for threshold in [f64::from(t) / 20.0, own] {
+                if threshold <= 0.0 {
+                    continue;
+                }
+                let v = Verifier::new(Verification::Exact, measure, threshold).unwrap();
+                let full = Similarity::exact(&sa, &sb);
+                let want = v.accepts(&full).then_some(full);
+                prop_assert_eq!(v.verify(Evidence::Set(&sa), Evidence::Set(&sb)), want);
+            }
         }
     }
 }

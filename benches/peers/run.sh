@@ -2,6 +2,11 @@
 # Compares echodup with datasketch, rensa and gaoya on one generated corpus.
 #
 #   bash benches/peers/run.sh [--docs N] [--seed S] [--results FILE]
+#   bash benches/peers/run.sh --scanned [--damage D]
+#
+# --scanned is the character-shingle mode (issue 16): echodup against rensa
+# on a generated scanned-reprint corpus (benches/peers/scanned.py), printed
+# as a Markdown table, with ARI against the truth clusters.
 #
 # Writes only under target/ (virtual environment, corpus, pair files; the
 # cargo build goes to $CARGO_TARGET_DIR when set) and to the results file
@@ -13,12 +18,15 @@ PEER_PACKAGES=(datasketch==2.0.0 rensa==0.5.0 gaoya==0.2.2)
 
 docs=100000
 seed=42
+scanned=0
+damage=0.05
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 results="$here/RESULTS.md"
 
 usage() {
     echo "usage: bash benches/peers/run.sh [--docs N] [--seed S] [--results FILE]" >&2
+    echo "       bash benches/peers/run.sh --scanned [--damage D]" >&2
     exit 2
 }
 while [[ $# -gt 0 ]]; do
@@ -26,6 +34,8 @@ while [[ $# -gt 0 ]]; do
         --docs) [[ $# -ge 2 ]] || usage; docs="$2"; shift 2 ;;
         --seed) [[ $# -ge 2 ]] || usage; seed="$2"; shift 2 ;;
         --results) [[ $# -ge 2 ]] || usage; results="$2"; shift 2 ;;
+        --scanned) scanned=1; shift ;;
+        --damage) [[ $# -ge 2 ]] || usage; damage="$2"; shift 2 ;;
         -h|--help) usage ;;
         *) echo "unknown argument: $1" >&2; usage ;;
     esac
@@ -61,6 +71,21 @@ done
 # 2. echodup's CLI and the corpus generator, release builds.
 echo "[peers] building echodup (release, feature cli) and bench_corpus" >&2
 cargo build --release --quiet --features cli --bin echodup --example bench_corpus
+
+# 2b. Character-shingle mode: a scanned-reprint corpus and scanned.py.
+if [[ "$scanned" == 1 ]]; then
+    cargo build --release --quiet --features tools --example scan_quality
+    scan="$repo/target/peers/scanned-damage-$damage"
+    if [[ ! -s "$scan/corpus.jsonl" || ! -s "$scan/truth.jsonl" ]]; then
+        echo "[peers] generating a scanned-reprint corpus into $scan" >&2
+        rm -rf "$scan"
+        "$target_dir/release/examples/scan_quality" --damage "$damage" --configs default \
+            --write "$scan" >/dev/null
+    fi
+    "$venv/bin/python" "$here/scanned.py" --dir "$scan" \
+        --echodup "$target_dir/release/echodup" --python "$venv/bin/python"
+    exit 0
+fi
 
 # 3. One corpus with ground truth (corpus.jsonl, pairs.jsonl, ...), reused
 #    when it already exists for this size and seed.

@@ -15,6 +15,9 @@ scored by the adjusted Rand index against the truth clusters:
 - ``echodup find --char-shingles 5 --threshold 0.3 --signature-prefilter 1e-6
   --clustering star``: rensa's shingles with the preset's candidate pre-filter
   and clustering;
+- the same with passages not compared and documents compared on their whole
+  text (``--document-basis raw --min-passage-tokens 1000000``): the work rensa
+  does, and the like-for-like row for CPU;
 - ``echodup find --char-shingles 5 --threshold 0.3`` (the best setting before
   the preset; exact verification of every candidate, connected components);
 - rensa (``RMinHash``/``RMinHashLSH``, estimate-only) on character 5-shingles
@@ -146,6 +149,10 @@ def main() -> None:
             ("echodup --char-shingles 5 --threshold 0.3 --signature-prefilter 1e-6 --clustering star",
              ["--char-shingles", "5", "--threshold", "0.3", "--signature-prefilter", "1e-6",
               "--clustering", "star"]),
+            ("echodup … the same, documents only (as rensa: `--document-basis raw "
+             "--min-passage-tokens 1000000`)",
+             ["--char-shingles", "5", "--threshold", "0.3", "--signature-prefilter", "1e-6",
+              "--clustering", "star", "--document-basis", "raw", "--min-passage-tokens", "1000000"]),
             ("echodup --char-shingles 5 --threshold 0.3", ["--char-shingles", "5", "--threshold", "0.3"]),
         ]:
             out = Path(tmp) / "clusters.jsonl"

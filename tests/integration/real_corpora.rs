@@ -160,3 +160,82 @@ fn twenty_newsgroups_crosspost_clusters_are_found() {
     }
     assert_eq!(checked, 525);
 }
+
+/// The scanned preset (tuned on generated scans) on clean real newswire: the
+/// noise check calls the text clean, every exact-normalized duplicate group
+/// lands whole in one cluster, the near pairs of the reference are found,
+/// and nothing is reported below the preset's threshold.
+#[test]
+fn scanned_preset_on_clean_reuters_finds_the_duplicates_and_says_clean() {
+    let Some(dir) =
+        shared_data_or_skip("scanned_preset_on_clean_reuters_finds_the_duplicates_and_says_clean")
+    else {
+        return;
+    };
+    let docs = read_corpus(&dir.join("reuters.jsonl.gz"));
+    let pos = positions(&docs);
+    let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+    let t = Instant::now();
+    let report = Deduplicator::new(Config::scanned())
+        .unwrap()
+        .run(&texts)
+        .unwrap();
+    let stats = report.stats();
+    eprintln!(
+        "reuters (scanned preset): {} docs in {:?}; {stats:?}",
+        docs.len(),
+        t.elapsed()
+    );
+    assert!(
+        !stats.noise.looks_scanned(),
+        "clean newswire called scanned: {}",
+        stats.noise.summary()
+    );
+    for p in report.document_pairs() {
+        assert!(
+            p.similarity.jaccard >= 0.3,
+            "pair below the preset's threshold: {p:?}"
+        );
+    }
+    // Identical after normalization: one cluster each.
+    let truth = read_clusters(&dir.join("reuters.truth.jsonl"));
+    let mut groups = 0;
+    for (_, ids) in truth.iter().filter(|(k, _)| k == "exact-normalized") {
+        let members: Vec<DocId> = ids.iter().map(|id| DocId::new(pos[id.as_str()])).collect();
+        let c = report.clusters().cluster_of(members[0]);
+        assert!(c.is_some(), "exact group {ids:?} not found");
+        for m in &members[1..] {
+            assert_eq!(
+                report.clusters().cluster_of(*m),
+                c,
+                "exact group {ids:?} split"
+            );
+        }
+        groups += 1;
+    }
+    assert!(groups >= 290, "{groups} exact groups in the truth file");
+    // Near pairs of the word-shingle reference (J >= 0.8) end up together.
+    let near: Vec<(u32, u32)> = read_pairs(&dir.join("reuters.pairs.jsonl"))
+        .into_iter()
+        .filter(|p| p.2 >= 0.8)
+        .map(|(a, b, _)| (pos[a.as_str()], pos[b.as_str()]))
+        .collect();
+    let together = near
+        .iter()
+        .filter(|&&(a, b)| {
+            let ca = report.clusters().cluster_of(DocId::new(a));
+            ca.is_some() && ca == report.clusters().cluster_of(DocId::new(b))
+        })
+        .count();
+    let recall = together as f64 / near.len() as f64;
+    let largest = report.clusters().iter().map(|c| c.len()).max().unwrap_or(0);
+    eprintln!(
+        "reuters (scanned preset): {together} of {} reference pairs at J >= 0.8 in one cluster ({recall:.4}); {} clusters, largest {largest}",
+        near.len(),
+        report.clusters().len()
+    );
+    assert!(
+        recall >= 0.98,
+        "recall {recall:.4} of the J >= 0.8 reference pairs"
+    );
+}

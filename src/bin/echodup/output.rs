@@ -141,28 +141,6 @@ pub(crate) fn check_outputs(outputs: &[Option<&Path>], inputs: &[PathBuf]) -> an
     Ok(())
 }
 
-/// One `skipped` line per record that `--skip-invalid` skipped, then one
-/// per folder entry passed over (no `line` or `id`).
-pub(crate) fn skipped_lines(corpus: &Corpus) -> Vec<Value> {
-    let records = corpus.skipped().iter().map(|s| {
-        json!({
-            "action": "skipped",
-            "source": s.path().display().to_string(),
-            "line": s.line(),
-            "id": s.id(),
-            "reason": s.reason(),
-        })
-    });
-    let entries = corpus.skipped_entries().iter().map(|s| {
-        json!({
-            "action": "skipped",
-            "source": s.path().display().to_string(),
-            "reason": s.reason().to_string(),
-        })
-    });
-    records.chain(entries).collect()
-}
-
 /// The summary line for folder entries passed over, e.g. "2 (1 not a
 /// regular file, 1 already visited ...)", or `None` when there are none.
 pub(crate) fn skipped_entries_line(corpus: &Corpus) -> Option<String> {
@@ -189,27 +167,62 @@ pub(crate) fn skipped_entries_line(corpus: &Corpus) -> Option<String> {
     ))
 }
 
-/// Commits the main output, then the list of removed records.
-pub(crate) fn write_removed(
-    path: Option<&Path>,
-    lines: &[Value],
-    out: Output,
-) -> anyhow::Result<()> {
-    let removed = match path {
-        Some(p) => {
-            let mut f = Output::File(AtomicFile::create(p)?);
-            for l in lines {
-                f.line(l)?;
-            }
-            Some(f)
+/// The records of `--removed`: what a run skipped, dropped or stripped, one
+/// JSON line each, written as they are produced (never gathered in memory:
+/// one document of a million repeated paragraphs has a million records).
+/// Without `--removed` nothing is built.
+pub(crate) struct RemovedLog(Option<Output>);
+
+impl RemovedLog {
+    /// Opens `path` (written atomically) and writes the records of what
+    /// reading `corpus` skipped: invalid records and folder entries passed
+    /// over.
+    ///
+    /// # Errors
+    ///
+    /// If the file cannot be created or written.
+    pub(crate) fn open(path: Option<&Path>, corpus: &Corpus) -> anyhow::Result<Self> {
+        let mut log = RemovedLog(path.map(AtomicFile::create).transpose()?.map(Output::File));
+        for s in corpus.skipped() {
+            log.push(|| {
+                json!({
+                    "action": "skipped",
+                    "source": s.path().display().to_string(),
+                    "line": s.line(),
+                    "id": s.id(),
+                    "reason": s.reason(),
+                })
+            })?;
         }
-        None => None,
-    };
-    out.commit()?;
-    if let Some(f) = removed {
-        f.commit()?;
+        for s in corpus.skipped_entries() {
+            log.push(|| {
+                json!({
+                    "action": "skipped",
+                    "source": s.path().display().to_string(),
+                    "reason": s.reason().to_string(),
+                })
+            })?;
+        }
+        Ok(log)
     }
-    Ok(())
+
+    /// Writes the record `make` builds, if there is a `--removed` file.
+    pub(crate) fn push(&mut self, make: impl FnOnce() -> Value) -> anyhow::Result<()> {
+        match &mut self.0 {
+            Some(out) => out.line(&make()),
+            None => Ok(()),
+        }
+    }
+
+    /// Commits `out`, then the `--removed` file: a run that fails before
+    /// the end leaves neither in place.
+    pub(crate) fn commit_after(self, out: Output) -> anyhow::Result<()> {
+        out.commit()?;
+        if let Some(f) = self.0 {
+            f.commit()?;
+        }
+        Ok(())
+    }
 }
 
 /// The summary of `find` and `dedup`, on standard error.

@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::args::{Common, fraction};
 use crate::keep::KeepByArgs;
-use crate::output::{Output, check_outputs, count, number, skipped_lines, summary, write_removed};
+use crate::output::{Output, RemovedLog, check_outputs, count, number, summary};
 use crate::progress::Progress;
 
 #[derive(Args, Debug)]
@@ -68,7 +68,7 @@ pub(crate) fn run(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> 
             .drop_if_duplicated(args.drop_if_duplicated),
     )?;
     let mut out = Output::open(Some(&args.out))?;
-    let mut removed = skipped_lines(&corpus);
+    let mut removed = RemovedLog::open(args.removed.as_deref(), &corpus)?;
     for (doc, d) in corpus.documents().iter().zip(plan.documents()) {
         writing.inc(1);
         if let Some(why) = d.drop_reason() {
@@ -89,12 +89,14 @@ pub(crate) fn run(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> 
                 DropReason::NothingLeft => line["reason"] = json!("all-passages-duplicated"),
                 other => line["reason"] = json!(format!("{other:?}")),
             }
-            line["text"] = json!(doc.text());
-            removed.push(line);
+            removed.push(move || {
+                line["text"] = json!(doc.text());
+                line
+            })?;
             continue;
         }
         for s in d.stripped() {
-            removed.push(json!({
+            removed.push(|| json!({
                 "action": "stripped",
                 "id": doc.id(),
                 "passage": s.passage.index,
@@ -103,13 +105,13 @@ pub(crate) fn run(args: &DedupArgs, dedup: &Deduplicator) -> anyhow::Result<()> 
                 "reason": if s.boilerplate { "boilerplate" } else if s.is_repeat() { "repeat" } else { "cross-document" },
                 "of": {"id": corpus.document(s.duplicates.doc).id(), "passage": s.duplicates.index},
                 "text": &doc.text()[s.span.clone()],
-            }));
+            }))?;
         }
         if let Some(text) = d.clean_text(doc.text()) {
             out.line_raw(&doc.to_json_line(&text, &options))?;
         }
     }
-    write_removed(args.removed.as_deref(), &removed, out)?;
+    removed.commit_after(out)?;
     writing.finish(|_| {
         format!(
             "wrote {} of {} documents to {}",

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::args::{Common, Usage, text_form};
 use crate::keep::KeepByArgs;
-use crate::output::{Output, check_outputs, skipped_lines, summary, write_removed};
+use crate::output::{Output, RemovedLog, check_outputs, summary};
 use crate::progress::Progress;
 
 #[derive(Args, Debug)]
@@ -204,8 +204,7 @@ pub(crate) fn run(args: &FindArgs, dedup: &Deduplicator) -> anyhow::Result<()> {
             );
         }
     }
-    let removed_lines = skipped_lines(&corpus);
-    write_removed(args.removed.as_deref(), &removed_lines, out)?;
+    RemovedLog::open(args.removed.as_deref(), &corpus)?.commit_after(out)?;
     let to = match args.out.as_deref() {
         Some(p) if p != std::path::Path::new("-") => p.display().to_string(),
         _ => "standard output".to_string(),
