@@ -307,9 +307,10 @@ fn run(args: &Args) -> Result<(), echodup::Error> {
     }
     let items = s.documents - s.empty_documents + s.compared_passages;
     println!(
-        "sketches              {:.0} MiB for {items} documents and passages ({:.0} bytes each)",
+        "sketches              {:.0} MiB in memory for {items} documents and passages ({:.0} bytes each), {:.0} MiB of band keys spilled",
         mib(s.sketch_bytes as u64),
-        s.sketch_bytes as f64 / items.max(1) as f64
+        s.sketch_bytes as f64 / items.max(1) as f64,
+        mib(s.spilled_bytes)
     );
     println!(
         "candidates            {} document, {} passage",

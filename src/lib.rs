@@ -132,6 +132,7 @@
 
 pub mod analyze;
 mod atomic;
+mod band_keys;
 pub mod boilerplate;
 pub mod clean;
 pub mod cluster;
@@ -182,8 +183,8 @@ pub use clean::{CleanOptions, CleaningPlan};
 pub use cluster::{Cluster, Clustering, Clusters, KeepOrder, KeepPolicy};
 pub use config::{
     BACKGROUND_MISS, Config, DEFAULT_BOILERPLATE_MIN_DOCUMENTS, DEFAULT_KEPT_SET_BYTES,
-    DEFAULT_MAX_BUCKET, DEFAULT_PREFILTER_MISS, DEFAULT_SEED, FORMAT_VERSION, MAX_NUM_PERM,
-    MAX_SHINGLE_SIZE,
+    DEFAULT_MAX_BUCKET, DEFAULT_MAX_KEY_MEMORY, DEFAULT_PREFILTER_MISS, DEFAULT_SEED,
+    FORMAT_VERSION, MAX_NUM_PERM, MAX_SHINGLE_SIZE,
 };
 pub use corpus::{DocId, PassageId};
 pub use dedup::Deduplicator;

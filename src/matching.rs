@@ -7,8 +7,9 @@
 //! here: only the items that end up in a candidate pair are asked for their
 //! set again (from the caller's source, which borrows a set kept from the
 //! first analysis, re-analyzes the text or borrows an analysis), so memory
-//! is set by the sketches, about 150 bytes per item with 32 bands, and by
-//! what the caller chooses to keep, not by the text.
+//! is set by the sketches, about 150 bytes per item with 32 bands (20 when
+//! the band keys are spilled to disk and read back one band at a time), and
+//! by what the caller chooses to keep, not by the text.
 //!
 //! Steps, each parallel with rayon and collected in input order, so results
 //! do not depend on the thread count:
@@ -49,6 +50,9 @@ pub(crate) struct MatchParams {
     /// The miss probability of the signature pre-filter in exact mode
     /// (`None`: off). The sketches must hold signatures when it is on.
     pub(crate) prefilter: Option<f64>,
+    /// With band keys spilled to disk, the bytes of band columns in memory
+    /// at a time ([`Config::max_key_memory`](crate::Config::max_key_memory)).
+    pub(crate) max_key_memory: usize,
 }
 
 /// The engine's output. `'a` is the lifetime of borrowed shingle sets.
@@ -258,13 +262,29 @@ where
 {
     let (group_of, groups, content_order) = group_identical(sketches.fingerprints());
     let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
-    let bands = sketches.bands();
-    let candidates = sorted_candidate_pairs(
+    let keys = sketches.band_keys();
+    // With spilled keys, as many bands at a time as the key memory holds
+    // columns of the groups (at least one); in memory, all at once.
+    let at_once = if keys.is_spilled() {
+        p.max_key_memory / (reps.len() * 8).max(1)
+    } else {
+        keys.bands()
+    };
+    let candidates = candidate_pairs_by_band(
         &content_order,
-        bands,
-        |g, band| sketches.keys(reps[g as usize])[band],
+        keys.bands(),
         p.max_bucket,
-    );
+        at_once,
+        |band, rank, column| {
+            // The first item of each group, with its group's rank.
+            keys.for_each_in_band(band, |item, key| {
+                let g = group_of[item as usize];
+                if reps[g as usize] == item {
+                    column.push((u64::from(key) << 32) | u64::from(rank[g as usize]));
+                }
+            })
+        },
+    )?;
     let mut candidate_pairs = candidates.pairs;
     let lsh_candidates = candidate_pairs.len() as u64;
     // The signature pre-filter (exact mode): drop pairs whose signatures
@@ -382,9 +402,14 @@ pub(crate) struct CandidatePairs {
 /// (in parallel over bands), and runs of equal keys are buckets. This
 /// touches memory in order, unlike hash-table lookups, and needs no locks.
 ///
+/// The engine calls [`candidate_pairs_by_band`], which reads the keys one
+/// band at a time; this form, with keys from a function, is its oracle in the
+/// tests.
+///
 /// # Panics
 ///
 /// If `order` is not a permutation of `0..order.len()`.
+#[cfg(test)]
 pub(crate) fn sorted_candidate_pairs<K>(
     order: &[u32],
     bands: usize,
@@ -393,6 +418,40 @@ pub(crate) fn sorted_candidate_pairs<K>(
 ) -> CandidatePairs
 where
     K: Fn(u32, usize) -> u32 + Sync,
+{
+    let n = order.len() as u32;
+    candidate_pairs_by_band(order, bands, max_bucket, bands, |band, rank, column| {
+        column
+            .extend((0..n).map(|i| (u64::from(key(i, band)) << 32) | u64::from(rank[i as usize])));
+        Ok(())
+    })
+    .expect("keys in memory cannot fail")
+}
+
+/// [`sorted_candidate_pairs`] over columns that `column(band, rank, out)`
+/// pushes onto `out`: `key << 32 | rank[item]` for every item `0..n` in
+/// `band`, in any order (`rank[item]` is the item's position in `order`).
+/// At most `at_once` bands (at least one) are in memory at a time; the
+/// pairs of each such batch are merged (sorted, deduplicated) before the
+/// next, so a pair found in many bands is held once. The result does not
+/// depend on `at_once`.
+///
+/// # Errors
+///
+/// The first error of `column`.
+///
+/// # Panics
+///
+/// If `order` is not a permutation of `0..order.len()`.
+pub(crate) fn candidate_pairs_by_band<C>(
+    order: &[u32],
+    bands: usize,
+    max_bucket: usize,
+    at_once: usize,
+    column: C,
+) -> crate::Result<CandidatePairs>
+where
+    C: Fn(usize, &[u32], &mut Vec<u64>) -> crate::Result<()> + Sync,
 {
     let n = order.len();
     let mut rank = vec![u32::MAX; n];
@@ -404,62 +463,75 @@ where
         rank[item as usize] = r as u32;
     }
     let max_bucket = max_bucket.max(2);
-    let per_band: Vec<CandidatePairs> = (0..bands)
-        .into_par_iter()
-        .map(|band| {
-            let mut column: Vec<u64> = (0..n as u32)
-                .map(|i| (u64::from(key(i, band)) << 32) | u64::from(rank[i as usize]))
-                .collect();
-            column.sort_unstable();
-            let mut out = CandidatePairs::default();
-            let mut start = 0;
-            while start < column.len() {
-                let high = column[start] >> 32;
-                let mut end = start + 1;
-                while end < column.len() && column[end] >> 32 == high {
-                    end += 1;
-                }
-                let bucket = &column[start..end];
-                // The bucket's items, in content order.
-                let id = |x: usize| u64::from(order[(bucket[x] & 0xFFFF_FFFF) as usize]);
-                let pair = |x: usize, y: usize| {
-                    let (a, b) = (id(x), id(y));
-                    (a.min(b) << 32) | a.max(b)
-                };
-                let m = bucket.len();
-                if m <= max_bucket {
-                    for x in 0..m {
-                        for y in x + 1..m {
-                            out.pairs.push(pair(x, y));
-                        }
-                    }
-                } else {
-                    out.capped_buckets += 1;
-                    // m − 1 star pairs and m − 2 chain pairs.
-                    out.capped_pairs_skipped +=
-                        (m as u64 * (m as u64 - 1)) / 2 - (2 * m as u64 - 3);
-                    for y in 1..m {
-                        out.pairs.push(pair(0, y));
-                        if y > 1 {
-                            out.pairs.push(pair(y - 1, y));
-                        }
-                    }
-                }
-                start = end;
-            }
-            out
-        })
-        .collect();
-    let capped_buckets = per_band.iter().map(|c| c.capped_buckets).sum();
-    let capped_pairs_skipped = per_band.iter().map(|c| c.capped_pairs_skipped).sum();
-    let mut pairs: Vec<u64> = per_band.into_iter().flat_map(|c| c.pairs).collect();
-    pairs.par_sort_unstable();
-    pairs.dedup();
-    CandidatePairs {
-        pairs,
-        capped_buckets,
-        capped_pairs_skipped,
+    let at_once = at_once.clamp(1, bands.max(1));
+    let band_pairs = |band: usize| -> crate::Result<CandidatePairs> {
+        let mut keys: Vec<u64> = Vec::with_capacity(n);
+        column(band, &rank, &mut keys)?;
+        debug_assert_eq!(keys.len(), n, "one key per item");
+        if at_once < bands {
+            // Few bands at a time: sort each one in parallel.
+            keys.par_sort_unstable();
+        } else {
+            keys.sort_unstable();
+        }
+        Ok(bucket_pairs(&keys, order, max_bucket))
+    };
+    let mut out = CandidatePairs::default();
+    for batch in (0..bands).collect::<Vec<_>>().chunks(at_once) {
+        let per_band: Vec<CandidatePairs> = batch
+            .par_iter()
+            .map(|&band| band_pairs(band))
+            .collect::<crate::Result<_>>()?;
+        out.capped_buckets += per_band.iter().map(|c| c.capped_buckets).sum::<u64>();
+        out.capped_pairs_skipped += per_band.iter().map(|c| c.capped_pairs_skipped).sum::<u64>();
+        out.pairs.extend(per_band.into_iter().flat_map(|c| c.pairs));
+        out.pairs.par_sort_unstable();
+        out.pairs.dedup();
     }
+    out.pairs.shrink_to_fit();
+    Ok(out)
+}
+
+/// The pairs of one band's sorted `key << 32 | rank` column: every pair
+/// inside each run of equal keys, or star and chain pairs for a run longer
+/// than `max_bucket`, with items taken in content order (`order[rank]`).
+fn bucket_pairs(column: &[u64], order: &[u32], max_bucket: usize) -> CandidatePairs {
+    let mut out = CandidatePairs::default();
+    let mut start = 0;
+    while start < column.len() {
+        let high = column[start] >> 32;
+        let mut end = start + 1;
+        while end < column.len() && column[end] >> 32 == high {
+            end += 1;
+        }
+        let bucket = &column[start..end];
+        // The bucket's items, in content order.
+        let id = |x: usize| u64::from(order[(bucket[x] & 0xFFFF_FFFF) as usize]);
+        let pair = |x: usize, y: usize| {
+            let (a, b) = (id(x), id(y));
+            (a.min(b) << 32) | a.max(b)
+        };
+        let m = bucket.len();
+        if m <= max_bucket {
+            for x in 0..m {
+                for y in x + 1..m {
+                    out.pairs.push(pair(x, y));
+                }
+            }
+        } else {
+            out.capped_buckets += 1;
+            // m − 1 star pairs and m − 2 chain pairs.
+            out.capped_pairs_skipped += (m as u64 * (m as u64 - 1)) / 2 - (2 * m as u64 - 3);
+            for y in 1..m {
+                out.pairs.push(pair(0, y));
+                if y > 1 {
+                    out.pairs.push(pair(y - 1, y));
+                }
+            }
+        }
+        start = end;
+    }
+    out
 }
 
 #[cfg(test)]
@@ -506,6 +578,22 @@ mod tests {
             // of different 64-bit keys has probability below 10⁻⁶.
             prop_assert_eq!(unpack(&pairs), index.candidate_pairs());
             prop_assert_eq!(capped, 0);
+        }
+
+        #[test]
+        fn bands_a_few_at_a_time_give_the_same_pairs(seed in any::<u64>(), n in 0usize..80, bands in 1usize..6, at_once in 0usize..7, cap in 2usize..6) {
+            let mut g = crate::hash::SplitMix64::new(seed);
+            // Few distinct keys, so that buckets form and some are capped.
+            let keys: Vec<u32> = (0..n * bands).map(|_| (g.next_u64() % 4) as u32).collect();
+            let mut order: Vec<u32> = (0..n as u32).collect();
+            order.sort_by_key(|&i| keys[i as usize * bands] ^ i);
+            let all = sorted_candidate_pairs(&order, bands, |i, b| keys[i as usize * bands + b], cap);
+            // Columns pushed in reverse item order.
+            let few = candidate_pairs_by_band(&order, bands, cap, at_once, |b, rank, column| {
+                column.extend((0..n).rev().map(|i| (u64::from(keys[i * bands + b]) << 32) | u64::from(rank[i])));
+                Ok(())
+            }).unwrap();
+            prop_assert_eq!(few, all);
         }
 
         #[test]

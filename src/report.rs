@@ -254,6 +254,11 @@ pub struct Stats {
     /// Heap bytes the run held per corpus after analysis: sketches, passage
     /// spans and ids (not the texts, not this report).
     pub sketch_bytes: usize,
+    /// Bytes of band keys the run wrote to a temporary file instead of
+    /// holding them (see [`Config::max_key_memory`](crate::Config::max_key_memory));
+    /// 0 when they fit.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub spilled_bytes: u64,
     /// How noisy (OCR-like) the texts look, and whether
     /// [`Config::scanned`](crate::Config::scanned) fits
     /// ([`TextNoise::looks_scanned`](crate::noise::TextNoise::looks_scanned)).

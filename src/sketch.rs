@@ -45,6 +45,7 @@
 use std::iter::FusedIterator;
 
 use crate::analyze::{AnalyzedDocument, AnalyzedPassage};
+use crate::band_keys::{BandKeys, SpillPolicy};
 use crate::config::Config;
 use crate::error::Result;
 use crate::lsh::{Banding, band_key};
@@ -280,15 +281,18 @@ impl ItemSketch {
 
 /// Per-item sketches of one level (documents or passages), in item order, as
 /// columns: what the batch engine keeps of each item instead of its shingle
-/// set (about 150 bytes per item with 32 bands).
-#[derive(Debug, Clone)]
+/// set. In memory, 20 bytes per item (fingerprint and size) plus 4 per band
+/// of short keys, unless the keys are spilled to a temporary file
+/// ([`BandKeys`], under the configuration's
+/// [`max_key_memory`](Config::max_key_memory)); plus the signatures when
+/// kept.
+#[derive(Debug)]
 pub(crate) struct SketchColumns {
     level: Level,
-    bands: usize,
     num_perm: usize,
     keep_signatures: bool,
-    /// `bands` short band keys per item, item-major.
-    keys: Vec<u32>,
+    /// `bands` short band keys per item.
+    keys: BandKeys,
     /// 128-bit fingerprint of each item's shingle set.
     fingerprints: Vec<u128>,
     /// Distinct shingles in each item's set.
@@ -299,14 +303,18 @@ pub(crate) struct SketchColumns {
 
 impl SketchColumns {
     /// No items yet, of `level`, for `sketcher`; signatures are kept for
-    /// [`Verification::Estimate`].
-    pub(crate) fn new(sketcher: &Sketcher, level: Level, verification: Verification) -> Self {
+    /// [`Verification::Estimate`]; band keys go to disk as `spill` says.
+    pub(crate) fn new(
+        sketcher: &Sketcher,
+        level: Level,
+        verification: Verification,
+        spill: SpillPolicy,
+    ) -> Self {
         SketchColumns {
             level,
-            bands: sketcher.banding(level).bands(),
             num_perm: sketcher.hasher().num_perm(),
             keep_signatures: verification == Verification::Estimate,
-            keys: Vec::new(),
+            keys: BandKeys::new(sketcher.banding(level).bands(), spill),
             fingerprints: Vec::new(),
             sizes: Vec::new(),
             signatures: Vec::new(),
@@ -315,7 +323,7 @@ impl SketchColumns {
 
     /// Reserves room for `additional` more items.
     pub(crate) fn reserve(&mut self, additional: usize) {
-        self.keys.reserve(additional * self.bands);
+        self.keys.reserve(additional);
         self.fingerprints.reserve(additional);
         self.sizes.reserve(additional);
         if self.keep_signatures {
@@ -342,7 +350,7 @@ impl SketchColumns {
     pub(crate) fn push_signed(&mut self, set: &[u64], slots: &[u32], sketcher: &Sketcher) {
         debug_assert_eq!(slots.len(), self.num_perm);
         self.keys
-            .extend(sketcher.band_keys(self.level, slots).map(short_key));
+            .push(sketcher.band_keys(self.level, slots).map(short_key));
         self.fingerprints.push(set_fingerprint128(set));
         self.sizes
             .push(u32::try_from(set.len()).unwrap_or(u32::MAX));
@@ -351,25 +359,32 @@ impl SketchColumns {
         }
     }
 
-    /// Appends `other`'s items after these.
-    pub(crate) fn append(&mut self, other: &mut SketchColumns) {
-        self.keys.append(&mut other.keys);
+    /// Appends `other`'s items (keys in memory) after these, emptying it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`](crate::ErrorKind::Io) naming the folder when band
+    /// keys are spilled and the temporary file cannot be made or written.
+    pub(crate) fn append(&mut self, other: &mut SketchColumns) -> Result<()> {
+        self.keys.append(&mut other.keys)?;
         self.fingerprints.append(&mut other.fingerprints);
         self.sizes.append(&mut other.sizes);
         self.signatures.append(&mut other.signatures);
+        Ok(())
     }
 
-    /// Releases spare capacity.
-    pub(crate) fn shrink_to_fit(&mut self) {
-        self.keys.shrink_to_fit();
+    /// The end of the appends: writes the last spilled keys and releases
+    /// spare capacity.
+    ///
+    /// # Errors
+    ///
+    /// As [`append`](SketchColumns::append).
+    pub(crate) fn seal(&mut self) -> Result<()> {
+        self.keys.seal()?;
         self.fingerprints.shrink_to_fit();
         self.sizes.shrink_to_fit();
         self.signatures.shrink_to_fit();
-    }
-
-    /// Band keys per item.
-    pub(crate) fn bands(&self) -> usize {
-        self.bands
+        Ok(())
     }
 
     /// The fingerprints of all items, in item order.
@@ -377,10 +392,15 @@ impl SketchColumns {
         &self.fingerprints
     }
 
-    /// The short band keys of `item`.
+    /// The short band keys of `item` (keys in memory only).
+    #[cfg(test)]
     pub(crate) fn keys(&self, item: u32) -> &[u32] {
-        let b = self.bands;
-        &self.keys[item as usize * b..(item as usize + 1) * b]
+        self.keys.item(item)
+    }
+
+    /// The band keys, read one band at a time.
+    pub(crate) fn band_keys(&self) -> &BandKeys {
+        &self.keys
     }
 
     /// Keeps the signatures too (for the signature pre-filter), whatever the
@@ -411,12 +431,17 @@ impl SketchColumns {
         self.sizes[item as usize] as usize
     }
 
-    /// Heap bytes held (capacity, not length).
+    /// Heap bytes held (capacity, not length); spilled keys are not held.
     pub(crate) fn heap_bytes(&self) -> usize {
-        self.keys.capacity() * 4
+        self.keys.heap_bytes()
             + self.fingerprints.capacity() * 16
             + self.sizes.capacity() * 4
             + self.signatures.capacity() * 4
+    }
+
+    /// Bytes of band keys written to a temporary file.
+    pub(crate) fn spilled_bytes(&self) -> u64 {
+        self.keys.spilled_bytes()
     }
 }
 
@@ -431,7 +456,12 @@ mod tests {
         let sketcher = Sketcher::new(&config).unwrap();
         let analyzer = Analyzer::new(&config).unwrap();
         let doc = analyzer.analyze("one two three four\n\nfive six seven\n\nx");
-        let mut columns = SketchColumns::new(&sketcher, Level::Passage, Verification::Estimate);
+        let mut columns = SketchColumns::new(
+            &sketcher,
+            Level::Passage,
+            Verification::Estimate,
+            SpillPolicy::never(),
+        );
         let mut slots = Vec::new();
         for (_, p) in sketcher.compared_passages(&doc) {
             columns.push(p.shingles().as_slice(), &sketcher, &mut slots);

@@ -41,8 +41,9 @@ impl Deduplicator {
         let num_docs = corpus.doc_len.len();
         let mut stats = Stats {
             documents: num_docs,
-            passages: corpus.spans.len(),
+            passages: corpus.num_passages(),
             sketch_bytes: corpus.heap_bytes(),
+            spilled_bytes: corpus.spilled_bytes(),
             noise: corpus.noise,
             ..Stats::default()
         };
@@ -52,7 +53,7 @@ impl Deduplicator {
         let mut repeats = Vec::new();
         let mut cluster_items = Vec::new();
         if self.config.get_passages() {
-            stats.compared_passages = corpus.passage_ids.len();
+            stats.compared_passages = corpus.passage_items.len();
             let m = find_matches(&corpus.passages, self.params(Level::Passage), passage_set)?;
             stats.distinct_passages = m.groups.len();
             stats.passage_candidates = m.candidates;
@@ -61,13 +62,13 @@ impl Deduplicator {
             (passage_clusters, repeats, cluster_items) = build_passage_clusters(
                 &m,
                 &corpus.passages,
-                &corpus.passage_ids,
+                |item| corpus.passage_id(item),
                 |id| corpus.span(id),
                 &self.passage_verifier,
             );
         }
         // Boilerplate: a flag per passage of the corpus.
-        let mut boilerplate = vec![false; corpus.spans.len()];
+        let mut boilerplate = vec![false; corpus.num_passages()];
         let classify = self.config.get_passages()
             && self.config.get_verification() == Verification::Exact
             && !passage_clusters.is_empty();
@@ -82,8 +83,8 @@ impl Deduplicator {
                 if flag {
                     for member in &c.members {
                         let id = member.passage;
-                        boilerplate[corpus.passage_start[id.doc.as_usize()] + id.index as usize] =
-                            true;
+                        boilerplate[corpus.passage_start[id.doc.as_usize()] as usize
+                            + id.index as usize] = true;
                     }
                 }
             }
@@ -108,7 +109,7 @@ impl Deduplicator {
         let other_sets: Mutex<HashMap<u32, ShingleSet>> = Mutex::new(HashMap::new());
         let doc_flags = |item: u32| {
             let d = corpus.doc_items[item as usize] as usize;
-            &boilerplate[corpus.passage_start[d]..corpus.passage_start[d + 1]]
+            &boilerplate[corpus.passages_of(d)]
         };
         let mut doc_matches =
             find_matches_with(&corpus.docs, self.params(Level::Document), &extra, |item| {
@@ -190,8 +191,8 @@ impl Deduplicator {
         let mut summaries: Vec<DocumentSummary> = (0..num_docs)
             .map(|i| {
                 let doc = DocId::new(i as u32);
-                let range = corpus.passage_start[i]..corpus.passage_start[i + 1];
-                let passages = corpus.spans[range.clone()].to_vec();
+                let range = corpus.passages_of(i);
+                let passages = corpus.spans_of(i);
                 let boilerplate_passages: Vec<u32> = boilerplate[range]
                     .iter()
                     .enumerate()
@@ -262,14 +263,14 @@ fn classify_boilerplate(
 ) -> Vec<bool> {
     let num_docs = corpus.doc_len.len();
     let mut docs = vec![DocPassages::default(); num_docs];
-    for (item, id) in corpus.passage_ids.iter().enumerate() {
+    for (item, id) in corpus.passage_ids().enumerate() {
         docs[id.doc.as_usize()].total += corpus.passages.size(item as u32) as u64;
     }
     let mut cluster_docs = Vec::with_capacity(cluster_items.len());
     for (c, items) in cluster_items.iter().enumerate() {
         let mut members: Vec<u32> = Vec::new();
         for &item in items {
-            let d = corpus.passage_ids[item as usize].doc.as_u32();
+            let d = corpus.passage_id(item).doc.as_u32();
             let size = corpus.passages.size(item) as u32;
             docs[d as usize].clustered.push((c as u32, size));
             if members.last() != Some(&d) {
@@ -289,17 +290,17 @@ fn keep_documents_that_are_the_repeated_text(corpus: &SketchedCorpus, boilerplat
     let num_docs = corpus.doc_len.len();
     let mut total = vec![0u64; num_docs];
     let mut left_out = vec![0u64; num_docs];
-    for (item, id) in corpus.passage_ids.iter().enumerate() {
+    for (item, id) in corpus.passage_ids().enumerate() {
         let size = corpus.passages.size(item as u32) as u64;
         let d = id.doc.as_usize();
         total[d] += size;
-        if boilerplate[corpus.passage_start[d] + id.index as usize] {
+        if boilerplate[corpus.passage_items[item] as usize] {
             left_out[d] += size;
         }
     }
     for d in 0..num_docs {
         if left_out[d] as f64 > boilerplate::MAX_SHARE * total[d] as f64 {
-            boilerplate[corpus.passage_start[d]..corpus.passage_start[d + 1]].fill(false);
+            boilerplate[corpus.passages_of(d)].fill(false);
         }
     }
 }
@@ -326,7 +327,7 @@ fn shared_content_candidates(
         .map(|(_, items)| {
             let mut docs: Vec<u32> = items
                 .iter()
-                .map(|&i| item_of[corpus.passage_ids[i as usize].doc.as_usize()])
+                .map(|&i| item_of[corpus.passage_id(i).doc.as_usize()])
                 .filter(|&i| i != u32::MAX)
                 .collect();
             docs.dedup();
@@ -412,14 +413,15 @@ fn pair_groups(
 }
 
 /// Passage clusters and the repeats inside them.
-fn build_passage_clusters<S>(
+fn build_passage_clusters<I, S>(
     m: &Matches<'_>,
     sketches: &SketchColumns,
-    ids: &[PassageId],
+    ids: I,
     span: S,
     verifier: &Verifier,
 ) -> (Vec<PassageCluster>, Vec<Repeat>, Vec<Vec<u32>>)
 where
+    I: Fn(u32) -> PassageId + Sync,
     S: Fn(PassageId) -> Range<usize> + Sync,
 {
     // A group of identical passages is one node; verified pairs link groups.
@@ -448,15 +450,15 @@ where
             // The first item of the current document within this cluster.
             let mut doc_first: Option<u32> = None;
             for &it in &items {
-                let id = ids[it as usize];
+                let id = ids(it);
                 members.push(PassageMatch {
                     passage: id,
                     span: span(id),
                     similarity: similarity(first, it),
                 });
                 match doc_first {
-                    Some(f) if ids[f as usize].doc == id.doc => {
-                        let original = ids[f as usize];
+                    Some(f) if ids(f).doc == id.doc => {
+                        let original = ids(f);
                         repeats.push(Repeat {
                             passage: id,
                             span: span(id),

@@ -11,6 +11,7 @@ use crate::noise::TextNoise;
 use std::borrow::Cow;
 
 use crate::analyze::{AnalyzedDocument, Analyzer, Scratch};
+use crate::band_keys::SpillPolicy;
 use crate::config::Config;
 use crate::corpus::{DocId, to_u32};
 use crate::error::Result;
@@ -117,8 +118,10 @@ impl Deduplicator {
     /// Any text is accepted: empty and blank documents are reported with no
     /// passages and are never duplicates; nothing is dropped.
     ///
-    /// Memory beyond the texts is the sketches (about 150 bytes per document
-    /// and per passage with the default 32 bands), the report, and at most
+    /// Memory beyond the texts is the sketches (about 160 bytes per document
+    /// and per passage with the default 32 bands, of which 128 are band keys;
+    /// past [`Config::max_key_memory`] the keys go to a temporary file and
+    /// about 32 bytes an item stay), the report, and at most
     /// [`Config::kept_set_bytes`] of document sets and tokens kept from the
     /// first analysis for verification; the other sets that verification
     /// needs are computed again from the text.
@@ -126,7 +129,10 @@ impl Deduplicator {
     /// # Errors
     ///
     /// [`ErrorKind::Capacity`](crate::ErrorKind::Capacity) with `u32::MAX`
-    /// documents or passages or more.
+    /// documents or passages or more;
+    /// [`ErrorKind::Io`](crate::ErrorKind::Io) naming the folder when band
+    /// keys are spilled ([`Config::max_key_memory`]) and the temporary file
+    /// cannot be made, written or read.
     pub fn run<D: AsRef<str> + Sync>(&self, docs: &[D]) -> Result<Report> {
         self.run_with_progress(docs, |_| {})
     }
@@ -233,7 +239,7 @@ impl Deduplicator {
                 }
             },
             |item| {
-                let id = sketched.passage_ids[item as usize];
+                let id = sketched.passage_id(item);
                 let span = sketched.span(id);
                 let text = fetch(id.doc);
                 let passage = text.as_ref().get(span).unwrap_or_default();
@@ -278,14 +284,18 @@ impl Deduplicator {
                 }
             },
             |item| {
-                let id = sketched.passage_ids[item as usize];
+                let id = sketched.passage_id(item);
                 Cow::Borrowed(docs[id.doc.as_usize()].passages()[id.index as usize].shingles())
             },
         )
     }
     /// Empty sketch columns for `level`'s items.
     fn columns(&self, level: Level) -> SketchColumns {
-        SketchColumns::new(&self.sketcher, level, self.config.get_verification())
+        let spill = SpillPolicy {
+            dir: self.config.get_temp_dir().map(Into::into),
+            max_memory: self.config.get_max_key_memory(),
+        };
+        SketchColumns::new(&self.sketcher, level, self.config.get_verification(), spill)
             .with_signatures(self.config.get_signature_prefilter().is_some())
     }
 
@@ -295,6 +305,7 @@ impl Deduplicator {
             verifier: *self.verifier(level),
             max_bucket: self.config.get_max_bucket(),
             prefilter: self.config.get_signature_prefilter(),
+            max_key_memory: self.config.get_max_key_memory(),
         }
     }
 }

@@ -30,9 +30,10 @@ impl Deduplicator {
             doc_len: Vec::with_capacity(n),
             passage_start: Vec::with_capacity(n + 1),
             spans: Vec::new(),
+            wide_spans: Vec::new(),
             doc_items: Vec::new(),
             docs: self.columns(Level::Document),
-            passage_ids: Vec::new(),
+            passage_items: Vec::new(),
             passages: self.columns(Level::Passage),
             noise: TextNoise::default(),
             kept: Vec::new(),
@@ -50,11 +51,19 @@ impl Deduplicator {
                     |(scratch, slots), i| sketch(i, scratch, slots, keeping),
                 )
                 .collect();
+            // Passage numbers are u32, below u32::MAX.
+            let passages_here: usize = parts.iter().map(|p| p.spans.len()).sum();
+            to_u32(out.spans.len() + passages_here, "passages")?;
+            let mut next = out.spans.len() as u32;
             for (i, mut part) in (chunk_start..chunk_end).zip(parts) {
-                let doc = DocId::new(i as u32);
                 out.doc_len.push(part.len);
-                out.spans.append(&mut part.spans);
-                out.passage_start.push(out.spans.len());
+                out.passage_items
+                    .extend(part.passage_index.iter().map(|&p| next + p));
+                for span in part.spans.drain(..) {
+                    out.push_span(span);
+                }
+                next = out.spans.len() as u32;
+                out.passage_start.push(next);
                 if part.doc.len() == 1 {
                     out.doc_items.push(i as u32);
                     // Kept while every document item before it was kept
@@ -72,19 +81,16 @@ impl Deduplicator {
                         _ => keeping = false,
                     }
                 }
-                out.docs.append(&mut part.doc);
-                out.passage_ids
-                    .extend(part.passage_index.iter().map(|&p| PassageId::new(doc, p)));
-                out.passages.append(&mut part.passages);
+                out.docs.append(&mut part.doc)?;
+                out.passages.append(&mut part.passages)?;
                 out.noise.add(&part.noise);
             }
-            to_u32(out.spans.len(), "passages")?;
         }
         out.spans.shrink_to_fit();
         out.doc_items.shrink_to_fit();
-        out.passage_ids.shrink_to_fit();
-        out.docs.shrink_to_fit();
-        out.passages.shrink_to_fit();
+        out.passage_items.shrink_to_fit();
+        out.docs.seal()?;
+        out.passages.seal()?;
         out.kept.shrink_to_fit();
         Ok(out)
     }
@@ -167,19 +173,27 @@ impl Deduplicator {
 
 /// What a run keeps of the corpus after stage 4: lengths, passage spans and
 /// sketches, no text and no shingle sets.
+///
+/// Per passage, 8 bytes of span; per compared passage, 4 bytes of passage
+/// number (its document and index are found from `passage_start`) besides
+/// its sketch.
 pub(super) struct SketchedCorpus {
     /// Length in bytes of each document.
     pub(super) doc_len: Vec<usize>,
-    /// The passages of document `d` are `spans[passage_start[d]..passage_start[d + 1]]`.
-    pub(super) passage_start: Vec<usize>,
-    /// Byte spans of every passage, document by document.
-    pub(super) spans: Vec<Range<usize>>,
+    /// The passages of document `d` are numbered
+    /// `passage_start[d]..passage_start[d + 1]`.
+    pub(super) passage_start: Vec<u32>,
+    /// Byte span of every passage (start, end), document by document; a span
+    /// past `u32::MAX` is `WIDE` here and kept in `wide_spans`.
+    spans: Vec<[u32; 2]>,
+    /// The spans that do not fit in 32 bits, by passage number, ascending.
+    wide_spans: Vec<(u32, Range<usize>)>,
     /// The documents with a non-empty shingle set: the document items.
     pub(super) doc_items: Vec<u32>,
     /// Sketches of the document items.
     pub(super) docs: SketchColumns,
-    /// The passages compared: the passage items.
-    pub(super) passage_ids: Vec<PassageId>,
+    /// The passage number of each passage item (compared passage).
+    pub(super) passage_items: Vec<u32>,
     /// Sketches of the passage items.
     pub(super) passages: SketchColumns,
     /// Signs of OCR noise, summed over the documents whose text was read.
@@ -238,6 +252,9 @@ impl KeptDocument {
     }
 }
 
+/// The mark of a span kept in `wide_spans`.
+const WIDE: [u32; 2] = [u32::MAX, u32::MAX];
+
 impl SketchedCorpus {
     /// What was kept of document item `item`, if anything.
     pub(super) fn kept(&self, item: u32) -> Option<&KeptDocument> {
@@ -246,16 +263,84 @@ impl SketchedCorpus {
 
     pub(super) fn heap_bytes(&self) -> usize {
         self.doc_len.capacity() * 8
-            + self.passage_start.capacity() * 8
-            + self.spans.capacity() * std::mem::size_of::<Range<usize>>()
+            + self.passage_start.capacity() * 4
+            + self.spans.capacity() * 8
+            + self.wide_spans.capacity() * std::mem::size_of::<(u32, Range<usize>)>()
             + self.doc_items.capacity() * 4
-            + self.passage_ids.capacity() * std::mem::size_of::<PassageId>()
+            + self.passage_items.capacity() * 4
             + self.docs.heap_bytes()
             + self.passages.heap_bytes()
     }
 
+    /// Bytes of band keys written to temporary files.
+    pub(super) fn spilled_bytes(&self) -> u64 {
+        self.docs.spilled_bytes() + self.passages.spilled_bytes()
+    }
+
+    fn push_span(&mut self, span: Range<usize>) {
+        match (u32::try_from(span.start), u32::try_from(span.end)) {
+            (Ok(start), Ok(end)) if [start, end] != WIDE => self.spans.push([start, end]),
+            _ => {
+                self.wide_spans.push((self.spans.len() as u32, span));
+                self.spans.push(WIDE);
+            }
+        }
+    }
+
+    /// The number of passages in the corpus.
+    pub(super) fn num_passages(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// The span of passage number `p`.
+    pub(super) fn span_at(&self, p: u32) -> Range<usize> {
+        match self.spans[p as usize] {
+            WIDE => {
+                let i = self
+                    .wide_spans
+                    .binary_search_by_key(&p, |w| w.0)
+                    .expect("a wide span is listed");
+                self.wide_spans[i].1.clone()
+            }
+            [start, end] => start as usize..end as usize,
+        }
+    }
+
+    /// The span of passage `id`.
     pub(super) fn span(&self, id: PassageId) -> Range<usize> {
-        self.spans[self.passage_start[id.doc.as_usize()] + id.index as usize].clone()
+        self.span_at(self.passage_start[id.doc.as_usize()] + id.index)
+    }
+
+    /// The spans of document `d`'s passages.
+    pub(super) fn spans_of(&self, d: usize) -> Vec<Range<usize>> {
+        (self.passage_start[d]..self.passage_start[d + 1])
+            .map(|p| self.span_at(p))
+            .collect()
+    }
+
+    /// The passage numbers of document `d`.
+    pub(super) fn passages_of(&self, d: usize) -> Range<usize> {
+        self.passage_start[d] as usize..self.passage_start[d + 1] as usize
+    }
+
+    /// The id of passage item `item`.
+    pub(super) fn passage_id(&self, item: u32) -> PassageId {
+        let p = self.passage_items[item as usize];
+        // The last document starting at or before `p` (documents without
+        // passages start where the next one does).
+        let d = self.passage_start.partition_point(|&s| s <= p) - 1;
+        PassageId::new(DocId::new(d as u32), p - self.passage_start[d])
+    }
+
+    /// The ids of all passage items, in item order.
+    pub(super) fn passage_ids(&self) -> impl Iterator<Item = PassageId> + '_ {
+        let mut d = 0usize;
+        self.passage_items.iter().map(move |&p| {
+            while self.passage_start[d + 1] <= p {
+                d += 1;
+            }
+            PassageId::new(DocId::new(d as u32), p - self.passage_start[d])
+        })
     }
 }
 

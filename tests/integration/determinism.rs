@@ -27,6 +27,13 @@ fn run_with_threads(docs: &[String], threads: usize, config: &Config) -> Report 
 
 #[cfg(feature = "tools")]
 fn assert_same(a: &Report, b: &Report) {
+    assert_same_but_memory(a, b, false);
+}
+
+/// As [`assert_same`]; with `memory`, the counts of memory
+/// (`sketch_bytes`, `spilled_bytes`) may differ.
+#[cfg(feature = "tools")]
+fn assert_same_but_memory(a: &Report, b: &Report, memory: bool) {
     assert_eq!(
         a.document_pairs().collect::<Vec<_>>(),
         b.document_pairs().collect::<Vec<_>>()
@@ -42,6 +49,10 @@ fn assert_same(a: &Report, b: &Report) {
     if sa.noise.documents == 0 || sb.noise.documents == 0 {
         sa.noise = Default::default();
         sb.noise = Default::default();
+    }
+    if memory {
+        sb.sketch_bytes = sa.sketch_bytes;
+        sb.spilled_bytes = sa.spilled_bytes;
     }
     assert_eq!(sa, sb);
 }
@@ -393,4 +404,83 @@ fn kept_sets_change_no_output_and_save_fetches() {
             "what is kept does not depend on threads"
         );
     }
+}
+
+/// Issue 17: band keys spilled to a temporary file (every run past its key
+/// memory; here 0 bytes, so always) give the same report as keys in memory,
+/// for `run`, `run_analyzed`, 1 and 3 threads, capped buckets and several
+/// chunks, with a key memory so small that bands are read one at a time, and
+/// with signatures kept (estimate mode, the pre-filter). Nothing is left in
+/// the folder.
+#[cfg(feature = "tools")]
+#[test]
+fn spilled_band_keys_give_the_same_report() {
+    let docs = synthetic_corpus(9000, 29);
+    let dir = tempfile::tempdir().unwrap();
+    let spill = |c: Config| c.max_key_memory(0).temp_dir(Some(dir.path().to_path_buf()));
+    // Sketch memory differs by design; every other count is the same.
+    let same = |a: &Report, b: &Report| {
+        assert_eq!(a.stats().spilled_bytes, 0);
+        assert!(b.stats().spilled_bytes > 0, "{:?}", b.stats());
+        // A third without signatures (128 bytes of keys per item of 172).
+        let lean = a.config().get_verification() == echodup::Verification::Exact
+            && a.config().get_signature_prefilter().is_none();
+        let (held, before) = (b.stats().sketch_bytes, a.stats().sketch_bytes);
+        assert!(
+            held < before && (!lean || held < before / 3),
+            "{held} of {before}"
+        );
+        assert_same_but_memory(a, b, true);
+    };
+    for config in [
+        Config::new().max_bucket(3),
+        Config::new().verification(echodup::Verification::Estimate),
+        Config::new().signature_prefilter(Some(1e-6)),
+    ] {
+        let memory = run_with_threads(&docs, 2, &config);
+        assert!(memory.stats().documents > 2 * 4096);
+        for threads in [1, 3] {
+            same(
+                &memory,
+                &run_with_threads(&docs, threads, &spill(config.clone())),
+            );
+        }
+    }
+    let config = Config::new().max_bucket(3);
+    let memory = run_with_threads(&docs, 2, &config);
+    assert!(memory.stats().capped_buckets > 0);
+    let analyzer = Analyzer::new(&config).unwrap();
+    let analyzed: Vec<_> = docs.iter().map(|d| analyzer.analyze(d)).collect();
+    let staged = Deduplicator::new(spill(config))
+        .unwrap()
+        .run_analyzed(&analyzed)
+        .unwrap();
+    same(&memory, &staged);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// Issue 17: a spill folder that does not exist fails the run with an I/O
+/// error naming it; a run whose keys fit never touches it.
+#[test]
+fn a_missing_spill_folder_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-folder");
+    let docs = [
+        "One short text about the river.",
+        "Another about the hills.",
+    ];
+    let config = Config::new().temp_dir(Some(missing.clone()));
+    assert!(
+        Deduplicator::new(config.clone())
+            .unwrap()
+            .run(&docs)
+            .is_ok()
+    );
+    let e = Deduplicator::new(config.max_key_memory(0))
+        .unwrap()
+        .run(&docs)
+        .unwrap_err();
+    assert_eq!(e.kind(), echodup::ErrorKind::Io);
+    assert_eq!(e.path(), Some(missing.as_path()));
+    assert!(e.to_string().contains("no-such-folder"), "{e}");
 }

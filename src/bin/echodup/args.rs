@@ -167,12 +167,20 @@ pub(crate) struct Common {
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub(crate) quiet: bool,
+    /// Folder of the temporary file where a large run keeps its band keys
+    /// (past 16 MiB of them, about 130,000 documents and passages; an
+    /// unnamed file, removed when the run ends) [default: TMPDIR or /tmp].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) temp_dir: Option<std::path::PathBuf>,
 }
 
 impl Common {
     /// The configuration of `find`, `dedup`, `explain`, `report` and `eval`.
     pub(crate) fn config(&self) -> Config {
-        self.detection.config().keep(self.keep)
+        self.detection
+            .config()
+            .keep(self.keep)
+            .temp_dir(self.temp_dir.clone())
     }
 }
 
