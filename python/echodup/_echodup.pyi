@@ -314,3 +314,9 @@ def set_buffers(
 # The same arguments as verify_buffers, over binary columns of shingle sets
 # (set_buffers) instead of texts.
 verify_set_buffers = verify_buffers
+
+# Kernels of echodup.spark: native-endian int64 columns as bytes.
+def band_rows(keys: bytes, bands: int, fp_hi: bytes, fp_lo: bytes, nodes: bytes) -> List[bytes]: ...
+def bucket_pairs(
+    bk: bytes, fp_hi: bytes, fp_lo: bytes, nodes: bytes, max_bucket: int
+) -> Tuple[bytes, bytes, bytes]: ...

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 mod batch;
 mod clean;
+mod spark;
 
 use echodup::index::IndexFile;
 use echodup::verify::Evidence;
@@ -944,7 +945,7 @@ fn band_key_columns<'t>(
     )
 }
 
-fn column_bytes<'py, T: Copy, const N: usize>(
+pub(crate) fn column_bytes<'py, T: Copy, const N: usize>(
     py: Python<'py>,
     values: &[T],
     to_bytes: impl Fn(T) -> [u8; N],
@@ -1684,6 +1685,8 @@ fn _echodup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(set_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(verify_set_buffers, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::band_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::bucket_pairs, m)?)?;
     m.add("EchodupError", py.get_type::<EchodupError>())?;
     m.add("InvalidConfigError", py.get_type::<InvalidConfigError>())?;
     m.add("IoError", py.get_type::<IoError>())?;

@@ -1,0 +1,197 @@
+//! Kernels for the Spark job (`echodup.spark`): band rows out of a sketch
+//! batch, and the candidate pairs and identity links of the `(band, key)`
+//! buckets that one shuffle partition holds. Columnar bytes in and out
+//! (native-endian i64), so that a `mapInArrow` task hands whole Arrow
+//! buffers over and gets whole buffers back.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::column_bytes;
+
+/// An i64 column of native-endian bytes; `what` names it in the error.
+fn i64s(what: &str, raw: &[u8]) -> PyResult<Vec<i64>> {
+    if raw.len() % 8 != 0 {
+        return Err(PyValueError::new_err(format!(
+            "{what}: {} bytes is not a whole number of int64 values",
+            raw.len()
+        )));
+    }
+    Ok(raw
+        .chunks_exact(8)
+        .map(|c| i64::from_ne_bytes(c.try_into().expect("8 bytes")))
+        .collect())
+}
+
+/// Columns of equal length, or a `ValueError` naming the first that is not.
+fn same_lengths(columns: &[(&str, usize)]) -> PyResult<()> {
+    let (first, n) = columns[0];
+    for &(what, len) in &columns[1..] {
+        if len != n {
+            return Err(PyValueError::new_err(format!(
+                "{what}: {len} values, but {first} has {n}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// One row per item and band, from per-item columns: `bk` = band << 32 |
+/// the band's 32-bit key (as unsigned), and the item's set fingerprint
+/// (`fp_hi`, `fp_lo`) and node repeated. `keys` holds `bands` int32 keys
+/// per item (the `keys` column of `sketch_buffers`). Returns the four i64
+/// columns `(bk, fp_hi, fp_lo, node)` as bytes.
+#[pyfunction]
+pub(crate) fn band_rows<'py>(
+    py: Python<'py>,
+    keys: &[u8],
+    bands: usize,
+    fp_hi: &[u8],
+    fp_lo: &[u8],
+    nodes: &[u8],
+) -> PyResult<[Bound<'py, PyBytes>; 4]> {
+    let hi = i64s("fp_hi", fp_hi)?;
+    let lo = i64s("fp_lo", fp_lo)?;
+    let node = i64s("nodes", nodes)?;
+    same_lengths(&[("nodes", node.len()), ("fp_hi", hi.len()), ("fp_lo", lo.len())])?;
+    if bands == 0 || keys.len() != node.len() * bands * 4 {
+        return Err(PyValueError::new_err(format!(
+            "keys: {} bytes, expected {} int32 keys per item for {} items",
+            keys.len(),
+            bands,
+            node.len()
+        )));
+    }
+    let n = node.len() * bands;
+    let (mut bk, mut h, mut l, mut v) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (i, item_keys) in keys.chunks_exact(bands * 4).enumerate() {
+        for (band, k) in item_keys.chunks_exact(4).enumerate() {
+            let key = u32::from_ne_bytes(k.try_into().expect("4 bytes"));
+            bk.push(((band as i64) << 32) | i64::from(key));
+            h.push(hi[i]);
+            l.push(lo[i]);
+            v.push(node[i]);
+        }
+    }
+    let out = |c: &[i64]| column_bytes(py, c, i64::to_ne_bytes);
+    Ok([out(&bk)?, out(&h)?, out(&l)?, out(&v)?])
+}
+
+/// `(a, b, kind)` columns: i64, i64, and u8 (0: a candidate pair, 1: an
+/// identity link of `b` to the first member `a` of its group of identical
+/// sets).
+type PairColumns<'py> = (Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>);
+
+/// The candidate pairs and identity links of the buckets in band rows
+/// (`bk`, `fp_hi`, `fp_lo`, `node`, as [`band_rows`] writes them), as the
+/// library forms them: rows with equal `bk` are a bucket; its members are
+/// taken in content order (the set fingerprint as an unsigned 128-bit
+/// number, then the node) and one member is kept per shingle set (the
+/// first: the set's smallest node, since identical sets share every
+/// bucket). A bucket of at most `max_bucket` kept members gives all their
+/// pairs; a larger one the star (each with the first) and chain (each with
+/// its predecessor) pairs. In band 0, every other member of a run of equal
+/// fingerprints is linked to the run's first member (each item has one row
+/// in band 0, so every group of identical sets is one run there). Pairs are
+/// `(a, b)` with `a < b`, each once in the output (sorted); identity links
+/// follow them.
+///
+/// Every row of a bucket must be in the call (a shuffle by `bk` puts them
+/// in one partition); pairs found in several buckets of the call come out
+/// once, but a pair may also come from another partition.
+#[pyfunction]
+pub(crate) fn bucket_pairs<'py>(
+    py: Python<'py>,
+    bk: &[u8],
+    fp_hi: &[u8],
+    fp_lo: &[u8],
+    nodes: &[u8],
+    max_bucket: usize,
+) -> PyResult<PairColumns<'py>> {
+    let bk = i64s("bk", bk)?;
+    let hi = i64s("fp_hi", fp_hi)?;
+    let lo = i64s("fp_lo", fp_lo)?;
+    let node = i64s("nodes", nodes)?;
+    same_lengths(&[
+        ("bk", bk.len()),
+        ("fp_hi", hi.len()),
+        ("fp_lo", lo.len()),
+        ("nodes", node.len()),
+    ])?;
+    if u32::try_from(bk.len()).is_err() {
+        return Err(PyValueError::new_err(format!(
+            "bk: {} rows in one call, more than 2^32 - 1 (use more shuffle partitions)",
+            bk.len()
+        )));
+    }
+    let max_bucket = max_bucket.max(2);
+    let (pairs, identity) = py.detach(|| {
+        let mut order: Vec<u32> = (0..bk.len() as u32).collect();
+        let content = |i: u32| {
+            let i = i as usize;
+            (bk[i], hi[i] as u64, lo[i] as u64, node[i])
+        };
+        order.sort_unstable_by_key(|&i| content(i));
+        let mut pairs: Vec<(i64, i64)> = Vec::new();
+        let mut identity: Vec<(i64, i64)> = Vec::new();
+        let mut kept: Vec<i64> = Vec::new();
+        let mut start = 0;
+        while start < order.len() {
+            let key = bk[order[start] as usize];
+            let mut end = start + 1;
+            while end < order.len() && bk[order[end] as usize] == key {
+                end += 1;
+            }
+            kept.clear();
+            let mut run_first = 0i64;
+            for (x, &i) in order[start..end].iter().enumerate() {
+                let i = i as usize;
+                let new_set = x == 0 || {
+                    let p = order[start + x - 1] as usize;
+                    hi[p] != hi[i] || lo[p] != lo[i]
+                };
+                if new_set {
+                    kept.push(node[i]);
+                    run_first = node[i];
+                } else if key >> 32 == 0 && node[i] != run_first {
+                    identity.push((run_first, node[i]));
+                }
+            }
+            let pair = |x: i64, y: i64| (x.min(y), x.max(y));
+            let m = kept.len();
+            if m <= max_bucket {
+                for x in 0..m {
+                    for y in x + 1..m {
+                        pairs.push(pair(kept[x], kept[y]));
+                    }
+                }
+            } else {
+                for y in 1..m {
+                    pairs.push(pair(kept[0], kept[y]));
+                    if y > 1 {
+                        pairs.push(pair(kept[y - 1], kept[y]));
+                    }
+                }
+            }
+            start = end;
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        (pairs, identity)
+    });
+    let a: Vec<i64> = pairs.iter().chain(&identity).map(|p| p.0).collect();
+    let b: Vec<i64> = pairs.iter().chain(&identity).map(|p| p.1).collect();
+    let mut kind = vec![0u8; pairs.len()];
+    kind.resize(pairs.len() + identity.len(), 1);
+    Ok((
+        column_bytes(py, &a, i64::to_ne_bytes)?,
+        column_bytes(py, &b, i64::to_ne_bytes)?,
+        PyBytes::new(py, &kind),
+    ))
+}
