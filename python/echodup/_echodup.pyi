@@ -320,3 +320,15 @@ def band_rows(keys: bytes, bands: int, fp_hi: bytes, fp_lo: bytes, nodes: bytes)
 def bucket_pairs(
     bk: bytes, fp_hi: bytes, fp_lo: bytes, nodes: bytes, max_bucket: int
 ) -> Tuple[bytes, bytes, bytes]: ...
+def verify_incidences(
+    a: bytes,
+    b: bytes,
+    nodes: bytes,
+    set_offsets: bytes,
+    set_width: int,
+    set_data: bytes,
+    config: Config,
+    level: str,
+    expected_fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> List[bytes]: ...

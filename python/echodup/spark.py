@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
 from . import Config, _echodup, sets_arrow, sketch_arrow, verify_sets_arrow
+from ._frames import binary_buffers as _binary_buffers
 from ._frames import string_buffers as _string_buffers
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -598,18 +599,20 @@ def _verify_on_driver(
         if not got:
             return
         cfg = C.from_json(cfg_json)
-        # Both rows of a pair, the a side first (a < b).
-        table = pa.Table.from_batches(got).sort_by([("a", "ascending"), ("b", "ascending"), ("node", "ascending")])
-        n = table.num_rows
-        first, second = pa.array(range(0, n, 2), pa.int64()), pa.array(range(1, n, 2), pa.int64())
-        x, y = table.take(first), table.take(second)
-        if n % 2 or x.column("a") != y.column("a") or x.column("b") != y.column("b") \
-                or x.column("node") != x.column("a") or y.column("node") != y.column("b"):
-            raise RuntimeError("echodup.spark: a candidate pair did not get both shingle sets")
-        batch = _verified(x.column("a").combine_chunks(), x.column("b").combine_chunks(),
-                          x.column("set").combine_chunks(), y.column("set").combine_chunks(),
-                          cfg, level, fingerprint, threads)
-        yield batch
+        table = pa.Table.from_batches(got)
+        # One column of all the partition's sets (64-bit offsets: it may
+        # pass 2 GB); the kernel pairs the rows up by (a, b).
+        sets = pa.chunked_array([c.cast(pa.large_binary()) for c in table.column("set").chunks],
+                                pa.large_binary()).combine_chunks()
+        offsets, width, data = _binary_buffers(sets, "set")
+        cols = _echodup.verify_incidences(
+            _i64_bytes(table.column("a")), _i64_bytes(table.column("b")), _i64_bytes(table.column("node")),
+            offsets, width, data, cfg, level, fingerprint, threads,
+        )
+        n = len(cols[0]) // 8
+        f64 = [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)]) for c in cols[2:]]
+        yield pa.RecordBatch.from_arrays([_i64_array(cols[0], n), _i64_array(cols[1], n)] + f64,
+                                         names=["a", "b", "jaccard", "containment_ab", "containment_ba"])
 
     verified = (
         sets.join(incidence, "node")

@@ -26,7 +26,31 @@ import echodup
 from echodup import spark as es
 
 
-def run_once(spark: SparkSession, texts: List[str], group: str, config: echodup.Config) -> Dict[str, Any]:
+def stage_times(spark: SparkSession, stage_ids: List[int]) -> List[Dict[str, Any]]:
+    """Per stage (from the Spark UI's REST API): name, tasks, wall time
+    (submission to completion) and executor run time, in seconds."""
+    import urllib.request
+
+    sc = spark.sparkContext
+    url = sc.uiWebUrl
+    if not url:
+        return []
+    out = []
+    for s in sorted(stage_ids):
+        with urllib.request.urlopen(f"{url}/api/v1/applications/{sc.applicationId}/stages/{s}") as resp:
+            attempts = json.load(resp)
+        for a in attempts:
+            if a.get("numCompleteTasks", 0) == 0:
+                continue
+            out.append({"stage": s, "name": a["name"].split(" at ")[0], "tasks": a["numCompleteTasks"],
+                        "executor_s": round(a["executorRunTime"] / 1000, 2),
+                        "shuffle_read_mb": round(a.get("shuffleReadBytes", 0) / 1e6, 1),
+                        "shuffle_write_mb": round(a.get("shuffleWriteBytes", 0) / 1e6, 1)})
+    return out
+
+
+def run_once(spark: SparkSession, texts: List[str], group: str, config: echodup.Config,
+             show_stages: bool = False) -> Dict[str, Any]:
     sc = spark.sparkContext
     df = spark.createDataFrame([(i, t) for i, t in enumerate(texts)], "id long, text string")
     df = df.repartition(2).persist()
@@ -39,6 +63,7 @@ def run_once(spark: SparkSession, texts: List[str], group: str, config: echodup.
     tracker = sc.statusTracker()
     jobs = tracker.getJobIdsForGroup(group)
     stages = tasks = 0
+    ran = []
     for j in jobs:
         info = tracker.getJobInfo(j)
         for s in info.stageIds if info else []:
@@ -46,6 +71,10 @@ def run_once(spark: SparkSession, texts: List[str], group: str, config: echodup.
             if st is not None and st.numCompletedTasks > 0:
                 stages += 1
                 tasks += st.numCompletedTasks
+                ran.append(s)
+    if show_stages:
+        for st in stage_times(spark, ran):
+            print("  stage " + json.dumps(st), flush=True)
     sc.setJobGroup("", "")
     result.unpersist()
     df.unpersist()
@@ -67,6 +96,7 @@ def main() -> None:
     ap.add_argument("--master", default="local[2]")
     ap.add_argument("--shuffle-partitions", type=int, default=8)
     ap.add_argument("--module", default="echodup.spark", help="the module to profile (another version of it)")
+    ap.add_argument("--stages", action="store_true", help="print each stage's tasks, executor time and shuffle bytes")
     args = ap.parse_args()
     global es
     es = importlib.import_module(args.module)
@@ -87,7 +117,7 @@ def main() -> None:
     for n in args.sizes:
         if n > len(texts):
             raise SystemExit(f"the corpus has {len(texts)} articles, fewer than {n}")
-        r = run_once(spark, texts[:n], f"size-{n}", config)
+        r = run_once(spark, texts[:n], f"size-{n}", config, args.stages)
         print(json.dumps(r), flush=True)
         results.append(r)
     if len(results) >= 2:

@@ -1,14 +1,20 @@
 //! Kernels for the Spark job (`echodup.spark`): band rows out of a sketch
 //! batch, and the candidate pairs and identity links of the `(band, key)`
-//! buckets that one shuffle partition holds. Columnar bytes in and out
+//! buckets that one shuffle partition holds, and the verification of the
+//! pairs whose two shingle sets a shuffle by pair gathered. Columnar bytes in and out
 //! (native-endian i64), so that a `mapInArrow` task hands whole Arrow
 //! buffers over and gets whole buffers back.
 
+use echodup::{Deduplicator, Level, Similarity};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use rayon::prelude::*;
 
-use crate::column_bytes;
+use crate::{
+    OrRaise, PyConfig, TextColumn, check_fingerprint, column_bytes, parse_level, set_similarity,
+    with_threads,
+};
 
 /// An i64 column of native-endian bytes; `what` names it in the error.
 fn i64s(what: &str, raw: &[u8]) -> PyResult<Vec<i64>> {
@@ -194,4 +200,97 @@ pub(crate) fn bucket_pairs<'py>(
         column_bytes(py, &b, i64::to_ne_bytes)?,
         PyBytes::new(py, &kind),
     ))
+}
+
+/// The verified pairs among `(a, b, node, set)` rows, two per candidate
+/// pair `(a, b)`: one with `node == a` and `a`'s shingle set, one with
+/// `node == b` and `b`'s (as a shuffle by pair gathers them; `set` an
+/// Arrow-style binary column of `set_buffers` sets). Each pair is verified
+/// as the batch run verifies a candidate (exact similarity, or the
+/// signature estimate in estimate mode); returns the pairs that match, as
+/// `(a, b, jaccard, containment_ab, containment_ba)` columns (i64, i64, and
+/// f64 bytes), in `(a, b)` order. A pair without both rows is an error.
+#[pyfunction]
+#[pyo3(signature = (a, b, nodes, set_offsets, set_width, set_data, config, level, expected_fingerprint = None, threads = None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_incidences<'py>(
+    py: Python<'py>,
+    a: &[u8],
+    b: &[u8],
+    nodes: &[u8],
+    set_offsets: &[u8],
+    set_width: usize,
+    set_data: &[u8],
+    config: PyRef<'_, PyConfig>,
+    level: &str,
+    expected_fingerprint: Option<u64>,
+    threads: Option<usize>,
+) -> PyResult<[Bound<'py, PyBytes>; 5]> {
+    let passages = parse_level(level)?;
+    check_fingerprint(py, &config.inner, expected_fingerprint)?;
+    let a = i64s("a", a)?;
+    let b = i64s("b", b)?;
+    let node = i64s("nodes", nodes)?;
+    let sets = TextColumn::new("sets", set_offsets, set_width, set_data)?;
+    same_lengths(&[
+        ("a", a.len()),
+        ("b", b.len()),
+        ("nodes", node.len()),
+        ("sets", sets.len()),
+    ])?;
+    let mut order: Vec<usize> = (0..a.len()).collect();
+    order.sort_unstable_by_key(|&i| (a[i], b[i], node[i]));
+    if order.len() % 2 != 0 {
+        return Err(PyValueError::new_err(format!(
+            "{} incidence rows: every pair needs two",
+            order.len()
+        )));
+    }
+    let mut sides = Vec::with_capacity(order.len() / 2);
+    for two in order.chunks_exact(2) {
+        let (x, y) = (two[0], two[1]);
+        if a[x] != a[y] || b[x] != b[y] || node[x] != a[x] || node[y] != b[y] {
+            return Err(PyValueError::new_err(format!(
+                "pair ({}, {}): its two shingle sets are not both present",
+                a[x], b[x]
+            )));
+        }
+        sides.push((x, y));
+    }
+    let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
+    let verifier = dedup.verifier(if passages {
+        Level::Passage
+    } else {
+        Level::Document
+    });
+    let sims: Vec<(usize, Similarity)> = py
+        .detach(|| {
+            with_threads(threads, || {
+                sides
+                    .par_iter()
+                    .map(|&(x, y)| {
+                        let sx = sets.set("sets", x)?;
+                        let sy = sets.set("sets", y)?;
+                        Ok((x, set_similarity(&dedup, verifier, &sx, &sy)))
+                    })
+                    .collect::<Result<Vec<_>, String>>()
+            })
+        })?
+        .map_err(PyValueError::new_err)?;
+    let kept: Vec<&(usize, Similarity)> = sims.iter().filter(|(_, s)| verifier.accepts(s)).collect();
+    let ids = |col: &[i64]| {
+        let v: Vec<i64> = kept.iter().map(|(x, _)| col[*x]).collect();
+        column_bytes(py, &v, i64::to_ne_bytes)
+    };
+    let f64s = |f: fn(&Similarity) -> f64| {
+        let v: Vec<f64> = kept.iter().map(|(_, s)| f(s)).collect();
+        column_bytes(py, &v, f64::to_ne_bytes)
+    };
+    Ok([
+        ids(&a)?,
+        ids(&b)?,
+        f64s(|s| s.jaccard)?,
+        f64s(|s| s.containment_ab)?,
+        f64s(|s| s.containment_ba)?,
+    ])
 }
