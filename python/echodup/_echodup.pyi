@@ -321,8 +321,8 @@ def bucket_pairs(
     bk: bytes, fp_hi: bytes, fp_lo: bytes, nodes: bytes, max_bucket: int
 ) -> Tuple[bytes, bytes, bytes]: ...
 def verify_incidences(
-    a: bytes,
-    b: bytes,
+    group: bytes,
+    other: bytes,
     nodes: bytes,
     set_offsets: bytes,
     set_width: int,

@@ -554,11 +554,12 @@ def _verify_on_driver(
     (``a, b, kind``) collected on the driver: identity links as they are,
     candidate pairs once each and, with ``verify``, only those whose
     shingle sets match. Verification is one job: the texts of the pairs'
-    ends are picked where they lie (a broadcast semi-join against the
-    pairs' incidences, ``(node, a, b)`` for both ends of each pair), their
-    shingle sets computed once (``shingle_sets``), joined to their
-    incidences (broadcast), shuffled by pair so that both sets of a pair
-    meet, and compared by the Rust kernel."""
+    ends are picked where they lie (a broadcast semi-join), their shingle
+    sets computed once (``shingle_sets``) and joined (broadcast) to where
+    they are needed: each pair belongs to a group, its end in more pairs,
+    whose set goes to the group once, and the other end's set goes there
+    with the pair; one shuffle by group, and the Rust kernel compares
+    (``_echodup.verify_incidences``)."""
     import pyarrow as pa
     import pyarrow.compute as pc
     from pyspark.sql import functions as F
@@ -580,12 +581,25 @@ def _verify_on_driver(
             "containment_ba": nulls, "identical": pa.array([False] * cand.num_rows, pa.bool_()),
         })
         return pa.concat_tables([identity, checked.cast(identity.schema)])
-    a, b = cand.column("a"), cand.column("b")
+    # Each pair goes to a group, the end in more pairs (the smaller id on a
+    # tie): the group node's set travels once, to its group, and the other
+    # end's set once per pair. Rows: (node, group, other), other == group
+    # for the group's own set.
+    a, b = cand.column("a").combine_chunks(), cand.column("b").combine_chunks()
+    ends = pa.concat_arrays([a, b])
+    counted = ends.value_counts()
+    degree = counted.field("counts")
+    deg_a = degree.take(pc.index_in(a, value_set=counted.field("values")))
+    deg_b = degree.take(pc.index_in(b, value_set=counted.field("values")))
+    a_groups = pc.greater_equal(deg_a, deg_b)
+    group = pc.if_else(a_groups, a, b)
+    other = pc.if_else(a_groups, b, a)
+    groups = pc.unique(group)
     incidence = _frame(spark, {
-        "node": pa.chunked_array(a.chunks + b.chunks),
-        "a": pa.chunked_array(a.chunks + a.chunks),
-        "b": pa.chunked_array(b.chunks + b.chunks),
-    }, "node long, a long, b long")
+        "node": pa.chunked_array([other, groups]),
+        "group": pa.chunked_array([group, groups]),
+        "other": pa.chunked_array([other, groups]),
+    }, "node long, group long, other long")
     incidence = F.broadcast(incidence)
     sets = texts.join(incidence.select("node"), "node", "left_semi").mapInArrow(
         shingle_sets, "node long, set binary")
@@ -601,12 +615,12 @@ def _verify_on_driver(
         cfg = C.from_json(cfg_json)
         table = pa.Table.from_batches(got)
         # One column of all the partition's sets (64-bit offsets: it may
-        # pass 2 GB); the kernel pairs the rows up by (a, b).
+        # pass 2 GB); the kernel pairs each group's set with its others'.
         sets = pa.chunked_array([c.cast(pa.large_binary()) for c in table.column("set").chunks],
                                 pa.large_binary()).combine_chunks()
         offsets, width, data = _binary_buffers(sets, "set")
         cols = _echodup.verify_incidences(
-            _i64_bytes(table.column("a")), _i64_bytes(table.column("b")), _i64_bytes(table.column("node")),
+            _i64_bytes(table.column("group")), _i64_bytes(table.column("other")), _i64_bytes(table.column("node")),
             offsets, width, data, cfg, level, fingerprint, threads,
         )
         n = len(cols[0]) // 8
@@ -616,8 +630,8 @@ def _verify_on_driver(
 
     verified = (
         sets.join(incidence, "node")
-        .select("a", "b", "node", "set")
-        .repartition("a", "b")
+        .select("group", "other", "node", "set")
+        .repartition("group")
         .mapInArrow(check, _VERIFY_SCHEMA)
         .toArrow()
     )

@@ -202,21 +202,24 @@ pub(crate) fn bucket_pairs<'py>(
     ))
 }
 
-/// The verified pairs among `(a, b, node, set)` rows, two per candidate
-/// pair `(a, b)`: one with `node == a` and `a`'s shingle set, one with
-/// `node == b` and `b`'s (as a shuffle by pair gathers them; `set` an
-/// Arrow-style binary column of `set_buffers` sets). Each pair is verified
-/// as the batch run verifies a candidate (exact similarity, or the
+/// The verified pairs among `(group, other, node, set)` rows that a
+/// shuffle by `group` gathered: per group, one row with `other == node ==
+/// group` and the group node's shingle set, and one row per candidate pair
+/// `(group, other)` with `node == other` and the other node's set (`set` an
+/// Arrow-style binary column of `set_buffers` sets). So a node in many
+/// pairs sends its set once to its group, not once per pair. Each pair is
+/// verified as the batch run verifies a candidate (exact similarity, or the
 /// signature estimate in estimate mode); returns the pairs that match, as
 /// `(a, b, jaccard, containment_ab, containment_ba)` columns (i64, i64, and
-/// f64 bytes), in `(a, b)` order. A pair without both rows is an error.
+/// f64 bytes) with `a < b` (the similarity columns oriented so), in
+/// `(group, other)` order. A group without its own row is an error.
 #[pyfunction]
-#[pyo3(signature = (a, b, nodes, set_offsets, set_width, set_data, config, level, expected_fingerprint = None, threads = None))]
+#[pyo3(signature = (group, other, nodes, set_offsets, set_width, set_data, config, level, expected_fingerprint = None, threads = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn verify_incidences<'py>(
     py: Python<'py>,
-    a: &[u8],
-    b: &[u8],
+    group: &[u8],
+    other: &[u8],
     nodes: &[u8],
     set_offsets: &[u8],
     set_width: usize,
@@ -228,34 +231,42 @@ pub(crate) fn verify_incidences<'py>(
 ) -> PyResult<[Bound<'py, PyBytes>; 5]> {
     let passages = parse_level(level)?;
     check_fingerprint(py, &config.inner, expected_fingerprint)?;
-    let a = i64s("a", a)?;
-    let b = i64s("b", b)?;
+    let g = i64s("group", group)?;
+    let o = i64s("other", other)?;
     let node = i64s("nodes", nodes)?;
     let sets = TextColumn::new("sets", set_offsets, set_width, set_data)?;
     same_lengths(&[
-        ("a", a.len()),
-        ("b", b.len()),
+        ("group", g.len()),
+        ("other", o.len()),
         ("nodes", node.len()),
         ("sets", sets.len()),
     ])?;
-    let mut order: Vec<usize> = (0..a.len()).collect();
-    order.sort_unstable_by_key(|&i| (a[i], b[i], node[i]));
-    if order.len() % 2 != 0 {
-        return Err(PyValueError::new_err(format!(
-            "{} incidence rows: every pair needs two",
-            order.len()
-        )));
-    }
-    let mut sides = Vec::with_capacity(order.len() / 2);
-    for two in order.chunks_exact(2) {
-        let (x, y) = (two[0], two[1]);
-        if a[x] != a[y] || b[x] != b[y] || node[x] != a[x] || node[y] != b[y] {
-            return Err(PyValueError::new_err(format!(
-                "pair ({}, {}): its two shingle sets are not both present",
-                a[x], b[x]
-            )));
+    // Each group's own row first, then its pairs.
+    let mut order: Vec<usize> = (0..g.len()).collect();
+    order.sort_unstable_by_key(|&i| (g[i], o[i] != g[i], o[i]));
+    // (row of the group's set, row of the other's set) per pair.
+    let mut sides = Vec::new();
+    let mut own: Option<usize> = None;
+    for &i in &order {
+        if o[i] == g[i] {
+            if node[i] != g[i] {
+                return Err(PyValueError::new_err(format!(
+                    "group {}: its own row holds the set of node {}",
+                    g[i], node[i]
+                )));
+            }
+            own = Some(i);
+            continue;
         }
-        sides.push((x, y));
+        match own {
+            Some(x) if g[x] == g[i] && node[i] == o[i] => sides.push((x, i)),
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "pair ({}, {}): its two shingle sets are not both present",
+                    g[i], o[i]
+                )));
+            }
+        }
     }
     let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
     let verifier = dedup.verifier(if passages {
@@ -263,7 +274,7 @@ pub(crate) fn verify_incidences<'py>(
     } else {
         Level::Document
     });
-    let sims: Vec<(usize, Similarity)> = py
+    let sims: Vec<(i64, i64, Similarity)> = py
         .detach(|| {
             with_threads(threads, || {
                 sides
@@ -271,24 +282,30 @@ pub(crate) fn verify_incidences<'py>(
                     .map(|&(x, y)| {
                         let sx = sets.set("sets", x)?;
                         let sy = sets.set("sets", y)?;
-                        Ok((x, set_similarity(&dedup, verifier, &sx, &sy)))
+                        // Oriented as (a, b) with a < b.
+                        Ok(if g[x] < o[y] {
+                            (g[x], o[y], set_similarity(&dedup, verifier, &sx, &sy))
+                        } else {
+                            (o[y], g[x], set_similarity(&dedup, verifier, &sy, &sx))
+                        })
                     })
                     .collect::<Result<Vec<_>, String>>()
             })
         })?
         .map_err(PyValueError::new_err)?;
-    let kept: Vec<&(usize, Similarity)> = sims.iter().filter(|(_, s)| verifier.accepts(s)).collect();
-    let ids = |col: &[i64]| {
-        let v: Vec<i64> = kept.iter().map(|(x, _)| col[*x]).collect();
+    let kept: Vec<&(i64, i64, Similarity)> =
+        sims.iter().filter(|(_, _, s)| verifier.accepts(s)).collect();
+    let ids = |f: fn(&(i64, i64, Similarity)) -> i64| {
+        let v: Vec<i64> = kept.iter().map(|p| f(p)).collect();
         column_bytes(py, &v, i64::to_ne_bytes)
     };
     let f64s = |f: fn(&Similarity) -> f64| {
-        let v: Vec<f64> = kept.iter().map(|(_, s)| f(s)).collect();
+        let v: Vec<f64> = kept.iter().map(|(_, _, s)| f(s)).collect();
         column_bytes(py, &v, f64::to_ne_bytes)
     };
     Ok([
-        ids(&a)?,
-        ids(&b)?,
+        ids(|p| p.0)?,
+        ids(|p| p.1)?,
         f64s(|s| s.jaccard)?,
         f64s(|s| s.containment_ab)?,
         f64s(|s| s.containment_ba)?,
