@@ -316,10 +316,10 @@ def set_buffers(
 verify_set_buffers = verify_buffers
 
 # Kernels of echodup.spark: native-endian int64 columns as bytes.
-def band_rows(keys: bytes, bands: int, fp_hi: bytes, fp_lo: bytes, nodes: bytes) -> List[bytes]: ...
-def bucket_pairs(
-    bk: bytes, fp_hi: bytes, fp_lo: bytes, nodes: bytes, max_bucket: int
-) -> Tuple[bytes, bytes, bytes]: ...
+def band_rows(
+    keys: bytes, bands: int, fp_hi: bytes, fp_lo: bytes, nodes: bytes, parts: int
+) -> List[bytes]: ...
+def bucket_pairs(offsets: bytes, width: int, data: bytes, max_bucket: int) -> Tuple[bytes, bytes, bytes, int]: ...
 def verify_incidences(
     group: bytes,
     other: bytes,

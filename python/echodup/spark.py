@@ -8,34 +8,33 @@ Stages (see ``python/SPARK-DESIGN.md`` for why each one looks as it does):
 
 1. **Sketch** (``mapInArrow`` over ``(id, text)``): per document, or per
    passage that the library compares, the 128-bit fingerprint of its
-   shingle set, its size and its band keys (:func:`echodup.sketch_arrow`).
-   Cached and materialized at once, so that the stages reading it together
-   do not each compute it.
-2. **Identical sets**: rows with equal fingerprints form a group whose
-   smallest node represents it; its other members are linked to it with
-   similarity 1 (one shuffle of 24 bytes per item).
-3. **Candidates**, one shuffle: the items' ``(band, key)`` rows are grouped
-   into buckets, and Spark SQL array functions (no Python) keep one member
-   per shingle set (the set's representative: identical sets share every
-   bucket) and give all pairs of a bucket of at most ``config.max_bucket``
-   representatives, or star and chain pairs in content order (set
-   fingerprint order, as the library; each member with the bucket's first
-   and with its predecessor) above, then one ``distinct``.
-4. **Verification**: the shingle set of each item in some candidate pair
-   is computed once (``mapInArrow`` over its text, picked where it lies by
-   a broadcast semi-join; :func:`echodup.sets_arrow`), and both sets, not
-   the texts, are joined onto each pair and compared by the Rust kernel
-   (:func:`echodup.verify_sets_arrow`): exact similarity, or the signature
-   estimate in estimate mode; pairs below the threshold are dropped. As the
-   library, which fetches each candidate's set once; no text is analysed
-   once per pair.
-5. **Connected components** of the verified and identity edges: on the
+   shingle set and its band keys (the Rust kernel), written straight out
+   as one row per item and band, ``(bk = band << 32 | key, fingerprint,
+   node)``. At document level nothing is cached: the rows go into the
+   bucket shuffle as they are made.
+2. **Buckets**, one shuffle of the band rows by ``bk``: the Rust kernel
+   (``_echodup.bucket_pairs``) forms each partition's buckets as the
+   library does (one member per shingle set, all pairs of at most
+   ``config.max_bucket`` members, star and chain pairs in content order
+   above) and, from band 0, links each member of a group of identical sets
+   to the group's first member with similarity 1.
+3. **Verification**. With at most ``local_limit`` pairs (the usual case)
+   the pairs are collected on the driver, deduplicated, and verified in one
+   job: the texts of their ends are picked where they lie (broadcast
+   semi-join), their shingle sets computed once (:func:`echodup.sets_arrow`),
+   each pair sent with its other end's set to its group (the end in more
+   pairs, whose set is sent once), and the Rust kernel compares
+   (``_echodup.verify_incidences``): exact similarity, or the signature
+   estimate in estimate mode; pairs below the threshold are dropped. No
+   text is analysed once per pair. With more pairs, the same comparison
+   through Spark joins of the sets onto the distinct pairs.
+4. **Connected components** of the verified and identity edges: on the
    driver with a union-find when the edge list is small
    (``local_limit``), otherwise alternating large-star / small-star rounds
    in Spark SQL (R. Kiveris, S. Lattanzi, V. Mirrokni, V. Rastogi,
    S. Vassilvitskii, "Connected Components in MapReduce and Beyond",
    SoCC 2014), checkpointed every round, until the edges form stars.
-6. **Labels**: every input row joined with its component: ``cluster`` (the
+5. **Labels**: every input row joined with its component: ``cluster`` (the
    smallest id in it) and ``duplicate`` (not the kept member).
 
 "Input order", which the library uses for its representatives and for
@@ -67,7 +66,9 @@ _SKETCH_SCHEMA = (
 _VERIFY_SCHEMA = "a long, b long, jaccard double, containment_ab double, containment_ba double"
 _EDGE_SCHEMA = _VERIFY_SCHEMA + ", identical boolean"
 #: One row per item and LSH band: bk = band << 32 | the band's key.
-_BAND_SCHEMA = "bk long, fp_hi long, fp_lo long, node long"
+#: Band rows packed by part (see ``_echodup.band_rows``): the rows of one
+#: bucket always share a part.
+_BAND_SCHEMA = "part long, rows binary"
 #: What the bucket kernel gives: kind 0 a candidate pair, 1 an identity
 #: link (b has the same shingle set as a, its group's first member), 2 a
 #: partition's item count (in a).
@@ -155,12 +156,15 @@ def deduplicate(
     equals :func:`echodup.deduplicate`); ``False`` links every candidate
     pair as MinHash LSH alone would (faster, with false positives).
     ``threads``: threads per kernel call (a Spark task owns one core).
-    ``local_limit``: the largest edge count whose components are computed
-    on the driver. ``max_rounds``: a bound on large-star / small-star
+    ``local_limit``: the most candidate pairs and identity links that are
+    collected and verified from the driver (above it, verification joins
+    in Spark), and the largest edge count whose components are computed on
+    the driver. ``max_rounds``: a bound on large-star / small-star
     rounds (they need O(log² n); 64 is never reached in practice).
     ``check_ids``: fail on duplicate ids (one extra aggregation).
-    ``broadcast_limit``: up to this many items in candidate pairs, their
-    texts are picked where they lie by a broadcast semi-join (8 bytes per
+    ``broadcast_limit``: when verification joins in Spark (more than
+    ``local_limit`` pairs), up to this many items in candidate pairs have
+    their texts picked where they lie by a broadcast semi-join (8 bytes per
     item on the driver and every executor); above it, by a shuffle.
 
     Documents are compared on their whole text: the job runs as with
@@ -174,10 +178,11 @@ def deduplicate(
     :class:`echodup.IncompatibleError` when an executor's echodup computes
     another configuration fingerprint than the driver's (a different wheel).
     Nothing is computed until the result's DataFrames are used, except the
-    id check, the edge count and the components. ``df`` is read several
+    id check, the candidate pairs, their verification and the components. ``df`` is read several
     times (ids, sketches, texts of candidate pairs, labels): read it from
     files or persist it, rather than from a source that changes between
-    reads. The sketches and edges stay cached until
+    reads. The candidate pairs (and, with more than ``local_limit`` of
+    them, the sets and edges) stay cached until
     :meth:`SparkResult.unpersist`.
     """
     from pyspark.sql import Window
@@ -222,11 +227,15 @@ def deduplicate(
             shown = ", ".join(f"{r['id']} ({r['count']} rows)" for r in bad[:5])
             raise ValueError(f"column {id_col!r}: ids must be unique; repeated: {shown}")
 
-    # 1. Sketch, straight into band rows: one row per item and band, (bk =
-    # band << 32 | key, the set fingerprint, node). At document level the
-    # node is the id and nothing is cached: the rows go into the bucket
-    # shuffle as they are made. At passage level the items are numbered
-    # first (see below) and the band rows made from them.
+    # 1. Sketch, straight into band rows: one per item and band, (bk =
+    # band << 32 | key, the set fingerprint, node), packed into one blob per
+    # part (a hash of bk; several parts per shuffle partition, for balance),
+    # so that the shuffle moves a few large rows, not 32 small ones per
+    # item. At document level the node is the id and nothing is cached: the
+    # blobs go into the bucket shuffle as they are made. At passage level
+    # the items are numbered first (see below) and the blobs made from them.
+    parts = 4 * max(1, int(spark.conf.get("spark.sql.shuffle.partitions") or 200))
+
     def sketch_rows(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
         from echodup import Config as C
 
@@ -240,7 +249,7 @@ def deduplicate(
             _, bands, cols = _echodup.sketch_buffers(
                 _i64_bytes(ids), offsets, width, data, cfg, "document", fingerprint, threads
             )
-            yield _band_batch(_echodup.band_rows(cols[8], bands, cols[5], cols[6], cols[0]))
+            yield _band_batch(_echodup.band_rows(cols[8], bands, cols[5], cols[6], cols[0], parts))
 
     def sketch(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
         import pyarrow as pa
@@ -268,7 +277,7 @@ def deduplicate(
                 raise ValueError(f"keys: {len(flat)} band keys for {len(keys)} passages")
             yield _band_batch(_echodup.band_rows(
                 _i32_bytes(flat), passage_bands, _i64_bytes(batch.column(1)), _i64_bytes(batch.column(2)),
-                _i64_bytes(batch.column(3)),
+                _i64_bytes(batch.column(3)), parts,
             ))
 
     items: Optional["DataFrame"] = None
@@ -286,7 +295,7 @@ def deduplicate(
     else:
         rows = source.mapInArrow(sketch_rows, _BAND_SCHEMA)
 
-    # 2. Buckets, in one shuffle of the band rows by bk: each partition's
+    # 2. Buckets, in one shuffle of the band rows by part: each partition's
     # rows go to the Rust kernel (echodup.bucket_pairs), which forms the
     # buckets as the library does (one member per shingle set, the set's
     # smallest node: identical sets share every bucket; all pairs of at
@@ -296,16 +305,14 @@ def deduplicate(
     # candidate pair; 1: an identity link; 2: a partition's item count.
     def buckets(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
         import pyarrow as pa
-        import pyarrow.compute as pc  # type: ignore[import-untyped]
 
         got = list(batches)
         if not got:
             return
-        table = pa.Table.from_batches(got).combine_chunks()
-        cols = [_i64_bytes(table.column(i)) for i in range(4)]
-        a, b, kind = _echodup.bucket_pairs(cols[0], cols[1], cols[2], cols[3], max_bucket)
+        blobs = pa.chunked_array([b.column(1).cast(pa.large_binary()) for b in got], pa.large_binary())
+        offsets, width, data = _binary_buffers(blobs.combine_chunks(), "rows")
+        a, b, kind, n_items = _echodup.bucket_pairs(offsets, width, data, max_bucket)
         n = len(kind)
-        n_items = pc.sum(pc.less(table.column(0), 1 << 32)).as_py() or 0
         yield pa.RecordBatch.from_arrays(
             [_i64_array(a, n), _i64_array(b, n), pa.Array.from_buffers(pa.int8(), n, [None, pa.py_buffer(kind)])],
             names=["a", "b", "kind"],
@@ -315,7 +322,7 @@ def deduplicate(
             names=["a", "b", "kind"],
         )
 
-    bucketed = rows.repartition("bk").mapInArrow(buckets, _BUCKET_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
+    bucketed = rows.repartition("part").mapInArrow(buckets, _BUCKET_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
     persisted.append(bucketed)
     counts = {r["kind"]: (r["n"], r["s"]) for r in bucketed.groupBy("kind").agg(
         F.count(F.lit(1)).alias("n"), F.sum("a").alias("s")).collect()}
@@ -504,12 +511,14 @@ def _i64_array(raw: bytes, n: int) -> Any:
 
 
 def _band_batch(cols: List[bytes]) -> "pyarrow.RecordBatch":
-    """The four int64 columns of ``_echodup.band_rows`` as a batch of
-    :data:`_BAND_SCHEMA`."""
+    """``_echodup.band_rows``'s blobs as a batch of :data:`_BAND_SCHEMA`."""
     import pyarrow as pa
 
     n = len(cols[0]) // 8
-    return pa.RecordBatch.from_arrays([_i64_array(c, n) for c in cols], names=["bk", "fp_hi", "fp_lo", "node"])
+    blobs = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(cols[1]), pa.py_buffer(cols[2])])
+    if len(cols[2]) < 2**31:
+        blobs = blobs.cast(pa.binary())
+    return pa.RecordBatch.from_arrays([_i64_array(cols[0], n), blobs], names=["part", "rows"])
 
 
 def _verified(a: Any, b: Any, sa: Any, sb: Any, cfg: Config, level: str, fingerprint: int,
@@ -561,7 +570,7 @@ def _verify_on_driver(
     with the pair; one shuffle by group, and the Rust kernel compares
     (``_echodup.verify_incidences``)."""
     import pyarrow as pa
-    import pyarrow.compute as pc
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
     from pyspark.sql import functions as F
 
     kind = pairs.column("kind")

@@ -992,7 +992,11 @@ pub(crate) fn parse_level(level: &str) -> PyResult<bool> {
     Ok(parse_choice::<Level>(level)? == Level::Passage)
 }
 
-pub(crate) fn check_fingerprint(py: Python<'_>, config: &Config, expected: Option<u64>) -> PyResult<u64> {
+pub(crate) fn check_fingerprint(
+    py: Python<'_>,
+    config: &Config,
+    expected: Option<u64>,
+) -> PyResult<u64> {
     let fingerprint = config.fingerprint().or_raise(py)?;
     if let Some(expected) = expected
         && expected != fingerprint
@@ -1141,7 +1145,7 @@ impl<'a> TextColumn<'a> {
     }
 
     /// Row `i` as bytes.
-    fn bytes(&self, what: &str, i: usize) -> Result<&'a [u8], String> {
+    pub(crate) fn bytes(&self, what: &str, i: usize) -> Result<&'a [u8], String> {
         let (start, end) = (self.offsets[i], self.offsets[i + 1]);
         self.data.get(start..end).ok_or_else(|| {
             format!(

@@ -43,11 +43,26 @@ fn same_lengths(columns: &[(&str, usize)]) -> PyResult<()> {
     Ok(())
 }
 
-/// One row per item and band, from per-item columns: `bk` = band << 32 |
-/// the band's 32-bit key (as unsigned), and the item's set fingerprint
-/// (`fp_hi`, `fp_lo`) and node repeated. `keys` holds `bands` int32 keys
-/// per item (the `keys` column of `sketch_buffers`). Returns the four i64
-/// columns `(bk, fp_hi, fp_lo, node)` as bytes.
+/// Bytes of one band row in a blob: `bk`, `fp_hi`, `fp_lo`, `node`, each a
+/// native-endian i64.
+const ROW: usize = 32;
+
+/// The part (`0..parts`) that a band key's rows go to: a multiplicative
+/// hash of `bk`, so that the rows of one bucket always meet.
+fn part_of(bk: i64, parts: usize) -> usize {
+    let mixed = (bk as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    ((mixed >> 32) % parts as u64) as usize
+}
+
+/// The band rows of a batch of items, packed by part: one row per item and
+/// band, `bk` = band << 32 | the band's 32-bit key (as unsigned), with the
+/// item's set fingerprint (`fp_hi`, `fp_lo`) and node, written as
+/// [`ROW`]-byte records into one blob per part (`part_of(bk)`; parts
+/// without rows left out). `keys` holds `bands` int32 keys per item (the
+/// `keys` column of `sketch_buffers`). A shuffle of a few large blobs by
+/// part, instead of `bands` rows per item, spares the engine its per-row
+/// costs. Returns `(parts, offsets, data)`: the part of each blob (i64),
+/// and the blobs as a large_binary column (i64 offsets, data).
 #[pyfunction]
 pub(crate) fn band_rows<'py>(
     py: Python<'py>,
@@ -56,11 +71,16 @@ pub(crate) fn band_rows<'py>(
     fp_hi: &[u8],
     fp_lo: &[u8],
     nodes: &[u8],
-) -> PyResult<[Bound<'py, PyBytes>; 4]> {
+    parts: usize,
+) -> PyResult<[Bound<'py, PyBytes>; 3]> {
     let hi = i64s("fp_hi", fp_hi)?;
     let lo = i64s("fp_lo", fp_lo)?;
     let node = i64s("nodes", nodes)?;
-    same_lengths(&[("nodes", node.len()), ("fp_hi", hi.len()), ("fp_lo", lo.len())])?;
+    same_lengths(&[
+        ("nodes", node.len()),
+        ("fp_hi", hi.len()),
+        ("fp_lo", lo.len()),
+    ])?;
     if bands == 0 || keys.len() != node.len() * bands * 4 {
         return Err(PyValueError::new_err(format!(
             "keys: {} bytes, expected {} int32 keys per item for {} items",
@@ -69,73 +89,96 @@ pub(crate) fn band_rows<'py>(
             node.len()
         )));
     }
-    let n = node.len() * bands;
-    let (mut bk, mut h, mut l, mut v) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
+    if parts == 0 {
+        return Err(PyValueError::new_err("parts must be at least 1"));
+    }
+    let mut blobs: Vec<Vec<u8>> = vec![Vec::new(); parts];
     for (i, item_keys) in keys.chunks_exact(bands * 4).enumerate() {
         for (band, k) in item_keys.chunks_exact(4).enumerate() {
             let key = u32::from_ne_bytes(k.try_into().expect("4 bytes"));
-            bk.push(((band as i64) << 32) | i64::from(key));
-            h.push(hi[i]);
-            l.push(lo[i]);
-            v.push(node[i]);
+            let bk = ((band as i64) << 32) | i64::from(key);
+            let blob = &mut blobs[part_of(bk, parts)];
+            for v in [bk, hi[i], lo[i], node[i]] {
+                blob.extend_from_slice(&v.to_ne_bytes());
+            }
         }
     }
-    let out = |c: &[i64]| column_bytes(py, c, i64::to_ne_bytes);
-    Ok([out(&bk)?, out(&h)?, out(&l)?, out(&v)?])
+    let mut part_ids: Vec<i64> = Vec::new();
+    let mut offsets: Vec<i64> = vec![0];
+    let mut data: Vec<u8> = Vec::with_capacity(node.len() * bands * ROW);
+    for (p, blob) in blobs.iter().enumerate() {
+        if !blob.is_empty() {
+            part_ids.push(p as i64);
+            data.extend_from_slice(blob);
+            offsets.push(data.len() as i64);
+        }
+    }
+    Ok([
+        column_bytes(py, &part_ids, i64::to_ne_bytes)?,
+        column_bytes(py, &offsets, i64::to_ne_bytes)?,
+        PyBytes::new(py, &data),
+    ])
 }
 
-/// `(a, b, kind)` columns: i64, i64, and u8 (0: a candidate pair, 1: an
-/// identity link of `b` to the first member `a` of its group of identical
-/// sets).
-type PairColumns<'py> = (Bound<'py, PyBytes>, Bound<'py, PyBytes>, Bound<'py, PyBytes>);
+/// `(a, b, kind, items)`: i64, i64 and u8 columns (kind 0: a candidate
+/// pair; 1: an identity link of `b` to the first member `a` of its group of
+/// identical sets), and the number of items (rows in band 0).
+type PairColumns<'py> = (
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    Bound<'py, PyBytes>,
+    u64,
+);
 
-/// The candidate pairs and identity links of the buckets in band rows
-/// (`bk`, `fp_hi`, `fp_lo`, `node`, as [`band_rows`] writes them), as the
-/// library forms them: rows with equal `bk` are a bucket; its members are
-/// taken in content order (the set fingerprint as an unsigned 128-bit
-/// number, then the node) and one member is kept per shingle set (the
-/// first: the set's smallest node, since identical sets share every
-/// bucket). A bucket of at most `max_bucket` kept members gives all their
-/// pairs; a larger one the star (each with the first) and chain (each with
-/// its predecessor) pairs. In band 0, every other member of a run of equal
-/// fingerprints is linked to the run's first member (each item has one row
-/// in band 0, so every group of identical sets is one run there). Pairs are
-/// `(a, b)` with `a < b`, each once in the output (sorted); identity links
-/// follow them.
+/// The candidate pairs and identity links of the buckets in blobs of band
+/// rows (a binary column of [`band_rows`] blobs), as the library forms
+/// them: rows with equal `bk` are a bucket; its members are taken in
+/// content order (the set fingerprint as an unsigned 128-bit number, then
+/// the node) and one member is kept per shingle set (the first: the set's
+/// smallest node, since identical sets share every bucket). A bucket of at
+/// most `max_bucket` kept members gives all their pairs; a larger one the
+/// star (each with the first) and chain (each with its predecessor) pairs.
+/// In band 0, every other member of a run of equal fingerprints is linked
+/// to the run's first member (each item has one row in band 0, so every
+/// group of identical sets is one run there). Pairs are `(a, b)` with
+/// `a < b`, each once in the output (sorted); identity links follow them.
 ///
-/// Every row of a bucket must be in the call (a shuffle by `bk` puts them
+/// Every row of a bucket must be in the call (a shuffle by part puts them
 /// in one partition); pairs found in several buckets of the call come out
 /// once, but a pair may also come from another partition.
 #[pyfunction]
 pub(crate) fn bucket_pairs<'py>(
     py: Python<'py>,
-    bk: &[u8],
-    fp_hi: &[u8],
-    fp_lo: &[u8],
-    nodes: &[u8],
+    offsets: &[u8],
+    width: usize,
+    data: &[u8],
     max_bucket: usize,
 ) -> PyResult<PairColumns<'py>> {
-    let bk = i64s("bk", bk)?;
-    let hi = i64s("fp_hi", fp_hi)?;
-    let lo = i64s("fp_lo", fp_lo)?;
-    let node = i64s("nodes", nodes)?;
-    same_lengths(&[
-        ("bk", bk.len()),
-        ("fp_hi", hi.len()),
-        ("fp_lo", lo.len()),
-        ("nodes", node.len()),
-    ])?;
+    let blobs = TextColumn::new("blobs", offsets, width, data)?;
+    let (mut bk, mut hi, mut lo, mut node) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..blobs.len() {
+        let blob = blobs.bytes("blobs", i).map_err(PyValueError::new_err)?;
+        if blob.len() % ROW != 0 {
+            return Err(PyValueError::new_err(format!(
+                "blobs row {i}: {} bytes is not a whole number of band rows",
+                blob.len()
+            )));
+        }
+        for r in blob.chunks_exact(ROW) {
+            let v = |k: usize| i64::from_ne_bytes(r[k * 8..k * 8 + 8].try_into().expect("8 bytes"));
+            bk.push(v(0));
+            hi.push(v(1));
+            lo.push(v(2));
+            node.push(v(3));
+        }
+    }
     if u32::try_from(bk.len()).is_err() {
         return Err(PyValueError::new_err(format!(
-            "bk: {} rows in one call, more than 2^32 - 1 (use more shuffle partitions)",
+            "{} band rows in one call, more than 2^32 - 1 (use more shuffle partitions)",
             bk.len()
         )));
     }
+    let items = bk.iter().filter(|&&k| k >> 32 == 0).count() as u64;
     let max_bucket = max_bucket.max(2);
     let (pairs, identity) = py.detach(|| {
         let mut order: Vec<u32> = (0..bk.len() as u32).collect();
@@ -199,6 +242,7 @@ pub(crate) fn bucket_pairs<'py>(
         column_bytes(py, &a, i64::to_ne_bytes)?,
         column_bytes(py, &b, i64::to_ne_bytes)?,
         PyBytes::new(py, &kind),
+        items,
     ))
 }
 
@@ -293,8 +337,10 @@ pub(crate) fn verify_incidences<'py>(
             })
         })?
         .map_err(PyValueError::new_err)?;
-    let kept: Vec<&(i64, i64, Similarity)> =
-        sims.iter().filter(|(_, _, s)| verifier.accepts(s)).collect();
+    let kept: Vec<&(i64, i64, Similarity)> = sims
+        .iter()
+        .filter(|(_, _, s)| verifier.accepts(s))
+        .collect();
     let ids = |f: fn(&(i64, i64, Similarity)) -> i64| {
         let v: Vec<i64> = kept.iter().map(|p| f(p)).collect();
         column_bytes(py, &v, i64::to_ne_bytes)
