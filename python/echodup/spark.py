@@ -10,9 +10,10 @@ Stages (see ``python/SPARK-DESIGN.md`` for why each one looks as it does):
    passage that the library compares, the 128-bit fingerprint of its
    shingle set and its band keys (the Rust kernel), written straight out
    as one row per item and band, ``(bk = band << 32 | key, fingerprint,
-   node)``. At document level nothing is cached: the rows go into the
-   bucket shuffle as they are made.
-2. **Buckets**, one shuffle of the band rows by ``bk``: the Rust kernel
+   node)``, packed into one blob per part (a hash of ``bk``). At document
+   level nothing is cached: the blobs go into the bucket shuffle as they
+   are made.
+2. **Buckets**, one shuffle of the blobs by part: the Rust kernel
    (``_echodup.bucket_pairs``) forms each partition's buckets as the
    library does (one member per shingle set, all pairs of at most
    ``config.max_bucket`` members, star and chain pairs in content order

@@ -18,7 +18,7 @@ use crate::{
 
 /// An i64 column of native-endian bytes; `what` names it in the error.
 fn i64s(what: &str, raw: &[u8]) -> PyResult<Vec<i64>> {
-    if raw.len() % 8 != 0 {
+    if !raw.len().is_multiple_of(8) {
         return Err(PyValueError::new_err(format!(
             "{what}: {} bytes is not a whole number of int64 values",
             raw.len()
@@ -158,7 +158,7 @@ pub(crate) fn bucket_pairs<'py>(
     let (mut bk, mut hi, mut lo, mut node) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..blobs.len() {
         let blob = blobs.bytes("blobs", i).map_err(PyValueError::new_err)?;
-        if blob.len() % ROW != 0 {
+        if !blob.len().is_multiple_of(ROW) {
             return Err(PyValueError::new_err(format!(
                 "blobs row {i}: {} bytes is not a whole number of band rows",
                 blob.len()
