@@ -314,3 +314,21 @@ def set_buffers(
 # The same arguments as verify_buffers, over binary columns of shingle sets
 # (set_buffers) instead of texts.
 verify_set_buffers = verify_buffers
+
+# Kernels of echodup.spark: native-endian int64 columns as bytes.
+def band_rows(
+    keys: bytes, bands: int, fp_hi: bytes, fp_lo: bytes, nodes: bytes, parts: int
+) -> List[bytes]: ...
+def bucket_pairs(offsets: bytes, width: int, data: bytes, max_bucket: int) -> Tuple[bytes, bytes, bytes, int]: ...
+def verify_incidences(
+    group: bytes,
+    other: bytes,
+    nodes: bytes,
+    set_offsets: bytes,
+    set_width: int,
+    set_data: bytes,
+    config: Config,
+    level: str,
+    expected_fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> List[bytes]: ...

@@ -8,34 +8,34 @@ Stages (see ``python/SPARK-DESIGN.md`` for why each one looks as it does):
 
 1. **Sketch** (``mapInArrow`` over ``(id, text)``): per document, or per
    passage that the library compares, the 128-bit fingerprint of its
-   shingle set, its size and its band keys (:func:`echodup.sketch_arrow`).
-   Cached and materialized at once, so that the stages reading it together
-   do not each compute it.
-2. **Identical sets**: rows with equal fingerprints form a group whose
-   smallest node represents it; its other members are linked to it with
-   similarity 1 (one shuffle of 24 bytes per item).
-3. **Candidates**, one shuffle: the items' ``(band, key)`` rows are grouped
-   into buckets, and Spark SQL array functions (no Python) keep one member
-   per shingle set (the set's representative: identical sets share every
-   bucket) and give all pairs of a bucket of at most ``config.max_bucket``
-   representatives, or star and chain pairs in content order (set
-   fingerprint order, as the library; each member with the bucket's first
-   and with its predecessor) above, then one ``distinct``.
-4. **Verification**: the shingle set of each item in some candidate pair
-   is computed once (``mapInArrow`` over its text, picked where it lies by
-   a broadcast semi-join; :func:`echodup.sets_arrow`), and both sets, not
-   the texts, are joined onto each pair and compared by the Rust kernel
-   (:func:`echodup.verify_sets_arrow`): exact similarity, or the signature
-   estimate in estimate mode; pairs below the threshold are dropped. As the
-   library, which fetches each candidate's set once; no text is analysed
-   once per pair.
-5. **Connected components** of the verified and identity edges: on the
+   shingle set and its band keys (the Rust kernel), written straight out
+   as one row per item and band, ``(bk = band << 32 | key, fingerprint,
+   node)``, packed into one blob per part (a hash of ``bk``). At document
+   level nothing is cached: the blobs go into the bucket shuffle as they
+   are made.
+2. **Buckets**, one shuffle of the blobs by part: the Rust kernel
+   (``_echodup.bucket_pairs``) forms each partition's buckets as the
+   library does (one member per shingle set, all pairs of at most
+   ``config.max_bucket`` members, star and chain pairs in content order
+   above) and, from band 0, links each member of a group of identical sets
+   to the group's first member with similarity 1.
+3. **Verification**. With at most ``local_limit`` pairs (the usual case)
+   the pairs are collected on the driver, deduplicated, and verified in one
+   job: the texts of their ends are picked where they lie (broadcast
+   semi-join), their shingle sets computed once (:func:`echodup.sets_arrow`),
+   each pair sent with its other end's set to its group (the end in more
+   pairs, whose set is sent once), and the Rust kernel compares
+   (``_echodup.verify_incidences``): exact similarity, or the signature
+   estimate in estimate mode; pairs below the threshold are dropped. No
+   text is analysed once per pair. With more pairs, the same comparison
+   through Spark joins of the sets onto the distinct pairs.
+4. **Connected components** of the verified and identity edges: on the
    driver with a union-find when the edge list is small
    (``local_limit``), otherwise alternating large-star / small-star rounds
    in Spark SQL (R. Kiveris, S. Lattanzi, V. Mirrokni, V. Rastogi,
    S. Vassilvitskii, "Connected Components in MapReduce and Beyond",
    SoCC 2014), checkpointed every round, until the edges form stars.
-6. **Labels**: every input row joined with its component: ``cluster`` (the
+5. **Labels**: every input row joined with its component: ``cluster`` (the
    smallest id in it) and ``duplicate`` (not the kept member).
 
 "Input order", which the library uses for its representatives and for
@@ -50,7 +50,9 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
-from . import Config, sets_arrow, sketch_arrow, verify_sets_arrow
+from . import Config, _echodup, sets_arrow, sketch_arrow, verify_sets_arrow
+from ._frames import binary_buffers as _binary_buffers
+from ._frames import string_buffers as _string_buffers
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow  # type: ignore[import-untyped]
@@ -63,6 +65,15 @@ _SKETCH_SCHEMA = (
     "fp_hi long, fp_lo long, size long, keys array<int>, text string"
 )
 _VERIFY_SCHEMA = "a long, b long, jaccard double, containment_ab double, containment_ba double"
+_EDGE_SCHEMA = _VERIFY_SCHEMA + ", identical boolean"
+#: One row per item and LSH band: bk = band << 32 | the band's key.
+#: Band rows packed by part (see ``_echodup.band_rows``): the rows of one
+#: bucket always share a part.
+_BAND_SCHEMA = "part long, rows binary"
+#: What the bucket kernel gives: kind 0 a candidate pair, 1 an identity
+#: link (b has the same shingle set as a, its group's first member), 2 a
+#: partition's item count (in a).
+_BUCKET_SCHEMA = "a long, b long, kind tinyint"
 
 
 @dataclass
@@ -146,12 +157,15 @@ def deduplicate(
     equals :func:`echodup.deduplicate`); ``False`` links every candidate
     pair as MinHash LSH alone would (faster, with false positives).
     ``threads``: threads per kernel call (a Spark task owns one core).
-    ``local_limit``: the largest edge count whose components are computed
-    on the driver. ``max_rounds``: a bound on large-star / small-star
+    ``local_limit``: the most candidate pairs and identity links that are
+    collected and verified from the driver (above it, verification joins
+    in Spark), and the largest edge count whose components are computed on
+    the driver. ``max_rounds``: a bound on large-star / small-star
     rounds (they need O(log² n); 64 is never reached in practice).
     ``check_ids``: fail on duplicate ids (one extra aggregation).
-    ``broadcast_limit``: up to this many items in candidate pairs, their
-    texts are picked where they lie by a broadcast semi-join (8 bytes per
+    ``broadcast_limit``: when verification joins in Spark (more than
+    ``local_limit`` pairs), up to this many items in candidate pairs have
+    their texts picked where they lie by a broadcast semi-join (8 bytes per
     item on the driver and every executor); above it, by a shuffle.
 
     Documents are compared on their whole text: the job runs as with
@@ -165,10 +179,11 @@ def deduplicate(
     :class:`echodup.IncompatibleError` when an executor's echodup computes
     another configuration fingerprint than the driver's (a different wheel).
     Nothing is computed until the result's DataFrames are used, except the
-    id check, the edge count and the components. ``df`` is read several
+    id check, the candidate pairs, their verification and the components. ``df`` is read several
     times (ids, sketches, texts of candidate pairs, labels): read it from
     files or persist it, rather than from a source that changes between
-    reads. The sketches and edges stay cached until
+    reads. The candidate pairs (and, with more than ``local_limit`` of
+    them, the sets and edges) stay cached until
     :meth:`SparkResult.unpersist`.
     """
     from pyspark.sql import Window
@@ -213,7 +228,30 @@ def deduplicate(
             shown = ", ".join(f"{r['id']} ({r['count']} rows)" for r in bad[:5])
             raise ValueError(f"column {id_col!r}: ids must be unique; repeated: {shown}")
 
-    # 1. Sketch.
+    # 1. Sketch, straight into band rows: one per item and band, (bk =
+    # band << 32 | key, the set fingerprint, node), packed into one blob per
+    # part (a hash of bk; several parts per shuffle partition, for balance),
+    # so that the shuffle moves a few large rows, not 32 small ones per
+    # item. At document level the node is the id and nothing is cached: the
+    # blobs go into the bucket shuffle as they are made. At passage level
+    # the items are numbered first (see below) and the blobs made from them.
+    parts = 4 * max(1, int(spark.conf.get("spark.sql.shuffle.partitions") or 200))
+
+    def sketch_rows(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
+        from echodup import Config as C
+
+        cfg = C.from_json(cfg_json)
+        for batch in batches:
+            ids, texts = batch.column(0), batch.column(1)
+            if texts.null_count:
+                bad = ids.filter(texts.is_null())[0]
+                raise ValueError(f"column {text_col!r}: the row with id {bad} has a null text (fill it with '')")
+            offsets, width, data = _string_buffers(texts, "texts")
+            _, bands, cols = _echodup.sketch_buffers(
+                _i64_bytes(ids), offsets, width, data, cfg, "document", fingerprint, threads
+            )
+            yield _band_batch(_echodup.band_rows(cols[8], bands, cols[5], cols[6], cols[0], parts))
+
     def sketch(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
         import pyarrow as pa
 
@@ -232,163 +270,170 @@ def deduplicate(
             cols[9] = cols[9].cast(pa.string())
             yield pa.RecordBatch.from_arrays(cols, names=out.schema.names)
 
-    items = source.mapInArrow(sketch, _SKETCH_SCHEMA)
+    def passage_rows(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
+        for batch in batches:
+            keys = batch.column(0)
+            flat = keys.flatten()
+            if len(flat) != len(keys) * passage_bands:
+                raise ValueError(f"keys: {len(flat)} band keys for {len(keys)} passages")
+            yield _band_batch(_echodup.band_rows(
+                _i32_bytes(flat), passage_bands, _i64_bytes(batch.column(1)), _i64_bytes(batch.column(2)),
+                _i64_bytes(batch.column(3)), parts,
+            ))
+
+    items: Optional["DataFrame"] = None
     if level == "passage":
         # Dense, ordered node numbers: (id, passage) order is the library's
         # item order, and the smallest node of a set is its first item.
         # Checkpointed, not only cached: recomputed after a lost cache block
         # under another partitioning, the numbers could change between reads.
-        items = _checkpoint(items.orderBy("id", "passage").withColumn("node", F.monotonically_increasing_id()))
+        passage_bands = config.passage_banding[0]
+        items = _checkpoint(
+            source.mapInArrow(sketch, _SKETCH_SCHEMA).orderBy("id", "passage")
+            .withColumn("node", F.monotonically_increasing_id())
+        )
+        rows = items.select("keys", "fp_hi", "fp_lo", "node").mapInArrow(passage_rows, _BAND_SCHEMA)
     else:
-        items = items.withColumn("node", F.col("id")).drop("text")
-        items = items.persist(StorageLevel.MEMORY_AND_DISK)
-        persisted.append(items)
-    # Materialized now: the stages below read it concurrently (adaptive
-    # execution submits independent shuffle stages together), and a cache
-    # still being filled would be computed by each of them, sketching the
-    # corpus several times.
-    n_items = items.count()
+        rows = source.mapInArrow(sketch_rows, _BAND_SCHEMA)
 
-    # 2. Groups of identical sets: each member but the smallest node is
-    # linked to it with similarity 1 (a shuffle of 24 bytes per item).
-    groups = (
-        items.groupBy("fp_hi", "fp_lo")
-        .agg(F.min("node").alias("rep"), F.collect_list("node").alias("members"))
-        .where(F.size("members") > 1)
-    )
-    identity = groups.select("rep", F.explode("members").alias("node")).where("node != rep").select(
-        F.col("rep").alias("a"),
-        F.col("node").alias("b"),
-        F.lit(1.0).alias("jaccard"),
-        F.lit(1.0).alias("containment_ab"),
-        F.lit(1.0).alias("containment_ba"),
-        F.lit(True).alias("identical"),
-    )
+    # 2. Buckets, in one shuffle of the band rows by part: each partition's
+    # rows go to the Rust kernel (echodup.bucket_pairs), which forms the
+    # buckets as the library does (one member per shingle set, the set's
+    # smallest node: identical sets share every bucket; all pairs of at
+    # most max_bucket members, star and chain pairs in content order above)
+    # and links the other members of each group of identical sets to its
+    # first one, from band 0 (every item has one row there). Kind 0: a
+    # candidate pair; 1: an identity link; 2: a partition's item count.
+    def buckets(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
+        import pyarrow as pa
 
-    # 3. Candidates, in one shuffle: every (band, key) bucket collects its
-    # members (content order, node), then Spark SQL array functions (no
-    # Python) keep one member per shingle set (identical sets share every
-    # bucket, so the first of a run of equal fingerprints is the set's
-    # smallest node, its representative) and give all pairs of at most
-    # max_bucket representatives, or star and chain pairs in content order
-    # above, as the library does. Content order is the set fingerprint as
-    # an unsigned 128-bit number (flipping the sign bit orders the signed
-    # halves as unsigned ones), so which pairs a cap keeps does not depend
-    # on the input order.
-    sign = F.lit(-9223372036854775808)
-    keyed = items.select(
-        F.struct(
-            F.col("fp_hi").bitwiseXOR(sign).alias("h"),
-            F.col("fp_lo").bitwiseXOR(sign).alias("l"),
-            F.col("node").alias("n"),
-        ).alias("e"),
-        F.posexplode("keys").alias("band", "key"),
-    )
-    buckets = (
-        keyed.groupBy("band", "key")
-        .agg(F.array_sort(F.collect_list("e")).alias("m"))
-        .where(F.size("m") > 1)
-        .select(F.expr("filter(m, (x, i) -> i = 0 OR x.h != m[i - 1].h OR x.l != m[i - 1].l)").alias("r"))
-        .where(F.size("r") > 1)
-    )
-    pair = "named_struct('a', least({u}.n, {v}.n), 'b', greatest({u}.n, {v}.n))"
-    all_pairs = (
-        "flatten(transform(sequence(0, size(r) - 2), i -> "
-        f"transform(slice(r, i + 2, size(r) - i - 1), y -> {pair.format(u='r[i]', v='y')})))"
-    )
-    star = f"transform(slice(r, 2, size(r) - 1), y -> {pair.format(u='r[0]', v='y')})"
-    chain = f"transform(sequence(2, greatest(size(r) - 1, 2)), i -> {pair.format(u='r[i - 1]', v='r[i]')})"
-    capped = f"CASE WHEN size(r) > 2 THEN concat({star}, {chain}) ELSE {star} END"
-    candidates = (
-        buckets.select(F.explode(F.expr(f"CASE WHEN size(r) <= {int(max_bucket)} THEN {all_pairs} ELSE {capped} END"))
-                       .alias("p"))
-        .select("p.a", "p.b")
-        .distinct()
-    )
-
-    # 4. Verification, as the library verifies: the shingle set of each
-    # item in some candidate pair is computed once, from its text where the
-    # text lies (a broadcast semi-join picks those texts when there are at
-    # most broadcast_limit such items), cached, and the sets, not the
-    # texts, are joined onto the pairs and compared: no text is analysed
-    # once per pair.
-    if verify:
-        candidates = candidates.persist(StorageLevel.MEMORY_AND_DISK)
-        persisted.append(candidates)
-        ends = candidates.select(F.col("a").alias("node")).union(candidates.select(F.col("b").alias("node"))).distinct()
-        n_ends = ends.count()
-        if level == "document":
-            texts = source.select(F.col("id").alias("node"), "text")
-        else:
-            texts = items.select("node", "text")
-        needed = texts.join(F.broadcast(ends) if n_ends <= broadcast_limit else ends, "node", "left_semi")
-
-        def shingle_sets(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
-            import pyarrow as pa
-
-            from echodup import Config as C
-
-            cfg = C.from_json(cfg_json)
-            for batch in batches:
-                sets = sets_arrow(batch.column(1), cfg, level=level, fingerprint=fingerprint, threads=threads)
-                yield pa.RecordBatch.from_arrays([batch.column(0), sets], names=["node", "set"])
-
-        sets = needed.select("node", "text").mapInArrow(shingle_sets, "node long, set binary")
-        sets = sets.persist(StorageLevel.MEMORY_AND_DISK)
-        persisted.append(sets)
-        sets.count()  # once, before both sides of the join read it
-        joined = candidates.join(sets.select(F.col("node").alias("a"), F.col("set").alias("sa")), "a").join(
-            sets.select(F.col("node").alias("b"), F.col("set").alias("sb")), "b"
+        got = list(batches)
+        if not got:
+            return
+        blobs = pa.chunked_array([b.column(1).cast(pa.large_binary()) for b in got], pa.large_binary())
+        offsets, width, data = _binary_buffers(blobs.combine_chunks(), "rows")
+        a, b, kind, n_items = _echodup.bucket_pairs(offsets, width, data, max_bucket)
+        n = len(kind)
+        yield pa.RecordBatch.from_arrays(
+            [_i64_array(a, n), _i64_array(b, n), pa.Array.from_buffers(pa.int8(), n, [None, pa.py_buffer(kind)])],
+            names=["a", "b", "kind"],
+        )
+        yield pa.RecordBatch.from_arrays(
+            [pa.array([n_items], pa.int64()), pa.array([0], pa.int64()), pa.array([2], pa.int8())],
+            names=["a", "b", "kind"],
         )
 
-        def check(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
-            import pyarrow as pa
-
-            from echodup import Config as C
-
-            cfg = C.from_json(cfg_json)
-            for batch in batches:
-                sims = verify_sets_arrow(
-                    batch.column(2), batch.column(3), cfg, level=level, fingerprint=fingerprint, threads=threads
-                )
-                keep = sims.column(3)
-                cols = [batch.column(0), batch.column(1)] + [sims.column(i) for i in range(3)]
-                yield pa.RecordBatch.from_arrays(
-                    [c.filter(keep) for c in cols], names=["a", "b", "jaccard", "containment_ab", "containment_ba"]
-                )
-
-        verified = joined.select("a", "b", "sa", "sb").mapInArrow(check, _VERIFY_SCHEMA)
-        verified = verified.withColumn("identical", F.lit(False))
+    bucketed = rows.repartition("part").mapInArrow(buckets, _BUCKET_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
+    persisted.append(bucketed)
+    counts = {r["kind"]: (r["n"], r["s"]) for r in bucketed.groupBy("kind").agg(
+        F.count(F.lit(1)).alias("n"), F.sum("a").alias("s")).collect()}
+    n_items = int(counts.get(2, (0, 0))[1] or 0) if items is None else items.count()
+    n_rows = counts.get(0, (0, 0))[0] + counts.get(1, (0, 0))[0]
+    stats: Dict[str, Any] = {}
+    if level == "document":
+        texts = source.select(F.col("id").alias("node"), "text")
     else:
-        verified = candidates.select(
-            "a",
-            "b",
-            F.lit(None).cast("double").alias("jaccard"),
-            F.lit(None).cast("double").alias("containment_ab"),
-            F.lit(None).cast("double").alias("containment_ba"),
-            F.lit(False).alias("identical"),
-        )
-    edges = identity.union(verified).persist(StorageLevel.MEMORY_AND_DISK)
-    persisted.append(edges)
+        assert items is not None
+        texts = items.select("node", "text")
 
-    # 5. Connected components: (node, root), root the smallest node.
-    n_edges = edges.count()
-    stats: Dict[str, Any] = {"edges": n_edges}
-    if n_edges <= local_limit:
-        components = _components_on_driver(spark, edges)
+    def shingle_sets(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
+        import pyarrow as pa
+
+        from echodup import Config as C
+
+        cfg = C.from_json(cfg_json)
+        for batch in batches:
+            sets = sets_arrow(batch.column(1), cfg, level=level, fingerprint=fingerprint, threads=threads)
+            yield pa.RecordBatch.from_arrays([batch.column(0), sets], names=["node", "set"])
+
+    if n_rows <= local_limit:
+        # 3-5 with the pairs on the driver (at most local_limit of them):
+        # distinct candidates, verification in one shuffle, components by
+        # a union-find here.
+        edges_table = _verify_on_driver(
+            spark, bucketed.where("kind < 2").select("a", "b", "kind").toArrow(), texts, verify,
+            shingle_sets, cfg_json, level, fingerprint, threads,
+        )
+        n_edges = edges_table.num_rows
+        stats["edges"] = n_edges
+        nodes, roots = _union_find(edges_table.column("a").to_pylist(), edges_table.column("b").to_pylist())
+        components = _frame(spark, {"node": nodes, "root": roots}, "node long, root long")
+        edges = _frame(spark, {c: edges_table.column(c) for c in edges_table.column_names}, _EDGE_SCHEMA)
         stats["components"] = "driver"
         stats["rounds"] = 0
     else:
-        components, rounds = _components_in_spark(edges.select("a", "b"), max_rounds)
-        stats["components"] = "spark"
-        stats["rounds"] = rounds
+        # 3-5 in Spark: too many pairs for the driver.
+        identity = bucketed.where("kind = 1").select(
+            "a", "b",
+            F.lit(1.0).alias("jaccard"),
+            F.lit(1.0).alias("containment_ab"),
+            F.lit(1.0).alias("containment_ba"),
+            F.lit(True).alias("identical"),
+        )
+        candidates = bucketed.where("kind = 0").select("a", "b").distinct()
+        # Verification, as the library verifies: the shingle set of each
+        # item in some candidate pair is computed once, from its text where
+        # the text lies (a broadcast semi-join picks those texts when there
+        # are at most broadcast_limit such items), cached, and the sets, not
+        # the texts, are joined onto the pairs and compared: no text is
+        # analysed once per pair.
+        if verify:
+            candidates = candidates.persist(StorageLevel.MEMORY_AND_DISK)
+            persisted.append(candidates)
+            ends = candidates.select(F.col("a").alias("node")).union(
+                candidates.select(F.col("b").alias("node"))).distinct()
+            n_ends = ends.count()
+            needed = texts.join(F.broadcast(ends) if n_ends <= broadcast_limit else ends, "node", "left_semi")
+            sets = needed.select("node", "text").mapInArrow(shingle_sets, "node long, set binary")
+            sets = sets.persist(StorageLevel.MEMORY_AND_DISK)
+            persisted.append(sets)
+            sets.count()  # once, before both sides of the join read it
+            joined = candidates.join(sets.select(F.col("node").alias("a"), F.col("set").alias("sa")), "a").join(
+                sets.select(F.col("node").alias("b"), F.col("set").alias("sb")), "b"
+            )
+
+            def check(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
+                from echodup import Config as C
+
+                cfg = C.from_json(cfg_json)
+                for batch in batches:
+                    yield _verified(batch.column(0), batch.column(1), batch.column(2), batch.column(3),
+                                    cfg, level, fingerprint, threads)
+
+            verified = joined.select("a", "b", "sa", "sb").mapInArrow(check, _VERIFY_SCHEMA)
+            verified = verified.withColumn("identical", F.lit(False))
+        else:
+            verified = candidates.select(
+                "a",
+                "b",
+                F.lit(None).cast("double").alias("jaccard"),
+                F.lit(None).cast("double").alias("containment_ab"),
+                F.lit(None).cast("double").alias("containment_ba"),
+                F.lit(False).alias("identical"),
+            )
+        edges = identity.union(verified).persist(StorageLevel.MEMORY_AND_DISK)
+        persisted.append(edges)
+
+        # Connected components: (node, root), root the smallest node.
+        n_edges = edges.count()
+        stats["edges"] = n_edges
+        if n_edges <= local_limit:
+            components = _components_on_driver(spark, edges)
+            stats["components"] = "driver"
+            stats["rounds"] = 0
+        else:
+            components, rounds = _components_in_spark(edges.select("a", "b"), max_rounds)
+            stats["components"] = "spark"
+            stats["rounds"] = rounds
 
     # 6. Labels.
     comp = components.alias("c")
     if level == "document":
         if config.keep == "longest":
             # The longest member, ties to the smaller id (the library's rule).
-            ranked = comp.join(items.select("node", "length"), "node").withColumn(
+            lengths = source.select(F.col("id").alias("node"), F.octet_length("text").alias("length"))
+            members = F.broadcast(comp) if stats["components"] == "driver" else comp
+            ranked = lengths.join(members, "node").withColumn(
                 "r", F.row_number().over(Window.partitionBy("root").orderBy(F.desc("length"), "node"))
             )
             kept = ranked.where("r = 1").select("root", F.col("node").alias("kept"))
@@ -413,6 +458,7 @@ def deduplicate(
         )
         pairs = edges
     else:
+        assert items is not None
         where = items.select("node", "id", "passage")
         root_at = where.select(
             F.col("node").alias("root"), F.col("id").alias("cluster_id"), F.col("passage").alias("cluster_passage")
@@ -434,8 +480,178 @@ def deduplicate(
     return SparkResult(labels=labels, pairs=pairs, stats=stats, _persisted=persisted)
 
 
-def _components_on_driver(spark: "SparkSession", edges: "DataFrame") -> "DataFrame":
-    """Union-find on the driver; each root is its component's smallest node."""
+def _i64_bytes(values: Any) -> bytes:
+    """The values of a pyarrow int64 array (or one-chunk column) without
+    nulls, as native-endian bytes."""
+    import pyarrow as pa
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    if values.type != pa.int64():
+        values = values.cast(pa.int64())
+    if values.null_count:
+        raise ValueError("unexpected nulls in an int64 column")
+    buf = values.buffers()[1]
+    if buf is None:
+        return b""
+    return bytes(buf.slice(values.offset * 8, len(values) * 8).to_pybytes())
+
+
+def _i32_bytes(values: Any) -> bytes:
+    """As :func:`_i64_bytes`, for an int32 array."""
+    buf = values.buffers()[1]
+    if buf is None:
+        return b""
+    return bytes(buf.slice(values.offset * 4, len(values) * 4).to_pybytes())
+
+
+def _i64_array(raw: bytes, n: int) -> Any:
+    import pyarrow as pa
+
+    return pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(raw)])
+
+
+def _band_batch(cols: List[bytes]) -> "pyarrow.RecordBatch":
+    """``_echodup.band_rows``'s blobs as a batch of :data:`_BAND_SCHEMA`."""
+    import pyarrow as pa
+
+    n = len(cols[0]) // 8
+    blobs = pa.Array.from_buffers(pa.large_binary(), n, [None, pa.py_buffer(cols[1]), pa.py_buffer(cols[2])])
+    if len(cols[2]) < 2**31:
+        blobs = blobs.cast(pa.binary())
+    return pa.RecordBatch.from_arrays([_i64_array(cols[0], n), blobs], names=["part", "rows"])
+
+
+def _verified(a: Any, b: Any, sa: Any, sb: Any, cfg: Config, level: str, fingerprint: int,
+              threads: int) -> "pyarrow.RecordBatch":
+    """The pairs ``(a[i], b[i])`` whose shingle sets ``(sa[i], sb[i])``
+    match, with their similarity (:data:`_VERIFY_SCHEMA`)."""
+    import pyarrow as pa
+
+    sims = verify_sets_arrow(sa, sb, cfg, level=level, fingerprint=fingerprint, threads=threads)
+    keep = sims.column(3)
+    cols = [a, b] + [sims.column(i) for i in range(3)]
+    return pa.RecordBatch.from_arrays(
+        [c.filter(keep) for c in cols], names=["a", "b", "jaccard", "containment_ab", "containment_ba"]
+    )
+
+
+def _frame(spark: "SparkSession", columns: Dict[str, Any], schema: str) -> "DataFrame":
+    """A DataFrame of driver-side columns (pyarrow arrays or lists, in the
+    order of ``schema``), sent to the JVM as Arrow."""
+    import pyarrow as pa
+
+    types = {"long": pa.int64(), "double": pa.float64(), "boolean": pa.bool_()}
+    fields = [f.strip().split() for f in schema.split(",")]
+    table = pa.table({name: pa.array(columns[name], types[typ]) if isinstance(columns[name], list)
+                      else columns[name].cast(types[typ]) for name, typ in fields})
+    frame: "DataFrame" = spark.createDataFrame(table, schema)
+    return frame
+
+
+def _verify_on_driver(
+    spark: "SparkSession",
+    pairs: "pyarrow.Table",
+    texts: "DataFrame",
+    verify: bool,
+    shingle_sets: Any,
+    cfg_json: str,
+    level: str,
+    fingerprint: int,
+    threads: int,
+) -> "pyarrow.Table":
+    """The edges (:data:`_EDGE_SCHEMA`) from the bucket kernel's rows
+    (``a, b, kind``) collected on the driver: identity links as they are,
+    candidate pairs once each and, with ``verify``, only those whose
+    shingle sets match. Verification is one job: the texts of the pairs'
+    ends are picked where they lie (a broadcast semi-join), their shingle
+    sets computed once (``shingle_sets``) and joined (broadcast) to where
+    they are needed: each pair belongs to a group, its end in more pairs,
+    whose set goes to the group once, and the other end's set goes there
+    with the pair; one shuffle by group, and the Rust kernel compares
+    (``_echodup.verify_incidences``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+    from pyspark.sql import functions as F
+
+    kind = pairs.column("kind")
+    ident = pairs.filter(pc.equal(kind, 1))
+    cand = pairs.filter(pc.equal(kind, 0)).select(["a", "b"]).group_by(["a", "b"]).aggregate([])
+    cand = cand.sort_by([("a", "ascending"), ("b", "ascending")])
+    n_ident = ident.num_rows
+    ones = pa.array([1.0] * n_ident, pa.float64())
+    identity = pa.table({
+        "a": ident.column("a"), "b": ident.column("b"), "jaccard": ones, "containment_ab": ones,
+        "containment_ba": ones, "identical": pa.array([True] * n_ident, pa.bool_()),
+    })
+    if not verify or cand.num_rows == 0:
+        nulls = pa.nulls(cand.num_rows, pa.float64())
+        checked = pa.table({
+            "a": cand.column("a"), "b": cand.column("b"), "jaccard": nulls, "containment_ab": nulls,
+            "containment_ba": nulls, "identical": pa.array([False] * cand.num_rows, pa.bool_()),
+        })
+        return pa.concat_tables([identity, checked.cast(identity.schema)])
+    # Each pair goes to a group, the end in more pairs (the smaller id on a
+    # tie): the group node's set travels once, to its group, and the other
+    # end's set once per pair. Rows: (node, group, other), other == group
+    # for the group's own set.
+    a, b = cand.column("a").combine_chunks(), cand.column("b").combine_chunks()
+    ends = pa.concat_arrays([a, b])
+    counted = ends.value_counts()
+    degree = counted.field("counts")
+    deg_a = degree.take(pc.index_in(a, value_set=counted.field("values")))
+    deg_b = degree.take(pc.index_in(b, value_set=counted.field("values")))
+    a_groups = pc.greater_equal(deg_a, deg_b)
+    group = pc.if_else(a_groups, a, b)
+    other = pc.if_else(a_groups, b, a)
+    groups = pc.unique(group)
+    incidence = _frame(spark, {
+        "node": pa.chunked_array([other, groups]),
+        "group": pa.chunked_array([group, groups]),
+        "other": pa.chunked_array([other, groups]),
+    }, "node long, group long, other long")
+    incidence = F.broadcast(incidence)
+    sets = texts.join(incidence.select("node"), "node", "left_semi").mapInArrow(
+        shingle_sets, "node long, set binary")
+
+    def check(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
+        import pyarrow as pa
+
+        from echodup import Config as C
+
+        got = list(batches)
+        if not got:
+            return
+        cfg = C.from_json(cfg_json)
+        table = pa.Table.from_batches(got)
+        # One column of all the partition's sets (64-bit offsets: it may
+        # pass 2 GB); the kernel pairs each group's set with its others'.
+        sets = pa.chunked_array([c.cast(pa.large_binary()) for c in table.column("set").chunks],
+                                pa.large_binary()).combine_chunks()
+        offsets, width, data = _binary_buffers(sets, "set")
+        cols = _echodup.verify_incidences(
+            _i64_bytes(table.column("group")), _i64_bytes(table.column("other")), _i64_bytes(table.column("node")),
+            offsets, width, data, cfg, level, fingerprint, threads,
+        )
+        n = len(cols[0]) // 8
+        f64 = [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)]) for c in cols[2:]]
+        yield pa.RecordBatch.from_arrays([_i64_array(cols[0], n), _i64_array(cols[1], n)] + f64,
+                                         names=["a", "b", "jaccard", "containment_ab", "containment_ba"])
+
+    verified = (
+        sets.join(incidence, "node")
+        .select("group", "other", "node", "set")
+        .repartition("group")
+        .mapInArrow(check, _VERIFY_SCHEMA)
+        .toArrow()
+    )
+    verified = verified.append_column("identical", pa.array([False] * verified.num_rows, pa.bool_()))
+    return pa.concat_tables([identity, verified.cast(identity.schema)])
+
+
+def _union_find(a: List[int], b: List[int]) -> Tuple[List[int], List[int]]:
+    """Connected components of the edges ``(a[i], b[i])``: ``(nodes,
+    roots)``, each root the smallest node of its component."""
     parent: Dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -448,16 +664,23 @@ def _components_on_driver(spark: "SparkSession", edges: "DataFrame") -> "DataFra
             x = nxt
         return root
 
-    # One collect: toLocalIterator would run a job per partition (hundreds
-    # with the default shuffle partitions).
-    for row in edges.select("a", "b").collect():
-        ra, rb = find(row[0]), find(row[1])
+    for x, y in zip(a, b):
+        ra, rb = find(x), find(y)
         if ra != rb:
             lo, hi = (ra, rb) if ra < rb else (rb, ra)
             parent[hi] = lo
             parent.setdefault(lo, lo)
-    rows: List[Tuple[int, int]] = [(node, find(node)) for node in parent]
-    return spark.createDataFrame(rows, "node long, root long")
+    nodes = list(parent)
+    return nodes, [find(n) for n in nodes]
+
+
+def _components_on_driver(spark: "SparkSession", edges: "DataFrame") -> "DataFrame":
+    """Union-find on the driver; each root is its component's smallest node."""
+    # One collect, as Arrow: toLocalIterator would run a job per partition
+    # (hundreds with the default shuffle partitions).
+    table = edges.select("a", "b").toArrow()
+    nodes, roots = _union_find(table.column("a").to_pylist(), table.column("b").to_pylist())
+    return _frame(spark, {"node": nodes, "root": roots}, "node long, root long")
 
 
 def _checkpoint(df: "DataFrame") -> "DataFrame":

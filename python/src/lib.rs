@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 mod batch;
 mod clean;
+mod spark;
 
 use echodup::index::IndexFile;
 use echodup::verify::Evidence;
@@ -944,7 +945,7 @@ fn band_key_columns<'t>(
     )
 }
 
-fn column_bytes<'py, T: Copy, const N: usize>(
+pub(crate) fn column_bytes<'py, T: Copy, const N: usize>(
     py: Python<'py>,
     values: &[T],
     to_bytes: impl Fn(T) -> [u8; N],
@@ -987,11 +988,15 @@ fn parse_choice<T: std::str::FromStr<Err = Error>>(text: &str) -> PyResult<T> {
 }
 
 /// Whether `level` (`"document"` or `"passage"`) is the passage level.
-fn parse_level(level: &str) -> PyResult<bool> {
+pub(crate) fn parse_level(level: &str) -> PyResult<bool> {
     Ok(parse_choice::<Level>(level)? == Level::Passage)
 }
 
-fn check_fingerprint(py: Python<'_>, config: &Config, expected: Option<u64>) -> PyResult<u64> {
+pub(crate) fn check_fingerprint(
+    py: Python<'_>,
+    config: &Config,
+    expected: Option<u64>,
+) -> PyResult<u64> {
     let fingerprint = config.fingerprint().or_raise(py)?;
     if let Some(expected) = expected
         && expected != fingerprint
@@ -1101,14 +1106,14 @@ fn band_keys_buffers<'py>(
 // Kernels for engines (echodup.spark): per-item sketches and pair verification.
 
 /// An Arrow-style string column: `offsets` into `data`, `len + 1` offsets.
-struct TextColumn<'a> {
+pub(crate) struct TextColumn<'a> {
     offsets: Vec<usize>,
     data: &'a [u8],
 }
 
 impl<'a> TextColumn<'a> {
     /// Reads `offsets` (bytes of int32 or int64 as `width` says) over `data`.
-    fn new(what: &str, offsets: &[u8], width: usize, data: &'a [u8]) -> PyResult<Self> {
+    pub(crate) fn new(what: &str, offsets: &[u8], width: usize, data: &'a [u8]) -> PyResult<Self> {
         let offsets: Vec<usize> = match width {
             4 if offsets.len().is_multiple_of(4) => offsets
                 .chunks_exact(4)
@@ -1135,12 +1140,12 @@ impl<'a> TextColumn<'a> {
         Ok(TextColumn { offsets, data })
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.offsets.len() - 1
     }
 
     /// Row `i` as bytes.
-    fn bytes(&self, what: &str, i: usize) -> Result<&'a [u8], String> {
+    pub(crate) fn bytes(&self, what: &str, i: usize) -> Result<&'a [u8], String> {
         let (start, end) = (self.offsets[i], self.offsets[i + 1]);
         self.data.get(start..end).ok_or_else(|| {
             format!(
@@ -1158,7 +1163,7 @@ impl<'a> TextColumn<'a> {
 
     /// Row `i` as a shingle set written by [`set_buffers`]: sorted, distinct
     /// 64-bit hashes, little-endian.
-    fn set(&self, what: &str, i: usize) -> Result<echodup::ShingleSet, String> {
+    pub(crate) fn set(&self, what: &str, i: usize) -> Result<echodup::ShingleSet, String> {
         let bytes = self.bytes(what, i)?;
         if !bytes.len().is_multiple_of(8) {
             return Err(format!(
@@ -1503,19 +1508,7 @@ fn verify_pairs<'py>(
                     .map(|i| {
                         let x = set_of(&dedup, passages, &a, "a", i)?;
                         let y = set_of(&dedup, passages, &b, "b", i)?;
-                        // Signatures are made only when the verifier reads them.
-                        Ok(match verifier.verification() {
-                            Verification::Estimate => {
-                                let h = dedup.hasher();
-                                let sx = h.signature_from_shingles(x.as_slice().iter().copied());
-                                let sy = h.signature_from_shingles(y.as_slice().iter().copied());
-                                verifier.similarity(
-                                    Evidence::signature(&sx, x.len()),
-                                    Evidence::signature(&sy, y.len()),
-                                )
-                            }
-                            _ => verifier.similarity(Evidence::Set(&x), Evidence::Set(&y)),
-                        })
+                        Ok(set_similarity(&dedup, verifier, &x, &y))
                     })
                     .collect::<Result<Vec<_>, String>>()
             })
@@ -1532,6 +1525,29 @@ fn verify_pairs<'py>(
         f64s(|s| s.containment_ba)?,
         PyBytes::new(py, &matched),
     ])
+}
+
+/// The similarity of two shingle sets as the batch run verifies a
+/// candidate pair: exact, or in estimate mode from their signatures (made
+/// only then).
+pub(crate) fn set_similarity(
+    dedup: &Deduplicator,
+    verifier: &echodup::Verifier,
+    x: &echodup::ShingleSet,
+    y: &echodup::ShingleSet,
+) -> Similarity {
+    match verifier.verification() {
+        Verification::Estimate => {
+            let h = dedup.hasher();
+            let sx = h.signature_from_shingles(x.as_slice().iter().copied());
+            let sy = h.signature_from_shingles(y.as_slice().iter().copied());
+            verifier.similarity(
+                Evidence::signature(&sx, x.len()),
+                Evidence::signature(&sy, y.len()),
+            )
+        }
+        _ => verifier.similarity(Evidence::Set(x), Evidence::Set(y)),
+    }
 }
 
 /// `f` of the shingle set of `text` that verification compares: the
@@ -1684,6 +1700,9 @@ fn _echodup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(set_buffers, m)?)?;
     m.add_function(wrap_pyfunction!(verify_set_buffers, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::band_rows, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::bucket_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::verify_incidences, m)?)?;
     m.add("EchodupError", py.get_type::<EchodupError>())?;
     m.add("InvalidConfigError", py.get_type::<InvalidConfigError>())?;
     m.add("IoError", py.get_type::<IoError>())?;
