@@ -193,19 +193,7 @@ impl Deduplicator {
             let text = fetch(DocId::new(i as u32));
             let text = text.as_ref();
             self.analyzer.analyze_into(text, scratch);
-            let mut part = self.sketch_document(
-                text.len(),
-                scratch.passages.iter().map(|p| {
-                    (
-                        p.span.clone(),
-                        p.tokens,
-                        &scratch.passage_sets[p.set.clone()],
-                    )
-                }),
-                &scratch.doc_set,
-                &scratch.cross,
-                slots,
-            );
+            let mut part = self.sketch_scratch(text.len(), scratch, slots);
             part.noise = TextNoise::sampled(i, text);
             if keep && part.doc.len() == 1 {
                 part.kept = KeptDocument::of(scratch);

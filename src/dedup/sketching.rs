@@ -107,6 +107,29 @@ impl Deduplicator {
     /// the other passages' sets and `cross` folded in, so each shingle goes
     /// through the MinHash kernel once. It equals the signature of
     /// `doc_set` (the minimum over a union is the minimum of the minima).
+    /// [`sketch_document`](Self::sketch_document) of the document of
+    /// `len` bytes that [`Analyzer::analyze_into`] left in `scratch`.
+    pub(super) fn sketch_scratch(
+        &self,
+        len: usize,
+        scratch: &Scratch,
+        slots: &mut SlotBuffers,
+    ) -> DocSketch {
+        self.sketch_document(
+            len,
+            scratch.passages.iter().map(|p| {
+                (
+                    p.span.clone(),
+                    p.tokens,
+                    &scratch.passage_sets[p.set.clone()],
+                )
+            }),
+            &scratch.doc_set,
+            &scratch.cross,
+            slots,
+        )
+    }
+
     pub(super) fn sketch_document<'x>(
         &self,
         len: usize,
@@ -388,19 +411,7 @@ mod tests {
         // Both entry points: the scratch of `run` and the analysis of
         // `run_analyzed`.
         let mut slots = SlotBuffers::default();
-        let from_scratch = dedup.sketch_document(
-            text.len(),
-            scratch.passages.iter().map(|p| {
-                (
-                    p.span.clone(),
-                    p.tokens,
-                    &scratch.passage_sets[p.set.clone()],
-                )
-            }),
-            &scratch.doc_set,
-            &scratch.cross,
-            &mut slots,
-        );
+        let from_scratch = dedup.sketch_scratch(text.len(), &scratch, &mut slots);
         let from_analysis = dedup.sketch_document(
             doc.len(),
             doc.passages()
