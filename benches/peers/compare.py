@@ -336,9 +336,12 @@ def read_pairs_jsonl(path: Path, min_jaccard: float | None = None) -> set[tuple[
 
 def run_echodup(binary: Path, corpus: Path, work: Path, threads: int | None, extra: list[str], variant: str) -> Measured:
     out = work / f"echodup-{variant.replace(' ', '_')}.jsonl"
+    # The peers and the reference pairs compare whole texts, so echodup does
+    # too (`--document-basis raw`); its default compares documents on their
+    # content, without boilerplate, which the reference cannot score.
     argv = [str(binary), "find", str(corpus), "--out", str(out), "--quiet",
             "--threshold", str(THRESHOLD), "--num-perm", str(NUM_PERM),
-            "--shingle-size", str(SHINGLE_WORDS), *extra]
+            "--shingle-size", str(SHINGLE_WORDS), "--document-basis", "raw", *extra]
     if threads is not None:
         argv += ["--threads", str(threads)]
     user, sys_, wall, rss, _, _ = run_child(argv)
