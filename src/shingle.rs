@@ -329,18 +329,23 @@ pub(crate) struct SortScratch {
 pub(crate) fn sort_dedup_tail(v: &mut Vec<u64>, start: usize, s: &mut SortScratch) {
     let n = v.len() - start;
     if n < BUCKET_SORT_MIN {
-        v[start..].sort_unstable();
-        let mut w = start;
-        for r in start..v.len() {
-            if r == start || v[r] != v[w - 1] {
-                v[w] = v[r];
-                w += 1;
-            }
-        }
-        v.truncate(w);
+        comparison_sort_dedup_tail(v, start);
         return;
     }
     bucket_sort_dedup_tail(v, start, s);
+}
+
+/// `v[start..]` sorted by comparison, repeats dropped.
+fn comparison_sort_dedup_tail(v: &mut Vec<u64>, start: usize) {
+    v[start..].sort_unstable();
+    let mut w = start;
+    for r in start..v.len() {
+        if r == start || v[r] != v[w - 1] {
+            v[w] = v[r];
+            w += 1;
+        }
+    }
+    v.truncate(w);
 }
 
 /// The bucket sort of [`sort_dedup_tail`].
@@ -363,15 +368,7 @@ fn bucket_sort_dedup_tail(v: &mut Vec<u64>, start: usize, s: &mut SortScratch) {
     }
     if largest > 32 {
         // Not uniform: a comparison sort.
-        v[start..].sort_unstable();
-        let mut w = start;
-        for r in start..v.len() {
-            if r == start || v[r] != v[w - 1] {
-                v[w] = v[r];
-                w += 1;
-            }
-        }
-        v.truncate(w);
+        comparison_sort_dedup_tail(v, start);
         return;
     }
     let tmp = &mut s.tmp;
