@@ -8,8 +8,10 @@
 //! Punctuation, currency signs) through a table of what each becomes,
 //! built once per combination of [`Normalizer`] options from the Unicode
 //! path itself ([`Normalizer::context_free_fold`]). Word tokens are hashed
-//! from the folded bytes as each word ends; character and glyph tokens are
-//! pushed as they come. OCR letter pairs are folded per word, as the
+//! from the folded bytes as each word ends (runs of lowercase ASCII letters,
+//! which every option but OCR folding leaves as they are, are copied eight
+//! bytes at a time after one word-at-a-time range check); character and
+//! glyph tokens are pushed as they come. OCR letter pairs are folded per word, as the
 //! Unicode path folds them on the normalized text (no pair crosses a
 //! space).
 //!

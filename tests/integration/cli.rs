@@ -354,9 +354,19 @@ fn find_gives_the_same_output_whatever_the_memory_flags() {
     assert!(!default.is_empty());
     // Every band key spilled to a file in --temp-dir, no set kept.
     let spill = dir.path().display().to_string();
-    let lean = ["--key-memory", "0", "--kept-set-memory", "0", "--temp-dir", &spill];
+    let lean = [
+        "--key-memory",
+        "0",
+        "--kept-set-memory",
+        "0",
+        "--temp-dir",
+        &spill,
+    ];
     assert_eq!(find(&lean), default);
-    assert_eq!(find(&["--key-memory", "1G", "--kept-set-memory", "1.5K"]), default);
+    assert_eq!(
+        find(&["--key-memory", "1G", "--kept-set-memory", "1.5K"]),
+        default
+    );
     // A spill folder that does not exist: an error naming it.
     let out = run(echodup(dir.path()).args([
         "find",
