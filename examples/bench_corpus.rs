@@ -29,7 +29,9 @@
 //! `--threshold T` sets the threshold of the run (default: the default
 //! `Config`'s). `--max-key-memory BYTES` and `--kept-set-bytes BYTES` set
 //! [`Config::max_key_memory`] and [`Config::kept_set_bytes`] (`max`: no
-//! limit), to see what spilling band keys and keeping sets cost. `--threads` sets the size of the rayon pool everything runs in (default:
+//! limit), to see what spilling band keys and keeping sets cost. `--repeat
+//! N` runs `run` N more times in the same process and prints their times:
+//! the later runs reuse memory the first one touched. `--threads` sets the size of the rayon pool everything runs in (default:
 //! all cores). `--write DIR` also writes `corpus.jsonl`, `truth.jsonl`,
 //! `pairs.jsonl` and `passages.jsonl` there. `--no-stages` skips the timed
 //! two-stage run, which holds every analysis in memory (about 15 KB per
@@ -59,6 +61,7 @@ struct Args {
     threshold: Option<f64>,
     max_key_memory: Option<usize>,
     kept_set_bytes: Option<usize>,
+    repeat: usize,
 }
 
 fn usage() -> ! {
@@ -66,7 +69,7 @@ fn usage() -> ! {
         "usage: bench_corpus [--docs N] [--threads N] [--seed S] [--write DIR] [--no-stages]\n\
          \x20                   [--threshold T] [--pages [--sites N] [--briefs X] [--heavy-chrome]\n\
          \x20                   [--cut X] [--edited X]] [--document-basis content|raw]\n\
-         \x20                   [--max-key-memory BYTES|max] [--kept-set-bytes BYTES|max]\n\
+         \x20                   [--max-key-memory BYTES|max] [--kept-set-bytes BYTES|max] [--repeat N]\n\
          defaults: --docs 10000, --threads all cores, --seed 42, --sites 6, --briefs 0.4"
     );
     std::process::exit(2)
@@ -89,6 +92,7 @@ fn parse_args() -> Args {
         threshold: None,
         max_key_memory: None,
         kept_set_bytes: None,
+        repeat: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -118,6 +122,7 @@ fn parse_args() -> Args {
             "--cut" => args.cut = Some(value().parse().unwrap_or_else(|_| usage())),
             "--max-key-memory" => args.max_key_memory = Some(bytes(value())),
             "--kept-set-bytes" => args.kept_set_bytes = Some(bytes(value())),
+            "--repeat" => args.repeat = number(value()) as usize,
             "--edited" => args.edited = Some(value().parse().unwrap_or_else(|_| usage())),
             "-h" | "--help" => usage(),
             _ => {
@@ -245,6 +250,19 @@ fn run(args: &Args) -> Result<(), echodup::Error> {
     let report = dedup.run(&docs)?;
     let (run_s, run_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
     let peak = proc_status_bytes("VmHWM");
+    // The same run again in the same process: memory the first run touched
+    // and freed is reused, so the difference is what first touches cost.
+    for r in 0..args.repeat {
+        let (t, cpu) = (Instant::now(), cpu_seconds());
+        let again = dedup.run(&docs)?;
+        let (wall, used) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+        println!(
+            "run again ({})         {wall:.2} s; {used:.2} s CPU ({:.0} MB per CPU-s)",
+            r + 1,
+            mb / used
+        );
+        assert_eq!(again.stats(), report.stats(), "a second run disagrees");
+    }
 
     // Then the same work in two timed stages (holding every analysis, about
     // 15 KB per article: skip it with --no-stages for the largest corpora).
