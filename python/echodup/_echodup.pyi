@@ -3,6 +3,7 @@
 classes and functions here are its building blocks."""
 
 import os
+import pathlib
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 __version__: str
@@ -150,7 +151,7 @@ class Config:
     @property
     def max_key_memory(self) -> int: ...
     @property
-    def temp_dir(self) -> Optional[str]:
+    def temp_dir(self) -> Optional[pathlib.Path]:
         """The folder of the temporary file of band keys, if set."""
     @property
     def keep(self) -> str: ...

@@ -42,7 +42,8 @@ def test_keywords_reach_the_rust_config():
 
 def test_memory_keywords_reach_the_rust_config_and_change_no_result(tmp_path):
     c = Config(kept_set_bytes=0, max_key_memory=0, temp_dir=tmp_path)
-    assert (c.kept_set_bytes, c.max_key_memory, c.temp_dir) == (0, 0, str(tmp_path))
+    assert (c.kept_set_bytes, c.max_key_memory, c.temp_dir) == (0, 0, tmp_path)
+    assert Config(temp_dir=str(tmp_path)).temp_dir == tmp_path
     d = json.loads(c.to_json())
     assert d["kept_set_bytes"] == 0 and d["max_key_memory"] == 0 and d["temp_dir"] == str(tmp_path)
     assert c.fingerprint == Config().fingerprint and c != Config()
