@@ -141,14 +141,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let queries = arg(2, 2_000)?;
             let before = status("VmRSS:");
             let mut times = Vec::new();
+            let mut cpu_times = Vec::new();
             let mut index = None;
             for _ in 0..5 {
+                // The one open before is dropped first: RSS after open is
+                // one index's.
+                drop(index.take());
                 let t = Instant::now();
+                let cpu = cpu_secs();
                 index = Some(IndexFile::open(path)?);
                 times.push(t.elapsed().as_secs_f64() * 1e3);
+                if let (Some(a), Some(b)) = (cpu, cpu_secs()) {
+                    cpu_times.push((b - a) * 1e3);
+                }
             }
             let index = index.expect("opened");
             times.sort_by(f64::total_cmp);
+            cpu_times.sort_by(f64::total_cmp);
             let after_open = status("VmRSS:");
             let info = index.info();
             println!(
@@ -161,7 +170,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "open: median {:.2} ms (min {:.2}, max {:.2}) over 5 opens",
                 times[2], times[0], times[4]
             );
-            println!("RSS before open: {before}, after open: {after_open}");
+            if cpu_times.len() == 5 {
+                println!(
+                    "open, CPU time of the thread: median {:.2} ms (min {:.2}, max {:.2})",
+                    cpu_times[2], cpu_times[0], cpu_times[4]
+                );
+            }
+            println!(
+                "RSS before open: {before}, after open: {after_open}; memory_usage {:.1} MB",
+                index.memory_usage() as f64 / 1e6
+            );
             // Half the queries are indexed articles, half new ones.
             let n = info.documents as usize;
             let old = Generator::new(SynthConfig::new().num_docs(n).seed(SEED))?;
