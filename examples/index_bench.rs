@@ -10,6 +10,9 @@
 //! # in a fresh process: open it, query 2,000 articles (one thread, then
 //! # pools of 2, 4, ... threads up to the cores), report memory:
 //! target/release/examples/index_bench open /tmp/bench.edx 2000
+//! # add 10,000 new articles (another seed) to an existing index, in one
+//! # batch: what a batch costs at that size:
+//! target/release/examples/index_bench add /tmp/bench.edx 10000 10000
 //! # for comparison: the in-memory DedupIndex of the same articles:
 //! target/release/examples/index_bench memory 100000
 //! ```
@@ -251,6 +254,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 status("VmHWM:")
             );
         }
+        Some("add") => {
+            // New articles (another seed than `build`'s, ids of their own)
+            // added to an existing index: what a batch costs at that size.
+            let path = args.get(1).ok_or("add PATH [DOCS] [BATCH]")?;
+            let (n, batch) = (arg(2, 10_000)?, arg(3, 10_000)?.max(1));
+            let generator = Generator::new(SynthConfig::new().num_docs(n).seed(SEED + 2))?;
+            let mut index = IndexFile::open_for_writing(path)?;
+            let mut at = 0;
+            while at < n {
+                let end = (at + batch).min(n);
+                let docs: Vec<(String, String)> = (at..end)
+                    .map(|i| (format!("add-{i}"), generator.text(i)))
+                    .collect();
+                let segments_before = index.info().segments;
+                let t = Instant::now();
+                let cpu = process_cpu_secs();
+                let verdicts = index.add_batch(docs)?;
+                let secs = t.elapsed().as_secs_f64();
+                let cpu = process_cpu_secs().zip(cpu).map(|(b, a)| b - a);
+                let info = index.info();
+                println!(
+                    "add {at}..{end} to {} documents: {secs:.2} s ({:.2} s CPU), {} duplicates, {} segments{}",
+                    info.documents - (end - at) as u64,
+                    cpu.unwrap_or(f64::NAN),
+                    verdicts.iter().filter(|v| v.is_duplicate()).count(),
+                    info.segments,
+                    if info.segments < segments_before + 1 {
+                        ", folded"
+                    } else {
+                        ""
+                    }
+                );
+                at = end;
+            }
+        }
         Some("memory") => {
             let n = arg(1, 100_000)?;
             let generator = Generator::new(SynthConfig::new().num_docs(n).seed(SEED))?;
@@ -267,7 +305,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         _ => return Err(
-            "usage: index_bench build PATH [DOCS] [BATCH] | open PATH [QUERIES] | memory [DOCS]"
+            "usage: index_bench build PATH [DOCS] [BATCH] | open PATH [QUERIES] | add PATH [DOCS] [BATCH] | memory [DOCS]"
                 .into(),
         ),
     }

@@ -193,9 +193,10 @@ impl DiskLevel {
         let chunk = CHUNK / BAND_ENTRY_LEN * BAND_ENTRY_LEN;
         let mut keys = Vec::with_capacity((self.groups * self.bands as u64) as usize);
         let mut at = 0;
+        let mut bytes = Vec::new();
         while at < total {
             let n = chunk.min(total - at);
-            let bytes = r.read(self.bands_sec, at, n)?;
+            r.read_into(self.bands_sec, at, n, &mut bytes)?;
             keys.extend(
                 bytes
                     .chunks_exact(BAND_ENTRY_LEN as usize)
@@ -260,7 +261,14 @@ impl DiskLevel {
 
     /// Appends to `out` the groups of the entries of `run` whose key is
     /// `key` (read from the file).
-    fn read_run(&self, r: &Reader, run: Run, key: u64, buf: &mut Vec<u8>, out: &mut Vec<u32>) -> Result<()> {
+    fn read_run(
+        &self,
+        r: &Reader,
+        run: Run,
+        key: u64,
+        buf: &mut Vec<u8>,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
         r.read_into(
             self.bands_sec,
             run.start * BAND_ENTRY_LEN,

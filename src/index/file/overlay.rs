@@ -249,7 +249,10 @@ impl Overlay {
                         continue;
                     }
                     let on_disk = match base {
-                        Some(b) => b.passages.identical(&b.reader, &item, &mut probes)?.is_some(),
+                        Some(b) => b
+                            .passages
+                            .identical(&b.reader, &item, &mut probes)?
+                            .is_some(),
                         None => false,
                     };
                     self.add_passage_item(on_disk, item, p)?;
@@ -317,7 +320,9 @@ impl IndexFile {
                 continue;
             }
             let level = if documents { &seg.docs } else { &seg.passages };
-            for (_, sim, rec, identical) in level.matches(&seg.reader, item, verifier, &mut probes)? {
+            for (_, sim, rec, identical) in
+                level.matches(&seg.reader, item, verifier, &mut probes)?
+            {
                 out.identical |= identical;
                 if documents {
                     let raw = read_members(&seg.reader, &rec)?;
@@ -513,9 +518,9 @@ mod tests {
     /// edited by a word.
     fn texts(n: usize, seed: u64) -> Vec<String> {
         const WORDS: [&str; 24] = [
-            "harbour", "ferry", "wind", "storm", "council", "vote", "market", "winter",
-            "library", "garden", "choir", "prize", "bridge", "river", "school", "mayor",
-            "train", "station", "budget", "museum", "festival", "road", "farm", "clinic",
+            "harbour", "ferry", "wind", "storm", "council", "vote", "market", "winter", "library",
+            "garden", "choir", "prize", "bridge", "river", "school", "mayor", "train", "station",
+            "budget", "museum", "festival", "road", "farm", "clinic",
         ];
         let mut state = seed | 1;
         let mut next = move |m: usize| {
@@ -527,7 +532,10 @@ mod tests {
         let pool: Vec<String> = (0..30)
             .map(|_| {
                 let len = 6 + next(10);
-                (0..len).map(|_| WORDS[next(WORDS.len())]).collect::<Vec<_>>().join(" ")
+                (0..len)
+                    .map(|_| WORDS[next(WORDS.len())])
+                    .collect::<Vec<_>>()
+                    .join(" ")
             })
             .collect();
         let mut out: Vec<String> = Vec::new();
@@ -561,7 +569,13 @@ mod tests {
     fn lookups_find_what_reading_every_band_of_every_segment_finds() {
         let dir = tempfile::TempDir::new().unwrap();
         for (n, config) in [
-            (0u64, Config::new().shingle_size(2).threshold(0.6).min_passage_tokens(3)),
+            (
+                0u64,
+                Config::new()
+                    .shingle_size(2)
+                    .threshold(0.6)
+                    .min_passage_tokens(3),
+            ),
             (
                 1,
                 Config::new()
@@ -576,13 +590,20 @@ mod tests {
             let mut index = IndexFile::create(&path, config).unwrap();
             for (b, chunk) in docs.chunks(9).enumerate() {
                 index
-                    .add_batch(chunk.iter().enumerate().map(|(i, t)| (format!("{b}-{i}"), t.as_str())))
+                    .add_batch(
+                        chunk
+                            .iter()
+                            .enumerate()
+                            .map(|(i, t)| (format!("{b}-{i}"), t.as_str())),
+                    )
                     .unwrap();
             }
             assert!(index.segments.len() > 3, "{}", index.segments.len());
             // Remove some early documents: their passages were the earliest
             // copies, so a later segment's copy must be found instead.
-            let gone: Vec<String> = (0..6).flat_map(|b| [format!("{b}-0"), format!("{b}-3")]).collect();
+            let gone: Vec<String> = (0..6)
+                .flat_map(|b| [format!("{b}-0"), format!("{b}-3")])
+                .collect();
             index.remove(gone.iter().map(String::as_str)).unwrap();
             let mut probes = docs.clone();
             probes.extend(texts(40, 99 + n));
@@ -602,13 +623,18 @@ mod tests {
                             .lookup_level(documents, item, &index.removed, identity)
                             .unwrap();
                         let sorted = |v: &[(DocId, Similarity)]| {
-                            let mut v: Vec<(u32, f64)> =
-                                v.iter().map(|(d, s)| (d.as_u32(), s.score(crate::verify::Measure::Jaccard))).collect();
+                            let mut v: Vec<(u32, f64)> = v
+                                .iter()
+                                .map(|(d, s)| {
+                                    (d.as_u32(), s.score(crate::verify::Measure::Jaccard))
+                                })
+                                .collect();
                             v.sort_by(|a, b| a.partial_cmp(b).unwrap());
                             v
                         };
                         assert_eq!(sorted(&got.docs), sorted(&want.docs));
-                        let first = |l: &LevelLookup| l.passages.iter().min_by_key(|(p, _)| *p).copied();
+                        let first =
+                            |l: &LevelLookup| l.passages.iter().min_by_key(|(p, _)| *p).copied();
                         assert_eq!(first(&got), first(&want), "{text}");
                         if identity || documents {
                             assert_eq!(got.identical, want.identical, "{text}");

@@ -106,7 +106,13 @@ impl Reader {
 
     /// [`read`](Reader::read) into `buf` (replacing what it held), so that
     /// a caller reading many small ranges reuses one allocation.
-    pub(super) fn read_into(&self, s: usize, start: u64, len: u64, buf: &mut Vec<u8>) -> Result<()> {
+    pub(super) fn read_into(
+        &self,
+        s: usize,
+        start: u64,
+        len: u64,
+        buf: &mut Vec<u8>,
+    ) -> Result<()> {
         let section = self.sections[s];
         let end = start
             .checked_add(len)
