@@ -10,6 +10,9 @@
 //! # in a fresh process: open it, query 2,000 articles (one thread, then
 //! # pools of 2, 4, ... threads up to the cores), report memory:
 //! target/release/examples/index_bench open /tmp/bench.edx 2000
+//! # add 10,000 new articles (another seed) to an existing index, in one
+//! # batch: what a batch costs at that size:
+//! target/release/examples/index_bench add /tmp/bench.edx 10000 10000
 //! # for comparison: the in-memory DedupIndex of the same articles:
 //! target/release/examples/index_bench memory 100000
 //! ```
@@ -141,14 +144,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let queries = arg(2, 2_000)?;
             let before = status("VmRSS:");
             let mut times = Vec::new();
+            let mut cpu_times = Vec::new();
             let mut index = None;
             for _ in 0..5 {
+                // The one open before is dropped first: RSS after open is
+                // one index's.
+                drop(index.take());
                 let t = Instant::now();
+                let cpu = cpu_secs();
                 index = Some(IndexFile::open(path)?);
                 times.push(t.elapsed().as_secs_f64() * 1e3);
+                if let (Some(a), Some(b)) = (cpu, cpu_secs()) {
+                    cpu_times.push((b - a) * 1e3);
+                }
             }
             let index = index.expect("opened");
             times.sort_by(f64::total_cmp);
+            cpu_times.sort_by(f64::total_cmp);
             let after_open = status("VmRSS:");
             let info = index.info();
             println!(
@@ -161,7 +173,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "open: median {:.2} ms (min {:.2}, max {:.2}) over 5 opens",
                 times[2], times[0], times[4]
             );
-            println!("RSS before open: {before}, after open: {after_open}");
+            if cpu_times.len() == 5 {
+                println!(
+                    "open, CPU time of the thread: median {:.2} ms (min {:.2}, max {:.2})",
+                    cpu_times[2], cpu_times[0], cpu_times[4]
+                );
+            }
+            println!(
+                "RSS before open: {before}, after open: {after_open}; memory_usage {:.1} MB",
+                index.memory_usage() as f64 / 1e6
+            );
             // Half the queries are indexed articles, half new ones.
             let n = info.documents as usize;
             let old = Generator::new(SynthConfig::new().num_docs(n).seed(SEED))?;
@@ -233,6 +254,41 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 status("VmHWM:")
             );
         }
+        Some("add") => {
+            // New articles (another seed than `build`'s, ids of their own)
+            // added to an existing index: what a batch costs at that size.
+            let path = args.get(1).ok_or("add PATH [DOCS] [BATCH]")?;
+            let (n, batch) = (arg(2, 10_000)?, arg(3, 10_000)?.max(1));
+            let generator = Generator::new(SynthConfig::new().num_docs(n).seed(SEED + 2))?;
+            let mut index = IndexFile::open_for_writing(path)?;
+            let mut at = 0;
+            while at < n {
+                let end = (at + batch).min(n);
+                let docs: Vec<(String, String)> = (at..end)
+                    .map(|i| (format!("add-{i}"), generator.text(i)))
+                    .collect();
+                let segments_before = index.info().segments;
+                let t = Instant::now();
+                let cpu = process_cpu_secs();
+                let verdicts = index.add_batch(docs)?;
+                let secs = t.elapsed().as_secs_f64();
+                let cpu = process_cpu_secs().zip(cpu).map(|(b, a)| b - a);
+                let info = index.info();
+                println!(
+                    "add {at}..{end} to {} documents: {secs:.2} s ({:.2} s CPU), {} duplicates, {} segments{}",
+                    info.documents - (end - at) as u64,
+                    cpu.unwrap_or(f64::NAN),
+                    verdicts.iter().filter(|v| v.is_duplicate()).count(),
+                    info.segments,
+                    if info.segments < segments_before + 1 {
+                        ", folded"
+                    } else {
+                        ""
+                    }
+                );
+                at = end;
+            }
+        }
         Some("memory") => {
             let n = arg(1, 100_000)?;
             let generator = Generator::new(SynthConfig::new().num_docs(n).seed(SEED))?;
@@ -249,7 +305,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         _ => return Err(
-            "usage: index_bench build PATH [DOCS] [BATCH] | open PATH [QUERIES] | memory [DOCS]"
+            "usage: index_bench build PATH [DOCS] [BATCH] | open PATH [QUERIES] | add PATH [DOCS] [BATCH] | memory [DOCS]"
                 .into(),
         ),
     }

@@ -78,6 +78,28 @@ impl KeyTable {
     }
 }
 
+/// A run of band entries whose 16 key bits match a key: entries
+/// `[start, start + count)` of the band section (numbered from its start),
+/// in band `band`.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    band: u32,
+    start: u64,
+    count: u32,
+}
+
+/// Scratch space of [`DiskLevel::matches`] and [`DiskLevel::identical`],
+/// kept from one call to the next so that a lookup allocates nothing for a
+/// segment where nothing matches.
+#[derive(Debug, Default)]
+pub(super) struct Probes {
+    /// Per band: the bucket's first and end entry, and the key's 16 bits.
+    buckets: Vec<(u64, u64, u16)>,
+    runs: Vec<Run>,
+    cands: Vec<u32>,
+    buf: Vec<u8>,
+}
+
 /// Where the run of `want` starts in `sorted` and how long it is. The
 /// values are uniform (bits of hashes), so the search starts where `want`
 /// would lie if they were evenly spread and steps from there: one or two
@@ -171,9 +193,10 @@ impl DiskLevel {
         let chunk = CHUNK / BAND_ENTRY_LEN * BAND_ENTRY_LEN;
         let mut keys = Vec::with_capacity((self.groups * self.bands as u64) as usize);
         let mut at = 0;
+        let mut bytes = Vec::new();
         while at < total {
             let n = chunk.min(total - at);
-            let bytes = r.read(self.bands_sec, at, n)?;
+            r.read_into(self.bands_sec, at, n, &mut bytes)?;
             keys.extend(
                 bytes
                     .chunks_exact(BAND_ENTRY_LEN as usize)
@@ -191,10 +214,11 @@ impl DiskLevel {
         self.table(r).map(|_| ())
     }
 
-    /// Groups sharing a band key with `keys`, sorted, each once.
-    fn candidates(&self, r: &Reader, keys: &[u64]) -> Result<Vec<u32>> {
+    /// The runs of table entries whose 16 bits match each of `keys`
+    /// (one key per band, in band order) into `probes.runs`: a band whose
+    /// bucket holds no such entry has no run, and nothing can match there.
+    fn probe(&self, table: &[u16], keys: &[u64], probes: &mut Probes) {
         let per_band = (1usize << self.bits) + 1;
-        let table = self.table(r)?;
         let keys = &keys[..keys.len().min(self.bands)];
         // The buckets of all bands first, each band's entry of the table
         // where the search will start touched: loads that do not wait for
@@ -202,77 +226,182 @@ impl DiskLevel {
         // random in a table of megabytes: each is a cache miss).
         // Small loops, so that many iterations (and their loads) are in
         // flight at once.
-        let buckets: Vec<(u64, u64, u16)> = keys
-            .iter()
-            .enumerate()
-            .map(|(band, &key)| {
-                let d = band * per_band + bucket_of(key, self.bits);
-                let at = band as u64 * self.groups;
-                (at, d, key_bits(key, self.bits))
-            })
-            .map(|(at, d, want)| {
-                let lo = self.dir.get(d).map_or(0, |&v| v as u64);
-                let hi = self.dir.get(d + 1).map_or(0, |&v| v as u64);
-                (at + lo, at + hi.max(lo), want)
-            })
-            .collect();
-        let starts: Vec<usize> = buckets
-            .iter()
-            .map(|&(lo, hi, want)| (lo + (((hi - lo) * want as u64) >> 16)) as usize)
-            .collect();
+        let buckets = &mut probes.buckets;
+        buckets.clear();
+        buckets.extend(keys.iter().enumerate().map(|(band, &key)| {
+            let d = band * per_band + bucket_of(key, self.bits);
+            let at = band as u64 * self.groups;
+            let lo = self.dir.get(d).map_or(0, |&v| v as u64);
+            let hi = self.dir.get(d + 1).map_or(0, |&v| v as u64);
+            (at + lo, at + hi.max(lo), key_bits(key, self.bits))
+        }));
         let mut touched = 0u16;
-        for &i in &starts {
+        for &(lo, hi, want) in buckets.iter() {
+            let i = (lo + (((hi - lo) * want as u64) >> 16)) as usize;
             touched = touched.wrapping_add(table.get(i).copied().unwrap_or(0));
         }
         std::hint::black_box(touched);
-        let mut out = Vec::new();
-        for (band, (&key, &(lo, hi, want))) in keys.iter().zip(&buckets).enumerate() {
+        probes.runs.clear();
+        for (band, &(lo, hi, want)) in buckets.iter().enumerate() {
             if lo >= hi {
                 continue;
             }
             // The entries whose 16 bits match (contiguous: sorted by key).
             let bucket = table.get(lo as usize..hi as usize).unwrap_or_default();
             let (first, count) = equal_run(bucket, want);
-            if count == 0 {
-                continue;
-            }
-            let lo = lo - band as u64 * self.groups;
-            let (lo, hi) = (lo + first as u64, lo + (first + count) as u64);
-            let start = (band as u64 * self.groups + lo) * BAND_ENTRY_LEN;
-            let bytes = r.read(self.bands_sec, start, (hi - lo) * BAND_ENTRY_LEN)?;
-            for e in bytes.chunks_exact(BAND_ENTRY_LEN as usize) {
-                let k = le64(e, 0);
-                if k == key {
-                    let g = le32(e, 8);
-                    if g as u64 >= self.groups {
-                        return Err(r.corrupt(format!(
-                            "group {g} in section \"{}\" is out of range",
-                            SECTION_NAMES[self.bands_sec]
-                        )));
-                    }
-                    out.push(g);
-                } else if k > key {
-                    break;
-                }
+            if count > 0 {
+                probes.runs.push(Run {
+                    band: band as u32,
+                    start: lo + first as u64,
+                    count: count as u32,
+                });
             }
         }
-        out.sort_unstable();
-        out.dedup();
-        Ok(out)
+    }
+
+    /// Appends to `out` the groups of the entries of `run` whose key is
+    /// `key` (read from the file).
+    fn read_run(
+        &self,
+        r: &Reader,
+        run: Run,
+        key: u64,
+        buf: &mut Vec<u8>,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
+        r.read_into(
+            self.bands_sec,
+            run.start * BAND_ENTRY_LEN,
+            run.count as u64 * BAND_ENTRY_LEN,
+            buf,
+        )?;
+        for e in buf.chunks_exact(BAND_ENTRY_LEN as usize) {
+            let k = le64(e, 0);
+            if k == key {
+                let g = le32(e, 8);
+                if g as u64 >= self.groups {
+                    return Err(r.corrupt(format!(
+                        "group {g} in section \"{}\" is out of range",
+                        SECTION_NAMES[self.bands_sec]
+                    )));
+                }
+                out.push(g);
+            } else if k > key {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// Groups that `verifier` matches with `item`, in group order, with
     /// their records and whether each is `item`'s own set: what
-    /// `GroupIndex::matches` does in memory, on disk.
+    /// `GroupIndex::matches` does in memory, on disk. `probes` is scratch
+    /// space, reused from one call to the next.
+    ///
+    /// The candidates are the groups with an entry of `item`'s key in some
+    /// band. When every band has a run of matching entries, the group
+    /// holding `item`'s very set (if the level has one) is looked for first
+    /// in one band's entries; it has `item`'s key in every band (band keys
+    /// are a function of the set), so a band whose run holds a single
+    /// entry holds that group's, and is not read. A query of a text the
+    /// index holds then reads one band's entries instead of every band's.
     pub(super) fn matches(
         &self,
         r: &Reader,
         item: &IndexItem,
         verifier: &Verifier,
+        probes: &mut Probes,
     ) -> Result<Vec<(u32, Similarity, GroupRecord, bool)>> {
+        let table = self.table(r)?;
+        self.probe(table, &item.keys, probes);
+        let mut out = Vec::new();
+        if probes.runs.is_empty() {
+            return Ok(out);
+        }
+        let query = item.evidence(verifier);
+        let Probes {
+            runs, cands, buf, ..
+        } = probes;
+        cands.clear();
+        let mut rest = &runs[..];
+        // The group holding `item`'s set, its record and data.
+        let mut own: Option<(u32, GroupRecord, GroupData)> = None;
+        if runs.len() == self.bands.min(item.keys.len()) {
+            let run = runs[0];
+            self.read_run(r, run, item.keys[run.band as usize], buf, cands)?;
+            rest = &runs[1..];
+            for &g in cands.iter() {
+                let rec = self.record(r, g)?;
+                if rec.fingerprint != item.fingerprint {
+                    continue;
+                }
+                let data = self.data(r, &rec)?;
+                if data.evidence(&rec) == query {
+                    own = Some((g, rec, data));
+                    break;
+                }
+            }
+        }
+        for &run in rest {
+            match &own {
+                Some((g, _, _)) if run.count == 1 => cands.push(*g),
+                _ => self.read_run(r, run, item.keys[run.band as usize], buf, cands)?,
+            }
+        }
+        cands.sort_unstable();
+        cands.dedup();
+        for &g in cands.iter() {
+            let (sim, rec, identical) = match &own {
+                Some((o, rec, data)) if *o == g => {
+                    (verifier.similarity(data.evidence(rec), query), *rec, true)
+                }
+                _ => {
+                    let rec = self.record(r, g)?;
+                    let data = self.data(r, &rec)?;
+                    let stored = data.evidence(&rec);
+                    let identical = rec.fingerprint == item.fingerprint && stored == query;
+                    (verifier.similarity(stored, query), rec, identical)
+                }
+            };
+            if identical || verifier.accepts(&sim) {
+                out.push((g, sim, rec, identical));
+            }
+        }
+        Ok(out)
+    }
+
+    /// [`matches`](DiskLevel::matches) the plain way, for tests: every
+    /// band's whole directory bucket read from the file, no table, every
+    /// candidate read and verified.
+    #[cfg(test)]
+    pub(super) fn matches_naive(
+        &self,
+        r: &Reader,
+        item: &IndexItem,
+        verifier: &Verifier,
+    ) -> Result<Vec<(u32, Similarity, GroupRecord, bool)>> {
+        let per_band = (1usize << self.bits) + 1;
+        let mut cands = Vec::new();
+        for (band, &key) in item.keys.iter().take(self.bands).enumerate() {
+            let d = band * per_band + bucket_of(key, self.bits);
+            let (lo, hi) = (self.dir[d] as u64, self.dir[d + 1] as u64);
+            let at = band as u64 * self.groups;
+            let bytes = r.read(
+                self.bands_sec,
+                (at + lo) * BAND_ENTRY_LEN,
+                (hi - lo) * BAND_ENTRY_LEN,
+            )?;
+            for e in bytes.chunks_exact(BAND_ENTRY_LEN as usize) {
+                if le64(e, 0) == key {
+                    cands.push(le32(e, 8));
+                }
+            }
+        }
+        cands.sort_unstable();
+        cands.dedup();
         let query = item.evidence(verifier);
         let mut out = Vec::new();
-        for g in self.candidates(r, &item.keys)? {
+        for g in cands {
             let rec = self.record(r, g)?;
             let data = self.data(r, &rec)?;
             let stored = data.evidence(&rec);
@@ -287,8 +416,22 @@ impl DiskLevel {
 
     /// The group whose set is `item`'s, if any. Identical sets share every
     /// band key, so the first band's bucket is enough.
-    pub(super) fn identical(&self, r: &Reader, item: &IndexItem) -> Result<Option<u32>> {
-        for g in self.candidates(r, &item.keys[..1.min(item.keys.len())])? {
+    pub(super) fn identical(
+        &self,
+        r: &Reader,
+        item: &IndexItem,
+        probes: &mut Probes,
+    ) -> Result<Option<u32>> {
+        let table = self.table(r)?;
+        self.probe(table, &item.keys[..1.min(item.keys.len())], probes);
+        let Probes {
+            runs, cands, buf, ..
+        } = probes;
+        cands.clear();
+        if let Some(&run) = runs.first() {
+            self.read_run(r, run, item.keys[0], buf, cands)?;
+        }
+        for &g in cands.iter() {
             let rec = self.record(r, g)?;
             if rec.fingerprint != item.fingerprint {
                 continue;

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::format::{GROUP_LEN, GroupRecord, le32, passage_id_pack, passage_id_unpack, sec};
-use super::level::GroupData;
+use super::level::{GroupData, Probes};
 use super::read::Reader;
 use super::{IndexFile, Segment};
 use crate::corpus::{DocId, PassageId};
@@ -196,6 +196,7 @@ impl Overlay {
         }
         let sketcher = dedup.sketcher();
         let r = &other.reader;
+        let mut probes = Probes::default();
         for (lvl, level) in [
             (&other.docs, Level::Document),
             (&other.passages, Level::Passage),
@@ -234,7 +235,7 @@ impl Overlay {
                         continue;
                     }
                     let identical = match base {
-                        Some(b) => b.docs.identical(&b.reader, &item)?,
+                        Some(b) => b.docs.identical(&b.reader, &item, &mut probes)?,
                         None => None,
                     };
                     self.add_doc_item(identical, item, &members)?;
@@ -248,7 +249,10 @@ impl Overlay {
                         continue;
                     }
                     let on_disk = match base {
-                        Some(b) => b.passages.identical(&b.reader, &item)?.is_some(),
+                        Some(b) => b
+                            .passages
+                            .identical(&b.reader, &item, &mut probes)?
+                            .is_some(),
                         None => false,
                     };
                     self.add_passage_item(on_disk, item, p)?;
@@ -283,11 +287,18 @@ impl IndexFile {
     /// The lookup of `item` in every segment's documents or passages;
     /// documents in `hidden` (ascending: removed, or about to be) are left
     /// out.
+    ///
+    /// A passage's lookup only serves to find the earliest passage that
+    /// matches it, and segments are in document order: once a segment holds
+    /// a match, the later ones are not searched (but for whether one holds
+    /// the passage's very set, when `identity` asks for it: a batch does
+    /// not store such a passage again).
     fn lookup_level(
         &self,
         documents: bool,
         item: &IndexItem,
         hidden: &[u32],
+        identity: bool,
     ) -> Result<LevelLookup> {
         let verifier = if documents {
             self.dedup.verifier(Level::Document)
@@ -296,9 +307,22 @@ impl IndexFile {
         };
         let live = |d: u32| hidden.binary_search(&d).is_err();
         let mut out = LevelLookup::default();
+        let mut probes = Probes::default();
         for seg in &self.segments {
+            if !documents && !out.passages.is_empty() {
+                if !identity || out.identical {
+                    break;
+                }
+                out.identical = seg
+                    .passages
+                    .identical(&seg.reader, item, &mut probes)?
+                    .is_some();
+                continue;
+            }
             let level = if documents { &seg.docs } else { &seg.passages };
-            for (_, sim, rec, identical) in level.matches(&seg.reader, item, verifier)? {
+            for (_, sim, rec, identical) in
+                level.matches(&seg.reader, item, verifier, &mut probes)?
+            {
                 out.identical |= identical;
                 if documents {
                     let raw = read_members(&seg.reader, &rec)?;
@@ -327,12 +351,12 @@ impl IndexFile {
             doc: prepared
                 .doc
                 .as_ref()
-                .map(|item| self.lookup_level(true, item, hidden))
+                .map(|item| self.lookup_level(true, item, hidden, true))
                 .transpose()?,
             passages: prepared
                 .passages
                 .iter()
-                .map(|(_, item)| self.lookup_level(false, item, hidden))
+                .map(|(_, item)| self.lookup_level(false, item, hidden, true))
                 .collect::<Result<_>>()?,
         })
     }
@@ -381,6 +405,7 @@ impl Combined<'_> {
                 documents,
                 item,
                 self.hidden,
+                false,
             )?))),
             None => Ok(None),
         }
@@ -438,4 +463,191 @@ fn read_members(r: &Reader, rec: &GroupRecord) -> Result<Vec<u8>> {
         ))
     })?;
     r.read(sec::DOC_MEMBERS, start, rec.members as u64 * 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    impl IndexFile {
+        /// [`lookup_level`](IndexFile::lookup_level) the plain way: every
+        /// segment searched, through [`DiskLevel::matches_naive`](super::super::level::DiskLevel::matches_naive).
+        fn lookup_level_naive(
+            &self,
+            documents: bool,
+            item: &IndexItem,
+            hidden: &[u32],
+        ) -> LevelLookup {
+            let verifier = if documents {
+                self.dedup.verifier(Level::Document)
+            } else {
+                self.dedup.verifier(Level::Passage)
+            };
+            let live = |d: u32| hidden.binary_search(&d).is_err();
+            let mut out = LevelLookup::default();
+            for seg in &self.segments {
+                let level = if documents { &seg.docs } else { &seg.passages };
+                let found = level.matches_naive(&seg.reader, item, verifier).unwrap();
+                for (_, sim, rec, identical) in found {
+                    out.identical |= identical;
+                    if documents {
+                        let raw = read_members(&seg.reader, &rec).unwrap();
+                        for c in raw.chunks_exact(4) {
+                            let d = (seg.base + le32(c, 0) as u64) as u32;
+                            if live(d) {
+                                out.docs.push((DocId::new(d), sim));
+                            }
+                        }
+                    } else {
+                        let p = passage_id_unpack(rec.first);
+                        let d = (seg.base + p.doc.as_u32() as u64) as u32;
+                        if live(d) {
+                            out.passages
+                                .push((PassageId::new(DocId::new(d), p.index), sim));
+                        }
+                    }
+                }
+            }
+            out
+        }
+    }
+
+    /// Documents of paragraphs drawn from a small pool, so that the same
+    /// passages (and whole documents) recur across many segments, some
+    /// edited by a word.
+    fn texts(n: usize, seed: u64) -> Vec<String> {
+        const WORDS: [&str; 24] = [
+            "harbour", "ferry", "wind", "storm", "council", "vote", "market", "winter", "library",
+            "garden", "choir", "prize", "bridge", "river", "school", "mayor", "train", "station",
+            "budget", "museum", "festival", "road", "farm", "clinic",
+        ];
+        let mut state = seed | 1;
+        let mut next = move |m: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % m as u64) as usize
+        };
+        let pool: Vec<String> = (0..30)
+            .map(|_| {
+                let len = 6 + next(10);
+                (0..len)
+                    .map(|_| WORDS[next(WORDS.len())])
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let mut out: Vec<String> = Vec::new();
+        for i in 0..n {
+            if i > 0 && next(6) == 0 {
+                // An exact copy of an earlier document.
+                let j = next(i);
+                out.push(out[j].clone());
+                continue;
+            }
+            let paragraphs: Vec<String> = (0..1 + next(4))
+                .map(|_| {
+                    let p = pool[next(pool.len())].clone();
+                    if next(4) == 0 {
+                        format!("{p} {}", WORDS[next(WORDS.len())])
+                    } else {
+                        p
+                    }
+                })
+                .collect();
+            out.push(paragraphs.join("\n\n"));
+        }
+        out
+    }
+
+    /// The lookups of a query and of a batch (early exit across segments,
+    /// the own group's unread bands) find what reading every band of every
+    /// segment finds: the same matching documents, the same earliest
+    /// passage, the same "a segment holds this very set".
+    #[test]
+    fn lookups_find_what_reading_every_band_of_every_segment_finds() {
+        let dir = tempfile::TempDir::new().unwrap();
+        for (n, config) in [
+            (
+                0u64,
+                Config::new()
+                    .shingle_size(2)
+                    .threshold(0.6)
+                    .min_passage_tokens(3),
+            ),
+            (
+                1,
+                Config::new()
+                    .shingle_size(2)
+                    .threshold(0.6)
+                    .min_passage_tokens(3)
+                    .verification(crate::verify::Verification::Estimate),
+            ),
+        ] {
+            let path = dir.path().join(format!("i{n}.edx"));
+            let docs = texts(160, 7 + n);
+            let mut index = IndexFile::create(&path, config).unwrap();
+            for (b, chunk) in docs.chunks(9).enumerate() {
+                index
+                    .add_batch(
+                        chunk
+                            .iter()
+                            .enumerate()
+                            .map(|(i, t)| (format!("{b}-{i}"), t.as_str())),
+                    )
+                    .unwrap();
+            }
+            assert!(index.segments.len() > 3, "{}", index.segments.len());
+            // Remove some early documents: their passages were the earliest
+            // copies, so a later segment's copy must be found instead.
+            let gone: Vec<String> = (0..6)
+                .flat_map(|b| [format!("{b}-0"), format!("{b}-3")])
+                .collect();
+            index.remove(gone.iter().map(String::as_str)).unwrap();
+            let mut probes = docs.clone();
+            probes.extend(texts(40, 99 + n));
+            let (mut hits, mut late) = (0, 0);
+            for text in &probes {
+                let doc = index.dedup.analyzer().analyze(text);
+                let prepared = crate::index::prepare(&index.dedup, &doc);
+                for (documents, item) in prepared
+                    .doc
+                    .iter()
+                    .map(|i| (true, i))
+                    .chain(prepared.passages.iter().map(|(_, i)| (false, i)))
+                {
+                    let want = index.lookup_level_naive(documents, item, &index.removed);
+                    for identity in [false, true] {
+                        let got = index
+                            .lookup_level(documents, item, &index.removed, identity)
+                            .unwrap();
+                        let sorted = |v: &[(DocId, Similarity)]| {
+                            let mut v: Vec<(u32, f64)> = v
+                                .iter()
+                                .map(|(d, s)| {
+                                    (d.as_u32(), s.score(crate::verify::Measure::Jaccard))
+                                })
+                                .collect();
+                            v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+                            v
+                        };
+                        assert_eq!(sorted(&got.docs), sorted(&want.docs));
+                        let first =
+                            |l: &LevelLookup| l.passages.iter().min_by_key(|(p, _)| *p).copied();
+                        assert_eq!(first(&got), first(&want), "{text}");
+                        if identity || documents {
+                            assert_eq!(got.identical, want.identical, "{text}");
+                        }
+                    }
+                    if !documents && !want.passages.is_empty() {
+                        hits += 1;
+                        late += (want.passages.len() > 1) as usize;
+                    }
+                }
+            }
+            // The data exercised what it is meant to.
+            assert!(hits > 100 && late > 10, "{hits} {late}");
+        }
+    }
 }

@@ -99,6 +99,20 @@ impl Reader {
     /// `len` bytes at `start` in section `s`, each block they touch checked
     /// against its checksum the first time it is read after opening.
     pub(super) fn read(&self, s: usize, start: u64, len: u64) -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        self.read_into(s, start, len, &mut buf)?;
+        Ok(buf)
+    }
+
+    /// [`read`](Reader::read) into `buf` (replacing what it held), so that
+    /// a caller reading many small ranges reuses one allocation.
+    pub(super) fn read_into(
+        &self,
+        s: usize,
+        start: u64,
+        len: u64,
+        buf: &mut Vec<u8>,
+    ) -> Result<()> {
         let section = self.sections[s];
         let end = start
             .checked_add(len)
@@ -109,8 +123,9 @@ impl Reader {
                     SECTION_NAMES[s], section.len
                 ))
             })?;
+        buf.clear();
         if len == 0 {
-            return Ok(Vec::new());
+            return Ok(());
         }
         let b0 = start / BLOCK;
         let b1 = (end - 1) / BLOCK + 1;
@@ -118,17 +133,17 @@ impl Reader {
             || (b0..b1).all(|b| self.is_checked(section.first_block + b as usize));
         if checked {
             // Every block was checked before: read only the bytes asked for.
-            let mut buf = vec![0u8; len as usize];
-            self.file
-                .read_exact_at(&mut buf, section.offset + start)
-                .map_err(|e| self.io(e))?;
-            return Ok(buf);
+            buf.resize(len as usize, 0);
+            return self
+                .file
+                .read_exact_at(buf, section.offset + start)
+                .map_err(|e| self.io(e));
         }
         let read_start = b0 * BLOCK;
         let read_end = (b1 * BLOCK).min(section.len);
-        let mut buf = vec![0u8; (read_end - read_start) as usize];
+        buf.resize((read_end - read_start) as usize, 0);
         self.file
-            .read_exact_at(&mut buf, section.offset + read_start)
+            .read_exact_at(buf, section.offset + read_start)
             .map_err(|e| self.io(e))?;
         for (i, chunk) in buf.chunks(BLOCK as usize).enumerate() {
             let block = section.first_block + b0 as usize + i;
@@ -144,7 +159,7 @@ impl Reader {
         let skip = (start - read_start) as usize;
         buf.drain(..skip);
         buf.truncate(len as usize);
-        Ok(buf)
+        Ok(())
     }
 
     /// Whether block `block` (of `sums`) was checked since opening.
