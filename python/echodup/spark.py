@@ -388,7 +388,7 @@ def deduplicate(
     # One job: the counts, and the pairs of every partition with at most
     # its share of local_limit of them (all of them when the total is under
     # local_limit and the partitions are even).
-    share = local_limit // partitions
+    share = _pair_share(local_limit, partitions)
     got = bucketed.select(
         "chunk", "items", "rows", "nulls", "dups", F.when(F.col("rows") <= share, F.col("pairs")).alias("pairs"),
     ).toArrow()
@@ -562,6 +562,12 @@ def deduplicate(
         )
     stats["items"] = n_items
     return SparkResult(labels=labels, pairs=pairs, stats=stats, _persisted=persisted)
+
+
+def _pair_share(local_limit: int, partitions: int) -> int:
+    """The most pairs a bucket partition sends in the first collect: its
+    share of ``local_limit``, so that the driver never holds more."""
+    return local_limit // partitions
 
 
 def _i64_bytes(values: Any) -> bytes:

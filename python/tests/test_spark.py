@@ -158,6 +158,14 @@ def test_pairs_verified_in_a_shuffle_by_group_equal_library(spark, texts):
     check_document_level(spark, texts, Config(verification="estimate", threshold=0.7), driver_verify_limit=0)
 
 
+def test_uneven_bucket_partitions_equal_library(spark, texts, monkeypatch):
+    # No partition within its share of local_limit: every partition's pairs
+    # come in the second collect, from the cache.
+    monkeypatch.setattr(es, "_pair_share", lambda local_limit, partitions: 0)
+    stats = check_document_level(spark, texts[:600], Config())
+    assert stats["components"] == "driver"
+
+
 def test_passage_level_equals_library(spark, texts):
     config = Config()
     report = echodup.deduplicate(texts, es.raw_basis(config))
