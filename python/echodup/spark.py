@@ -78,7 +78,7 @@ _BUCKET_SCHEMA = "a long, b long, kind tinyint"
 #: partition's item count (``items``), pair and link count (``rows``, on
 #: every chunk), rows with a null id (``nulls``) and repeated ids (``dups``:
 #: (id, rows) int64 pairs, the first few), those three on chunk 0 only; and
-#: ``pairs``, the chunk's pairs and links packed (see :func:`_pack_pairs`).
+#: ``pairs``, the chunk's pairs and links packed (see :func:`_unpack_pairs`).
 _BUCKETS_SCHEMA = "chunk int, items long, rows long, nulls long, dups binary, pairs binary"
 #: Pairs and links per packed chunk (17 bytes each: at most 68 MB a chunk).
 _CHUNK_PAIRS = 4_000_000
@@ -334,8 +334,9 @@ def deduplicate(
     # smallest node: identical sets share every bucket; all pairs of at
     # most max_bucket members, star and chain pairs in content order above)
     # and links the other members of each group of identical sets to its
-    # first one, from band 0 (every item has one row there). Kind 0: a
-    # candidate pair; 1: an identity link; 2: a partition's item count.
+    # first one, from band 0 (every item has one row there). The task also
+    # checks the ids that reached it, and returns one row of counts and
+    # packed pairs (_BUCKETS_SCHEMA).
     def buckets(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
         import pyarrow as pa
         import pyarrow.compute as pc
