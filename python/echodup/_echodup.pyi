@@ -350,3 +350,16 @@ def verify_incidences(
     expected_fingerprint: Optional[int] = None,
     threads: Optional[int] = None,
 ) -> List[bytes]: ...
+def verify_node_pairs(
+    a: bytes,
+    b: bytes,
+    nodes: bytes,
+    set_offsets: bytes,
+    set_width: int,
+    set_data: bytes,
+    config: Config,
+    level: str,
+    expected_fingerprint: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> List[bytes]: ...
+def edge_components(a: bytes, b: bytes) -> Tuple[bytes, bytes]: ...

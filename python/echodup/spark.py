@@ -70,10 +70,18 @@ _EDGE_SCHEMA = _VERIFY_SCHEMA + ", identical boolean"
 #: Band rows packed by part (see ``_echodup.band_rows``): the rows of one
 #: bucket always share a part.
 _BAND_SCHEMA = "part long, rows binary"
-#: What the bucket kernel gives: kind 0 a candidate pair, 1 an identity
-#: link (b has the same shingle set as a, its group's first member), 2 a
-#: partition's item count (in a).
+#: Candidate pairs and identity links, one per row: kind 0 a candidate
+#: pair, 1 an identity link (b has the same shingle set as a, its group's
+#: first member).
 _BUCKET_SCHEMA = "a long, b long, kind tinyint"
+#: What a bucket task gives, one row per chunk of its output: the
+#: partition's item count (``items``), pair and link count (``rows``, on
+#: every chunk), rows with a null id (``nulls``) and repeated ids (``dups``:
+#: (id, rows) int64 pairs, the first few), those three on chunk 0 only; and
+#: ``pairs``, the chunk's pairs and links packed (see :func:`_unpack_pairs`).
+_BUCKETS_SCHEMA = "chunk int, items long, rows long, nulls long, dups binary, pairs binary"
+#: Pairs and links per packed chunk (17 bytes each: at most 68 MB a chunk).
+_CHUNK_PAIRS = 4_000_000
 
 
 @dataclass
@@ -147,6 +155,7 @@ def deduplicate(
     max_rounds: int = 64,
     check_ids: bool = True,
     broadcast_limit: int = 2_000_000,
+    driver_verify_limit: int = 100_000,
 ) -> SparkResult:
     """Finds near duplicates among the rows of ``df`` (columns ``id_col``,
     an integer id unique per row, and ``text_col``, a non-null string).
@@ -162,11 +171,18 @@ def deduplicate(
     in Spark), and the largest edge count whose components are computed on
     the driver. ``max_rounds``: a bound on large-star / small-star
     rounds (they need O(log² n); 64 is never reached in practice).
-    ``check_ids``: fail on duplicate ids (one extra aggregation).
+    ``check_ids``: fail on null or repeated ids (at document level the ids
+    travel in the bucket shuffle and are checked there; at passage level
+    one extra aggregation).
     ``broadcast_limit``: when verification joins in Spark (more than
     ``local_limit`` pairs), up to this many items in candidate pairs have
     their texts picked where they lie by a broadcast semi-join (8 bytes per
     item on the driver and every executor); above it, by a shuffle.
+    ``driver_verify_limit``: with at most ``local_limit`` pairs, up to this
+    many distinct items in candidate pairs have their shingle sets collected
+    on the driver (8 bytes per distinct shingle: about the text's size with
+    word shingles) and the pairs are verified there; above it, each pair is
+    verified in a shuffle of the sets by pair group.
 
     Documents are compared on their whole text: the job runs as with
     ``document_basis="raw"`` whatever ``config`` says (telling boilerplate
@@ -186,6 +202,7 @@ def deduplicate(
     them, the sets and edges) stay cached until
     :meth:`SparkResult.unpersist`.
     """
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
     from pyspark.sql import Window
     from pyspark.sql import functions as F
     from pyspark.storagelevel import StorageLevel
@@ -212,6 +229,8 @@ def deduplicate(
             raise ValueError(f"the DataFrame already has a column {taken[0]!r}, which the labels would replace")
     if threads < 1:
         raise ValueError(f"threads must be at least 1 (got {threads})")
+    if driver_verify_limit < 0:
+        raise ValueError(f"driver_verify_limit must not be negative (got {driver_verify_limit})")
     spark = df.sparkSession
     cfg_json = config.to_json()
     fingerprint = config.fingerprint
@@ -219,7 +238,7 @@ def deduplicate(
     persisted: List["DataFrame"] = []
 
     source = df.select(F.col(id_col).cast("long").alias("id"), F.col(text_col).alias("text"))
-    if check_ids:
+    if check_ids and level == "passage":
         # One job: null ids form one group of their own.
         bad = source.groupBy("id").count().where("id IS NULL OR count > 1").limit(6).collect()
         if any(r["id"] is None for r in bad):
@@ -235,7 +254,13 @@ def deduplicate(
     # item. At document level the node is the id and nothing is cached: the
     # blobs go into the bucket shuffle as they are made. At passage level
     # the items are numbered first (see below) and the blobs made from them.
-    parts = 4 * max(1, int(spark.conf.get("spark.sql.shuffle.partitions") or 200))
+    partitions = max(1, int(spark.conf.get("spark.sql.shuffle.partitions") or 200))
+    parts = 4 * partitions
+    # Ids (document level, check_ids) travel in the same shuffle, as blobs
+    # of parts parts..2*parts - 1 (an id's part depends on the id alone, so
+    # repeats meet), and a batch's count of null ids as one row of part
+    # 2*parts: the bucket tasks check them, no separate job.
+    id_check = check_ids and level == "document"
 
     def sketch_rows(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
         from echodup import Config as C
@@ -246,11 +271,18 @@ def deduplicate(
             if texts.null_count:
                 bad = ids.filter(texts.is_null())[0]
                 raise ValueError(f"column {text_col!r}: the row with id {bad} has a null text (fill it with '')")
+            if ids.null_count:
+                if id_check:
+                    yield _null_batch(ids.null_count, 2 * parts)
+                    continue
+                raise ValueError(f"column {id_col!r}: null ids are not allowed")
             offsets, width, data = _string_buffers(texts, "texts")
             _, bands, cols = _echodup.sketch_buffers(
                 _i64_bytes(ids), offsets, width, data, cfg, "document", fingerprint, threads
             )
             yield _band_batch(_echodup.band_rows(cols[8], bands, cols[5], cols[6], cols[0], parts))
+            if id_check:
+                yield _id_batch(ids, parts)
 
     def sketch(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
         import pyarrow as pa
@@ -302,33 +334,80 @@ def deduplicate(
     # smallest node: identical sets share every bucket; all pairs of at
     # most max_bucket members, star and chain pairs in content order above)
     # and links the other members of each group of identical sets to its
-    # first one, from band 0 (every item has one row there). Kind 0: a
-    # candidate pair; 1: an identity link; 2: a partition's item count.
+    # first one, from band 0 (every item has one row there). The task also
+    # checks the ids that reached it, and returns one row of counts and
+    # packed pairs (_BUCKETS_SCHEMA).
     def buckets(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
         import pyarrow as pa
+        import pyarrow.compute as pc
 
         got = list(batches)
         if not got:
             return
-        blobs = pa.chunked_array([b.column(1).cast(pa.large_binary()) for b in got], pa.large_binary())
-        offsets, width, data = _binary_buffers(blobs.combine_chunks(), "rows")
-        a, b, kind, n_items = _echodup.bucket_pairs(offsets, width, data, max_bucket)
+        table = pa.Table.from_batches(got)
+        part = table.column(0)
+        blobs = pa.chunked_array([c.cast(pa.large_binary()) for c in table.column(1).chunks], pa.large_binary())
+        band = blobs.filter(pc.less(part, parts)).combine_chunks()
+        if len(band):
+            offsets, width, data = _binary_buffers(band, "rows")
+            a, b, kind, n_items = _echodup.bucket_pairs(offsets, width, data, max_bucket)
+        else:
+            a, b, kind, n_items = b"", b"", b"", 0
+        # Repeated ids (each id's rows are in this partition) and null ids.
+        nulls, dups = 0, b""
+        if id_check:
+            id_blobs = blobs.filter(pc.and_(pc.greater_equal(part, parts), pc.less(part, 2 * parts)))
+            ids = _i64_array(b"".join(v.as_py() for v in id_blobs), None)
+            counted = ids.value_counts()
+            repeated = counted.filter(pc.greater(counted.field("counts"), 1))
+            if len(repeated):
+                shown = repeated.take(pc.sort_indices(repeated.field("values")))[:6]
+                dups = b"".join(_i64_bytes(pa.array([v["values"].as_py(), v["counts"].as_py()], pa.int64()))
+                                for v in shown)
+            for v in blobs.filter(pc.equal(part, 2 * parts)):
+                nulls += int.from_bytes(v.as_py(), "little")
         n = len(kind)
-        yield pa.RecordBatch.from_arrays(
-            [_i64_array(a, n), _i64_array(b, n), pa.Array.from_buffers(pa.int8(), n, [None, pa.py_buffer(kind)])],
-            names=["a", "b", "kind"],
-        )
-        yield pa.RecordBatch.from_arrays(
-            [pa.array([n_items], pa.int64()), pa.array([0], pa.int64()), pa.array([2], pa.int8())],
-            names=["a", "b", "kind"],
-        )
+        chunks = max(1, -(-n // _CHUNK_PAIRS))
+        for c in range(chunks):
+            lo, hi = c * _CHUNK_PAIRS, min(n, (c + 1) * _CHUNK_PAIRS)
+            packed = a[8 * lo:8 * hi] + b[8 * lo:8 * hi] + kind[lo:hi]
+            first = c == 0
+            yield pa.RecordBatch.from_arrays(
+                [pa.array([c], pa.int32()), pa.array([n_items if first else 0], pa.int64()),
+                 pa.array([n], pa.int64()), pa.array([nulls if first else 0], pa.int64()),
+                 pa.array([dups if first else b""], pa.binary()), pa.array([packed], pa.binary())],
+                names=["chunk", "items", "rows", "nulls", "dups", "pairs"],
+            )
 
-    bucketed = rows.repartition("part").mapInArrow(buckets, _BUCKET_SCHEMA).persist(StorageLevel.MEMORY_AND_DISK)
-    persisted.append(bucketed)
-    counts = {r["kind"]: (r["n"], r["s"]) for r in bucketed.groupBy("kind").agg(
-        F.count(F.lit(1)).alias("n"), F.sum("a").alias("s")).collect()}
-    n_items = int(counts.get(2, (0, 0))[1] or 0) if items is None else items.count()
-    n_rows = counts.get(0, (0, 0))[0] + counts.get(1, (0, 0))[0]
+    def unpack(batches: Iterable["pyarrow.RecordBatch"]) -> Iterable["pyarrow.RecordBatch"]:
+        for batch in batches:
+            for packed in batch.column(0):
+                yield _unpack_pairs(packed.as_py())
+
+    bucketed = rows.repartition(partitions, "part").mapInArrow(buckets, _BUCKETS_SCHEMA)
+    bucketed = bucketed.persist(StorageLevel.MEMORY_AND_DISK)
+    # One job: the counts, and the pairs of every partition with at most
+    # its share of local_limit of them (all of them when the total is under
+    # local_limit and the partitions are even).
+    share = _pair_share(local_limit, partitions)
+    got = bucketed.select(
+        "chunk", "items", "rows", "nulls", "dups", F.when(F.col("rows") <= share, F.col("pairs")).alias("pairs"),
+    ).toArrow()
+    firsts = got.filter(pc.equal(got.column("chunk"), 0))
+    if id_check:
+        if sum(firsts.column("nulls").to_pylist()):
+            bucketed.unpersist()
+            raise ValueError(f"column {id_col!r}: null ids are not allowed")
+        repeated = sorted(
+            (v[i], v[i + 1]) for raw in firsts.column("dups").to_pylist() if raw
+            for v in [_i64_array(raw, None).to_pylist()] for i in range(0, len(v), 2)
+        )
+        if repeated:
+            bucketed.unpersist()
+            shown = ", ".join(f"{i} ({c} rows)" for i, c in repeated[:5])
+            raise ValueError(f"column {id_col!r}: ids must be unique; repeated: {shown}")
+    n_items = sum(firsts.column("items").to_pylist()) if items is None else items.count()
+    n_rows = sum(firsts.column("rows").to_pylist())
     stats: Dict[str, Any] = {}
     if level == "document":
         texts = source.select(F.col("id").alias("node"), "text")
@@ -348,29 +427,35 @@ def deduplicate(
 
     if n_rows <= local_limit:
         # 3-5 with the pairs on the driver (at most local_limit of them):
-        # distinct candidates, verification in one shuffle, components by
-        # a union-find here.
+        # distinct candidates, verification in one job, components by a
+        # union-find here.
+        packed = [raw for raw in got.column("pairs").to_pylist() if raw is not None]
+        if got.column("pairs").null_count:
+            # Uneven partitions: the rest of the pairs, from the cache.
+            packed += bucketed.where(F.col("rows") > share).select("pairs").toArrow().column(0).to_pylist()
+        bucketed.unpersist()
         edges_table = _verify_on_driver(
-            spark, bucketed.where("kind < 2").select("a", "b", "kind").toArrow(), texts, verify,
-            shingle_sets, cfg_json, level, fingerprint, threads,
+            spark, _unpack_pairs_table(packed), texts, verify, shingle_sets, cfg_json, level, fingerprint,
+            threads, driver_verify_limit,
         )
         n_edges = edges_table.num_rows
         stats["edges"] = n_edges
-        nodes, roots = _union_find(edges_table.column("a").to_pylist(), edges_table.column("b").to_pylist())
-        components = _frame(spark, {"node": nodes, "root": roots}, "node long, root long")
+        components = _components_frame(spark, edges_table.column("a"), edges_table.column("b"))
         edges = _frame(spark, {c: edges_table.column(c) for c in edges_table.column_names}, _EDGE_SCHEMA)
         stats["components"] = "driver"
         stats["rounds"] = 0
     else:
         # 3-5 in Spark: too many pairs for the driver.
-        identity = bucketed.where("kind = 1").select(
+        persisted.append(bucketed)
+        pair_rows = bucketed.select("pairs").mapInArrow(unpack, _BUCKET_SCHEMA)
+        identity = pair_rows.where("kind = 1").select(
             "a", "b",
             F.lit(1.0).alias("jaccard"),
             F.lit(1.0).alias("containment_ab"),
             F.lit(1.0).alias("containment_ba"),
             F.lit(True).alias("identical"),
         )
-        candidates = bucketed.where("kind = 0").select("a", "b").distinct()
+        candidates = pair_rows.where("kind = 0").select("a", "b").distinct()
         # Verification, as the library verifies: the shingle set of each
         # item in some candidate pair is computed once, from its text where
         # the text lies (a broadcast semi-join picks those texts when there
@@ -480,6 +565,12 @@ def deduplicate(
     return SparkResult(labels=labels, pairs=pairs, stats=stats, _persisted=persisted)
 
 
+def _pair_share(local_limit: int, partitions: int) -> int:
+    """The most pairs a bucket partition sends in the first collect: its
+    share of ``local_limit``, so that the driver never holds more."""
+    return local_limit // partitions
+
+
 def _i64_bytes(values: Any) -> bytes:
     """The values of a pyarrow int64 array (or one-chunk column) without
     nulls, as native-endian bytes."""
@@ -505,10 +596,67 @@ def _i32_bytes(values: Any) -> bytes:
     return bytes(buf.slice(values.offset * 4, len(values) * 4).to_pybytes())
 
 
-def _i64_array(raw: bytes, n: int) -> Any:
+def _i64_array(raw: bytes, n: Optional[int]) -> Any:
+    """Native-endian int64 bytes as a pyarrow array (``n`` values: all of
+    them when None)."""
     import pyarrow as pa
 
-    return pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(raw)])
+    return pa.Array.from_buffers(pa.int64(), len(raw) // 8 if n is None else n, [None, pa.py_buffer(raw)])
+
+
+def _null_batch(count: int, part: int) -> "pyarrow.RecordBatch":
+    """The row of :data:`_BAND_SCHEMA` that tells the bucket task of
+    ``count`` null ids (``part`` is the null-count part)."""
+    import pyarrow as pa
+
+    return pa.RecordBatch.from_arrays(
+        [pa.array([part], pa.int64()), pa.array([count.to_bytes(8, "little")], pa.binary())], names=["part", "rows"]
+    )
+
+
+def _id_batch(ids: Any, parts: int) -> "pyarrow.RecordBatch":
+    """The ids of a batch (no nulls) as rows of :data:`_BAND_SCHEMA`, one
+    blob per part ``parts + id mod parts`` (the same part for the same id,
+    wherever it is), for the bucket tasks' check of repeated ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = ids.cast(pa.int64())
+    key = pc.bit_wise_and(ids, 0x7FFF_FFFF_FFFF_FFFF)
+    part = pc.subtract(key, pc.multiply(pc.divide(key, parts), parts))
+    order = pc.sort_indices(part)
+    runs = pc.run_end_encode(part.take(order), run_end_type=pa.int64())
+    ends = runs.run_ends.to_pylist()
+    data = _i64_bytes(ids.take(order))
+    offsets = pa.array([0] + [8 * e for e in ends], pa.int64())
+    blobs = pa.Array.from_buffers(pa.large_binary(), len(ends), [None, offsets.buffers()[1], pa.py_buffer(data)])
+    if len(data) < 2**31:
+        blobs = blobs.cast(pa.binary())
+    return pa.RecordBatch.from_arrays([pc.add(runs.values, parts), blobs], names=["part", "rows"])
+
+
+def _unpack_pairs(packed: bytes) -> "pyarrow.RecordBatch":
+    """A bucket task's packed pairs and links (``n`` int64 ``a``, ``n``
+    int64 ``b``, ``n`` int8 ``kind``) as a batch of :data:`_BUCKET_SCHEMA`."""
+    import pyarrow as pa
+
+    n = len(packed) // 17
+    return pa.RecordBatch.from_arrays(
+        [_i64_array(packed[:8 * n], n), _i64_array(packed[8 * n:16 * n], n),
+         pa.Array.from_buffers(pa.int8(), n, [None, pa.py_buffer(packed[16 * n:])])],
+        names=["a", "b", "kind"],
+    )
+
+
+def _unpack_pairs_table(packed: List[bytes]) -> "pyarrow.Table":
+    """:func:`_unpack_pairs` of every chunk, as one table."""
+    import pyarrow as pa
+
+    batches = [_unpack_pairs(raw) for raw in packed]
+    if not batches:
+        return pa.table({"a": pa.array([], pa.int64()), "b": pa.array([], pa.int64()),
+                         "kind": pa.array([], pa.int8())})
+    return pa.Table.from_batches(batches)
 
 
 def _band_batch(cols: List[bytes]) -> "pyarrow.RecordBatch":
@@ -559,19 +707,23 @@ def _verify_on_driver(
     level: str,
     fingerprint: int,
     threads: int,
+    driver_verify_limit: int,
 ) -> "pyarrow.Table":
     """The edges (:data:`_EDGE_SCHEMA`) from the bucket kernel's rows
     (``a, b, kind``) collected on the driver: identity links as they are,
     candidate pairs once each and, with ``verify``, only those whose
     shingle sets match. Verification is one job: the texts of the pairs'
     ends are picked where they lie (a broadcast semi-join), their shingle
-    sets computed once (``shingle_sets``) and joined (broadcast) to where
-    they are needed: each pair belongs to a group, its end in more pairs,
-    whose set goes to the group once, and the other end's set goes there
-    with the pair; one shuffle by group, and the Rust kernel compares
+    sets computed once (``shingle_sets``). With at most
+    ``driver_verify_limit`` ends, the sets come to the driver, which
+    compares each pair (``_echodup.verify_node_pairs``, on all the driver's
+    cores). Otherwise they are joined (broadcast) to where they are needed:
+    each pair belongs to a group, its end in more pairs, whose set goes to
+    the group once, and the other end's set goes there with the pair; one
+    shuffle by group, and the Rust kernel compares
     (``_echodup.verify_incidences``)."""
     import pyarrow as pa
-    import pyarrow.compute as pc  # type: ignore[import-untyped]
+    import pyarrow.compute as pc
     from pyspark.sql import functions as F
 
     kind = pairs.column("kind")
@@ -598,6 +750,26 @@ def _verify_on_driver(
     a, b = cand.column("a").combine_chunks(), cand.column("b").combine_chunks()
     ends = pa.concat_arrays([a, b])
     counted = ends.value_counts()
+    if len(counted) <= driver_verify_limit:
+        # One job: the sets of the pairs' ends come here (about the size
+        # of their texts, each once), and the pairs are compared here.
+        wanted = F.broadcast(_frame(spark, {"node": counted.field("values")}, "node long"))
+        got = texts.join(wanted, "node", "left_semi").mapInArrow(shingle_sets, "node long, set binary").toArrow()
+        sets = pa.chunked_array([c.cast(pa.large_binary()) for c in got.column("set").chunks],
+                                pa.large_binary()).combine_chunks()
+        offsets, width, data = _binary_buffers(sets, "set")
+        cols = _echodup.verify_node_pairs(
+            _i64_bytes(a), _i64_bytes(b), _i64_bytes(got.column("node")), offsets, width, data,
+            Config.from_json(cfg_json), level, fingerprint, None,
+        )
+        n = len(cols[0]) // 8
+        verified = pa.table(
+            [_i64_array(cols[0], n), _i64_array(cols[1], n)]
+            + [pa.Array.from_buffers(pa.float64(), n, [None, pa.py_buffer(c)]) for c in cols[2:]]
+            + [pa.array([False] * n, pa.bool_())],
+            names=identity.column_names,
+        )
+        return pa.concat_tables([identity, verified.cast(identity.schema)])
     degree = counted.field("counts")
     deg_a = degree.take(pc.index_in(a, value_set=counted.field("values")))
     deg_b = degree.take(pc.index_in(b, value_set=counted.field("values")))
@@ -649,38 +821,20 @@ def _verify_on_driver(
     return pa.concat_tables([identity, verified.cast(identity.schema)])
 
 
-def _union_find(a: List[int], b: List[int]) -> Tuple[List[int], List[int]]:
-    """Connected components of the edges ``(a[i], b[i])``: ``(nodes,
-    roots)``, each root the smallest node of its component."""
-    parent: Dict[int, int] = {}
-
-    def find(x: int) -> int:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while x != root:  # path compression
-            nxt = parent.get(x, x)
-            parent[x] = root
-            x = nxt
-        return root
-
-    for x, y in zip(a, b):
-        ra, rb = find(x), find(y)
-        if ra != rb:
-            lo, hi = (ra, rb) if ra < rb else (rb, ra)
-            parent[hi] = lo
-            parent.setdefault(lo, lo)
-    nodes = list(parent)
-    return nodes, [find(n) for n in nodes]
-
-
 def _components_on_driver(spark: "SparkSession", edges: "DataFrame") -> "DataFrame":
     """Union-find on the driver; each root is its component's smallest node."""
     # One collect, as Arrow: toLocalIterator would run a job per partition
     # (hundreds with the default shuffle partitions).
     table = edges.select("a", "b").toArrow()
-    nodes, roots = _union_find(table.column("a").to_pylist(), table.column("b").to_pylist())
-    return _frame(spark, {"node": nodes, "root": roots}, "node long, root long")
+    return _components_frame(spark, table.column("a"), table.column("b"))
+
+
+def _components_frame(spark: "SparkSession", a: Any, b: Any) -> "DataFrame":
+    """The components of the edges ``(a[i], b[i])`` (int64 columns) by the
+    native union-find, as a DataFrame ``(node, root)``, each root its
+    component's smallest node."""
+    nodes, roots = _echodup.edge_components(_i64_bytes(a), _i64_bytes(b))
+    return _frame(spark, {"node": _i64_array(nodes, None), "root": _i64_array(roots, None)}, "node long, root long")
 
 
 def _checkpoint(df: "DataFrame") -> "DataFrame":

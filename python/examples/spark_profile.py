@@ -79,14 +79,44 @@ def stage_times(spark: SparkSession, stage_ids: List[int]) -> List[Dict[str, Any
     return out
 
 
+def job_times(spark: SparkSession, job_ids: List[int], start: float) -> List[Dict[str, Any]]:
+    """Per job (from the Spark UI's REST API): name, when it was submitted
+    (seconds after ``start``, a ``time.time()``), how long it ran, and its
+    stages and tasks; the gaps between jobs are the driver's own time."""
+    import datetime
+    import urllib.request
+
+    sc = spark.sparkContext
+    url = sc.uiWebUrl
+    if not url:
+        return []
+
+    def seconds(stamp: str) -> float:
+        # "2026-12-01T22:10:03.123GMT"
+        t = datetime.datetime.strptime(stamp.replace("GMT", ""), "%Y-%m-%dT%H:%M:%S.%f")
+        return t.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+    out = []
+    for j in sorted(job_ids):
+        with urllib.request.urlopen(f"{url}/api/v1/applications/{sc.applicationId}/jobs/{j}") as resp:
+            info = json.load(resp)
+        begin = seconds(info["submissionTime"])
+        end = seconds(info["completionTime"]) if info.get("completionTime") else begin
+        out.append({"job": j, "name": info["name"].split(" at ")[0], "at_s": round(begin - start, 2),
+                    "run_s": round(end - begin, 2), "stages": len(info.get("stageIds", [])),
+                    "tasks": info.get("numCompletedTasks", 0)})
+    return out
+
+
 def run_once(spark: SparkSession, texts: List[str], group: str, config: echodup.Config,
-             show_stages: bool = False) -> Dict[str, Any]:
+             show_stages: bool = False, show_jobs: bool = False) -> Dict[str, Any]:
     sc = spark.sparkContext
     df = spark.createDataFrame([(i, t) for i, t in enumerate(texts)], "id long, text string")
     df = df.repartition(2).persist()
     df.count()  # materialized outside the timing: the input is not the job
     sc.setJobGroup(group, group)
     cpu0 = tree_cpu()
+    epoch = time.time()
     start = time.perf_counter()
     result = es.deduplicate(df, config)
     rows = result.labels.select("id", "cluster", "duplicate").collect()
@@ -104,6 +134,10 @@ def run_once(spark: SparkSession, texts: List[str], group: str, config: echodup.
                 stages += 1
                 tasks += st.numCompletedTasks
                 ran.append(s)
+    if show_jobs:
+        for jt in job_times(spark, jobs, epoch):
+            print("  job " + json.dumps(jt), flush=True)
+        print(f"  end at_s {wall:.2f}", flush=True)
     if show_stages:
         for st in stage_times(spark, ran):
             print("  stage " + json.dumps(st), flush=True)
@@ -131,6 +165,8 @@ def main() -> None:
     ap.add_argument("--shuffle-partitions", type=int, default=8)
     ap.add_argument("--module", default="echodup.spark", help="the module to profile (another version of it)")
     ap.add_argument("--stages", action="store_true", help="print each stage's tasks, executor time and shuffle bytes")
+    ap.add_argument("--jobs", action="store_true",
+                    help="print each job's start (seconds into the run), duration, stages and tasks")
     args = ap.parse_args()
     global es
     es = importlib.import_module(args.module)
@@ -151,7 +187,7 @@ def main() -> None:
     for n in args.sizes:
         if n > len(texts):
             raise SystemExit(f"the corpus has {len(texts)} articles, fewer than {n}")
-        r = run_once(spark, texts[:n], f"size-{n}", config, args.stages)
+        r = run_once(spark, texts[:n], f"size-{n}", config, args.stages, args.jobs)
         print(json.dumps(r), flush=True)
         results.append(r)
     if len(results) >= 2:

@@ -1724,6 +1724,8 @@ fn _echodup(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spark::band_rows, m)?)?;
     m.add_function(wrap_pyfunction!(spark::bucket_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(spark::verify_incidences, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::verify_node_pairs, m)?)?;
+    m.add_function(wrap_pyfunction!(spark::edge_components, m)?)?;
     m.add("EchodupError", py.get_type::<EchodupError>())?;
     m.add("InvalidConfigError", py.get_type::<InvalidConfigError>())?;
     m.add("IoError", py.get_type::<IoError>())?;

@@ -357,3 +357,150 @@ pub(crate) fn verify_incidences<'py>(
         f64s(|s| s.containment_ba)?,
     ])
 }
+
+/// The verified pairs among the candidate pairs `(a[i], b[i])`, given the
+/// shingle set of every node they name once (`nodes[j]` has the set in row
+/// `j` of the binary column; `set_buffers` sets): what the driver does
+/// when the sets of the pairs' ends were collected there. Each set is read
+/// once, each pair verified as the batch run verifies a candidate (exact
+/// similarity, or the signature estimate in estimate mode). Returns the
+/// pairs that match, in input order, as `(a, b, jaccard, containment_ab,
+/// containment_ba)` columns (i64, i64, and f64 bytes) with `a < b` (the
+/// similarity columns oriented so). A node named by a pair but without a
+/// set, or with two, is an error.
+#[pyfunction]
+#[pyo3(signature = (a, b, nodes, set_offsets, set_width, set_data, config, level, expected_fingerprint = None, threads = None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn verify_node_pairs<'py>(
+    py: Python<'py>,
+    a: &[u8],
+    b: &[u8],
+    nodes: &[u8],
+    set_offsets: &[u8],
+    set_width: usize,
+    set_data: &[u8],
+    config: PyRef<'_, PyConfig>,
+    level: &str,
+    expected_fingerprint: Option<u64>,
+    threads: Option<usize>,
+) -> PyResult<[Bound<'py, PyBytes>; 5]> {
+    let passages = parse_level(level)?;
+    check_fingerprint(py, &config.inner, expected_fingerprint)?;
+    let a = i64s("a", a)?;
+    let b = i64s("b", b)?;
+    let node = i64s("nodes", nodes)?;
+    let sets = TextColumn::new("sets", set_offsets, set_width, set_data)?;
+    same_lengths(&[("a", a.len()), ("b", b.len())])?;
+    same_lengths(&[("nodes", node.len()), ("sets", sets.len())])?;
+    let mut row_of: std::collections::HashMap<i64, usize> =
+        std::collections::HashMap::with_capacity(node.len());
+    for (j, &n) in node.iter().enumerate() {
+        if row_of.insert(n, j).is_some() {
+            return Err(PyValueError::new_err(format!("node {n}: two shingle sets")));
+        }
+    }
+    let mut sides: Vec<(usize, usize)> = Vec::with_capacity(a.len());
+    for (&x, &y) in a.iter().zip(&b) {
+        match (row_of.get(&x), row_of.get(&y)) {
+            (Some(&i), Some(&j)) => sides.push((i, j)),
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "pair ({x}, {y}): its two shingle sets are not both present"
+                )));
+            }
+        }
+    }
+    let dedup = Deduplicator::new(config.inner.clone()).or_raise(py)?;
+    let verifier = dedup.verifier(if passages {
+        Level::Passage
+    } else {
+        Level::Document
+    });
+    let sims: Vec<(i64, i64, Similarity)> = py
+        .detach(|| {
+            with_threads(threads, || {
+                // Each set read once.
+                let read: Vec<echodup::ShingleSet> = (0..sets.len())
+                    .into_par_iter()
+                    .map(|j| sets.set("sets", j))
+                    .collect::<Result<_, String>>()?;
+                Ok(sides
+                    .par_iter()
+                    .map(|&(i, j)| {
+                        let (x, y) = (node[i], node[j]);
+                        if x < y {
+                            (x, y, set_similarity(&dedup, verifier, &read[i], &read[j]))
+                        } else {
+                            (y, x, set_similarity(&dedup, verifier, &read[j], &read[i]))
+                        }
+                    })
+                    .collect())
+            })
+        })?
+        .map_err(|e: String| PyValueError::new_err(e))?;
+    let kept: Vec<&(i64, i64, Similarity)> = sims
+        .iter()
+        .filter(|(_, _, s)| verifier.accepts(s))
+        .collect();
+    let ids = |f: fn(&(i64, i64, Similarity)) -> i64| {
+        let v: Vec<i64> = kept.iter().map(|p| f(p)).collect();
+        column_bytes(py, &v, i64::to_ne_bytes)
+    };
+    let f64s = |f: fn(&Similarity) -> f64| {
+        let v: Vec<f64> = kept.iter().map(|(_, _, s)| f(s)).collect();
+        column_bytes(py, &v, f64::to_ne_bytes)
+    };
+    Ok([
+        ids(|p| p.0)?,
+        ids(|p| p.1)?,
+        f64s(|s| s.jaccard)?,
+        f64s(|s| s.containment_ab)?,
+        f64s(|s| s.containment_ba)?,
+    ])
+}
+
+/// The connected components of the edges `(a[i], b[i])` (i64 columns):
+/// `(nodes, roots)`, every node named by some edge once, in increasing
+/// order, with the smallest node of its component (a union-find with path
+/// halving, the smaller root kept on every union).
+#[pyfunction]
+pub(crate) fn edge_components<'py>(
+    py: Python<'py>,
+    a: &[u8],
+    b: &[u8],
+) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyBytes>)> {
+    let a = i64s("a", a)?;
+    let b = i64s("b", b)?;
+    same_lengths(&[("a", a.len()), ("b", b.len())])?;
+    let (nodes, roots) = py.detach(|| {
+        let mut nodes: Vec<i64> = a.iter().chain(&b).copied().collect();
+        nodes.sort_unstable();
+        nodes.dedup();
+        let index = |x: i64| nodes.binary_search(&x).expect("every end is a node");
+        // Dense indices follow node order, so the smaller index is the
+        // smaller node.
+        let mut parent: Vec<usize> = (0..nodes.len()).collect();
+        fn find(parent: &mut [usize], mut x: usize) -> usize {
+            while parent[x] != x {
+                parent[x] = parent[parent[x]];
+                x = parent[x];
+            }
+            x
+        }
+        for (&x, &y) in a.iter().zip(&b) {
+            let (rx, ry) = (find(&mut parent, index(x)), find(&mut parent, index(y)));
+            if rx != ry {
+                let (lo, hi) = if rx < ry { (rx, ry) } else { (ry, rx) };
+                parent[hi] = lo;
+            }
+        }
+        let roots: Vec<i64> = (0..nodes.len())
+            .map(|i| nodes[find(&mut parent, i)])
+            .collect();
+        (nodes, roots)
+    });
+    Ok((
+        column_bytes(py, &nodes, i64::to_ne_bytes)?,
+        column_bytes(py, &roots, i64::to_ne_bytes)?,
+    ))
+}

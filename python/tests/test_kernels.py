@@ -147,3 +147,55 @@ def test_verifying_sets_equals_verifying_texts(corpus, level, config):
         verify_sets_arrow(pa.array(a), pa.array(b), config, level=level)
     with pytest.raises(ValueError, match="not a whole number of 64-bit hashes"):
         verify_sets_arrow(pa.array([b"abc"], pa.binary()), pa.array([b"abc"], pa.binary()), config, level=level)
+
+
+@pytest.mark.parametrize("config", [Config(), Config(verification="estimate", threshold=0.7)])
+def test_driver_kernels_of_the_spark_job(corpus, config):
+    """verify_node_pairs (each node's set given once, pairs by node) keeps
+    exactly the pairs verify_sets_arrow accepts, with the same similarity;
+    edge_components gives each node its component's smallest node."""
+    from array import array
+
+    from echodup import _echodup, sets_arrow, verify_sets_arrow
+    from echodup._frames import binary_buffers
+
+    texts = [t for _, t in corpus[:300]]
+    sets = sets_arrow(pa.array(texts), config)
+    # Nodes 1000 + 3 i in reverse order; pairs both ways round, and many
+    # with node 0's set (a node in many pairs).
+    nodes = [1000 + 3 * i for i in range(len(texts))][::-1]
+    column = pa.array([sets[i].as_py() for i in range(len(texts))][::-1], pa.binary())
+    pairs = [(i, i + 1) for i in range(len(texts) - 1)] + [(i + 2, i) for i in range(0, 200, 2)]
+    pairs += [(0, i) for i in range(1, 100)]
+    a = [1000 + 3 * x for x, _ in pairs]
+    b = [1000 + 3 * y for _, y in pairs]
+    want = verify_sets_arrow(pa.array([sets[x].as_py() for x, _ in pairs], pa.binary()),
+                             pa.array([sets[y].as_py() for _, y in pairs], pa.binary()), config).to_pydict()
+    offsets, width, data = binary_buffers(column, "sets")
+    got = _echodup.verify_node_pairs(array("q", a).tobytes(), array("q", b).tobytes(), array("q", nodes).tobytes(),
+                                     offsets, width, data, config, "document", config.fingerprint, 2)
+    got_a, got_b = array("q", got[0]).tolist(), array("q", got[1]).tolist()
+    jaccard = array("d", got[2]).tolist()
+    containment_ab = array("d", got[3]).tolist()
+    kept = [k for k, m in enumerate(want["matched"]) if m]
+    assert 0 < len(kept) < len(pairs)
+    assert list(zip(got_a, got_b)) == [(min(a[k], b[k]), max(a[k], b[k])) for k in kept]
+    for j, k in enumerate(kept):
+        assert jaccard[j] == want["jaccard"][k]
+        # Oriented as (smaller node, larger node).
+        expect = want["containment_ab"][k] if a[k] < b[k] else want["containment_ba"][k]
+        assert containment_ab[j] == expect
+    with pytest.raises(ValueError, match="pair \\(1000, 5\\): its two shingle sets are not both present"):
+        _echodup.verify_node_pairs(array("q", [1000]).tobytes(), array("q", [5]).tobytes(), array("q", nodes).tobytes(),
+                                   offsets, width, data, config, "document", None, 1)
+    with pytest.raises(ValueError, match="node 7: two shingle sets"):
+        twice = pa.array([sets[0].as_py(), sets[1].as_py()], pa.binary())
+        o2, w2, d2 = binary_buffers(twice, "sets")
+        _echodup.verify_node_pairs(b"", b"", array("q", [7, 7]).tobytes(), o2, w2, d2, config, "document", None, 1)
+
+    edges = [(5, 9), (9, 2), (40, 41), (41, 40), (7, 7), (-3, 100), (100, 40)]
+    nodes_b, roots_b = _echodup.edge_components(array("q", [x for x, _ in edges]).tobytes(),
+                                                array("q", [y for _, y in edges]).tobytes())
+    assert dict(zip(array("q", nodes_b).tolist(), array("q", roots_b).tolist())) == {
+        2: 2, 5: 2, 9: 2, 7: 7, -3: -3, 40: -3, 41: -3, 100: -3}
+    assert array("q", nodes_b).tolist() == sorted([2, 5, 9, 7, -3, 40, 41, 100])

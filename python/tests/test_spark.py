@@ -149,6 +149,23 @@ def test_keep_longest_and_estimate_mode_equal_library(spark, texts):
     check_document_level(spark, texts, Config(keep="longest", verification="estimate", threshold=0.7))
 
 
+def test_pairs_verified_in_a_shuffle_by_group_equal_library(spark, texts):
+    # driver_verify_limit=0: the sets of the pairs' ends stay in Spark and
+    # each pair is verified where its group's set was sent (the path for
+    # more ends than the driver should hold), in exact and estimate mode.
+    stats = check_document_level(spark, texts, Config(), driver_verify_limit=0)
+    assert stats["components"] == "driver"
+    check_document_level(spark, texts, Config(verification="estimate", threshold=0.7), driver_verify_limit=0)
+
+
+def test_uneven_bucket_partitions_equal_library(spark, texts, monkeypatch):
+    # No partition within its share of local_limit: every partition's pairs
+    # come in the second collect, from the cache.
+    monkeypatch.setattr(es, "_pair_share", lambda local_limit, partitions: 0)
+    stats = check_document_level(spark, texts[:600], Config())
+    assert stats["components"] == "driver"
+
+
 def test_passage_level_equals_library(spark, texts):
     config = Config()
     report = echodup.deduplicate(texts, es.raw_basis(config))
@@ -229,6 +246,17 @@ def test_errors(spark, texts):
         es.deduplicate(spark.createDataFrame([(1, 2)], "id long, text long"))
     with pytest.raises(ValueError, match="already has a column 'cluster'"):
         es.deduplicate(df.withColumn("cluster", df.id))
+    with pytest.raises(ValueError, match="driver_verify_limit must not be negative"):
+        es.deduplicate(df, driver_verify_limit=-1)
+    # Repeats far apart (other partitions, other batches) and several of them.
+    many = spark.createDataFrame(
+        [(i % 700 if i >= 1000 else i, f"text number {i} of the batch") for i in range(1400)], "id long, text string"
+    ).repartition(5)
+    with pytest.raises(ValueError, match="ids must be unique; repeated: 300 \\(2 rows\\), 301 \\(2 rows\\), "):
+        es.deduplicate(many)
+    null_ids = spark.createDataFrame([(1, "a b c d e f"), (None, "g h i j k l")], "id long, text string")
+    with pytest.raises(ValueError, match="column 'id': null ids are not allowed"):
+        es.deduplicate(null_ids)
     nulls = spark.createDataFrame([(1, "a b c d e f"), (2, None)], "id long, text string")
     with pytest.raises(Exception, match="column 'text': the row with id 2 has a null text"):
         es.deduplicate(nulls).labels.collect()
