@@ -204,6 +204,7 @@ mod overlay;
 mod query;
 mod read;
 mod segments;
+mod sets;
 mod update;
 mod write;
 

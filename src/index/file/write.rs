@@ -7,15 +7,17 @@
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::Segment;
 use super::codec::encode_config;
 use super::format::{
     BLOCK, ENTRY_LEN, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED, MAGIC, Meta,
-    SEGMENT_FORMAT_VERSION, bucket_of, dir_bits, le32, le64, passage_id_pack, passage_id_unpack,
-    sec,
+    SEGMENT_FORMAT_VERSION, band_entry_layout, bucket_of, decode_band_entry, dir_bits,
+    encode_band_entry, le32, le64, passage_id_pack, passage_id_unpack, sec,
 };
+use super::sets::{DocSetCode, put_set};
 use super::overlay::Overlay;
 use super::read::Sequential;
 use crate::atomic::AtomicWriter;
@@ -90,13 +92,15 @@ impl SectionWriter {
 
 /// Writes the index of `base` plus `overlay` to `target`, atomically (see
 /// `crate::atomic`): the target is replaced only once the whole new file is
-/// on disk, and an error leaves it as it was.
+/// on disk, and an error leaves it as it was. The file has this build's
+/// segment layout, and so must `base` (its data is copied as it is).
 pub(super) fn write_index(
     target: &Path,
     config: &Config,
     base: Option<&Segment>,
     overlay: &Overlay,
 ) -> Result<()> {
+    debug_assert!(base.is_none_or(|b| b.docs.layout == SEGMENT_FORMAT_VERSION));
     let file = AtomicWriter::create(target)?;
     write_contents(file, config, base, overlay)?.commit()
 }
@@ -265,6 +269,77 @@ fn pull_entry(seq: &mut Option<Sequential<'_>>, left: &mut u64) -> Result<Option
     Ok(Some((le64(e, 0), le32(e, 8))))
 }
 
+/// The next of `left` band entries of `len` bytes of `seq`.
+fn pull_band_entry(
+    seq: &mut Option<Sequential<'_>>,
+    left: &mut u64,
+    len: u64,
+) -> Result<Option<(u64, u32)>> {
+    if *left == 0 {
+        return Ok(None);
+    }
+    *left -= 1;
+    let e = seq
+        .as_mut()
+        .expect("a base file when it has entries")
+        .next(len as usize)?;
+    Ok(Some(decode_band_entry(e)))
+}
+
+/// The data of each new group of one level, with sets (exact
+/// verification), as layout 2 codes it: a passage's set Rice-coded, a
+/// document's set as references to the passage groups of the segment
+/// first seen in its first document (numbered from `old_passage_groups`,
+/// after those of the base) plus a residual. Empty without sets.
+fn encode_data(
+    overlay: &Overlay,
+    documents: bool,
+    verification: Verification,
+    old_passage_groups: u64,
+) -> Vec<Vec<u8>> {
+    if verification != Verification::Exact {
+        return Vec::new();
+    }
+    let new = if documents {
+        &overlay.docs
+    } else {
+        &overlay.passages
+    };
+    let passages = &overlay.passages;
+    // The new passage groups are numbered in the order their first
+    // passages came: by document.
+    let first_docs: Vec<u32> = passages
+        .firsts
+        .iter()
+        .map(|&f| passage_id_unpack(f).doc.as_u32())
+        .collect();
+    let sorted = first_docs.is_sorted();
+    (0..new.len())
+        .into_par_iter()
+        .map(|g| {
+            let set = new.level.sets[g].as_slice();
+            let mut out = Vec::new();
+            if !documents {
+                put_set(&mut out, set);
+                return out;
+            }
+            let doc = new.level.groups[g].first().copied();
+            let (lo, hi) = match doc {
+                Some(d) if sorted => (
+                    first_docs.partition_point(|&f| f < d),
+                    first_docs.partition_point(|&f| f <= d),
+                ),
+                _ => (0, 0),
+            };
+            let parts: Vec<&[u64]> = (lo..hi)
+                .map(|p| passages.level.sets[p].as_slice())
+                .collect();
+            DocSetCode::choose(set, old_passage_groups + lo as u64, &parts).encode(&mut out);
+            out
+        })
+        .collect()
+}
+
 /// Writes the groups, data, (members,) bands and directory of one level.
 fn write_level(
     w: &mut SectionWriter,
@@ -296,6 +371,8 @@ fn write_level(
     };
     let verification = config.get_verification();
     let num_perm = config.get_num_perm();
+    let old_passage_groups = base.map_or(0, |b| b.passages.groups);
+    let encoded = encode_data(overlay, documents, verification, old_passage_groups);
 
     // groups
     let mut member_at = 0u64;
@@ -315,10 +392,7 @@ fn write_level(
     let mut data_at = old_data;
     for g in 0..new.len() {
         let (len, size) = match verification {
-            Verification::Exact => {
-                let n = new.level.sets[g].len();
-                (n as u32, n as u64 * 8)
-            }
+            Verification::Exact => (new.level.sets[g].len() as u32, encoded[g].len() as u64),
             _ => (new.level.signatures[g].1 as u32, num_perm as u64 * 4),
         };
         let members = new.level.groups[g].len() as u32;
@@ -336,6 +410,7 @@ fn write_level(
                     p.index,
                 ))
             },
+            end: 0,
         };
         if documents {
             member_at += members as u64;
@@ -351,11 +426,7 @@ fn write_level(
     }
     for g in 0..new.len() {
         match verification {
-            Verification::Exact => {
-                for v in new.level.sets[g].as_slice() {
-                    w.put(&v.to_le_bytes())?;
-                }
-            }
+            Verification::Exact => w.put(&encoded[g])?,
             _ => {
                 for v in new.level.signatures[g].0.as_slice() {
                     w.put(&v.to_le_bytes())?;
@@ -398,15 +469,21 @@ fn write_level(
         (Some(d), Some(r)) => Some(Sequential::new(r, d.bands_sec)),
         _ => None,
     };
+    let old_len = disk.map_or(0, |d| d.entry_len);
+    let (entry_len, mask) = band_entry_layout(SEGMENT_FORMAT_VERSION, total);
+    let mut e = Vec::with_capacity(entry_len as usize);
     for band in 0..bands {
         let mut fresh: Vec<(u64, u32)> = (0..new.len())
-            .map(|g| (new.keys[g * bands + band], (old_groups + g as u64) as u32))
+            .map(|g| {
+                let key = new.keys[g * bands + band] & mask;
+                (key, (old_groups + g as u64) as u32)
+            })
             .collect();
         fresh.sort_unstable();
         let mut counts = vec![0u32; buckets];
         let mut fresh = fresh.into_iter().peekable();
         let mut left = old_groups;
-        let mut cur = pull_entry(&mut old_seq, &mut left)?;
+        let mut cur = pull_band_entry(&mut old_seq, &mut left, old_len)?;
         loop {
             let take_old = match (cur, fresh.peek()) {
                 (Some(o), Some(n)) => o <= *n,
@@ -416,15 +493,14 @@ fn write_level(
             };
             let (k, g) = if take_old {
                 let v = cur.expect("checked");
-                cur = pull_entry(&mut old_seq, &mut left)?;
+                cur = pull_band_entry(&mut old_seq, &mut left, old_len)?;
                 v
             } else {
                 fresh.next().expect("checked")
             };
             counts[bucket_of(k, bits)] += 1;
-            let mut e = [0u8; 12];
-            e[..8].copy_from_slice(&k.to_le_bytes());
-            e[8..].copy_from_slice(&g.to_le_bytes());
+            e.clear();
+            encode_band_entry(&mut e, k, g, entry_len);
             w.put(&e)?;
         }
         let mut at = 0u32;
