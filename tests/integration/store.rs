@@ -469,26 +469,105 @@ fn the_committed_version_1_file_opens_and_answers() {
 }
 
 #[test]
-fn segments_are_still_laid_out_as_version_1_byte_for_byte() {
-    // A segment of a version 2 index is laid out as a version 1 file:
-    // building the fixture again and folding it into one segment must give
-    // the committed bytes. A change to the segment layout needs a new
-    // version, with a new fixture that this check then moves to (the old
-    // fixture stays, read by the tests above).
+fn segments_are_laid_out_as_the_committed_layout_2_fixture_byte_for_byte() {
+    // Building the fixture's documents again and folding them into one
+    // segment must give the committed segment of format version 3 (layout
+    // 2). A change to the segment layout needs a new version, with a new
+    // fixture that this check then moves to (the old fixtures stay, read by
+    // the tests here).
     assert_eq!(
-        STORE_FORMAT_VERSION, 2,
+        STORE_FORMAT_VERSION, 3,
         "a new format version: point this check at its own fixture"
     );
+    let fixture = std::fs::read(data("index-v3.seg")).unwrap();
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("again.edx");
     let docs = fixture_docs();
     let half = docs.len() / 2;
     build(&path, &fixture_config(), &[&docs[..half], &docs[half..]]);
-    assert_eq!(IndexFile::open(&path).unwrap().info().format_version, 2);
-    assert_eq!(
-        canonical(&path),
-        std::fs::read(data("index-v1.edx")).unwrap()
-    );
+    assert_eq!(IndexFile::open(&path).unwrap().info().format_version, 3);
+    assert_eq!(canonical(&path), fixture);
+    // The version 1 fixture, optimized, is rewritten into the new layout:
+    // the same bytes.
+    let old = dir.path().join("old.edx");
+    std::fs::copy(data("index-v1.edx"), &old).unwrap();
+    assert_eq!(canonical(&old), fixture);
+    assert_eq!(IndexFile::open(&old).unwrap().info().format_version, 3);
+}
+
+/// The committed layout 2 segment opens on its own (as a one-file index)
+/// and answers as the memory index does; so does a version 2 index (a
+/// manifest listing layout 1 segments), which the next batch turns into a
+/// version 3 one without rewriting its old segment.
+#[test]
+fn the_committed_layout_2_segment_and_version_2_indexes_answer() {
+    let docs = fixture_docs();
+    let (memory, _) = memory_index(&fixture_config(), &docs);
+    let dir = TempDir::new().unwrap();
+    let seg = dir.path().join("lone.seg");
+    std::fs::copy(data("index-v3.seg"), &seg).unwrap();
+    let file = IndexFile::open(&seg).unwrap();
+    file.verify().unwrap();
+    assert_same_answers(&file, &memory, &probes(&docs));
+
+    // A version 2 index: the version 1 fixture as its one segment.
+    let path = dir.path().join("v2.edx");
+    let segments = dir.path().join("v2.edx.segments");
+    std::fs::create_dir(&segments).unwrap();
+    let old = std::fs::read(data("index-v1.edx")).unwrap();
+    std::fs::write(segments.join("00000001.seg"), &old).unwrap();
+    std::fs::write(&path, version_2_manifest(&old)).unwrap();
+    let mut index = IndexFile::open_for_writing(&path).unwrap();
+    assert_eq!(index.info().format_version, 2);
+    assert_same_answers(&index, &memory, &probes(&docs));
+    let extra = vec![(
+        "new-1".to_string(),
+        format!("{}\n\nA late paragraph about the harbour lights.", docs[1].1),
+    )];
+    let verdicts = index.add_batch(extra.clone()).unwrap();
+    let mut all = docs.clone();
+    all.extend(extra);
+    let (memory, expected) = memory_index(&fixture_config(), &all);
+    assert_eq!(verdicts, expected[docs.len()..]);
+    assert_eq!(index.info().format_version, 3);
+    assert_eq!(index.info().segments, 2);
+    assert_same_answers(&index, &memory, &probes(&all));
+    drop(index);
+    // The old segment is untouched; the new one has layout 2.
+    let files = segment_files(&path);
+    assert_eq!(std::fs::read(&files[0]).unwrap(), old);
+    let new = std::fs::read(&files[1]).unwrap();
+    assert_eq!(&new[..8], b"EDUPSEG\0");
+    assert_eq!(u32::from_le_bytes(new[8..12].try_into().unwrap()), 2);
+    let mut index = IndexFile::open_for_writing(&path).unwrap();
+    index.optimize().unwrap();
+    assert_same_answers(&index, &memory, &probes(&all));
+}
+
+/// A version 2 manifest (as a version 2 build wrote it) listing `segment`,
+/// a layout 1 file, as its one segment, number 1.
+fn version_2_manifest(segment: &[u8]) -> Vec<u8> {
+    let le64 = |at: usize| u64::from_le_bytes(segment[at..at + 8].try_into().unwrap());
+    let (config_at, _) = sections(segment)[0];
+    let (meta_at, _) = sections(segment)[1];
+    let (docs, passages) = (le64(meta_at), le64(meta_at + 8));
+    let mut m = Vec::new();
+    m.extend_from_slice(b"EDUPIDX\0");
+    m.extend_from_slice(&2u32.to_le_bytes());
+    m.extend_from_slice(&1u32.to_le_bytes());
+    m.extend_from_slice(&le64(24).to_le_bytes()); // fingerprint
+    m.extend_from_slice(&1u64.to_le_bytes()); // generation
+    m.extend_from_slice(&2u64.to_le_bytes()); // next segment
+    m.extend_from_slice(&0u64.to_le_bytes()); // removed
+    m.extend_from_slice(&[0u8; 16]);
+    m.extend_from_slice(&segment[config_at..config_at + 80]);
+    for v in [1, 0, docs, passages, segment.len() as u64, le64(56)] {
+        m.extend_from_slice(&v.to_le_bytes());
+    }
+    m.extend_from_slice(&0u64.to_le_bytes());
+    let sum = xxhash_rust::xxh3::xxh3_64(&m);
+    m.extend_from_slice(&sum.to_le_bytes());
+    m
 }
 
 /// Issue 15: a version 1 file is upgraded on its first change: it becomes
@@ -510,7 +589,7 @@ fn a_version_1_file_is_upgraded_on_its_first_change() {
         ),
     )];
     let verdicts = index.add_batch(extra.clone()).unwrap();
-    assert_eq!(index.info().format_version, 2);
+    assert_eq!(index.info().format_version, STORE_FORMAT_VERSION);
     assert_eq!(index.info().segments, 2);
     let mut all = docs.clone();
     all.extend(extra);

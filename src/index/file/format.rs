@@ -17,8 +17,11 @@ pub const STORE_FORMAT_VERSION: u32 = 3;
 /// header): 2. Layout 1 is that of a version 1 index file.
 pub(super) const SEGMENT_FORMAT_VERSION: u32 = 2;
 
-/// The first 8 bytes of every index file.
+/// The first 8 bytes of every index manifest, version 1 file and layout 1 segment.
 pub(super) const MAGIC: [u8; 8] = *b"EDUPIDX\0";
+/// The first 8 bytes of a segment of layout 2 or later: a segment file is
+/// told from a manifest before its version is read.
+pub(super) const SEGMENT_MAGIC: [u8; 8] = *b"EDUPSEG\0";
 /// The header, before the section table.
 pub(super) const HEADER_LEN: usize = 64;
 /// One entry of the section table.

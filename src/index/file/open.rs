@@ -11,7 +11,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::{config_mismatch, decode_config};
 use super::format::{
-    BLOCK, CONFIG_LEN, ENTRY_LEN, GROUP_LEN, HEADER_LEN, ID_HASH_LEN, MAGIC, META_LEN, Meta,
+    BLOCK, CONFIG_LEN, ENTRY_LEN, GROUP_LEN, HEADER_LEN, ID_HASH_LEN, MAGIC, META_LEN, Meta, SEGMENT_MAGIC,
     SECTION_NAMES, SEGMENT_FORMAT_VERSION, STORE_FORMAT_VERSION, band_entry_layout, dir_bits,
     le32, le64, sec,
 };
@@ -160,14 +160,23 @@ fn open_once(path: &Path) -> Result<IndexFile> {
     let (file, size, head, stamp) = open_file(path)?;
     let bad = |what: String| Error::format(path, what);
     let version = le32(&head, 8);
-    if version > STORE_FORMAT_VERSION {
+    // A segment file on its own reads as a one-file index, as a version 1
+    // file does (and becomes the first segment on its first change).
+    let lone_segment = head[..8] == SEGMENT_MAGIC;
+    if lone_segment && version > SEGMENT_FORMAT_VERSION {
+        return Err(bad(format!(
+            "segment layout {version} is newer than this build reads (up to \
+             {SEGMENT_FORMAT_VERSION}); upgrade echodup"
+        )));
+    }
+    if !lone_segment && version > STORE_FORMAT_VERSION {
         return Err(bad(format!(
             "index format version {version} is newer than this build reads (up to \
              {STORE_FORMAT_VERSION}); upgrade echodup"
         )));
     }
     match version {
-        1 => {
+        _ if lone_segment || version == 1 => {
             let (segment, config) = open_segment(path.to_path_buf(), file, size, head, 0, 0)?;
             let dedup = Deduplicator::new(config)?;
             Ok(IndexFile {
@@ -202,7 +211,7 @@ fn open_file(path: &Path) -> Result<(FileAt, u64, [u8; HEADER_LEN], Stamp)> {
     let got = (size as usize).min(HEADER_LEN);
     file.read_exact_at(&mut head[..got], 0)
         .map_err(|e| Error::io("reading", path, e))?;
-    if got < MAGIC.len() || head[..8] != MAGIC {
+    if got < MAGIC.len() || (head[..8] != MAGIC && head[..8] != SEGMENT_MAGIC) {
         return Err(Error::format(
             path,
             "not an echodup index file (its first bytes are not the index magic)",
@@ -259,7 +268,8 @@ fn open_v2(path: &Path, file: FileAt, size: u64, stamp: Stamp, version: u32) -> 
         // A version 2 manifest lists segments of layout 1 only.
         let layout = le32(&head, 8);
         let newest = if version == FIRST_MANIFEST_VERSION { 1 } else { SEGMENT_FORMAT_VERSION };
-        if !(1..=newest).contains(&layout) {
+        let magic = if layout == 1 { MAGIC } else { SEGMENT_MAGIC };
+        if !(1..=newest).contains(&layout) || head[..8] != magic {
             return Err(wrong("format version"));
         }
         if seg_size != e.len || le64(&head, 56) != e.checksum || le64(&head, 24) != m.fingerprint {
@@ -312,7 +322,8 @@ fn open_segment(
     let layout = le32(&head, 8);
     let count = le32(&head, 12) as usize;
     let block = le32(&head, 16) as u64;
-    if !(1..=SEGMENT_FORMAT_VERSION).contains(&layout) {
+    let magic = if layout == 1 { MAGIC } else { SEGMENT_MAGIC };
+    if !(1..=SEGMENT_FORMAT_VERSION).contains(&layout) || head[..8] != magic {
         return Err(bad(format!(
             "segment layout {layout} is not one this build reads (1 to {SEGMENT_FORMAT_VERSION})"
         )));

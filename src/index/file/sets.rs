@@ -364,9 +364,9 @@ mod tests {
         let mut got = Vec::new();
         assert_eq!(get_set(&b, values.len() as u64, &mut got), Some(()));
         assert_eq!(got, values);
-        // One value fewer or more, or a byte more, is not the code.
+        // A byte more is not the code (a value more may be: zero padding
+        // reads as gaps of 0 when k is small; the callers know the count).
         let mut v = Vec::new();
-        assert_eq!(get_set(&b, values.len() as u64 + 1, &mut v), None);
         let mut longer = b.clone();
         longer.push(0);
         assert_eq!(get_set(&longer, values.len() as u64, &mut v), None);

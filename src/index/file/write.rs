@@ -13,7 +13,7 @@ use xxhash_rust::xxh3::xxh3_64;
 use super::Segment;
 use super::codec::encode_config;
 use super::format::{
-    BLOCK, ENTRY_LEN, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED, MAGIC, Meta,
+    BLOCK, ENTRY_LEN, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED, Meta, SEGMENT_MAGIC,
     SEGMENT_FORMAT_VERSION, band_entry_layout, bucket_of, decode_band_entry, dir_bits,
     encode_band_entry, le32, le64, passage_id_pack, passage_id_unpack, sec,
 };
@@ -229,7 +229,7 @@ fn write_contents(
     w.table.push((w.pos, sums.len() as u64, xxh3_64(&sums)));
     w.pos += sums.len() as u64;
     let mut head = Vec::with_capacity(HEADER_LEN + sec::COUNT * ENTRY_LEN);
-    head.extend_from_slice(&MAGIC);
+    head.extend_from_slice(&SEGMENT_MAGIC);
     head.extend_from_slice(&SEGMENT_FORMAT_VERSION.to_le_bytes());
     head.extend_from_slice(&(sec::COUNT as u32).to_le_bytes());
     head.extend_from_slice(&(BLOCK as u32).to_le_bytes());
@@ -517,4 +517,123 @@ fn write_level(
     }
     w.end_section()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::super::IndexFile;
+    use super::super::level::GroupData;
+    use crate::analyze::Analyzer;
+    use crate::config::Config;
+    use crate::segment::Segmentation;
+    use crate::shingle::Shingling;
+
+    /// Paragraphs from a small vocabulary, so that passages repeat within
+    /// and across documents, some shorter than a shingle.
+    fn text() -> impl Strategy<Value = String> {
+        let word = prop::sample::select(vec![
+            "harbour", "ferry", "storm", "council", "vote", "the", "a", "on", "Friday", "fleet",
+        ]);
+        let paragraph = prop::collection::vec(word, 0..12).prop_map(|w| w.join(" "));
+        let sep = prop::sample::select(vec!["\n\n", "\n", " "]);
+        prop::collection::vec((paragraph, sep), 0..8).prop_map(|ps| {
+            ps.into_iter()
+                .map(|(p, s)| format!("{p}{s}"))
+                .collect::<String>()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+
+        /// Issue 15: a stored document set (layout 2: references to passage
+        /// sets plus a residual) is exactly the analyzer's document set, for
+        /// any text and configuration: passages indexed or not, one passage
+        /// or many, passages shorter than a shingle, batches and folds.
+        #[test]
+        fn stored_document_sets_are_the_analyzer_s(
+            texts in prop::collection::vec(text(), 1..7),
+            words in any::<bool>(),
+            size in 1usize..6,
+            passages in any::<bool>(),
+            segmentation in prop::sample::select(vec![
+                Segmentation::BlankLines, Segmentation::Lines, Segmentation::Auto,
+            ]),
+            min_tokens in 0usize..4,
+            split in 0usize..7,
+        ) {
+            let shingling = if words { Shingling::Words(size) } else { Shingling::Chars(size) };
+            let config = Config::new()
+                .shingling(shingling)
+                .segmentation(segmentation)
+                .passages(passages)
+                .min_passage_tokens(min_tokens);
+            let dir = tempfile::TempDir::new().unwrap();
+            let path = dir.path().join("p.edx");
+            let mut index = IndexFile::create(&path, config.clone()).unwrap();
+            let docs: Vec<(String, String)> =
+                texts.iter().enumerate().map(|(i, t)| (format!("d{i}"), t.clone())).collect();
+            let split = split.min(docs.len());
+            index.add_batch(docs[..split].to_vec()).unwrap();
+            index.add_batch(docs[split..].to_vec()).unwrap();
+            let analyzer = Analyzer::new(&config).unwrap();
+            let mut wanted: Vec<u64> = texts
+                .iter()
+                .map(|t| analyzer.analyze(t).shingles().fingerprint())
+                .collect();
+            wanted.sort_unstable();
+            for round in 0..2 {
+                for seg in &index.segments {
+                    for rec in seg.docs.records(&seg.reader).unwrap() {
+                        let GroupData::Set(set) = seg.docs.data(&seg.reader, &rec).unwrap() else {
+                            panic!("exact verification stores sets");
+                        };
+                        prop_assert_eq!(set.len(), rec.len as usize);
+                        prop_assert_eq!(set.fingerprint(), rec.fingerprint);
+                        prop_assert!(wanted.binary_search(&rec.fingerprint).is_ok());
+                    }
+                }
+                if round == 0 {
+                    index.optimize().unwrap();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod reference_tests {
+    use super::super::IndexFile;
+    use super::super::sets::DocSetCode;
+    use crate::config::Config;
+
+    /// A document of long paragraphs stores references to each paragraph's
+    /// set and, as its residual, only the windows across the breaks.
+    #[test]
+    fn a_document_refers_to_its_passages() {
+        let paragraphs = [
+            "Gales kept the ferry fleet in port for a third day on Thursday morning.",
+            "The council will vote on the new harbour wall before the summer recess.",
+            "Fishermen said the closure had cost them a week of the best catches.",
+        ];
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("r.edx");
+        let mut index = IndexFile::create(&path, Config::new()).unwrap();
+        index
+            .add_batch([("a", paragraphs.join("\n\n"))])
+            .unwrap();
+        let seg = &index.segments[0];
+        let rec = seg.docs.records(&seg.reader).unwrap()[0];
+        let b = seg
+            .reader
+            .read(seg.docs.data_sec, rec.data, rec.end - rec.data)
+            .unwrap();
+        let code = DocSetCode::decode(&b, seg.passages.groups).unwrap();
+        assert_eq!((code.first, code.count), (0, 3));
+        assert!(code.excluded.is_empty());
+        // Word 5-shingles: 4 windows across each of the 2 breaks.
+        assert_eq!(code.residual.len(), 8);
+    }
 }
