@@ -522,7 +522,10 @@ fn the_committed_layout_2_segment_and_version_2_indexes_answer() {
     assert_same_answers(&index, &memory, &probes(&docs));
     let extra = vec![(
         "new-1".to_string(),
-        format!("{}\n\nA late paragraph about the harbour lights.", docs[1].1),
+        format!(
+            "{}\n\nA late paragraph about the harbour lights.",
+            docs[1].1
+        ),
     )];
     let verdicts = index.add_batch(extra.clone()).unwrap();
     let mut all = docs.clone();

@@ -407,7 +407,10 @@ fn records_at(
     let total = r.len(groups_sec) / GROUP_LEN;
     let extra = (layout >= 2 && first + count < total) as u64;
     let b = r.read(groups_sec, first * GROUP_LEN, (count + extra) * GROUP_LEN)?;
-    let mut recs: Vec<GroupRecord> = b.chunks_exact(GROUP_LEN as usize).map(GroupRecord::decode).collect();
+    let mut recs: Vec<GroupRecord> = b
+        .chunks_exact(GROUP_LEN as usize)
+        .map(GroupRecord::decode)
+        .collect();
     if layout >= 2 {
         // The data section follows the records' section.
         let data_len = r.len(groups_sec + 1);

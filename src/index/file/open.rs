@@ -11,9 +11,9 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::{config_mismatch, decode_config};
 use super::format::{
-    BLOCK, CONFIG_LEN, ENTRY_LEN, GROUP_LEN, HEADER_LEN, ID_HASH_LEN, MAGIC, META_LEN, Meta, SEGMENT_MAGIC,
-    SECTION_NAMES, SEGMENT_FORMAT_VERSION, STORE_FORMAT_VERSION, band_entry_layout, dir_bits,
-    le32, le64, sec,
+    BLOCK, CONFIG_LEN, ENTRY_LEN, GROUP_LEN, HEADER_LEN, ID_HASH_LEN, MAGIC, META_LEN, Meta,
+    SECTION_NAMES, SEGMENT_FORMAT_VERSION, SEGMENT_MAGIC, STORE_FORMAT_VERSION, band_entry_layout,
+    dir_bits, le32, le64, sec,
 };
 use super::level::{DiskLevel, Parts};
 use super::lock::{Stamp, WriteLock, remove_leftovers};
@@ -267,7 +267,11 @@ fn open_v2(path: &Path, file: FileAt, size: u64, stamp: Stamp, version: u32) -> 
         };
         // A version 2 manifest lists segments of layout 1 only.
         let layout = le32(&head, 8);
-        let newest = if version == FIRST_MANIFEST_VERSION { 1 } else { SEGMENT_FORMAT_VERSION };
+        let newest = if version == FIRST_MANIFEST_VERSION {
+            1
+        } else {
+            SEGMENT_FORMAT_VERSION
+        };
         let magic = if layout == 1 { MAGIC } else { SEGMENT_MAGIC };
         if !(1..=newest).contains(&layout) || head[..8] != magic {
             return Err(wrong("format version"));

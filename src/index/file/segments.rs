@@ -237,7 +237,9 @@ impl IndexFile {
             let range = match fold {
                 // One segment of an older layout is rewritten in this one.
                 Fold::All => (slots.len() > 1
-                    || slots.iter().any(|s| s.docs.layout != SEGMENT_FORMAT_VERSION))
+                    || slots
+                        .iter()
+                        .any(|s| s.docs.layout != SEGMENT_FORMAT_VERSION))
                 .then_some(0..slots.len()),
                 Fold::Policy => {
                     let docs: Vec<u64> = slots.iter().map(|s| s.meta.docs).collect();

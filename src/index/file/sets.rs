@@ -391,7 +391,9 @@ mod tests {
             let mut state = 0x9E37_79B9_7F4A_7C15u64;
             let mut v: Vec<u64> = (0..n)
                 .map(|_| {
-                    state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1);
                     xxhash_rust::xxh3::xxh3_64(&state.to_le_bytes())
                 })
                 .collect();
@@ -419,7 +421,13 @@ mod tests {
         assert_eq!(get_set(&[0], 0, &mut Vec::new()), None);
         // A varint of more than 64 bits.
         assert_eq!(get_varint(&[0xFF; 10], &mut 0), None);
-        assert_eq!(get_varint(&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01], &mut 0), Some(u64::MAX));
+        assert_eq!(
+            get_varint(
+                &[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01],
+                &mut 0
+            ),
+            Some(u64::MAX)
+        );
     }
 
     #[test]

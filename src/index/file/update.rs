@@ -13,9 +13,9 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::config_mismatch;
+use super::format::SEGMENT_FORMAT_VERSION;
 use super::format::{ID_HASH_LEN, ID_SEED, le32, le64, sec};
 use super::lock::{Stamp, WriteLock};
-use super::format::SEGMENT_FORMAT_VERSION;
 use super::manifest::{FIRST_MANIFEST_VERSION, MANIFEST_VERSION, Manifest, segments_dir};
 use super::overlay::{BaseLookup, Combined, Overlay};
 use super::segments::Fold;
@@ -321,7 +321,10 @@ impl IndexFile {
     pub fn optimize(&mut self) -> Result<()> {
         if self.version == MANIFEST_VERSION
             && self.segments.len() <= 1
-            && self.segments.iter().all(|s| s.docs.layout == SEGMENT_FORMAT_VERSION)
+            && self
+                .segments
+                .iter()
+                .all(|s| s.docs.layout == SEGMENT_FORMAT_VERSION)
         {
             return Ok(());
         }

@@ -13,13 +13,13 @@ use xxhash_rust::xxh3::xxh3_64;
 use super::Segment;
 use super::codec::encode_config;
 use super::format::{
-    BLOCK, ENTRY_LEN, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED, Meta, SEGMENT_MAGIC,
-    SEGMENT_FORMAT_VERSION, band_entry_layout, bucket_of, decode_band_entry, dir_bits,
-    encode_band_entry, le32, le64, passage_id_pack, passage_id_unpack, sec,
+    BLOCK, ENTRY_LEN, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED, Meta, SEGMENT_FORMAT_VERSION,
+    SEGMENT_MAGIC, band_entry_layout, bucket_of, decode_band_entry, dir_bits, encode_band_entry,
+    le32, le64, passage_id_pack, passage_id_unpack, sec,
 };
-use super::sets::{DocSetCode, put_set};
 use super::overlay::Overlay;
 use super::read::Sequential;
+use super::sets::{DocSetCode, put_set};
 use crate::atomic::AtomicWriter;
 use crate::config::Config;
 use crate::corpus::{DocId, PassageId};
@@ -621,9 +621,7 @@ mod reference_tests {
         let dir = tempfile::TempDir::new().unwrap();
         let path = dir.path().join("r.edx");
         let mut index = IndexFile::create(&path, Config::new()).unwrap();
-        index
-            .add_batch([("a", paragraphs.join("\n\n"))])
-            .unwrap();
+        index.add_batch([("a", paragraphs.join("\n\n"))]).unwrap();
         let seg = &index.segments[0];
         let rec = seg.docs.records(&seg.reader).unwrap()[0];
         let b = seg
