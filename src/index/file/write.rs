@@ -392,7 +392,10 @@ fn write_level(
     let mut data_at = old_data;
     for g in 0..new.len() {
         let (len, size) = match verification {
-            Verification::Exact => (new.level.sets[g].len() as u32, encoded[g].len() as u64),
+            Verification::Exact => (
+                new.level.sets[g].len() as u32,
+                encoded.get(g).map_or(0, |e| e.len() as u64),
+            ),
             _ => (new.level.signatures[g].1 as u32, num_perm as u64 * 4),
         };
         let members = new.level.groups[g].len() as u32;
@@ -424,11 +427,15 @@ fn write_level(
     if let (Some(d), Some(r)) = (disk, reader) {
         Sequential::new(r, d.data_sec).copy_to(old_data, w)?;
     }
-    for g in 0..new.len() {
-        match verification {
-            Verification::Exact => w.put(&encoded[g])?,
-            _ => {
-                for v in new.level.signatures[g].0.as_slice() {
+    match verification {
+        Verification::Exact => {
+            for code in &encoded {
+                w.put(code)?;
+            }
+        }
+        _ => {
+            for (sig, _) in &new.level.signatures {
+                for v in sig.as_slice() {
                     w.put(&v.to_le_bytes())?;
                 }
             }
