@@ -1,4 +1,4 @@
-//! The layout of format version 1 files and of version 2 segments (`docs/FORMAT.md`): constants, section
+//! The layout of format version 1 files and of segments (layouts 1 and 2, `docs/FORMAT.md`): constants, section
 //! numbers and names, the fixed-size records (meta section, group record)
 //! and the little helpers every other part of the store uses to read and
 //! write them.

@@ -1,4 +1,4 @@
-//! The manifest of a version 2 index: which segment files are live, where
+//! The manifest of a version 2 or 3 index: which segment files are live, where
 //! each one's documents start, which documents are removed, and the
 //! configuration. It is the only file that changes: a commit writes new
 //! segment files, then replaces the manifest atomically (see
