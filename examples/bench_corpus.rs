@@ -2,7 +2,7 @@
 //!
 //! Generates a synthetic news corpus with planted duplicates and ground truth
 //! (`echodup::synth`), then runs the default [`Deduplicator`] over it and
-//! prints: articles, MB of text, wall time of one full [`Deduplicator::run`]
+//! prints: articles, MB of text, wall and CPU time of one full [`Deduplicator::run`]
 //! and its peak RSS (VmHWM from `/proc/self/status`, reset before the run) and
 //! bytes of it per article, then the same work in two timed stages (analysis
 //! with [`Analyzer`] over all documents, then [`Deduplicator::run_analyzed`]),
@@ -27,7 +27,11 @@
 //! scrapes are reported as a repeated block covering their whole body.
 //!
 //! `--threshold T` sets the threshold of the run (default: the default
-//! `Config`'s). `--threads` sets the size of the rayon pool everything runs in (default:
+//! `Config`'s). `--max-key-memory BYTES` and `--kept-set-bytes BYTES` set
+//! [`Config::max_key_memory`] and [`Config::kept_set_bytes`] (`max`: no
+//! limit), to see what spilling band keys and keeping sets cost. `--repeat
+//! N` runs `run` N more times in the same process and prints their times:
+//! the later runs reuse memory the first one touched. `--threads` sets the size of the rayon pool everything runs in (default:
 //! all cores). `--write DIR` also writes `corpus.jsonl`, `truth.jsonl`,
 //! `pairs.jsonl` and `passages.jsonl` there. `--no-stages` skips the timed
 //! two-stage run, which holds every analysis in memory (about 15 KB per
@@ -55,6 +59,9 @@ struct Args {
     cut: Option<f64>,
     edited: Option<f64>,
     threshold: Option<f64>,
+    max_key_memory: Option<usize>,
+    kept_set_bytes: Option<usize>,
+    repeat: usize,
 }
 
 fn usage() -> ! {
@@ -62,6 +69,7 @@ fn usage() -> ! {
         "usage: bench_corpus [--docs N] [--threads N] [--seed S] [--write DIR] [--no-stages]\n\
          \x20                   [--threshold T] [--pages [--sites N] [--briefs X] [--heavy-chrome]\n\
          \x20                   [--cut X] [--edited X]] [--document-basis content|raw]\n\
+         \x20                   [--max-key-memory BYTES|max] [--kept-set-bytes BYTES|max] [--repeat N]\n\
          defaults: --docs 10000, --threads all cores, --seed 42, --sites 6, --briefs 0.4"
     );
     std::process::exit(2)
@@ -82,11 +90,21 @@ fn parse_args() -> Args {
         cut: None,
         edited: None,
         threshold: None,
+        max_key_memory: None,
+        kept_set_bytes: None,
+        repeat: 0,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().unwrap_or_else(|| usage());
         let number = |v: String| -> u64 { v.replace('_', "").parse().unwrap_or_else(|_| usage()) };
+        let bytes = |v: String| -> usize {
+            if v == "max" {
+                usize::MAX
+            } else {
+                number(v) as usize
+            }
+        };
         match flag.as_str() {
             "--docs" => args.docs = number(value()) as usize,
             "--threads" => args.threads = number(value()) as usize,
@@ -102,6 +120,9 @@ fn parse_args() -> Args {
                 args.basis = value().parse().unwrap_or_else(|_| usage());
             }
             "--cut" => args.cut = Some(value().parse().unwrap_or_else(|_| usage())),
+            "--max-key-memory" => args.max_key_memory = Some(bytes(value())),
+            "--kept-set-bytes" => args.kept_set_bytes = Some(bytes(value())),
+            "--repeat" => args.repeat = number(value()) as usize,
             "--edited" => args.edited = Some(value().parse().unwrap_or_else(|_| usage())),
             "-h" | "--help" => usage(),
             _ => {
@@ -124,6 +145,25 @@ fn proc_status_bytes(field: &str) -> u64 {
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
+}
+
+/// CPU seconds (user and system, every thread) the process has used so
+/// far, from `/proc/self/stat` (in clock ticks of 10 ms); NaN if unknown.
+/// On a loaded machine the CPU time of a phase says more than its wall time.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name, which is in parentheses.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+    // utime and stime are fields 14 and 15 of the whole line.
+    match (fields.get(11), fields.get(12)) {
+        (Some(u), Some(s)) => match (u.parse::<f64>(), s.parse::<f64>()) {
+            (Ok(u), Ok(s)) => (u + s) / 100.0,
+            _ => f64::NAN,
+        },
+        _ => f64::NAN,
+    }
 }
 
 /// Resets VmHWM to the current RSS (Linux 4.0 and later); false if refused.
@@ -194,26 +234,48 @@ fn run(args: &Args) -> Result<(), echodup::Error> {
         None => Config::new(),
     }
     .document_basis(args.basis);
+    let config = match args.max_key_memory {
+        Some(b) => config.max_key_memory(b),
+        None => config,
+    };
+    let config = match args.kept_set_bytes {
+        Some(b) => config.kept_set_bytes(b),
+        None => config,
+    };
     let dedup = Deduplicator::new(config.clone())?;
     let analyzer = Analyzer::new(&config)?;
 
     // The end-to-end run first, so that its peak RSS is its own.
-    let t = Instant::now();
+    let (t, cpu) = (Instant::now(), cpu_seconds());
     let report = dedup.run(&docs)?;
-    let run_s = t.elapsed().as_secs_f64();
+    let (run_s, run_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
     let peak = proc_status_bytes("VmHWM");
+    // The same run again in the same process: memory the first run touched
+    // and freed is reused, so the difference is what first touches cost.
+    for r in 0..args.repeat {
+        let (t, cpu) = (Instant::now(), cpu_seconds());
+        let again = dedup.run(&docs)?;
+        let (wall, used) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+        println!(
+            "run again ({})         {wall:.2} s; {used:.2} s CPU ({:.0} MB per CPU-s)",
+            r + 1,
+            mb / used
+        );
+        assert_eq!(again.stats(), report.stats(), "a second run disagrees");
+    }
 
     // Then the same work in two timed stages (holding every analysis, about
     // 15 KB per article: skip it with --no-stages for the largest corpora).
     let (mut analyze_s, mut rest_s) = (f64::NAN, f64::NAN);
+    let (mut analyze_cpu, mut rest_cpu) = (f64::NAN, f64::NAN);
     if args.stages {
-        let t = Instant::now();
+        let (t, cpu) = (Instant::now(), cpu_seconds());
         let analyzed: Vec<AnalyzedDocument> =
             docs.par_iter().map(|d| analyzer.analyze(d)).collect();
-        analyze_s = t.elapsed().as_secs_f64();
-        let t = Instant::now();
+        (analyze_s, analyze_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
+        let (t, cpu) = (Instant::now(), cpu_seconds());
         let staged = dedup.run_analyzed(&analyzed)?;
-        rest_s = t.elapsed().as_secs_f64();
+        (rest_s, rest_cpu) = (t.elapsed().as_secs_f64(), cpu_seconds() - cpu);
         drop(analyzed);
         // `run_analyzed` has no text to sample for the noise check.
         let mut expected = report.stats().clone();
@@ -266,25 +328,30 @@ fn run(args: &Args) -> Result<(), echodup::Error> {
     );
     if args.stages {
         println!(
-            "analyze               {analyze_s:.2} s ({:.0} MB/s)",
-            mb / analyze_s
+            "analyze               {analyze_s:.2} s ({:.0} MB/s); {analyze_cpu:.2} s CPU ({:.0} MB per CPU-s)",
+            mb / analyze_s,
+            mb / analyze_cpu
         );
         println!(
-            "run_analyzed          {rest_s:.2} s ({:.0} MB/s)",
-            mb / rest_s
+            "run_analyzed          {rest_s:.2} s ({:.0} MB/s); {rest_cpu:.2} s CPU ({:.0} MB per CPU-s)",
+            mb / rest_s,
+            mb / rest_cpu
         );
         println!(
-            "  sum of stages       {:.2} s ({:.0} MB/s, {:.0} articles/s)",
+            "  sum of stages       {:.2} s ({:.0} MB/s, {:.0} articles/s); {:.2} s CPU ({:.0} MB per CPU-s)",
             analyze_s + rest_s,
             mb / (analyze_s + rest_s),
-            n / (analyze_s + rest_s)
+            n / (analyze_s + rest_s),
+            analyze_cpu + rest_cpu,
+            mb / (analyze_cpu + rest_cpu)
         );
     }
     println!(
-        "run (end to end)      {run_s:.2} s ({:.0} MB/s, {:.0} articles/s, {:.1} MB/s per thread)",
+        "run (end to end)      {run_s:.2} s ({:.0} MB/s, {:.0} articles/s, {:.1} MB/s per thread); {run_cpu:.2} s CPU ({:.0} MB per CPU-s)",
         mb / run_s,
         n / run_s,
-        mb / run_s / args.threads as f64
+        mb / run_s / args.threads as f64,
+        mb / run_cpu
     );
     if reset {
         println!(

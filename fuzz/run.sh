@@ -20,7 +20,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
-    targets=(jsonl_reader text_folder segment_normalize config_codec index_file)
+    targets=(jsonl_reader compressed_reader text_folder segment_normalize config_codec index_file)
 fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then

@@ -32,8 +32,11 @@ pub const DEFAULT_BOILERPLATE_MIN_DOCUMENTS: usize = 3;
 pub const MAX_SHINGLE_SIZE: usize = 1024;
 /// Default [`Config::max_key_memory`]: 16 MiB of band keys in memory, about
 /// 130,000 items (documents and passages, some 13,000 news articles) with 32
-/// bands. Spilling costs no measurable time (issue 17: 12.8 s of CPU spilled
-/// against 13.0 s in memory for 100,000 articles).
+/// bands. Spilling costs no measurable user CPU (issue 17: 12.8 s spilled
+/// against 13.0 s in memory for 100,000 articles); the kernel's copy into
+/// the page cache is system time, small on most machines but about 40 µs a
+/// fresh 4 KiB page on the 2-core VM of docs/BENCHMARKS.md, whose host takes
+/// back free memory.
 pub const DEFAULT_MAX_KEY_MEMORY: usize = 16 << 20;
 
 /// Every parameter of a run: how texts are normalized, segmented, shingled,

@@ -8,8 +8,10 @@
 //! Punctuation, currency signs) through a table of what each becomes,
 //! built once per combination of [`Normalizer`] options from the Unicode
 //! path itself ([`Normalizer::context_free_fold`]). Word tokens are hashed
-//! from the folded bytes as each word ends; character and glyph tokens are
-//! pushed as they come. OCR letter pairs are folded per word, as the
+//! from the folded bytes as each word ends (runs of lowercase ASCII letters,
+//! which every option but OCR folding leaves as they are, are copied eight
+//! bytes at a time after one word-at-a-time range check); character and
+//! glyph tokens are pushed as they come. OCR letter pairs are folded per word, as the
 //! Unicode path folds them on the normalized text (no pair crosses a
 //! space).
 //!
@@ -69,6 +71,10 @@ impl Fold {
 struct FoldTable {
     two: Vec<Fold>,
     three: Vec<Fold>,
+    /// Whether every lowercase ASCII letter stays itself (not with OCR
+    /// folding, which folds some letters): then [`words`] copies runs of
+    /// them eight bytes at a time.
+    letters_plain: bool,
 }
 
 impl FoldTable {
@@ -83,9 +89,11 @@ impl FoldTable {
             })
             .collect()
         };
+        let ascii = normalizer.ascii_table();
         FoldTable {
             two: build(TWO_BYTE),
             three: build(THREE_BYTE),
+            letters_plain: (b'a'..=b'z').all(|b| ascii[usize::from(b)] == b),
         }
     }
 
@@ -162,9 +170,31 @@ pub(crate) fn passage_tokens(
     done
 }
 
+/// How many of the eight bytes of `x` (little-endian: the first byte is
+/// the lowest), counted from the first, are lowercase ASCII letters before
+/// any other byte: a word-at-a-time (SWAR) range check, the same as
+/// `x.to_le_bytes().iter().take_while(|b| b.is_ascii_lowercase()).count()`
+/// (a test checks it against that).
+#[inline]
+fn lowercase_prefix(x: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The low seven bits of each byte, so that the additions below never
+    // carry into the next byte.
+    let low = x & !HIGH;
+    // Bit 7 of a byte set: at least b'a' (0x61), above b'z' (0x7A).
+    let at_least_a = low + ONES * (0x80 - 0x61);
+    let above_z = low + ONES * (0x80 - 0x7B);
+    let lowercase = at_least_a & !above_z & !x & HIGH;
+    ((!lowercase & HIGH).trailing_zeros() / 8) as usize
+}
+
 /// Word tokens: the folded bytes of the current word are collected in
 /// `buf` (never longer than the passage: no fold is longer than its
-/// character) and hashed when a separator or the end comes.
+/// character) and hashed when a separator or the end comes. Where
+/// lowercase letters stay themselves, runs of them are copied eight bytes
+/// at a time ([`lowercase_prefix`]); the other bytes go one at a time
+/// through the tables.
 fn words(
     text: &[u8],
     ascii: &[u8; 128],
@@ -192,6 +222,18 @@ fn words(
     };
     let mut i = 0;
     while i < text.len() {
+        if table.letters_plain && i + 8 <= text.len() {
+            // `w <= i` (no fold is longer than its character), so the
+            // eight bytes fit in `buf`; only the first `k` count.
+            let chunk: [u8; 8] = text[i..i + 8].try_into().expect("8 bytes");
+            let k = lowercase_prefix(u64::from_le_bytes(chunk));
+            buf[w..w + 8].copy_from_slice(&chunk);
+            w += k;
+            i += k;
+            if k == 8 {
+                continue;
+            }
+        }
         let b = text[i];
         if b < 0x80 {
             let c = ascii[usize::from(b)];
@@ -446,6 +488,52 @@ mod tests {
             let text = "rnodern vvorld cl r n, RN";
             assert!(passage_tokens(&n, &s, text, &mut Vec::new(), &mut out));
             assert_eq!(out, reference(&n, &s, text)[3..]);
+        }
+    }
+
+    #[test]
+    fn lowercase_prefix_counts_leading_lowercase_letters() {
+        let naive = |x: u64| {
+            x.to_le_bytes()
+                .iter()
+                .take_while(|b| b.is_ascii_lowercase())
+                .count()
+        };
+        // Every byte value in every position, among lowercase letters and
+        // next to the range's edges.
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                for fill in [b'a', b'z', b'm', b'`', b'{', b'A', 0x80, 0xE1, 0xFA] {
+                    let mut bytes = [fill; 8];
+                    bytes[at] = b;
+                    let x = u64::from_le_bytes(bytes);
+                    assert_eq!(lowercase_prefix(x), naive(x), "{bytes:?}");
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn lowercase_prefix_equals_naive(x in any::<u64>(), letters in proptest::collection::vec(b'a'..=b'z', 8), cut in 0usize..9) {
+            let mut bytes = x.to_le_bytes();
+            bytes[..cut].copy_from_slice(&letters[..cut]);
+            let x = u64::from_le_bytes(bytes);
+            let naive = bytes.iter().take_while(|b| b.is_ascii_lowercase()).count();
+            prop_assert_eq!(lowercase_prefix(x), naive);
+        }
+
+        #[test]
+        fn fused_equals_unicode_path_on_long_lowercase_runs(
+            words in proptest::collection::vec("[a-z]{1,20}|[A-Za-z0-9]{1,12}|[.,;'\"-]", 0..30),
+            seps in proptest::collection::vec(prop_oneof![" ", "  ", "\t", "\n", "", "é", "’", "—"], 30),
+        ) {
+            let mut text = String::new();
+            for (w, s) in words.iter().zip(&seps) {
+                text.push_str(w);
+                text.push_str(s);
+            }
+            check(&text)?;
         }
     }
 

@@ -204,3 +204,18 @@ pub fn write_scratch(name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&path, bytes).expect("writing a scratch file");
     path
 }
+
+/// Whether `Corpus::read` takes bytes starting with `head` for a compressed
+/// stream: the rule of `src/io/read.rs` (`Compression::detect`), restated so
+/// that the plain-text targets can leave compressed inputs to
+/// `compressed_reader`.
+pub fn detected_as_compressed(head: &[u8]) -> bool {
+    const BZ_BLOCK: [u8; 6] = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+    const BZ_END: [u8; 6] = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+    head.starts_with(&[0x1f, 0x8b])
+        || head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+        || (head.len() >= 10
+            && head.starts_with(b"BZh")
+            && (b'1'..=b'9').contains(&head[3])
+            && (head[4..10] == BZ_BLOCK || head[4..10] == BZ_END))
+}

@@ -2,7 +2,9 @@
 ``python/src/lib.rs``). Use the ``echodup`` package; the underscored
 classes and functions here are its building blocks."""
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+import os
+import pathlib
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 __version__: str
 DEFAULT_SEED: int
@@ -75,6 +77,12 @@ class Config:
     normalization switches (the news preset is the default). ``banding``,
     ``passage_banding``: explicit ``(bands, rows)`` with ``bands × rows ==
     num_perm``; derived from the thresholds by default.
+    ``kept_set_bytes``: bytes of shingle sets and tokens a run keeps from
+    its first pass so that candidates are not analyzed again (default 256
+    MiB; 0 keeps none, the least memory). ``max_key_memory``: bytes of band
+    keys held in memory before they move to an unnamed temporary file in
+    ``temp_dir`` (default 16 MiB; ``temp_dir`` None: the system's temporary
+    folder). The last three change time and memory, never results.
     """
 
     def __init__(
@@ -100,6 +108,9 @@ class Config:
         fold_digits: bool = False,
         banding: Optional[Tuple[int, int]] = None,
         passage_banding: Optional[Tuple[int, int]] = None,
+        kept_set_bytes: int = 268435456,
+        max_key_memory: int = 16777216,
+        temp_dir: Optional[Union[str, "os.PathLike[str]"]] = None,
     ) -> None: ...
     @staticmethod
     def scanned() -> "Config":
@@ -135,6 +146,13 @@ class Config:
     def verification(self) -> str: ...
     @property
     def max_bucket(self) -> int: ...
+    @property
+    def kept_set_bytes(self) -> int: ...
+    @property
+    def max_key_memory(self) -> int: ...
+    @property
+    def temp_dir(self) -> Optional[pathlib.Path]:
+        """The folder of the temporary file of band keys, if set."""
     @property
     def keep(self) -> str: ...
     @property

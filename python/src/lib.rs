@@ -19,7 +19,7 @@ mod spark;
 use echodup::index::IndexFile;
 use echodup::verify::Evidence;
 use echodup::{
-    Banding, Config, DEFAULT_MAX_BUCKET, DEFAULT_SEED, DedupIndex, Deduplicator, DocumentBasis,
+    Banding, Config, DEFAULT_KEPT_SET_BYTES, DEFAULT_MAX_BUCKET, DEFAULT_MAX_KEY_MEMORY, DEFAULT_SEED, DedupIndex, Deduplicator, DocumentBasis,
     Error, ErrorKind, FORMAT_VERSION, KeepPolicy, Level, Measure, Normalizer, Report, Segmentation,
     Shingling, Similarity, Sketcher, Verdict, Verification,
 };
@@ -185,6 +185,9 @@ impl PyConfig {
         fold_digits = false,
         banding = None,
         passage_banding = None,
+        kept_set_bytes = DEFAULT_KEPT_SET_BYTES,
+        max_key_memory = DEFAULT_MAX_KEY_MEMORY,
+        temp_dir = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -209,6 +212,9 @@ impl PyConfig {
         fold_digits: bool,
         banding: Option<(usize, usize)>,
         passage_banding: Option<(usize, usize)>,
+        kept_set_bytes: usize,
+        max_key_memory: usize,
+        temp_dir: Option<PathBuf>,
     ) -> PyResult<Self> {
         let verification: Verification = parse_choice(verification)?;
         let keep: KeepPolicy = parse_choice(keep)?;
@@ -233,6 +239,9 @@ impl PyConfig {
             })
             .verification(verification)
             .max_bucket(max_bucket)
+            .kept_set_bytes(kept_set_bytes)
+            .max_key_memory(max_key_memory)
+            .temp_dir(temp_dir)
             .keep(keep)
             .segmentation(segmentation)
             .normalizer(
@@ -333,6 +342,18 @@ impl PyConfig {
     #[getter]
     fn max_bucket(&self) -> usize {
         self.inner.get_max_bucket()
+    }
+    #[getter]
+    fn kept_set_bytes(&self) -> usize {
+        self.inner.get_kept_set_bytes()
+    }
+    #[getter]
+    fn max_key_memory(&self) -> usize {
+        self.inner.get_max_key_memory()
+    }
+    #[getter]
+    fn temp_dir(&self) -> Option<PathBuf> {
+        self.inner.get_temp_dir().map(PathBuf::from)
     }
     #[getter]
     fn keep(&self) -> &'static str {

@@ -15,6 +15,7 @@ def test_defaults_mirror_the_rust_config():
     assert (c.segmentation, c.case_fold, c.fold_typography, c.strip_punctuation, c.fold_digits) == (
         "auto", True, True, True, False)
     assert c.document_basis == "content"
+    assert (c.kept_set_bytes, c.max_key_memory, c.temp_dir) == (256 << 20, 16 << 20, None)
     # Banding derived from the threshold as documented in the crate: 0.8 -> 32 x 4.
     assert c.banding == (32, 4)
     assert Config(threshold=0.5).banding == (64, 2)
@@ -37,6 +38,21 @@ def test_keywords_reach_the_rust_config():
     assert d["normalizer"] == {"case_fold": False, "fold_typography": False, "strip_punctuation": False,
                                "fold_digits": True, "fold_ocr": False}
     assert c.banding == (16, 4) and c.passage_banding == (8, 8)
+
+
+def test_memory_keywords_reach_the_rust_config_and_change_no_result(tmp_path):
+    c = Config(kept_set_bytes=0, max_key_memory=0, temp_dir=tmp_path)
+    assert (c.kept_set_bytes, c.max_key_memory, c.temp_dir) == (0, 0, tmp_path)
+    assert Config(temp_dir=str(tmp_path)).temp_dir == tmp_path
+    d = json.loads(c.to_json())
+    assert d["kept_set_bytes"] == 0 and d["max_key_memory"] == 0 and d["temp_dir"] == str(tmp_path)
+    assert c.fingerprint == Config().fingerprint and c != Config()
+    docs = ["The river rose again overnight in the valley near the old mill.",
+            "The river rose again overnight in the valley near the old mill!",
+            "Snow closed the mountain pass for the second time this week."]
+    pairs = [[(p.a, p.b, p.jaccard) for p in echodup.deduplicate(docs, config).document_pairs]
+             for config in [c, Config()]]
+    assert pairs[0] == pairs[1] and [(a, b) for a, b, _ in pairs[0]] == [(0, 1)]
 
 
 def test_json_round_trip_keeps_everything():

@@ -341,6 +341,51 @@ fn find_gives_the_same_output_for_any_thread_count() {
 }
 
 #[test]
+fn find_gives_the_same_output_whatever_the_memory_flags() {
+    let (dir, _) = fixture("news.jsonl", news().as_bytes());
+    let find = |extra: &[&str]| {
+        let out = run(echodup(dir.path())
+            .args(["find", "news.jsonl", "--level", "passage", "-q"])
+            .args(extra));
+        assert_eq!(out.status.code(), Some(0), "{extra:?}: {}", stderr(&out));
+        out.stdout
+    };
+    let default = find(&[]);
+    assert!(!default.is_empty());
+    // Every band key spilled to a file in --temp-dir, no set kept.
+    let spill = dir.path().display().to_string();
+    let lean = [
+        "--key-memory",
+        "0",
+        "--kept-set-memory",
+        "0",
+        "--temp-dir",
+        &spill,
+    ];
+    assert_eq!(find(&lean), default);
+    assert_eq!(
+        find(&["--key-memory", "1G", "--kept-set-memory", "1.5K"]),
+        default
+    );
+    // A spill folder that does not exist: an error naming it.
+    let out = run(echodup(dir.path()).args([
+        "find",
+        "news.jsonl",
+        "-q",
+        "--key-memory",
+        "0",
+        "--temp-dir",
+        "no-such-folder",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no-such-folder"), "{}", stderr(&out));
+    // A size that is not one: a usage error naming it.
+    let out = run(echodup(dir.path()).args(["find", "news.jsonl", "--kept-set-memory", "lots"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("\"lots\""), "{}", stderr(&out));
+}
+
+#[test]
 fn dedup_drops_near_copies_and_strips_duplicate_passages() {
     let (dir, _) = fixture("news.jsonl", news().as_bytes());
     let out = run(echodup(dir.path()).args([

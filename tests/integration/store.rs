@@ -611,6 +611,160 @@ fn a_version_1_file_is_upgraded_on_its_first_change() {
     assert_same_answers(&reopened, &memory, &probes(&all));
 }
 
+/// Issue 15, crash safety of the upgrade: `echodup index add` on a copy of
+/// the committed version 1 file is killed at random moments, 30 times, each
+/// time on a fresh copy. Every time the index opens, passes `verify`, holds
+/// the fixture's documents or those and the batch (never a mix), in format 1
+/// or 2, and answers as a memory index of exactly those documents; a first
+/// writer afterwards removes every file a killed upgrade left, and its own
+/// add upgrades the index as on an untouched copy.
+#[cfg(all(feature = "cli", feature = "tools"))]
+#[test]
+fn a_killed_upgrade_leaves_the_version_1_index_or_the_upgraded_one() {
+    use std::io::Write;
+    use std::time::{Duration, Instant};
+
+    let dir = TempDir::new().unwrap();
+    let fixture = fixture_docs();
+    let batch = synth_docs(120, 43);
+    let batch_file = dir.path().join("batch.jsonl");
+    let mut f = std::fs::File::create(&batch_file).unwrap();
+    for (id, text) in &batch {
+        writeln!(f, "{}", serde_json::json!({"id": id, "text": text})).unwrap();
+    }
+    drop(f);
+    let mut all = fixture.clone();
+    all.extend(batch.iter().cloned());
+    let probe_texts: Vec<String> = probes(&all).into_iter().step_by(4).take(16).collect();
+    let expected = |docs: &[(String, String)]| {
+        let (memory, _) = memory_index(&fixture_config(), docs);
+        matched_ids(
+            &probe_texts,
+            |p| memory.query(p),
+            |d| docs[d.as_usize()].0.clone(),
+        )
+    };
+    let (old_answers, new_answers) = (expected(&fixture), expected(&all));
+
+    let add = |index: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_echodup"))
+            .args(["index", "add", "--quiet"])
+            .arg(index)
+            .arg(&batch_file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // How long an uninterrupted add takes (a running average), to spread
+    // the kills over it.
+    let timing = dir.path().join("timing.edx");
+    std::fs::copy(data("index-v1.edx"), &timing).unwrap();
+    let start = Instant::now();
+    assert!(add(&timing).wait().unwrap().success());
+    let mut took = start.elapsed();
+
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let (mut old_states, mut new_states, mut littered) = (0, 0, 0);
+    for round in 0..30 {
+        let index = dir.path().join(format!("up-{round}.edx"));
+        std::fs::copy(data("index-v1.edx"), &index).unwrap();
+        let mut child = add(&index);
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let delay = took.mul_f64((rng % 1000) as f64 / 500.0);
+        let start = Instant::now();
+        let finished = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert!(status.success(), "round {round}: the add failed");
+                took = (took * 3 + start.elapsed()) / 4;
+                break true;
+            }
+            if start.elapsed() >= delay {
+                let _ = child.kill();
+                break child.wait().unwrap().success();
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        };
+        let opened = IndexFile::open(&index).expect("the index opens after a kill");
+        opened.verify().unwrap();
+        let version = opened.info().format_version;
+        let (docs, answers) = if opened.len() == all.len() {
+            new_states += 1;
+            assert_eq!(version, 2, "round {round}: the batch is in a format 1 file");
+            (&all, &new_answers)
+        } else {
+            assert_eq!(opened.len(), fixture.len(), "round {round}: neither state");
+            assert!(
+                !finished,
+                "round {round}: a finished add left the old state"
+            );
+            old_states += 1;
+            (&fixture, &old_answers)
+        };
+        for (id, _) in docs.iter() {
+            assert!(
+                opened.find(id).unwrap().is_some(),
+                "round {round}: {id} lost"
+            );
+        }
+        let got = matched_ids(
+            &probe_texts,
+            |p| opened.query(p).unwrap(),
+            |d| opened.doc_id(d).unwrap(),
+        );
+        assert_eq!(&got, answers, "round {round}: answers (format {version})");
+        let listed = opened.info().segments;
+        drop(opened);
+        let tmp_files = |round: usize| -> Vec<String> {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(&format!("up-{round}.")) && n.ends_with(".tmp"))
+                .collect()
+        };
+        if !finished && (segment_files(&index).len() > listed || !tmp_files(round).is_empty()) {
+            littered += 1;
+        }
+
+        // The next writer cleans up; on the old state its add upgrades.
+        let mut writer = IndexFile::open_for_writing(&index).unwrap();
+        if writer.len() == fixture.len() {
+            writer.add_batch(batch.clone()).unwrap();
+            assert_eq!(writer.info().format_version, 2);
+            assert_eq!(writer.len(), all.len());
+        }
+        let listed = writer.info().segments;
+        drop(writer);
+        assert_eq!(
+            segment_files(&index).len(),
+            listed,
+            "round {round}: stray segments"
+        );
+        let leftovers = tmp_files(round);
+        assert!(leftovers.is_empty(), "round {round}: {leftovers:?}");
+        let reopened = IndexFile::open(&index).unwrap();
+        reopened.verify().unwrap();
+        let got = matched_ids(
+            &probe_texts,
+            |p| reopened.query(p).unwrap(),
+            |d| reopened.doc_id(d).unwrap(),
+        );
+        assert_eq!(
+            got, new_answers,
+            "round {round}: answers after the next writer"
+        );
+    }
+    eprintln!(
+        "upgrade kill test: 30 adds, {old_states} left the version 1 index, {new_states} the \
+         upgraded one, {littered} left files for the next writer to remove (one add takes \
+         {took:?})"
+    );
+    assert!(old_states >= 3, "too few kills landed before the commit");
+    assert!(new_states >= 3, "too few adds committed");
+}
+
 /// Issue 15: `remove` and `OnExistingId::Replace`. A removed document is
 /// never reported again and its id is free; the index answers as a memory
 /// index of the live documents would, up to document numbers (which are

@@ -168,19 +168,39 @@ pub(crate) struct Common {
     #[arg(long, short)]
     pub(crate) quiet: bool,
     /// Folder of the temporary file where a large run keeps its band keys
-    /// (past 16 MiB of them, about 130,000 documents and passages; an
-    /// unnamed file, removed when the run ends) [default: TMPDIR or /tmp].
+    /// (past --key-memory of them; an unnamed file, removed when the run
+    /// ends) [default: TMPDIR or /tmp].
     #[arg(long, value_name = "DIR")]
     pub(crate) temp_dir: Option<std::path::PathBuf>,
+    /// Band keys a run holds in memory before it moves them to a temporary
+    /// file in --temp-dir (128 bytes per document and passage; the results
+    /// are the same either way): bytes, or with a suffix K, M, G (powers of
+    /// 1024) [default: 16M, about 130,000 documents and passages].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub(crate) key_memory: Option<usize>,
+    /// Shingle sets and tokens a run keeps from its first pass so that
+    /// candidates need not be analyzed again (about 11 KB per news article;
+    /// 0 keeps none: the least memory; the results are the same either
+    /// way): bytes, or with a suffix K, M, G [default: 256M].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub(crate) kept_set_memory: Option<usize>,
 }
 
 impl Common {
     /// The configuration of `find`, `dedup`, `explain`, `report` and `eval`.
     pub(crate) fn config(&self) -> Config {
-        self.detection
+        let mut config = self
+            .detection
             .config()
             .keep(self.keep)
-            .temp_dir(self.temp_dir.clone())
+            .temp_dir(self.temp_dir.clone());
+        if let Some(bytes) = self.key_memory {
+            config = config.max_key_memory(bytes);
+        }
+        if let Some(bytes) = self.kept_set_memory {
+            config = config.kept_set_bytes(bytes);
+        }
+        config
     }
 }
 
@@ -208,6 +228,34 @@ impl IndexConfigArgs {
             config
         }
     }
+}
+
+/// A memory size: bytes, or a number with a suffix `K`, `M`, `G` or `T`
+/// (powers of 1024; `KiB`, `MB` and lower case are read the same: a size
+/// here is a budget, not an exact count), e.g. `512M`, `1.5G`.
+pub(crate) fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(format!("{text:?}: unknown unit (use bytes, K, M, G or T)")),
+    };
+    let value: f64 = number
+        .replace('_', "")
+        .parse()
+        .map_err(|_| format!("{text:?}: not a size (a number of bytes, or e.g. 256M, 1.5G)"))?;
+    let bytes = value * (1u64 << shift) as f64;
+    if !bytes.is_finite() || bytes < 0.0 || bytes >= usize::MAX as f64 {
+        return Err(format!("{text:?}: too large"));
+    }
+    Ok(bytes as usize)
 }
 
 /// How JSON records are read.
@@ -360,7 +408,7 @@ mod tests {
     use clap::Parser;
     use echodup::{KeepPolicy, Level, Segmentation};
 
-    use super::text_form;
+    use super::{parse_size, text_form};
 
     #[derive(Parser, Debug)]
     struct Flags {
@@ -411,5 +459,26 @@ mod tests {
             text.contains("[possible values: auto, blank-lines, lines]"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn sizes_read_bytes_and_binary_suffixes() {
+        for (text, bytes) in [
+            ("0", 0),
+            ("4096", 4096),
+            ("1_000", 1000),
+            ("16M", 16 << 20),
+            ("16 MiB", 16 << 20),
+            ("256m", 256 << 20),
+            ("1.5G", 3 << 29),
+            ("2k", 2048),
+            ("1T", 1 << 40),
+        ] {
+            assert_eq!(parse_size(text), Ok(bytes), "{text}");
+        }
+        for bad in ["", "M", "-1", "12Q", "1e400", "99999999999T", "one"] {
+            let e = parse_size(bad).unwrap_err();
+            assert!(e.contains(&format!("{bad:?}")), "{bad}: {e}");
+        }
     }
 }
