@@ -692,7 +692,10 @@ fn a_killed_upgrade_leaves_the_version_1_index_or_the_upgraded_one() {
         let version = opened.info().format_version;
         let (docs, answers) = if opened.len() == all.len() {
             new_states += 1;
-            assert_eq!(version, 2, "round {round}: the batch is in a format 1 file");
+            assert_eq!(
+                version, STORE_FORMAT_VERSION,
+                "round {round}: the batch is in a format 1 file"
+            );
             (&all, &new_answers)
         } else {
             assert_eq!(opened.len(), fixture.len(), "round {round}: neither state");
@@ -732,7 +735,7 @@ fn a_killed_upgrade_leaves_the_version_1_index_or_the_upgraded_one() {
         let mut writer = IndexFile::open_for_writing(&index).unwrap();
         if writer.len() == fixture.len() {
             writer.add_batch(batch.clone()).unwrap();
-            assert_eq!(writer.info().format_version, 2);
+            assert_eq!(writer.info().format_version, STORE_FORMAT_VERSION);
             assert_eq!(writer.len(), all.len());
         }
         let listed = writer.info().segments;
