@@ -74,9 +74,10 @@ pub fn base_config() -> Config {
 pub fn base_index() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     BYTES.get_or_init(|| {
-        // A format 2 index is a manifest and segment files; a segment is
-        // laid out as a format 1 index file and opens as one: that is what
-        // the targets mutate (the manifest has its own exhaustive tests).
+        // An index is a manifest and segment files; a segment (layout 2
+        // since format 3: coded sets, packed band entries) opens on its own
+        // as a one-file index: that is what the targets mutate (the
+        // manifest has its own exhaustive tests).
         let path = scratch().join("base.edx");
         let segments = scratch().join("base.edx.segments");
         let _ = std::fs::remove_file(&path);

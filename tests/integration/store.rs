@@ -469,26 +469,108 @@ fn the_committed_version_1_file_opens_and_answers() {
 }
 
 #[test]
-fn segments_are_still_laid_out_as_version_1_byte_for_byte() {
-    // A segment of a version 2 index is laid out as a version 1 file:
-    // building the fixture again and folding it into one segment must give
-    // the committed bytes. A change to the segment layout needs a new
-    // version, with a new fixture that this check then moves to (the old
-    // fixture stays, read by the tests above).
+fn segments_are_laid_out_as_the_committed_layout_2_fixture_byte_for_byte() {
+    // Building the fixture's documents again and folding them into one
+    // segment must give the committed segment of format version 3 (layout
+    // 2). A change to the segment layout needs a new version, with a new
+    // fixture that this check then moves to (the old fixtures stay, read by
+    // the tests here).
     assert_eq!(
-        STORE_FORMAT_VERSION, 2,
+        STORE_FORMAT_VERSION, 3,
         "a new format version: point this check at its own fixture"
     );
+    let fixture = std::fs::read(data("index-v3.seg")).unwrap();
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("again.edx");
     let docs = fixture_docs();
     let half = docs.len() / 2;
     build(&path, &fixture_config(), &[&docs[..half], &docs[half..]]);
-    assert_eq!(IndexFile::open(&path).unwrap().info().format_version, 2);
-    assert_eq!(
-        canonical(&path),
-        std::fs::read(data("index-v1.edx")).unwrap()
-    );
+    assert_eq!(IndexFile::open(&path).unwrap().info().format_version, 3);
+    assert_eq!(canonical(&path), fixture);
+    // The version 1 fixture, optimized, is rewritten into the new layout:
+    // the same bytes.
+    let old = dir.path().join("old.edx");
+    std::fs::copy(data("index-v1.edx"), &old).unwrap();
+    assert_eq!(canonical(&old), fixture);
+    assert_eq!(IndexFile::open(&old).unwrap().info().format_version, 3);
+}
+
+/// The committed layout 2 segment opens on its own (as a one-file index)
+/// and answers as the memory index does; so does a version 2 index (a
+/// manifest listing layout 1 segments), which the next batch turns into a
+/// version 3 one without rewriting its old segment.
+#[test]
+fn the_committed_layout_2_segment_and_version_2_indexes_answer() {
+    let docs = fixture_docs();
+    let (memory, _) = memory_index(&fixture_config(), &docs);
+    let dir = TempDir::new().unwrap();
+    let seg = dir.path().join("lone.seg");
+    std::fs::copy(data("index-v3.seg"), &seg).unwrap();
+    let file = IndexFile::open(&seg).unwrap();
+    file.verify().unwrap();
+    assert_same_answers(&file, &memory, &probes(&docs));
+
+    // A version 2 index: the version 1 fixture as its one segment.
+    let path = dir.path().join("v2.edx");
+    let segments = dir.path().join("v2.edx.segments");
+    std::fs::create_dir(&segments).unwrap();
+    let old = std::fs::read(data("index-v1.edx")).unwrap();
+    std::fs::write(segments.join("00000001.seg"), &old).unwrap();
+    std::fs::write(&path, version_2_manifest(&old)).unwrap();
+    let mut index = IndexFile::open_for_writing(&path).unwrap();
+    assert_eq!(index.info().format_version, 2);
+    assert_same_answers(&index, &memory, &probes(&docs));
+    let extra = vec![(
+        "new-1".to_string(),
+        format!(
+            "{}\n\nA late paragraph about the harbour lights.",
+            docs[1].1
+        ),
+    )];
+    let verdicts = index.add_batch(extra.clone()).unwrap();
+    let mut all = docs.clone();
+    all.extend(extra);
+    let (memory, expected) = memory_index(&fixture_config(), &all);
+    assert_eq!(verdicts, expected[docs.len()..]);
+    assert_eq!(index.info().format_version, 3);
+    assert_eq!(index.info().segments, 2);
+    assert_same_answers(&index, &memory, &probes(&all));
+    drop(index);
+    // The old segment is untouched; the new one has layout 2.
+    let files = segment_files(&path);
+    assert_eq!(std::fs::read(&files[0]).unwrap(), old);
+    let new = std::fs::read(&files[1]).unwrap();
+    assert_eq!(&new[..8], b"EDUPSEG\0");
+    assert_eq!(u32::from_le_bytes(new[8..12].try_into().unwrap()), 2);
+    let mut index = IndexFile::open_for_writing(&path).unwrap();
+    index.optimize().unwrap();
+    assert_same_answers(&index, &memory, &probes(&all));
+}
+
+/// A version 2 manifest (as a version 2 build wrote it) listing `segment`,
+/// a layout 1 file, as its one segment, number 1.
+fn version_2_manifest(segment: &[u8]) -> Vec<u8> {
+    let le64 = |at: usize| u64::from_le_bytes(segment[at..at + 8].try_into().unwrap());
+    let (config_at, _) = sections(segment)[0];
+    let (meta_at, _) = sections(segment)[1];
+    let (docs, passages) = (le64(meta_at), le64(meta_at + 8));
+    let mut m = Vec::new();
+    m.extend_from_slice(b"EDUPIDX\0");
+    m.extend_from_slice(&2u32.to_le_bytes());
+    m.extend_from_slice(&1u32.to_le_bytes());
+    m.extend_from_slice(&le64(24).to_le_bytes()); // fingerprint
+    m.extend_from_slice(&1u64.to_le_bytes()); // generation
+    m.extend_from_slice(&2u64.to_le_bytes()); // next segment
+    m.extend_from_slice(&0u64.to_le_bytes()); // removed
+    m.extend_from_slice(&[0u8; 16]);
+    m.extend_from_slice(&segment[config_at..config_at + 80]);
+    for v in [1, 0, docs, passages, segment.len() as u64, le64(56)] {
+        m.extend_from_slice(&v.to_le_bytes());
+    }
+    m.extend_from_slice(&0u64.to_le_bytes());
+    let sum = xxhash_rust::xxh3::xxh3_64(&m);
+    m.extend_from_slice(&sum.to_le_bytes());
+    m
 }
 
 /// Issue 15: a version 1 file is upgraded on its first change: it becomes
@@ -510,7 +592,7 @@ fn a_version_1_file_is_upgraded_on_its_first_change() {
         ),
     )];
     let verdicts = index.add_batch(extra.clone()).unwrap();
-    assert_eq!(index.info().format_version, 2);
+    assert_eq!(index.info().format_version, STORE_FORMAT_VERSION);
     assert_eq!(index.info().segments, 2);
     let mut all = docs.clone();
     all.extend(extra);
@@ -610,7 +692,10 @@ fn a_killed_upgrade_leaves_the_version_1_index_or_the_upgraded_one() {
         let version = opened.info().format_version;
         let (docs, answers) = if opened.len() == all.len() {
             new_states += 1;
-            assert_eq!(version, 2, "round {round}: the batch is in a format 1 file");
+            assert_eq!(
+                version, STORE_FORMAT_VERSION,
+                "round {round}: the batch is in a format 1 file"
+            );
             (&all, &new_answers)
         } else {
             assert_eq!(opened.len(), fixture.len(), "round {round}: neither state");
@@ -650,7 +735,7 @@ fn a_killed_upgrade_leaves_the_version_1_index_or_the_upgraded_one() {
         let mut writer = IndexFile::open_for_writing(&index).unwrap();
         if writer.len() == fixture.len() {
             writer.add_batch(batch.clone()).unwrap();
-            assert_eq!(writer.info().format_version, 2);
+            assert_eq!(writer.info().format_version, STORE_FORMAT_VERSION);
             assert_eq!(writer.len(), all.len());
         }
         let listed = writer.info().segments;
@@ -1478,4 +1563,51 @@ fn band_key_tables_are_loaded_once_and_kept_across_commits() {
     for (p, a) in probes.iter().zip(answers) {
         assert_eq!(a, memory.query(p), "probe {p:.60}");
     }
+}
+
+/// Issue 15, layout 2: damage behind valid checksums (the checksums
+/// recomputed after the change, as a writer with a bug would leave them)
+/// in the coded sets, the document references and the packed band entries
+/// is an error or an answer, never a panic; a code whose union has not the
+/// record's size is named as damage.
+#[test]
+fn resealed_damage_to_layout_2_codes_is_an_error_or_an_answer() {
+    let dir = TempDir::new().unwrap();
+    let built = dir.path().join("built.edx");
+    let docs = fixture_docs();
+    build(&built, &Config::new(), &[&docs]);
+    let good = std::fs::read(&segment_files(&built)[0]).unwrap();
+    assert_eq!(&good[..8], b"EDUPSEG\0");
+    let probes = probes(&docs);
+    let path = dir.path().join("damaged.seg");
+    let mut damaged_sets = 0;
+    // document data, document bands, passage data, passage bands
+    for section in [6usize, 8, 11, 12] {
+        let (offset, len) = sections(&good)[section];
+        for at in (offset..offset + len).step_by(3) {
+            let mut bytes = good.clone();
+            bytes[at] ^= 1 << (at % 8);
+            reseal(&mut bytes);
+            std::fs::write(&path, &bytes).unwrap();
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                match IndexFile::open(&path) {
+                    Err(e) => assert_eq!(e.kind(), ErrorKind::Format, "{e}"),
+                    Ok(index) => {
+                        for p in &probes {
+                            if let Err(e) = index.query(p) {
+                                assert_eq!(e.kind(), ErrorKind::Format, "{e}");
+                                if e.to_string().contains("not a valid code")
+                                    || e.to_string().contains("size its group record")
+                                {
+                                    damaged_sets += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }));
+            assert!(outcome.is_ok(), "section {section}, byte {at}");
+        }
+    }
+    assert!(damaged_sets > 0, "no damaged code was named");
 }

@@ -1,21 +1,27 @@
-//! The layout of format version 1 files and of version 2 segments (`docs/FORMAT.md`): constants, section
+//! The layout of format version 1 files and of segments (layouts 1 and 2, `docs/FORMAT.md`): constants, section
 //! numbers and names, the fixed-size records (meta section, group record)
 //! and the little helpers every other part of the store uses to read and
 //! write them.
 
 use crate::corpus::{DocId, PassageId};
 
-/// The newest index format version this build writes and reads: 2, a
-/// manifest and segment files. Indexes of every older version listed in
-/// `docs/FORMAT.md` are read too (a version 1 file becomes the first segment
-/// of a version 2 index on its first change).
-pub const STORE_FORMAT_VERSION: u32 = 2;
+/// The newest index format version this build writes and reads: 3, a
+/// manifest and segment files of layout 2 (compact sets, a document's set
+/// stored as references to its passages' sets, 8-byte band entries).
+/// Indexes of every older version listed in `docs/FORMAT.md` are read too:
+/// version 2 (a manifest and segments of layout 1) and version 1 (one file,
+/// which becomes the first segment on its first change).
+pub const STORE_FORMAT_VERSION: u32 = 3;
 
-/// The layout of a segment file: that of a version 1 index file.
-pub(super) const SEGMENT_FORMAT_VERSION: u32 = 1;
+/// The layout of the segment files this build writes (the version in their
+/// header): 2. Layout 1 is that of a version 1 index file.
+pub(super) const SEGMENT_FORMAT_VERSION: u32 = 2;
 
-/// The first 8 bytes of every index file.
+/// The first 8 bytes of every index manifest, version 1 file and layout 1 segment.
 pub(super) const MAGIC: [u8; 8] = *b"EDUPIDX\0";
+/// The first 8 bytes of a segment of layout 2 or later: a segment file is
+/// told from a manifest before its version is read.
+pub(super) const SEGMENT_MAGIC: [u8; 8] = *b"EDUPSEG\0";
 /// The header, before the section table.
 pub(super) const HEADER_LEN: usize = 64;
 /// One entry of the section table.
@@ -24,8 +30,11 @@ pub(super) const ENTRY_LEN: usize = 32;
 pub(super) const BLOCK: u64 = 4096;
 /// One [`GroupRecord`].
 pub(super) const GROUP_LEN: u64 = 32;
-/// One band entry: u64 key, u32 group.
+/// One band entry of layout 1: u64 key, u32 group.
 pub(super) const BAND_ENTRY_LEN: u64 = 12;
+/// Layout 2 keeps the top 40 bits of a band key (directory bits, at most
+/// 24, and the 16 of the key tables included).
+pub(super) const KEY_MASK_V2: u64 = !((1 << 24) - 1);
 /// One id hash entry: u64 hash, u32 document.
 pub(super) const ID_HASH_LEN: u64 = 12;
 /// The config section.
@@ -138,6 +147,10 @@ pub(super) struct GroupRecord {
     /// Passages: the first passage with this set, packed
     /// ([`passage_id_pack`]).
     pub(super) first: u64,
+    /// Not stored: where its data ends in layout 2 (the next record's
+    /// `data`, or the end of the section), filled in by the reader; 0 when
+    /// not known.
+    pub(super) end: u64,
 }
 
 impl GroupRecord {
@@ -148,6 +161,7 @@ impl GroupRecord {
             len: le32(b, 16),
             members: le32(b, 20),
             first: le64(b, 24),
+            end: 0,
         }
     }
 
@@ -159,6 +173,44 @@ impl GroupRecord {
         out[20..24].copy_from_slice(&self.members.to_le_bytes());
         out[24..32].copy_from_slice(&self.first.to_le_bytes());
         out
+    }
+}
+
+/// How a segment of layout `layout` with `groups` groups in a level stores
+/// that level's band entries: bytes per entry, and the bits of the key kept
+/// (a mask).
+pub(super) fn band_entry_layout(layout: u32, groups: u64) -> (u64, u64) {
+    if layout == 1 {
+        (BAND_ENTRY_LEN, u64::MAX)
+    } else if groups <= 1 << 24 {
+        (8, KEY_MASK_V2)
+    } else {
+        (9, KEY_MASK_V2)
+    }
+}
+
+/// The band entry `e` (of `e.len()` bytes, as [`band_entry_layout`] gives):
+/// its key (the bits kept; the others 0) and group.
+pub(super) fn decode_band_entry(e: &[u8]) -> (u64, u32) {
+    if e.len() == BAND_ENTRY_LEN as usize {
+        return (le64(e, 0), le32(e, 8));
+    }
+    let mut k = [0u8; 8];
+    k[3..8].copy_from_slice(&e[..5]);
+    let mut g = [0u8; 4];
+    g[..e.len() - 5].copy_from_slice(&e[5..]);
+    (u64::from_le_bytes(k), u32::from_le_bytes(g))
+}
+
+/// Appends the band entry of `key` (already masked) and `group` in `len`
+/// bytes.
+pub(super) fn encode_band_entry(out: &mut Vec<u8>, key: u64, group: u32, len: u64) {
+    if len == BAND_ENTRY_LEN {
+        out.extend_from_slice(&key.to_le_bytes());
+        out.extend_from_slice(&group.to_le_bytes());
+    } else {
+        out.extend_from_slice(&key.to_le_bytes()[3..8]);
+        out.extend_from_slice(&group.to_le_bytes()[..len as usize - 5]);
     }
 }
 
@@ -225,6 +277,23 @@ mod tests {
         assert_eq!(bucket_of(u64::MAX, 0), 0);
         assert_eq!(bucket_of(u64::MAX, 3), 7);
         assert_eq!(bucket_of(1 << 61, 3), 1);
+    }
+
+    #[test]
+    fn band_entries_keep_40_bits_of_the_key() {
+        for (groups, len) in [(0u64, 8u64), (1 << 24, 8), ((1 << 24) + 1, 9)] {
+            assert_eq!(band_entry_layout(2, groups), (len, KEY_MASK_V2));
+            let key = 0x0123_4567_89AB_CDEF & KEY_MASK_V2;
+            let group = if len == 8 { 0x00AB_CDEF } else { 0xFEDC_BA98 };
+            let mut e = Vec::new();
+            encode_band_entry(&mut e, key, group, len);
+            assert_eq!(e.len() as u64, len);
+            assert_eq!(decode_band_entry(&e), (key, group));
+        }
+        assert_eq!(band_entry_layout(1, 5), (12, u64::MAX));
+        let mut e = Vec::new();
+        encode_band_entry(&mut e, u64::MAX, 7, 12);
+        assert_eq!(decode_band_entry(&e), (u64::MAX, 7));
     }
 
     #[test]

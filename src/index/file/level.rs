@@ -7,8 +7,11 @@
 
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use super::format::{BAND_ENTRY_LEN, GROUP_LEN, GroupRecord, SECTION_NAMES, bucket_of, le32, le64};
+use super::format::{
+    GROUP_LEN, GroupRecord, SECTION_NAMES, bucket_of, decode_band_entry, le32, le64,
+};
 use super::read::{CHUNK, Reader};
+use super::sets::{DocSetCode, get_set, union};
 use crate::error::Result;
 use crate::index::IndexItem;
 use crate::minhash::Signature;
@@ -34,6 +37,22 @@ pub(super) struct DiskLevel {
     pub(super) num_perm: usize,
     /// 16 bits of each band key, loaded on the first lookup.
     pub(super) table: KeyTable,
+    /// The segment's layout (1 or 2, `docs/FORMAT.md`).
+    pub(super) layout: u32,
+    /// Bytes of one band entry, and the bits of a key they keep.
+    pub(super) entry_len: u64,
+    pub(super) key_mask: u64,
+    /// Documents of layout 2 with sets: the passage level whose sets their
+    /// sets refer to.
+    pub(super) parts: Option<Parts>,
+}
+
+/// Where the passage sets that layout 2 document sets refer to lie.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Parts {
+    pub(super) groups_sec: usize,
+    pub(super) data_sec: usize,
+    pub(super) groups: u64,
 }
 
 /// In memory, for every entry of a level's band runs (in file order), the
@@ -143,15 +162,31 @@ impl GroupData {
 }
 
 impl DiskLevel {
-    /// The record of group `g`.
+    /// The record of group `g` (with its `end` in layout 2).
     fn record(&self, r: &Reader, g: u32) -> Result<GroupRecord> {
-        let b = r.read(self.groups_sec, g as u64 * GROUP_LEN, GROUP_LEN)?;
-        Ok(GroupRecord::decode(&b))
+        Ok(records_at(r, self.layout, self.groups_sec, g as u64, 1)?[0])
+    }
+
+    /// Every group record (with their `end`s in layout 2).
+    pub(super) fn records(&self, r: &Reader) -> Result<Vec<GroupRecord>> {
+        records_at(r, self.layout, self.groups_sec, 0, self.groups)
     }
 
     /// The set or signature of the group of `rec`, checked.
     pub(super) fn data(&self, r: &Reader, rec: &GroupRecord) -> Result<GroupData> {
         match self.verification {
+            Verification::Exact if self.layout >= 2 => {
+                let b = r.read(self.data_sec, rec.data, rec.end.saturating_sub(rec.data))?;
+                let set = match self.parts {
+                    Some(parts) => self.document_set(r, &b, rec, parts)?,
+                    None => {
+                        let mut v = Vec::new();
+                        get_set(&b, rec.len as u64, &mut v).ok_or_else(|| self.bad_set(r))?;
+                        v
+                    }
+                };
+                Ok(GroupData::Set(ShingleSet::from_sorted(set)))
+            }
             Verification::Exact => {
                 let b = r.read(self.data_sec, rec.data, rec.len as u64 * 8)?;
                 let v: Vec<u64> = b.chunks_exact(8).map(|c| le64(c, 0)).collect();
@@ -169,6 +204,58 @@ impl DiskLevel {
                 Ok(GroupData::Signature(Signature::from_values(v)))
             }
         }
+    }
+
+    fn bad_set(&self, r: &Reader) -> crate::Error {
+        r.corrupt(format!(
+            "a set in section \"{}\" is not a valid code",
+            SECTION_NAMES[self.data_sec]
+        ))
+    }
+
+    /// A document's set (layout 2) from its code `b`: the passage sets it
+    /// refers to, read in one go (they are consecutive groups), and its
+    /// residual.
+    fn document_set(
+        &self,
+        r: &Reader,
+        b: &[u8],
+        rec: &GroupRecord,
+        parts: Parts,
+    ) -> Result<Vec<u64>> {
+        let code = DocSetCode::decode(b, parts.groups).ok_or_else(|| self.bad_set(r))?;
+        if code.first > parts.groups - code.count {
+            return Err(self.bad_set(r));
+        }
+        let mut all = code.residual.clone();
+        if code.count > code.excluded.len() as u64 {
+            let recs = records_at(r, 2, parts.groups_sec, code.first, code.count)?;
+            let lo = recs[0].data;
+            let hi = recs[recs.len() - 1].end;
+            let bytes = r.read(parts.data_sec, lo, hi.saturating_sub(lo))?;
+            for i in code.referenced() {
+                let p = &recs[i as usize];
+                let at = (p.data - lo) as usize..(p.end - lo) as usize;
+                let before = all.len();
+                get_set(&bytes[at], p.len as u64, &mut all).ok_or_else(|| {
+                    r.corrupt(format!(
+                        "a set in section \"{}\" is not a valid code",
+                        SECTION_NAMES[parts.data_sec]
+                    ))
+                })?;
+                if all.len() == before {
+                    return Err(self.bad_set(r));
+                }
+            }
+        }
+        let set = union(all);
+        if set.len() != rec.len as usize {
+            return Err(r.corrupt(format!(
+                "a set in section \"{}\" does not have the size its group record gives",
+                SECTION_NAMES[self.data_sec]
+            )));
+        }
+        Ok(set)
     }
 
     /// The [`KeyTable`], loaded now if it was not.
@@ -189,8 +276,8 @@ impl DiskLevel {
         // may run another lookup, which would wait for this lock).
         // `IndexFile::load_tables` loads the tables of all segments in
         // parallel instead.
-        let total = self.groups * self.bands as u64 * BAND_ENTRY_LEN;
-        let chunk = CHUNK / BAND_ENTRY_LEN * BAND_ENTRY_LEN;
+        let total = self.groups * self.bands as u64 * self.entry_len;
+        let chunk = CHUNK / self.entry_len * self.entry_len;
         let mut keys = Vec::with_capacity((self.groups * self.bands as u64) as usize);
         let mut at = 0;
         let mut bytes = Vec::new();
@@ -199,8 +286,8 @@ impl DiskLevel {
             r.read_into(self.bands_sec, at, n, &mut bytes)?;
             keys.extend(
                 bytes
-                    .chunks_exact(BAND_ENTRY_LEN as usize)
-                    .map(|e| key_bits(le64(e, 0), self.bits)),
+                    .chunks_exact(self.entry_len as usize)
+                    .map(|e| key_bits(decode_band_entry(e).0, self.bits)),
             );
             at += n;
         }
@@ -271,14 +358,14 @@ impl DiskLevel {
     ) -> Result<()> {
         r.read_into(
             self.bands_sec,
-            run.start * BAND_ENTRY_LEN,
-            run.count as u64 * BAND_ENTRY_LEN,
+            run.start * self.entry_len,
+            run.count as u64 * self.entry_len,
             buf,
         )?;
-        for e in buf.chunks_exact(BAND_ENTRY_LEN as usize) {
-            let k = le64(e, 0);
+        let key = key & self.key_mask;
+        for e in buf.chunks_exact(self.entry_len as usize) {
+            let (k, g) = decode_band_entry(e);
             if k == key {
-                let g = le32(e, 8);
                 if g as u64 >= self.groups {
                     return Err(r.corrupt(format!(
                         "group {g} in section \"{}\" is out of range",
@@ -388,12 +475,13 @@ impl DiskLevel {
             let at = band as u64 * self.groups;
             let bytes = r.read(
                 self.bands_sec,
-                (at + lo) * BAND_ENTRY_LEN,
-                (hi - lo) * BAND_ENTRY_LEN,
+                (at + lo) * self.entry_len,
+                (hi - lo) * self.entry_len,
             )?;
-            for e in bytes.chunks_exact(BAND_ENTRY_LEN as usize) {
-                if le64(e, 0) == key {
-                    cands.push(le32(e, 8));
+            for e in bytes.chunks_exact(self.entry_len as usize) {
+                let (k, g) = decode_band_entry(e);
+                if k == key & self.key_mask {
+                    cands.push(g);
                 }
             }
         }
@@ -447,6 +535,46 @@ impl DiskLevel {
         }
         Ok(None)
     }
+}
+
+/// The `count` group records from group `first` of the level whose records
+/// are section `groups_sec`, with their `end`s in layout 2 (the record after
+/// the last is read too, in the same read; the last group's data ends with
+/// the data section). Offsets out of order are a damaged file.
+fn records_at(
+    r: &Reader,
+    layout: u32,
+    groups_sec: usize,
+    first: u64,
+    count: u64,
+) -> Result<Vec<GroupRecord>> {
+    let total = r.len(groups_sec) / GROUP_LEN;
+    let extra = (layout >= 2 && first + count < total) as u64;
+    let b = r.read(groups_sec, first * GROUP_LEN, (count + extra) * GROUP_LEN)?;
+    let mut recs: Vec<GroupRecord> = b
+        .chunks_exact(GROUP_LEN as usize)
+        .map(GroupRecord::decode)
+        .collect();
+    if layout >= 2 {
+        // The data section follows the records' section.
+        let data_len = r.len(groups_sec + 1);
+        let mut end = if extra == 1 {
+            recs.pop().map_or(data_len, |n| n.data)
+        } else {
+            data_len
+        };
+        for rec in recs.iter_mut().rev() {
+            if rec.data > end {
+                return Err(r.corrupt(format!(
+                    "the data offsets in section \"{}\" are out of order",
+                    SECTION_NAMES[groups_sec]
+                )));
+            }
+            rec.end = end;
+            end = rec.data;
+        }
+    }
+    Ok(recs)
 }
 
 #[cfg(test)]

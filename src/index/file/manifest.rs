@@ -1,4 +1,4 @@
-//! The manifest of a version 2 index: which segment files are live, where
+//! The manifest of a version 2 or 3 index: which segment files are live, where
 //! each one's documents start, which documents are removed, and the
 //! configuration. It is the only file that changes: a commit writes new
 //! segment files, then replaces the manifest atomically (see
@@ -15,8 +15,11 @@ use crate::atomic::AtomicWriter;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-/// The manifest's format version: the index format version.
-pub(super) const MANIFEST_VERSION: u32 = 2;
+/// The manifest's format version, the index format version, that this
+/// build writes: 3 (segments of layout 1 or 2).
+pub(super) const MANIFEST_VERSION: u32 = super::format::STORE_FORMAT_VERSION;
+/// The first version with a manifest: 2 (segments of layout 1 only).
+pub(super) const FIRST_MANIFEST_VERSION: u32 = 2;
 /// The fixed part, before the configuration.
 const HEAD_LEN: usize = 64;
 /// One segment entry.

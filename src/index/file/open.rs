@@ -11,12 +11,13 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::{config_mismatch, decode_config};
 use super::format::{
-    BAND_ENTRY_LEN, BLOCK, CONFIG_LEN, ENTRY_LEN, GROUP_LEN, HEADER_LEN, ID_HASH_LEN, MAGIC,
-    META_LEN, Meta, SECTION_NAMES, STORE_FORMAT_VERSION, dir_bits, le32, le64, sec,
+    BLOCK, CONFIG_LEN, ENTRY_LEN, GROUP_LEN, HEADER_LEN, ID_HASH_LEN, MAGIC, META_LEN, Meta,
+    SECTION_NAMES, SEGMENT_FORMAT_VERSION, SEGMENT_MAGIC, STORE_FORMAT_VERSION, band_entry_layout,
+    dir_bits, le32, le64, sec,
 };
-use super::level::DiskLevel;
+use super::level::{DiskLevel, Parts};
 use super::lock::{Stamp, WriteLock, remove_leftovers};
-use super::manifest::{MANIFEST_VERSION, Manifest, segment_path, segments_dir};
+use super::manifest::{FIRST_MANIFEST_VERSION, Manifest, segment_path, segments_dir};
 use super::read::{FileAt, Reader, Section};
 use super::{IndexFile, Segment};
 use crate::config::Config;
@@ -159,14 +160,23 @@ fn open_once(path: &Path) -> Result<IndexFile> {
     let (file, size, head, stamp) = open_file(path)?;
     let bad = |what: String| Error::format(path, what);
     let version = le32(&head, 8);
-    if version > STORE_FORMAT_VERSION {
+    // A segment file on its own reads as a one-file index, as a version 1
+    // file does (and becomes the first segment on its first change).
+    let lone_segment = head[..8] == SEGMENT_MAGIC;
+    if lone_segment && version > SEGMENT_FORMAT_VERSION {
+        return Err(bad(format!(
+            "segment layout {version} is newer than this build reads (up to \
+             {SEGMENT_FORMAT_VERSION}); upgrade echodup"
+        )));
+    }
+    if !lone_segment && version > STORE_FORMAT_VERSION {
         return Err(bad(format!(
             "index format version {version} is newer than this build reads (up to \
              {STORE_FORMAT_VERSION}); upgrade echodup"
         )));
     }
     match version {
-        1 => {
+        _ if lone_segment || version == 1 => {
             let (segment, config) = open_segment(path.to_path_buf(), file, size, head, 0, 0)?;
             let dedup = Deduplicator::new(config)?;
             Ok(IndexFile {
@@ -184,7 +194,7 @@ fn open_once(path: &Path) -> Result<IndexFile> {
                 lock: None,
             })
         }
-        MANIFEST_VERSION => open_v2(path, file, size, stamp),
+        FIRST_MANIFEST_VERSION..=STORE_FORMAT_VERSION => open_v2(path, file, size, stamp, version),
         v => Err(bad(format!("index format version {v} is not supported"))),
     }
 }
@@ -201,7 +211,7 @@ fn open_file(path: &Path) -> Result<(FileAt, u64, [u8; HEADER_LEN], Stamp)> {
     let got = (size as usize).min(HEADER_LEN);
     file.read_exact_at(&mut head[..got], 0)
         .map_err(|e| Error::io("reading", path, e))?;
-    if got < MAGIC.len() || head[..8] != MAGIC {
+    if got < MAGIC.len() || (head[..8] != MAGIC && head[..8] != SEGMENT_MAGIC) {
         return Err(Error::format(
             path,
             "not an echodup index file (its first bytes are not the index magic)",
@@ -218,7 +228,7 @@ fn open_file(path: &Path) -> Result<(FileAt, u64, [u8; HEADER_LEN], Stamp)> {
 
 /// Opens a version 2 index: its manifest (`file`, of `size` bytes) and
 /// every segment it lists, each checked against its entry.
-fn open_v2(path: &Path, file: FileAt, size: u64, stamp: Stamp) -> Result<IndexFile> {
+fn open_v2(path: &Path, file: FileAt, size: u64, stamp: Stamp, version: u32) -> Result<IndexFile> {
     if size > 1 << 32 {
         return Err(Error::format(path, "damaged index manifest: too long"));
     }
@@ -255,7 +265,15 @@ fn open_v2(path: &Path, file: FileAt, size: u64, stamp: Stamp) -> Result<IndexFi
                 ),
             )
         };
-        if le32(&head, 8) != 1 {
+        // A version 2 manifest lists segments of layout 1 only.
+        let layout = le32(&head, 8);
+        let newest = if version == FIRST_MANIFEST_VERSION {
+            1
+        } else {
+            SEGMENT_FORMAT_VERSION
+        };
+        let magic = if layout == 1 { MAGIC } else { SEGMENT_MAGIC };
+        if !(1..=newest).contains(&layout) || head[..8] != magic {
             return Err(wrong("format version"));
         }
         if seg_size != e.len || le64(&head, 56) != e.checksum || le64(&head, 24) != m.fingerprint {
@@ -272,7 +290,7 @@ fn open_v2(path: &Path, file: FileAt, size: u64, stamp: Stamp) -> Result<IndexFi
     }
     Ok(IndexFile {
         path: path.to_path_buf(),
-        version: MANIFEST_VERSION,
+        version,
         dedup,
         docs: m.docs(),
         passages,
@@ -305,11 +323,18 @@ fn open_segment(
     number: u64,
 ) -> Result<(Segment, Config)> {
     let bad = |what: String| Error::format(&path, format!("damaged index file: {what}"));
+    let layout = le32(&head, 8);
     let count = le32(&head, 12) as usize;
     let block = le32(&head, 16) as u64;
+    let magic = if layout == 1 { MAGIC } else { SEGMENT_MAGIC };
+    if !(1..=SEGMENT_FORMAT_VERSION).contains(&layout) || head[..8] != magic {
+        return Err(bad(format!(
+            "segment layout {layout} is not one this build reads (1 to {SEGMENT_FORMAT_VERSION})"
+        )));
+    }
     if count != sec::COUNT || block != BLOCK {
         return Err(bad(format!(
-            "the header gives {count} sections of {block}-byte blocks (version 1 has {} of {BLOCK})",
+            "the header gives {count} sections of {block}-byte blocks (layout {layout} has {} of {BLOCK})",
             sec::COUNT
         )));
     }
@@ -432,13 +457,16 @@ fn open_segment(
         Verification::Exact => 8,
         _ => 4 * num_perm as u64,
     };
+    // Layout 2 codes sets in as many bytes as they take.
+    let sized = layout == 1 || verification != Verification::Exact;
     let level = |groups_sec, data_sec, bands_sec, dir_sec, groups, bits, banding: Banding| {
         let bands = banding.bands();
         let dir_len = bands as u64 * ((1u64 << bits) + 1) * 4;
+        let (entry_len, key_mask) = band_entry_layout(layout, groups);
         if reader.len(groups_sec) != groups * GROUP_LEN
-            || reader.len(bands_sec) != groups * bands as u64 * BAND_ENTRY_LEN
+            || reader.len(bands_sec) != groups * bands as u64 * entry_len
             || reader.len(dir_sec) != dir_len
-            || !reader.len(data_sec).is_multiple_of(data_unit)
+            || (sized && !reader.len(data_sec).is_multiple_of(data_unit))
         {
             return Err(reader.corrupt(format!(
                 "section \"{}\", \"{}\" or \"{}\" has the wrong length",
@@ -470,9 +498,13 @@ fn open_segment(
             verification,
             num_perm,
             table: Default::default(),
+            layout,
+            entry_len,
+            key_mask,
+            parts: None,
         })
     };
-    let docs = level(
+    let mut docs = level(
         sec::DOC_GROUPS,
         sec::DOC_DATA,
         sec::DOC_BANDS,
@@ -490,6 +522,13 @@ fn open_segment(
         meta.passage_bits,
         config.get_passage_banding()?,
     )?;
+    if layout >= 2 && verification == Verification::Exact {
+        docs.parts = Some(Parts {
+            groups_sec: sec::PASSAGE_GROUPS,
+            data_sec: sec::PASSAGE_DATA,
+            groups: meta.passage_groups,
+        });
+    }
     if reader.len(sec::ID_OFFSETS) != (meta.docs + 1) * 8
         || reader.len(sec::ID_HASHES) != meta.docs * ID_HASH_LEN
         || reader.len(sec::DOC_MEMBERS) != meta.doc_members * 4

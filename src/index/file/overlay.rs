@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::format::{GROUP_LEN, GroupRecord, le32, passage_id_pack, passage_id_unpack, sec};
+use super::format::{GroupRecord, le32, passage_id_pack, passage_id_unpack, sec};
 use super::level::{GroupData, Probes};
 use super::read::Reader;
 use super::{IndexFile, Segment};
@@ -201,12 +201,7 @@ impl Overlay {
             (&other.docs, Level::Document),
             (&other.passages, Level::Passage),
         ] {
-            let records: Vec<GroupRecord> = {
-                let raw = r.read(lvl.groups_sec, 0, r.len(lvl.groups_sec))?;
-                raw.chunks_exact(GROUP_LEN as usize)
-                    .map(GroupRecord::decode)
-                    .collect()
-            };
+            let records: Vec<GroupRecord> = lvl.records(r)?;
             let items: Vec<IndexItem> = records
                 .par_iter()
                 .map(|rec| {

@@ -19,7 +19,8 @@ use std::io;
 use std::ops::{Deref, Range};
 use std::path::{Path, PathBuf};
 
-use super::manifest::{MANIFEST_VERSION, Manifest, SegmentEntry, segment_path, segments_dir};
+use super::format::SEGMENT_FORMAT_VERSION;
+use super::manifest::{FIRST_MANIFEST_VERSION, Manifest, SegmentEntry, segment_path, segments_dir};
 use super::open::open_segment_file;
 use super::overlay::Overlay;
 use super::write::write_index;
@@ -127,8 +128,10 @@ pub(super) fn fold_segments(
     let hi = removed.partition_point(|&d| (d as u64) < end);
     let dropping = lo < hi;
     let mut folded = Overlay::new(&index.dedup);
-    let base: Option<&Segment> = (!dropping).then(|| &*segments[0]);
-    let rest = if dropping { segments } else { &segments[1..] };
+    // A segment of an older layout is rewritten, not copied.
+    let copy = !dropping && segments[0].docs.layout == SEGMENT_FORMAT_VERSION;
+    let base: Option<&Segment> = copy.then(|| &*segments[0]);
+    let rest = if copy { &segments[1..] } else { segments };
     for other in rest {
         folded.absorb(&index.dedup, base, other, first, &removed[lo..hi])?;
     }
@@ -206,7 +209,7 @@ impl IndexFile {
         let config = self.config();
         let mut next = self.next_segment.max(1);
         let mut slots: Vec<Slot<'_>> = Vec::new();
-        if self.version == MANIFEST_VERSION {
+        if self.version >= FIRST_MANIFEST_VERSION {
             slots.extend(self.segments.iter().map(Slot::Old));
         } else {
             // Upgrade: the version 1 file is the first segment.
@@ -232,7 +235,12 @@ impl IndexFile {
         let mut replaced = Vec::new();
         loop {
             let range = match fold {
-                Fold::All => (slots.len() > 1).then_some(0..slots.len()),
+                // One segment of an older layout is rewritten in this one.
+                Fold::All => (slots.len() > 1
+                    || slots
+                        .iter()
+                        .any(|s| s.docs.layout != SEGMENT_FORMAT_VERSION))
+                .then_some(0..slots.len()),
                 Fold::Policy => {
                     let docs: Vec<u64> = slots.iter().map(|s| s.meta.docs).collect();
                     next_fold(&docs)
@@ -289,7 +297,7 @@ impl IndexFile {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
             Err(e) => return Err(e),
         };
-        let live: Vec<PathBuf> = if self.version == MANIFEST_VERSION {
+        let live: Vec<PathBuf> = if self.version >= FIRST_MANIFEST_VERSION {
             self.segments
                 .iter()
                 .map(|s| s.reader.path.clone())

@@ -13,9 +13,10 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::config_mismatch;
+use super::format::SEGMENT_FORMAT_VERSION;
 use super::format::{ID_HASH_LEN, ID_SEED, le32, le64, sec};
 use super::lock::{Stamp, WriteLock};
-use super::manifest::{MANIFEST_VERSION, Manifest, segments_dir};
+use super::manifest::{FIRST_MANIFEST_VERSION, MANIFEST_VERSION, Manifest, segments_dir};
 use super::overlay::{BaseLookup, Combined, Overlay};
 use super::segments::Fold;
 use super::{IndexFile, IndexInfo};
@@ -311,14 +312,20 @@ impl IndexFile {
     }
 
     /// Folds every segment into one, as one build over the documents would
-    /// have written it (a version 1 file is upgraded to version 2). Queries
-    /// then read one segment.
+    /// have written it, in this build's segment layout (a version 1 or 2
+    /// index is upgraded to version 3). Queries then read one segment.
     ///
     /// # Errors
     ///
     /// As [`commit_batch`](IndexFile::commit_batch).
     pub fn optimize(&mut self) -> Result<()> {
-        if self.version == MANIFEST_VERSION && self.segments.len() <= 1 {
+        if self.version == MANIFEST_VERSION
+            && self.segments.len() <= 1
+            && self
+                .segments
+                .iter()
+                .all(|s| s.docs.layout == SEGMENT_FORMAT_VERSION)
+        {
             return Ok(());
         }
         let _held = self.lock_for_commit()?;
@@ -496,7 +503,7 @@ fn write_merged(
     fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
     // Segment numbers after those of an index already at `out`.
     let next = match IndexFile::open(out) {
-        Ok(old) if old.version == MANIFEST_VERSION => old.next_segment,
+        Ok(old) if old.version >= FIRST_MANIFEST_VERSION => old.next_segment,
         _ => 1,
     }
     .max(1);
@@ -519,7 +526,8 @@ fn write_merged(
             // Documents are numbered from 0 in the output, as in `removed`;
             // with removed documents, nothing is copied as it is.
             let mut overlay = Overlay::new(&first.dedup);
-            let (base, rest) = if removed.is_empty() {
+            // A segment of an older layout is rewritten, not copied.
+            let (base, rest) = if removed.is_empty() && base.docs.layout == SEGMENT_FORMAT_VERSION {
                 (Some(*base), rest)
             } else {
                 (None, segments)

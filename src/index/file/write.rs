@@ -7,17 +7,19 @@
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::Segment;
 use super::codec::encode_config;
 use super::format::{
-    BLOCK, ENTRY_LEN, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED, MAGIC, Meta,
-    SEGMENT_FORMAT_VERSION, bucket_of, dir_bits, le32, le64, passage_id_pack, passage_id_unpack,
-    sec,
+    BLOCK, ENTRY_LEN, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED, Meta, SEGMENT_FORMAT_VERSION,
+    SEGMENT_MAGIC, band_entry_layout, bucket_of, decode_band_entry, dir_bits, encode_band_entry,
+    le32, le64, passage_id_pack, passage_id_unpack, sec,
 };
 use super::overlay::Overlay;
 use super::read::Sequential;
+use super::sets::{DocSetCode, put_set};
 use crate::atomic::AtomicWriter;
 use crate::config::Config;
 use crate::corpus::{DocId, PassageId};
@@ -90,13 +92,15 @@ impl SectionWriter {
 
 /// Writes the index of `base` plus `overlay` to `target`, atomically (see
 /// `crate::atomic`): the target is replaced only once the whole new file is
-/// on disk, and an error leaves it as it was.
+/// on disk, and an error leaves it as it was. The file has this build's
+/// segment layout, and so must `base` (its data is copied as it is).
 pub(super) fn write_index(
     target: &Path,
     config: &Config,
     base: Option<&Segment>,
     overlay: &Overlay,
 ) -> Result<()> {
+    debug_assert!(base.is_none_or(|b| b.docs.layout == SEGMENT_FORMAT_VERSION));
     let file = AtomicWriter::create(target)?;
     write_contents(file, config, base, overlay)?.commit()
 }
@@ -225,7 +229,7 @@ fn write_contents(
     w.table.push((w.pos, sums.len() as u64, xxh3_64(&sums)));
     w.pos += sums.len() as u64;
     let mut head = Vec::with_capacity(HEADER_LEN + sec::COUNT * ENTRY_LEN);
-    head.extend_from_slice(&MAGIC);
+    head.extend_from_slice(&SEGMENT_MAGIC);
     head.extend_from_slice(&SEGMENT_FORMAT_VERSION.to_le_bytes());
     head.extend_from_slice(&(sec::COUNT as u32).to_le_bytes());
     head.extend_from_slice(&(BLOCK as u32).to_le_bytes());
@@ -265,6 +269,77 @@ fn pull_entry(seq: &mut Option<Sequential<'_>>, left: &mut u64) -> Result<Option
     Ok(Some((le64(e, 0), le32(e, 8))))
 }
 
+/// The next of `left` band entries of `len` bytes of `seq`.
+fn pull_band_entry(
+    seq: &mut Option<Sequential<'_>>,
+    left: &mut u64,
+    len: u64,
+) -> Result<Option<(u64, u32)>> {
+    if *left == 0 {
+        return Ok(None);
+    }
+    *left -= 1;
+    let e = seq
+        .as_mut()
+        .expect("a base file when it has entries")
+        .next(len as usize)?;
+    Ok(Some(decode_band_entry(e)))
+}
+
+/// The data of each new group of one level, with sets (exact
+/// verification), as layout 2 codes it: a passage's set Rice-coded, a
+/// document's set as references to the passage groups of the segment
+/// first seen in its first document (numbered from `old_passage_groups`,
+/// after those of the base) plus a residual. Empty without sets.
+fn encode_data(
+    overlay: &Overlay,
+    documents: bool,
+    verification: Verification,
+    old_passage_groups: u64,
+) -> Vec<Vec<u8>> {
+    if verification != Verification::Exact {
+        return Vec::new();
+    }
+    let new = if documents {
+        &overlay.docs
+    } else {
+        &overlay.passages
+    };
+    let passages = &overlay.passages;
+    // The new passage groups are numbered in the order their first
+    // passages came: by document.
+    let first_docs: Vec<u32> = passages
+        .firsts
+        .iter()
+        .map(|&f| passage_id_unpack(f).doc.as_u32())
+        .collect();
+    let sorted = first_docs.is_sorted();
+    (0..new.len())
+        .into_par_iter()
+        .map(|g| {
+            let set = new.level.sets[g].as_slice();
+            let mut out = Vec::new();
+            if !documents {
+                put_set(&mut out, set);
+                return out;
+            }
+            let doc = new.level.groups[g].first().copied();
+            let (lo, hi) = match doc {
+                Some(d) if sorted => (
+                    first_docs.partition_point(|&f| f < d),
+                    first_docs.partition_point(|&f| f <= d),
+                ),
+                _ => (0, 0),
+            };
+            let parts: Vec<&[u64]> = (lo..hi)
+                .map(|p| passages.level.sets[p].as_slice())
+                .collect();
+            DocSetCode::choose(set, old_passage_groups + lo as u64, &parts).encode(&mut out);
+            out
+        })
+        .collect()
+}
+
 /// Writes the groups, data, (members,) bands and directory of one level.
 fn write_level(
     w: &mut SectionWriter,
@@ -296,6 +371,8 @@ fn write_level(
     };
     let verification = config.get_verification();
     let num_perm = config.get_num_perm();
+    let old_passage_groups = base.map_or(0, |b| b.passages.groups);
+    let encoded = encode_data(overlay, documents, verification, old_passage_groups);
 
     // groups
     let mut member_at = 0u64;
@@ -315,10 +392,10 @@ fn write_level(
     let mut data_at = old_data;
     for g in 0..new.len() {
         let (len, size) = match verification {
-            Verification::Exact => {
-                let n = new.level.sets[g].len();
-                (n as u32, n as u64 * 8)
-            }
+            Verification::Exact => (
+                new.level.sets[g].len() as u32,
+                encoded.get(g).map_or(0, |e| e.len() as u64),
+            ),
             _ => (new.level.signatures[g].1 as u32, num_perm as u64 * 4),
         };
         let members = new.level.groups[g].len() as u32;
@@ -336,6 +413,7 @@ fn write_level(
                     p.index,
                 ))
             },
+            end: 0,
         };
         if documents {
             member_at += members as u64;
@@ -349,15 +427,15 @@ fn write_level(
     if let (Some(d), Some(r)) = (disk, reader) {
         Sequential::new(r, d.data_sec).copy_to(old_data, w)?;
     }
-    for g in 0..new.len() {
-        match verification {
-            Verification::Exact => {
-                for v in new.level.sets[g].as_slice() {
-                    w.put(&v.to_le_bytes())?;
-                }
+    match verification {
+        Verification::Exact => {
+            for code in &encoded {
+                w.put(code)?;
             }
-            _ => {
-                for v in new.level.signatures[g].0.as_slice() {
+        }
+        _ => {
+            for (sig, _) in &new.level.signatures {
+                for v in sig.as_slice() {
                     w.put(&v.to_le_bytes())?;
                 }
             }
@@ -398,15 +476,21 @@ fn write_level(
         (Some(d), Some(r)) => Some(Sequential::new(r, d.bands_sec)),
         _ => None,
     };
+    let old_len = disk.map_or(0, |d| d.entry_len);
+    let (entry_len, mask) = band_entry_layout(SEGMENT_FORMAT_VERSION, total);
+    let mut e = Vec::with_capacity(entry_len as usize);
     for band in 0..bands {
         let mut fresh: Vec<(u64, u32)> = (0..new.len())
-            .map(|g| (new.keys[g * bands + band], (old_groups + g as u64) as u32))
+            .map(|g| {
+                let key = new.keys[g * bands + band] & mask;
+                (key, (old_groups + g as u64) as u32)
+            })
             .collect();
         fresh.sort_unstable();
         let mut counts = vec![0u32; buckets];
         let mut fresh = fresh.into_iter().peekable();
         let mut left = old_groups;
-        let mut cur = pull_entry(&mut old_seq, &mut left)?;
+        let mut cur = pull_band_entry(&mut old_seq, &mut left, old_len)?;
         loop {
             let take_old = match (cur, fresh.peek()) {
                 (Some(o), Some(n)) => o <= *n,
@@ -416,15 +500,14 @@ fn write_level(
             };
             let (k, g) = if take_old {
                 let v = cur.expect("checked");
-                cur = pull_entry(&mut old_seq, &mut left)?;
+                cur = pull_band_entry(&mut old_seq, &mut left, old_len)?;
                 v
             } else {
                 fresh.next().expect("checked")
             };
             counts[bucket_of(k, bits)] += 1;
-            let mut e = [0u8; 12];
-            e[..8].copy_from_slice(&k.to_le_bytes());
-            e[8..].copy_from_slice(&g.to_le_bytes());
+            e.clear();
+            encode_band_entry(&mut e, k, g, entry_len);
             w.put(&e)?;
         }
         let mut at = 0u32;
@@ -441,4 +524,121 @@ fn write_level(
     }
     w.end_section()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::super::IndexFile;
+    use super::super::level::GroupData;
+    use crate::analyze::Analyzer;
+    use crate::config::Config;
+    use crate::segment::Segmentation;
+    use crate::shingle::Shingling;
+
+    /// Paragraphs from a small vocabulary, so that passages repeat within
+    /// and across documents, some shorter than a shingle.
+    fn text() -> impl Strategy<Value = String> {
+        let word = prop::sample::select(vec![
+            "harbour", "ferry", "storm", "council", "vote", "the", "a", "on", "Friday", "fleet",
+        ]);
+        let paragraph = prop::collection::vec(word, 0..12).prop_map(|w| w.join(" "));
+        let sep = prop::sample::select(vec!["\n\n", "\n", " "]);
+        prop::collection::vec((paragraph, sep), 0..8).prop_map(|ps| {
+            ps.into_iter()
+                .map(|(p, s)| format!("{p}{s}"))
+                .collect::<String>()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+
+        /// Issue 15: a stored document set (layout 2: references to passage
+        /// sets plus a residual) is exactly the analyzer's document set, for
+        /// any text and configuration: passages indexed or not, one passage
+        /// or many, passages shorter than a shingle, batches and folds.
+        #[test]
+        fn stored_document_sets_are_the_analyzer_s(
+            texts in prop::collection::vec(text(), 1..7),
+            words in any::<bool>(),
+            size in 1usize..6,
+            passages in any::<bool>(),
+            segmentation in prop::sample::select(vec![
+                Segmentation::BlankLines, Segmentation::Lines, Segmentation::Auto,
+            ]),
+            min_tokens in 0usize..4,
+            split in 0usize..7,
+        ) {
+            let shingling = if words { Shingling::Words(size) } else { Shingling::Chars(size) };
+            let config = Config::new()
+                .shingling(shingling)
+                .segmentation(segmentation)
+                .passages(passages)
+                .min_passage_tokens(min_tokens);
+            let dir = tempfile::TempDir::new().unwrap();
+            let path = dir.path().join("p.edx");
+            let mut index = IndexFile::create(&path, config.clone()).unwrap();
+            let docs: Vec<(String, String)> =
+                texts.iter().enumerate().map(|(i, t)| (format!("d{i}"), t.clone())).collect();
+            let split = split.min(docs.len());
+            index.add_batch(docs[..split].to_vec()).unwrap();
+            index.add_batch(docs[split..].to_vec()).unwrap();
+            let analyzer = Analyzer::new(&config).unwrap();
+            let mut wanted: Vec<u64> = texts
+                .iter()
+                .map(|t| analyzer.analyze(t).shingles().fingerprint())
+                .collect();
+            wanted.sort_unstable();
+            for round in 0..2 {
+                for seg in &index.segments {
+                    for rec in seg.docs.records(&seg.reader).unwrap() {
+                        let GroupData::Set(set) = seg.docs.data(&seg.reader, &rec).unwrap() else {
+                            panic!("exact verification stores sets");
+                        };
+                        prop_assert_eq!(set.len(), rec.len as usize);
+                        prop_assert_eq!(set.fingerprint(), rec.fingerprint);
+                        prop_assert!(wanted.binary_search(&rec.fingerprint).is_ok());
+                    }
+                }
+                if round == 0 {
+                    index.optimize().unwrap();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod reference_tests {
+    use super::super::IndexFile;
+    use super::super::sets::DocSetCode;
+    use crate::config::Config;
+
+    /// A document of long paragraphs stores references to each paragraph's
+    /// set and, as its residual, only the windows across the breaks.
+    #[test]
+    fn a_document_refers_to_its_passages() {
+        let paragraphs = [
+            "Gales kept the ferry fleet in port for a third day on Thursday morning.",
+            "The council will vote on the new harbour wall before the summer recess.",
+            "Fishermen said the closure had cost them a week of the best catches.",
+        ];
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("r.edx");
+        let mut index = IndexFile::create(&path, Config::new()).unwrap();
+        index.add_batch([("a", paragraphs.join("\n\n"))]).unwrap();
+        let seg = &index.segments[0];
+        let rec = seg.docs.records(&seg.reader).unwrap()[0];
+        let b = seg
+            .reader
+            .read(seg.docs.data_sec, rec.data, rec.end - rec.data)
+            .unwrap();
+        let code = DocSetCode::decode(&b, seg.passages.groups).unwrap();
+        assert_eq!((code.first, code.count), (0, 3));
+        assert!(code.excluded.is_empty());
+        // Word 5-shingles: 4 windows across each of the 2 breaks.
+        assert_eq!(code.residual.len(), 8);
+    }
 }
