@@ -5,7 +5,7 @@
 //! (native-endian i64), so that a `mapInArrow` task hands whole Arrow
 //! buffers over and gets whole buffers back.
 
-use echodup::{Deduplicator, Level, Similarity};
+use echodup::{Deduplicator, Level, Similarity, Verifier};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -337,25 +337,7 @@ pub(crate) fn verify_incidences<'py>(
             })
         })?
         .map_err(PyValueError::new_err)?;
-    let kept: Vec<&(i64, i64, Similarity)> = sims
-        .iter()
-        .filter(|(_, _, s)| verifier.accepts(s))
-        .collect();
-    let ids = |f: fn(&(i64, i64, Similarity)) -> i64| {
-        let v: Vec<i64> = kept.iter().map(|p| f(p)).collect();
-        column_bytes(py, &v, i64::to_ne_bytes)
-    };
-    let f64s = |f: fn(&Similarity) -> f64| {
-        let v: Vec<f64> = kept.iter().map(|(_, _, s)| f(s)).collect();
-        column_bytes(py, &v, f64::to_ne_bytes)
-    };
-    Ok([
-        ids(|p| p.0)?,
-        ids(|p| p.1)?,
-        f64s(|s| s.jaccard)?,
-        f64s(|s| s.containment_ab)?,
-        f64s(|s| s.containment_ba)?,
-    ])
+    accepted_pair_columns(py, &sims, verifier)
 }
 
 /// The verified pairs among the candidate pairs `(a[i], b[i])`, given the
@@ -438,25 +420,7 @@ pub(crate) fn verify_node_pairs<'py>(
             })
         })?
         .map_err(|e: String| PyValueError::new_err(e))?;
-    let kept: Vec<&(i64, i64, Similarity)> = sims
-        .iter()
-        .filter(|(_, _, s)| verifier.accepts(s))
-        .collect();
-    let ids = |f: fn(&(i64, i64, Similarity)) -> i64| {
-        let v: Vec<i64> = kept.iter().map(|p| f(p)).collect();
-        column_bytes(py, &v, i64::to_ne_bytes)
-    };
-    let f64s = |f: fn(&Similarity) -> f64| {
-        let v: Vec<f64> = kept.iter().map(|(_, _, s)| f(s)).collect();
-        column_bytes(py, &v, f64::to_ne_bytes)
-    };
-    Ok([
-        ids(|p| p.0)?,
-        ids(|p| p.1)?,
-        f64s(|s| s.jaccard)?,
-        f64s(|s| s.containment_ab)?,
-        f64s(|s| s.containment_ba)?,
-    ])
+    accepted_pair_columns(py, &sims, verifier)
 }
 
 /// The connected components of the edges `(a[i], b[i])` (i64 columns):
@@ -503,4 +467,33 @@ pub(crate) fn edge_components<'py>(
         column_bytes(py, &nodes, i64::to_ne_bytes)?,
         column_bytes(py, &roots, i64::to_ne_bytes)?,
     ))
+}
+
+/// The pairs of `sims` that `verifier` accepts, in order, as the columns
+/// `(a, b, jaccard, containment_ab, containment_ba)` (i64, i64 and f64
+/// native-endian bytes).
+fn accepted_pair_columns<'py>(
+    py: Python<'py>,
+    sims: &[(i64, i64, Similarity)],
+    verifier: &Verifier,
+) -> PyResult<[Bound<'py, PyBytes>; 5]> {
+    let kept: Vec<&(i64, i64, Similarity)> = sims
+        .iter()
+        .filter(|(_, _, s)| verifier.accepts(s))
+        .collect();
+    let ids = |f: fn(&(i64, i64, Similarity)) -> i64| {
+        let v: Vec<i64> = kept.iter().map(|p| f(p)).collect();
+        column_bytes(py, &v, i64::to_ne_bytes)
+    };
+    let f64s = |f: fn(&Similarity) -> f64| {
+        let v: Vec<f64> = kept.iter().map(|(_, _, s)| f(s)).collect();
+        column_bytes(py, &v, f64::to_ne_bytes)
+    };
+    Ok([
+        ids(|p| p.0)?,
+        ids(|p| p.1)?,
+        f64s(|s| s.jaccard)?,
+        f64s(|s| s.containment_ab)?,
+        f64s(|s| s.containment_ba)?,
+    ])
 }

@@ -278,6 +278,37 @@ pub(super) struct BaseLookup {
     passages: Vec<LevelLookup>,
 }
 
+impl LevelLookup {
+    /// Adds the live documents (or the passage) of `seg`'s group `rec`,
+    /// matched with similarity `sim`, numbered in the whole index.
+    fn push(
+        &mut self,
+        seg: &Segment,
+        documents: bool,
+        rec: &GroupRecord,
+        sim: Similarity,
+        live: impl Fn(u32) -> bool,
+    ) -> Result<()> {
+        if documents {
+            let raw = read_members(&seg.reader, rec)?;
+            for c in raw.chunks_exact(4) {
+                let d = (seg.base + le32(c, 0) as u64) as u32;
+                if live(d) {
+                    self.docs.push((DocId::new(d), sim));
+                }
+            }
+        } else {
+            let p = passage_id_unpack(rec.first);
+            let d = (seg.base + p.doc.as_u32() as u64) as u32;
+            if live(d) {
+                self.passages
+                    .push((PassageId::new(DocId::new(d), p.index), sim));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl IndexFile {
     /// The lookup of `item` in every segment's documents or passages;
     /// documents in `hidden` (ascending: removed, or about to be) are left
@@ -319,22 +350,7 @@ impl IndexFile {
                 level.matches(&seg.reader, item, verifier, &mut probes)?
             {
                 out.identical |= identical;
-                if documents {
-                    let raw = read_members(&seg.reader, &rec)?;
-                    for c in raw.chunks_exact(4) {
-                        let d = (seg.base + le32(c, 0) as u64) as u32;
-                        if live(d) {
-                            out.docs.push((DocId::new(d), sim));
-                        }
-                    }
-                } else {
-                    let p = passage_id_unpack(rec.first);
-                    let d = (seg.base + p.doc.as_u32() as u64) as u32;
-                    if live(d) {
-                        out.passages
-                            .push((PassageId::new(DocId::new(d), p.index), sim));
-                    }
-                }
+                out.push(seg, documents, &rec, sim, live)?;
             }
         }
         Ok(out)
@@ -486,22 +502,7 @@ mod tests {
                 let found = level.matches_naive(&seg.reader, item, verifier).unwrap();
                 for (_, sim, rec, identical) in found {
                     out.identical |= identical;
-                    if documents {
-                        let raw = read_members(&seg.reader, &rec).unwrap();
-                        for c in raw.chunks_exact(4) {
-                            let d = (seg.base + le32(c, 0) as u64) as u32;
-                            if live(d) {
-                                out.docs.push((DocId::new(d), sim));
-                            }
-                        }
-                    } else {
-                        let p = passage_id_unpack(rec.first);
-                        let d = (seg.base + p.doc.as_u32() as u64) as u32;
-                        if live(d) {
-                            out.passages
-                                .push((PassageId::new(DocId::new(d), p.index), sim));
-                        }
-                    }
+                    out.push(seg, documents, &rec, sim, live).unwrap();
                 }
             }
             out
