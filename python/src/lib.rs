@@ -19,9 +19,10 @@ mod spark;
 use echodup::index::IndexFile;
 use echodup::verify::Evidence;
 use echodup::{
-    Banding, Config, DEFAULT_KEPT_SET_BYTES, DEFAULT_MAX_BUCKET, DEFAULT_MAX_KEY_MEMORY, DEFAULT_SEED, DedupIndex, Deduplicator, DocumentBasis,
-    Error, ErrorKind, FORMAT_VERSION, KeepPolicy, Level, Measure, Normalizer, Report, Segmentation,
-    Shingling, Similarity, Sketcher, Verdict, Verification,
+    Banding, Config, DEFAULT_KEPT_SET_BYTES, DEFAULT_MAX_BUCKET, DEFAULT_MAX_KEY_MEMORY,
+    DEFAULT_SEED, DedupIndex, Deduplicator, DocumentBasis, Error, ErrorKind, FORMAT_VERSION,
+    KeepPolicy, Level, Measure, Normalizer, Report, Segmentation, Shingling, Similarity, Sketcher,
+    Verdict, Verification,
 };
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
