@@ -1,6 +1,6 @@
 """Heavy calls release the GIL: another Python thread keeps running while the
-library works. Checked by the longest pause a busy Python thread sees during
-the call, relative to the call's own length (no absolute time limit)."""
+library works. Checked by how much of the call the other thread spent
+stalled, relative to the call's own length (no absolute time limit)."""
 
 import threading
 import time
@@ -8,18 +8,29 @@ import time
 import echodup
 from echodup import Config
 
+# A gap this long between two turns of the spinning thread counts as a stall.
+STALL = 0.02
 
-def longest_pause_during(call):
+
+def stalled_time_during(call):
+    """The time the other thread spent in stalls during `call()`, and the
+    call's length. A call that holds the GIL stalls it for the whole call;
+    one that releases it leaves only the stalls the OS scheduler causes on a
+    loaded machine. The spinning thread keeps a running sum, not a list of
+    every gap: growing a list would stall it itself (each reallocation
+    copies it), more so the longer the call."""
     done = threading.Event()
     started = threading.Event()
-    gaps = []
+    stalled = 0.0
 
     def spin():
+        nonlocal stalled
         last = time.perf_counter()
         started.set()
         while not done.is_set():
             now = time.perf_counter()
-            gaps.append(now - last)
+            if now - last > STALL:
+                stalled += now - last
             last = now
 
     t = threading.Thread(target=spin)
@@ -30,21 +41,36 @@ def longest_pause_during(call):
     elapsed = time.perf_counter() - t0
     done.set()
     t.join()
-    return max(gaps), elapsed
+    return stalled, elapsed
 
 
 def check_releases_the_gil(run, corpus):
     """`run(texts)` on ever more text until the call lasts 0.2 s, then the
-    longest pause of the other thread must be under half the call (a call
-    that holds the GIL pauses it for the whole call)."""
+    other thread must have been stalled for less than half the call."""
     texts = [t for _, t in corpus]
     for _ in range(6):
-        pause, elapsed = longest_pause_during(lambda: run(texts))
+        stalled, elapsed = stalled_time_during(lambda: run(texts))
         if elapsed >= 0.2:
             break
         texts = texts * 2
     assert elapsed >= 0.2, "could not make the call long enough to measure"
-    assert pause < elapsed / 2, (pause, elapsed)
+    assert stalled < elapsed / 2, (stalled, elapsed)
+
+
+def test_a_call_that_holds_the_gil_fails_the_check():
+    """The check can fail: one long C call that never releases the GIL
+    (`sum` over a `range`) stalls the other thread for most of it, and a
+    `time.sleep`, which releases it, does not."""
+    n = 1_000_000
+    for _ in range(12):
+        stalled, elapsed = stalled_time_during(lambda: sum(range(n)))
+        if elapsed >= 0.2:
+            break
+        n *= 2
+    assert elapsed >= 0.2, "could not make the call long enough to measure"
+    assert stalled >= elapsed / 2, (stalled, elapsed)
+    stalled, elapsed = stalled_time_during(lambda: time.sleep(0.3))
+    assert stalled < elapsed / 2, (stalled, elapsed)
 
 
 def test_deduplicate_releases_the_gil(corpus):
