@@ -235,6 +235,7 @@ mod query;
 mod read;
 mod segments;
 mod sets;
+mod stream;
 mod update;
 mod write;
 

@@ -23,6 +23,7 @@ use super::format::SEGMENT_FORMAT_VERSION;
 use super::manifest::{FIRST_MANIFEST_VERSION, Manifest, SegmentEntry, segment_path, segments_dir};
 use super::open::open_segment_file;
 use super::overlay::Overlay;
+use super::stream::stream_fold;
 use super::write::write_index;
 use super::{IndexFile, Segment};
 use crate::error::{Error, Result};
@@ -116,6 +117,23 @@ pub(super) fn next_fold(docs: &[u64]) -> Option<Range<usize>> {
 /// documents among them, the first segment is copied as it is and the
 /// others are added to it.
 pub(super) fn fold_segments(
+    index: &IndexFile,
+    segments: &[impl Deref<Target = Segment>],
+    removed: &[u32],
+    target: &Path,
+    number: u64,
+) -> Result<Segment> {
+    let first = segments[0].base;
+    if stream_fold(index.config(), segments, removed, target)?.is_none() {
+        return fold_segments_in_memory(index, segments, removed, target, number);
+    }
+    open_segment_file(target, first, number)
+}
+
+/// [`fold_segments`] the old way, for segments of an older layout (and
+/// tests): every set decoded, sketched again and held in an [`Overlay`]
+/// (about 20 KB per news article).
+pub(super) fn fold_segments_in_memory(
     index: &IndexFile,
     segments: &[impl Deref<Target = Segment>],
     removed: &[u32],
