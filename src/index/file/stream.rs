@@ -145,6 +145,10 @@ struct Join {
     g: u32,
 }
 
+/// A group (source, group) of a later source, and the surviving group of
+/// an earlier one whose set it has.
+type Pair = ((usize, u32), (usize, u32));
+
 /// Folds `segments` (consecutive, numbered in the index from their first's
 /// `base`) into a new segment file at `target`, as the in-memory fold
 /// would: the items of the documents in `removed` (ascending, numbered in
@@ -226,7 +230,7 @@ pub(super) fn stream_fold(
         .sum();
     let doc_groups: Vec<u64> = sources.iter().map(|s| s.seg.docs.groups).collect();
     let passage_groups: Vec<u64> = sources.iter().map(|s| s.seg.passages.groups).collect();
-    let skips = |dropped: Vec<Vec<u32>>, joined: &[((usize, u32), (usize, u32))]| {
+    let skips = |dropped: Vec<Vec<u32>>, joined: &[Pair]| {
         let mut skip = dropped;
         for &((s, g), _) in joined {
             skip[s].push(g);
@@ -399,12 +403,7 @@ fn member_bytes<'s>(
 /// The groups of a later source whose set is that of a surviving group of
 /// an earlier one, found side by side in the k-way merge of the sources'
 /// band 0 runs: ((source, group), (source, group it joins)).
-#[allow(clippy::type_complexity)]
-fn joins(
-    sources: &[Source<'_>],
-    documents: bool,
-    dropped: &[Vec<u32>],
-) -> Result<Vec<((usize, u32), (usize, u32))>> {
+fn joins(sources: &[Source<'_>], documents: bool, dropped: &[Vec<u32>]) -> Result<Vec<Pair>> {
     let level = |s: usize| level_of(sources[s].seg, documents);
     let mut out = Vec::new();
     if sources.len() < 2 {
@@ -448,7 +447,7 @@ fn join_run(
     documents: bool,
     dropped: &[Vec<u32>],
     same: &[(usize, u32)],
-    out: &mut Vec<((usize, u32), (usize, u32))>,
+    out: &mut Vec<Pair>,
 ) -> Result<()> {
     if same.len() < 2 || same[0].0 == same[same.len() - 1].0 {
         return Ok(());
