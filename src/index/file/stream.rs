@@ -278,7 +278,6 @@ pub(super) fn stream_fold(
     w.put(&meta.encode())?;
     w.end_section()?;
     write_ids(&mut w, &sources)?;
-    let sorted = true;
     let ctx = DocContext {
         sources: &sources,
         plan: &doc_plan,
@@ -286,13 +285,12 @@ pub(super) fn stream_fold(
         starts: &starts,
         joins: &doc_joins,
         copy,
-        sorted,
         config,
         dir,
     };
     stats.set_bytes = write_documents(&mut w, &ctx, meta)?;
     write_bands(&mut w, &sources, &doc_plan, true, config, meta.doc_bits)?;
-    write_passages(&mut w, &sources, &passage_plan, config)?;
+    write_passages(&mut w, &sources, &passage_plan)?;
     write_bands(
         &mut w,
         &sources,
@@ -586,7 +584,6 @@ struct DocContext<'a> {
     starts: &'a [Vec<u32>],
     joins: &'a [Join],
     copy: bool,
-    sorted: bool,
     config: &'a Config,
     dir: &'a Path,
 }
@@ -673,6 +670,12 @@ fn write_documents(w: &mut SectionWriter, ctx: &DocContext<'_>, meta: Meta) -> R
                 let Some(&first) = live.first() else {
                     return Err(r.corrupt("a document group has no members"));
                 };
+                if live.iter().any(|&m| m as u64 >= seg.meta.docs) {
+                    return Err(r.corrupt(format!(
+                        "a document group's member is past the segment's {} documents",
+                        seg.meta.docs
+                    )));
+                }
                 jobs.push(DocJob {
                     s,
                     rec: *rec,
@@ -756,35 +759,28 @@ fn document_code(ctx: &DocContext<'_>, job: &DocJob) -> Result<(Vec<u8>, usize)>
     let mut bytes = set.len() * 8;
     // The passage groups of the output first seen in the group's first
     // document: those of its segment that survive.
-    let (first, parts) = if ctx.sorted {
-        let starts = &ctx.starts[job.s];
-        let lo = starts[job.first as usize] as u64;
-        let hi = starts[job.first as usize + 1] as u64;
-        let mut parts: Vec<Vec<u64>> = Vec::new();
-        if hi > lo {
-            let p = &seg.passages;
-            let recs = records_at(r, p.layout, p.groups_sec, lo, hi - lo)?;
-            for (i, prec) in recs.iter().enumerate() {
-                if !ctx.passages.survives(job.s, (lo + i as u64) as u32) {
-                    continue;
-                }
-                let code = r.read(p.data_sec, prec.data, prec.end.saturating_sub(prec.data))?;
-                let mut v = Vec::new();
-                get_set(&code, prec.len as u64, &mut v)
-                    .ok_or_else(|| r.corrupt("a passage set is not a valid code"))?;
-                bytes += v.len() * 8;
-                parts.push(v);
+    // (Sources whose passage groups are not in the order of their first
+    // documents are left to the in-memory fold: see `passage_plan`.)
+    let starts = &ctx.starts[job.s];
+    let lo = starts[job.first as usize] as u64;
+    let hi = starts[job.first as usize + 1] as u64;
+    let mut parts: Vec<Vec<u64>> = Vec::new();
+    if hi > lo {
+        let p = &seg.passages;
+        let recs = records_at(r, p.layout, p.groups_sec, lo, hi - lo)?;
+        for (i, prec) in recs.iter().enumerate() {
+            if !ctx.passages.survives(job.s, (lo + i as u64) as u32) {
+                continue;
             }
+            let code = r.read(p.data_sec, prec.data, prec.end.saturating_sub(prec.data))?;
+            let mut v = Vec::new();
+            get_set(&code, prec.len as u64, &mut v)
+                .ok_or_else(|| r.corrupt("a passage set is not a valid code"))?;
+            bytes += v.len() * 8;
+            parts.push(v);
         }
-        (ctx.passages.before(job.s, lo), parts)
-    } else {
-        let base = if ctx.copy {
-            ctx.passages.out_base.get(1).copied().unwrap_or(0)
-        } else {
-            0
-        };
-        (base, Vec::new())
-    };
+    }
+    let first = ctx.passages.before(job.s, lo);
     let refs: Vec<&[u64]> = parts.iter().map(Vec::as_slice).collect();
     let mut out = Vec::new();
     DocSetCode::choose(set.as_slice(), first, &refs).encode(&mut out);
@@ -793,13 +789,7 @@ fn document_code(ctx: &DocContext<'_>, job: &DocJob) -> Result<(Vec<u8>, usize)>
 
 /// The passage level's groups and data: records renumbered (first
 /// passages shifted), codes copied.
-fn write_passages(
-    w: &mut SectionWriter,
-    sources: &[Source<'_>],
-    plan: &Plan,
-    config: &Config,
-) -> Result<()> {
-    let _ = config;
+fn write_passages(w: &mut SectionWriter, sources: &[Source<'_>], plan: &Plan) -> Result<()> {
     let mut data_at = 0u64;
     for (s, src) in sources.iter().enumerate() {
         let r = &src.seg.reader;
