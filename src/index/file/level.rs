@@ -153,7 +153,7 @@ pub(super) enum GroupData {
 
 impl GroupData {
     /// What verification compares of the group whose record is `rec`.
-    fn evidence<'a>(&'a self, rec: &GroupRecord) -> Evidence<'a> {
+    pub(super) fn evidence<'a>(&'a self, rec: &GroupRecord) -> Evidence<'a> {
         match self {
             GroupData::Set(set) => Evidence::Set(set),
             GroupData::Signature(sig) => Evidence::signature(sig, rec.len as usize),
@@ -163,7 +163,7 @@ impl GroupData {
 
 impl DiskLevel {
     /// The record of group `g` (with its `end` in layout 2).
-    fn record(&self, r: &Reader, g: u32) -> Result<GroupRecord> {
+    pub(super) fn record(&self, r: &Reader, g: u32) -> Result<GroupRecord> {
         Ok(records_at(r, self.layout, self.groups_sec, g as u64, 1)?[0])
     }
 
@@ -541,7 +541,7 @@ impl DiskLevel {
 /// are section `groups_sec`, with their `end`s in layout 2 (the record after
 /// the last is read too, in the same read; the last group's data ends with
 /// the data section). Offsets out of order are a damaged file.
-fn records_at(
+pub(super) fn records_at(
     r: &Reader,
     layout: u32,
     groups_sec: usize,

@@ -39,8 +39,10 @@
 //! merge policy then folds runs of eight small segments of a size tier into
 //! one (tiered compaction, as LSM stores do), so the number of segments
 //! stays small (at most 7 per tier) and each document is rewritten about
-//! once per tier; segments of 32,768 documents or more
-//! are folded only by [`optimize`](IndexFile::optimize) (a fold holds what
+//! once per tier. Folds of this build's segments stream (`stream.rs`:
+//! k-way merges, memory independent of the sets), so they happen at every
+//! size; segments of the older layout 1 with 32,768 documents or more are
+//! folded only by [`optimize`](IndexFile::optimize) (their fold holds what
 //! it writes in memory). Queries look an
 //! item up in every segment. A batch is checked first: lookups in the
 //! segments run in parallel, then each document is checked in order against
@@ -235,6 +237,7 @@ mod query;
 mod read;
 mod segments;
 mod sets;
+mod stream;
 mod update;
 mod write;
 

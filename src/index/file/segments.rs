@@ -23,6 +23,7 @@ use super::format::SEGMENT_FORMAT_VERSION;
 use super::manifest::{FIRST_MANIFEST_VERSION, Manifest, SegmentEntry, segment_path, segments_dir};
 use super::open::open_segment_file;
 use super::overlay::Overlay;
+use super::stream::stream_fold;
 use super::write::write_index;
 use super::{IndexFile, Segment};
 use crate::error::{Error, Result};
@@ -31,11 +32,11 @@ use crate::error::{Error, Result};
 /// segments of each size tier stay unfolded.
 pub(super) const MERGE_FACTOR: usize = 8;
 
-/// Segments of this many documents or more are left alone by the policy
-/// (only [`IndexFile::optimize`] folds them), so that no fold writes more
-/// than `MERGE_FACTOR` times as many. A fold holds the sets of what it
-/// writes in memory (about 20 KB per news article: 1.27 GB peak RSS for
-/// a fold of 64,000): this bounds it to a few GB.
+/// Segments of an older layout (1) with this many documents or more are
+/// left alone by the policy (only [`IndexFile::optimize`] folds them): the
+/// fold that rewrites them holds their sets in memory (about 20 KB per news
+/// article: 1.27 GB peak RSS for a fold of 64,000). Segments of this
+/// build's layout fold as a stream ([`stream_fold`]) at any size.
 pub(super) const MAX_FOLD_DOCS: u64 = 32_768;
 
 /// What a commit folds.
@@ -77,25 +78,28 @@ fn tier(docs: u64) -> u32 {
 
 /// The merge policy: for the lowest tier `t` that has one, the first run
 /// of consecutive segments (of `docs` documents each, in index order), all
-/// below [`MAX_FOLD_DOCS`] and of tier at most `t`, that holds
-/// `MERGE_FACTOR` segments of tier `t` (smaller ones in between ride
-/// along); `None` when there is no such run. After each fold the policy is
-/// asked again, so folds cascade like the carries of a counter in base
-/// `MERGE_FACTOR` (an LSM tree's tiered compaction): a document is
-/// rewritten about once per tier.
-pub(super) fn next_fold(docs: &[u64]) -> Option<Range<usize>> {
-    let foldable = |d: u64| d < MAX_FOLD_DOCS;
-    let mut tiers: Vec<u32> = docs
-        .iter()
-        .filter(|&&d| foldable(d))
-        .map(|&d| tier(d))
+/// foldable and of tier at most `t`, that holds `MERGE_FACTOR` segments of
+/// tier `t` (smaller ones in between ride along); `None` when there is no
+/// such run. After each fold the policy is asked again, so folds cascade
+/// like the carries of a counter in base `MERGE_FACTOR` (an LSM tree's
+/// tiered compaction): a document is rewritten about once per tier, and
+/// at most `MERGE_FACTOR - 1` segments of each tier stay, about
+/// `7 · log₈(documents / batch)` in all. Every segment is foldable but
+/// those of an older layout with [`MAX_FOLD_DOCS`] documents or more
+/// (`old_layout[i]`: segment `i` is of an older layout).
+pub(super) fn next_fold(docs: &[u64], old_layout: &[bool]) -> Option<Range<usize>> {
+    let foldable =
+        |i: usize| !old_layout.get(i).copied().unwrap_or(false) || docs[i] < MAX_FOLD_DOCS;
+    let mut tiers: Vec<u32> = (0..docs.len())
+        .filter(|&i| foldable(i))
+        .map(|i| tier(docs[i]))
         .collect();
     tiers.sort_unstable();
     tiers.dedup();
     for t in tiers {
         let (mut start, mut count) = (0, 0);
         for (i, &d) in docs.iter().enumerate() {
-            if foldable(d) && tier(d) <= t {
+            if foldable(i) && tier(d) <= t {
                 count += (tier(d) == t) as usize;
                 if count == MERGE_FACTOR {
                     return Some(start..i + 1);
@@ -116,6 +120,23 @@ pub(super) fn next_fold(docs: &[u64]) -> Option<Range<usize>> {
 /// documents among them, the first segment is copied as it is and the
 /// others are added to it.
 pub(super) fn fold_segments(
+    index: &IndexFile,
+    segments: &[impl Deref<Target = Segment>],
+    removed: &[u32],
+    target: &Path,
+    number: u64,
+) -> Result<Segment> {
+    let first = segments[0].base;
+    if stream_fold(index.config(), segments, removed, target)?.is_none() {
+        return fold_segments_in_memory(index, segments, removed, target, number);
+    }
+    open_segment_file(target, first, number)
+}
+
+/// [`fold_segments`] the old way, for segments of an older layout (and
+/// tests): every set decoded, sketched again and held in an [`Overlay`]
+/// (about 20 KB per news article).
+pub(super) fn fold_segments_in_memory(
     index: &IndexFile,
     segments: &[impl Deref<Target = Segment>],
     removed: &[u32],
@@ -243,7 +264,11 @@ impl IndexFile {
                 .then_some(0..slots.len()),
                 Fold::Policy => {
                     let docs: Vec<u64> = slots.iter().map(|s| s.meta.docs).collect();
-                    next_fold(&docs)
+                    let old: Vec<bool> = slots
+                        .iter()
+                        .map(|s| s.docs.layout != SEGMENT_FORMAT_VERSION)
+                        .collect();
+                    next_fold(&docs, &old)
                 }
             };
             let Some(range) = range else { break };
@@ -331,28 +356,41 @@ mod tests {
 
     #[test]
     fn the_policy_folds_runs_of_small_segments_first() {
-        assert_eq!(next_fold(&[10; 7]), None);
-        assert_eq!(next_fold(&[10; 8]), Some(0..8));
+        assert_eq!(next_fold(&[10; 7], &[]), None);
+        assert_eq!(next_fold(&[10; 8], &[]), Some(0..8));
         assert_eq!(
-            next_fold(&[5000, 10, 10, 10, 10, 10, 10, 10, 10]),
+            next_fold(&[5000, 10, 10, 10, 10, 10, 10, 10, 10], &[]),
             Some(1..9)
         );
         // Tiers: 80 (2) folds before 8 × 700 (3) would.
         let mut docs = vec![700; 8];
         docs.extend([80; 8]);
-        assert_eq!(next_fold(&docs), Some(8..16));
+        assert_eq!(next_fold(&docs, &[]), Some(8..16));
         // A bigger segment does not ride along with seven small ones; a
         // smaller one between eight of a tier does.
         assert_eq!(
-            next_fold(&[8000, 1000, 1000, 1000, 1000, 1000, 1000, 1000]),
+            next_fold(&[8000, 1000, 1000, 1000, 1000, 1000, 1000, 1000], &[]),
             None
         );
         assert_eq!(
-            next_fold(&[8000, 1000, 1000, 1000, 20, 1000, 1000, 1000, 1000, 1000]),
+            next_fold(
+                &[8000, 1000, 1000, 1000, 20, 1000, 1000, 1000, 1000, 1000],
+                &[]
+            ),
             Some(1..10)
         );
-        // Big segments are left alone.
-        assert_eq!(next_fold(&[MAX_FOLD_DOCS; 9]), None);
+        // Big segments fold as small ones do (as a stream), but those of
+        // an older layout, which only the in-memory fold rewrites.
+        assert_eq!(next_fold(&[MAX_FOLD_DOCS; 9], &[]), Some(0..8));
+        assert_eq!(next_fold(&[MAX_FOLD_DOCS; 9], &[true]), Some(1..9));
+        assert_eq!(next_fold(&[MAX_FOLD_DOCS; 9], &[false, true]), None);
+        assert_eq!(
+            next_fold(
+                &[MAX_FOLD_DOCS - 1, 9000, 9000, 9000, 9000, 9000, 9000, 9000],
+                &[true]
+            ),
+            Some(0..8)
+        );
     }
 
     #[test]
@@ -369,7 +407,7 @@ mod tests {
             let batch = 500 + (rng >> 33) % 1001;
             total += batch;
             segs.push(batch);
-            while let Some(r) = next_fold(&segs) {
+            while let Some(r) = next_fold(&segs, &[]) {
                 let sum: u64 = segs[r.clone()].iter().sum();
                 rewritten += sum;
                 segs.splice(r, [sum]);
@@ -377,8 +415,8 @@ mod tests {
             most = most.max(segs.len());
         }
         assert_eq!(segs.iter().sum::<u64>(), total);
-        // Up to the cap: 7 per tier; past it, one per 8 capped segments.
-        assert!(most <= 5 * MERGE_FACTOR, "{most}: {segs:?}");
+        // At most 7 per tier (tiers 3 to 5 hold 500 to 1.5 M documents).
+        assert!(most <= 3 * (MERGE_FACTOR - 1) + 1, "{most}: {segs:?}");
         // About once per tier above the batch's (3 tiers up to 1M, in base 8).
         assert!(rewritten <= 4 * total, "{rewritten} of {total}");
     }

@@ -73,7 +73,7 @@ impl SectionWriter {
     }
 
     /// Ends the current section (its last block may be short).
-    fn end_section(&mut self) -> Result<()> {
+    pub(super) fn end_section(&mut self) -> Result<()> {
         self.flush_block()?;
         let bytes: Vec<u8> = self.sums[self.section_first_block..]
             .iter()
@@ -113,22 +113,7 @@ fn write_contents(
     base: Option<&Segment>,
     overlay: &Overlay,
 ) -> Result<AtomicWriter> {
-    let target = file.target().to_path_buf();
-    let io_err = |e: io::Error| Error::io("writing", &target, e);
-    let table_end = (HEADER_LEN + sec::COUNT * ENTRY_LEN) as u64;
-    let mut w = SectionWriter {
-        target: target.clone(),
-        out: BufWriter::with_capacity(1 << 20, file),
-        pos: table_end,
-        sums: Vec::new(),
-        block: Vec::with_capacity(BLOCK as usize),
-        table: Vec::new(),
-        section_start: table_end,
-        section_first_block: 0,
-    };
-    w.out
-        .write_all(&[0u8; HEADER_LEN + sec::COUNT * ENTRY_LEN])
-        .map_err(io_err)?;
+    let mut w = SectionWriter::begin(file)?;
 
     let old = base.map(|b| b.meta).unwrap_or_default();
     let new_docs = overlay.ids.len() as u64;
@@ -222,38 +207,71 @@ fn write_contents(
     write_level(&mut w, config, base, overlay, true, meta)?;
     write_level(&mut w, config, base, overlay, false, meta)?;
 
-    // block checksums, then header and table
-    w.flush_block()?;
-    let sums: Vec<u8> = w.sums.iter().flat_map(|v| v.to_le_bytes()).collect();
-    w.out.write_all(&sums).map_err(io_err)?;
-    w.table.push((w.pos, sums.len() as u64, xxh3_64(&sums)));
-    w.pos += sums.len() as u64;
-    let mut head = Vec::with_capacity(HEADER_LEN + sec::COUNT * ENTRY_LEN);
-    head.extend_from_slice(&SEGMENT_MAGIC);
-    head.extend_from_slice(&SEGMENT_FORMAT_VERSION.to_le_bytes());
-    head.extend_from_slice(&(sec::COUNT as u32).to_le_bytes());
-    head.extend_from_slice(&(BLOCK as u32).to_le_bytes());
-    head.extend_from_slice(&0u32.to_le_bytes());
-    head.extend_from_slice(&config.fingerprint()?.to_le_bytes());
-    head.extend_from_slice(&w.pos.to_le_bytes());
-    head.extend_from_slice(&[0u8; 16]);
-    let mut table = Vec::with_capacity(sec::COUNT * ENTRY_LEN);
-    for (i, (offset, len, sum)) in w.table.iter().enumerate() {
-        table.extend_from_slice(&(i as u32).to_le_bytes());
-        table.extend_from_slice(&0u32.to_le_bytes());
-        table.extend_from_slice(&offset.to_le_bytes());
-        table.extend_from_slice(&len.to_le_bytes());
-        table.extend_from_slice(&sum.to_le_bytes());
+    w.finish(config)
+}
+
+impl SectionWriter {
+    /// A writer of a new file to `file`, at the first section (the header
+    /// and section table are written by [`finish`](SectionWriter::finish)).
+    pub(super) fn begin(file: AtomicWriter) -> Result<SectionWriter> {
+        let target = file.target().to_path_buf();
+        let table_end = (HEADER_LEN + sec::COUNT * ENTRY_LEN) as u64;
+        let mut w = SectionWriter {
+            target,
+            out: BufWriter::with_capacity(1 << 20, file),
+            pos: table_end,
+            sums: Vec::new(),
+            block: Vec::with_capacity(BLOCK as usize),
+            table: Vec::new(),
+            section_start: table_end,
+            section_first_block: 0,
+        };
+        if let Err(e) = w.out.write_all(&[0u8; HEADER_LEN + sec::COUNT * ENTRY_LEN]) {
+            return Err(w.err(e));
+        }
+        Ok(w)
     }
-    debug_assert_eq!(w.table.len(), sec::COUNT);
-    let mut summed = head.clone();
-    summed.extend_from_slice(&table);
-    head.extend_from_slice(&xxh3_64(&summed).to_le_bytes());
-    head.extend_from_slice(&table);
-    let mut file = w.out.into_inner().map_err(|e| io_err(e.into_error()))?;
-    file.seek(SeekFrom::Start(0)).map_err(io_err)?;
-    file.write_all(&head).map_err(io_err)?;
-    Ok(file)
+
+    /// Ends the file once its 14 sections are written: the block
+    /// checksums, then the header and section table at its start; returns
+    /// it, ready to commit.
+    pub(super) fn finish(self, config: &Config) -> Result<AtomicWriter> {
+        let mut w = self;
+        let target = w.target.clone();
+        let io_err = |e: io::Error| Error::io("writing", &target, e);
+        // block checksums, then header and table
+        w.flush_block()?;
+        let sums: Vec<u8> = w.sums.iter().flat_map(|v| v.to_le_bytes()).collect();
+        w.out.write_all(&sums).map_err(io_err)?;
+        w.table.push((w.pos, sums.len() as u64, xxh3_64(&sums)));
+        w.pos += sums.len() as u64;
+        let mut head = Vec::with_capacity(HEADER_LEN + sec::COUNT * ENTRY_LEN);
+        head.extend_from_slice(&SEGMENT_MAGIC);
+        head.extend_from_slice(&SEGMENT_FORMAT_VERSION.to_le_bytes());
+        head.extend_from_slice(&(sec::COUNT as u32).to_le_bytes());
+        head.extend_from_slice(&(BLOCK as u32).to_le_bytes());
+        head.extend_from_slice(&0u32.to_le_bytes());
+        head.extend_from_slice(&config.fingerprint()?.to_le_bytes());
+        head.extend_from_slice(&w.pos.to_le_bytes());
+        head.extend_from_slice(&[0u8; 16]);
+        let mut table = Vec::with_capacity(sec::COUNT * ENTRY_LEN);
+        for (i, (offset, len, sum)) in w.table.iter().enumerate() {
+            table.extend_from_slice(&(i as u32).to_le_bytes());
+            table.extend_from_slice(&0u32.to_le_bytes());
+            table.extend_from_slice(&offset.to_le_bytes());
+            table.extend_from_slice(&len.to_le_bytes());
+            table.extend_from_slice(&sum.to_le_bytes());
+        }
+        debug_assert_eq!(w.table.len(), sec::COUNT);
+        let mut summed = head.clone();
+        summed.extend_from_slice(&table);
+        head.extend_from_slice(&xxh3_64(&summed).to_le_bytes());
+        head.extend_from_slice(&table);
+        let mut file = w.out.into_inner().map_err(|e| io_err(e.into_error()))?;
+        file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+        file.write_all(&head).map_err(io_err)?;
+        Ok(file)
+    }
 }
 
 /// The next of `left` 12-byte (u64, u32) entries of `seq`.
