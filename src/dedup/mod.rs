@@ -294,6 +294,7 @@ impl Deduplicator {
             max_bucket: self.config.get_max_bucket(),
             prefilter: self.config.get_signature_prefilter(),
             max_key_memory: self.config.get_max_key_memory(),
+            set_bytes: self.config.get_kept_set_bytes(),
         }
     }
 }
