@@ -26,7 +26,13 @@
 //!    with the first of that order and with its predecessor, 2m pairs instead
 //!    of m²/2. The pairs left out are counted.
 //! 3. Every candidate is verified on the exact sets (or the signatures in
-//!    estimate mode).
+//!    estimate mode). The sets are fetched a wave of connected components
+//!    of the candidate graph at a time, within a byte budget
+//!    (`MatchParams::set_bytes`, from `Config::kept_set_bytes`), and
+//!    dropped after the wave: every pair that verification can link lies
+//!    inside one component, so the caller's work that needs two sets
+//!    (similarities inside a passage cluster, a document pair's similarity
+//!    on its other basis) runs per component while they are held.
 
 use std::borrow::Cow;
 
@@ -382,7 +388,7 @@ where
     pair_start.push(i);
     let exact = p.verifier.verification() == Verification::Exact;
     let bytes_of =
-        |g: u32| 8 * sketches.size(reps[g as usize]) as usize + std::mem::size_of::<Fetched<'a>>();
+        |g: u32| 8 * sketches.size(reps[g as usize]) + std::mem::size_of::<Fetched<'a>>();
     let verifier = p.verifier;
     let mut found: Vec<GroupPair> = Vec::new();
     let mut outputs: Vec<T> = Vec::with_capacity(components.len());
