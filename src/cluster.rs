@@ -130,24 +130,6 @@ impl UnionFind {
         }
     }
 
-    /// Every component (singletons included), each sorted, ordered by
-    /// smallest element.
-    pub(crate) fn all_components(&mut self) -> Vec<Vec<u32>> {
-        let n = self.parent.len();
-        let mut slot = vec![u32::MAX; n];
-        let mut out: Vec<Vec<u32>> = Vec::new();
-        for x in 0..n as u32 {
-            // The root is the smallest element, so it is met first.
-            let r = self.find(x) as usize;
-            if slot[r] == u32::MAX {
-                slot[r] = out.len() as u32;
-                out.push(Vec::new());
-            }
-            out[slot[r] as usize].push(x);
-        }
-        out
-    }
-
     /// Components of two or more elements, each sorted, ordered by smallest element.
     pub(crate) fn components(&mut self) -> Vec<Vec<u32>> {
         let n = self.parent.len();

@@ -340,8 +340,14 @@ impl Config {
     /// 24 per document: about 5 KB for a 3.6 KB news article); the
     /// documents after that, and documents compared on their content
     /// without their boilerplate passages, are analyzed again when they
-    /// are candidates. Results never depend on it, only time and memory:
-    /// 0 keeps nothing (the least memory, as before this setting existed).
+    /// are candidates. The same number bounds the sets that verification
+    /// holds at a time (those of the candidates, fetched once each): they
+    /// are fetched a connected component of the candidate graph after
+    /// another, as many components at once as fit (at least one, so a
+    /// component larger than the budget is held whole), and what needs two
+    /// candidates' sets is computed while their component is held. Results
+    /// never depend on it, only time and memory: 0 keeps nothing and holds
+    /// one component at a time (the least memory).
     /// [`run_analyzed`](crate::Deduplicator::run_analyzed) borrows the
     /// caller's sets and ignores it. Defaults to
     /// [`DEFAULT_KEPT_SET_BYTES`] (256 MiB).

@@ -26,12 +26,19 @@
 //!    with the first of that order and with its predecessor, 2m pairs instead
 //!    of m²/2. The pairs left out are counted.
 //! 3. Every candidate is verified on the exact sets (or the signatures in
-//!    estimate mode).
+//!    estimate mode). The sets are fetched a wave of connected components
+//!    of the candidate graph at a time, within a byte budget
+//!    (`MatchParams::set_bytes`, from `Config::kept_set_bytes`), and
+//!    dropped after the wave: every pair that verification can link lies
+//!    inside one component, so the caller's work that needs two sets
+//!    (similarities inside a passage cluster, a document pair's similarity
+//!    on its other basis) runs per component while they are held.
 
 use std::borrow::Cow;
 
 use rayon::prelude::*;
 
+use crate::cluster::UnionFind;
 use crate::prefilter::SignaturePrefilter;
 use crate::shingle::ShingleSet;
 use crate::sketch::SketchColumns;
@@ -53,11 +60,14 @@ pub(crate) struct MatchParams {
     /// With band keys spilled to disk, the bytes of band columns in memory
     /// at a time ([`Config::max_key_memory`](crate::Config::max_key_memory)).
     pub(crate) max_key_memory: usize,
+    /// The most bytes of sets fetched for verification held at a time
+    /// (whole components of the candidate graph; at least one).
+    pub(crate) set_bytes: usize,
 }
 
-/// The engine's output. `'a` is the lifetime of borrowed shingle sets.
+/// The engine's output.
 #[derive(Debug, Default)]
-pub(crate) struct Matches<'a> {
+pub(crate) struct Matches {
     /// The group of each item.
     pub(crate) group_of: Vec<u32>,
     /// The items of each group, ascending; groups ordered by first item.
@@ -70,61 +80,86 @@ pub(crate) struct Matches<'a> {
     pub(crate) capped_buckets: u64,
     /// Pairs of those buckets that were not emitted (summed over buckets).
     pub(crate) capped_pairs_skipped: u64,
-    /// The sets of the groups that were candidates (exact mode only).
-    pub(crate) sets: SetCache<'a>,
 }
 
-impl Matches<'_> {
-    /// The similarity of items `a` and `b`, which are in the same group or in
-    /// groups that were candidates.
-    pub(crate) fn similarity(
-        &self,
-        sketches: &SketchColumns,
-        verifier: &Verifier,
-        a: u32,
-        b: u32,
-    ) -> Similarity {
+/// What the engine's caller gives for a group: the set verification
+/// decides on and, optionally, a second set that its per-component work
+/// needs (a document's set without its boilerplate, say).
+#[derive(Debug)]
+pub(crate) struct Fetched<'a> {
+    /// The set verified.
+    pub(crate) set: Cow<'a, ShingleSet>,
+    /// Another set of the same item, for the caller.
+    pub(crate) other: Option<ShingleSet>,
+}
+
+impl<'a> From<Cow<'a, ShingleSet>> for Fetched<'a> {
+    fn from(set: Cow<'a, ShingleSet>) -> Self {
+        Fetched { set, other: None }
+    }
+}
+
+/// One connected component of the candidate graph (groups linked by
+/// candidate pairs), while its sets are in memory: its groups, its
+/// verified pairs, and the evidence of any two of its groups. Every pair of
+/// groups that verification links lies inside one component, so whatever
+/// needs the sets of linked groups (similarities inside a cluster) is
+/// computed here.
+pub(crate) struct Component<'c, 'a> {
+    /// The component's groups, ascending.
+    pub(crate) groups: &'c [u32],
+    /// Its verified pairs, sorted.
+    pub(crate) pairs: &'c [GroupPair],
+    /// The group of each item.
+    pub(crate) group_of: &'c [u32],
+    /// The items of each group.
+    pub(crate) members: &'c Groups,
+    sets: &'c [Fetched<'a>],
+    /// Position of each group's set in `sets` (valid for this component's
+    /// groups).
+    slot: &'c [u32],
+    sketches: &'c SketchColumns,
+    verifier: &'c Verifier,
+}
+
+impl Component<'_, '_> {
+    /// The set fetched for group `g` of this component (exact mode).
+    pub(crate) fn set(&self, g: u32) -> Option<&ShingleSet> {
+        self.fetched(g).map(|f| &*f.set)
+    }
+
+    /// The second set fetched for group `g`, if the caller gave one.
+    pub(crate) fn other(&self, g: u32) -> Option<&ShingleSet> {
+        self.fetched(g).and_then(|f| f.other.as_ref())
+    }
+
+    fn fetched(&self, g: u32) -> Option<&Fetched<'_>> {
+        let s = *self.slot.get(g as usize)?;
+        self.sets.get(s as usize)
+    }
+
+    /// The similarity of items `a` and `b`, whose groups are in this
+    /// component (or are one group).
+    pub(crate) fn similarity(&self, a: u32, b: u32) -> Similarity {
         let (ga, gb) = (self.group_of[a as usize], self.group_of[b as usize]);
         if ga == gb {
             return Similarity::IDENTICAL;
         }
-        match self.evidence(sketches, verifier, ga, gb) {
-            Some((x, y)) => verifier.similarity(x, y),
-            // Unreachable: both groups are in verified pairs.
+        let first = |g: u32| self.members.members(g)[0];
+        let sets = |g: u32| self.set(g);
+        match group_evidence(sets, self.sketches, self.verifier, first, ga, gb) {
+            Some((x, y)) => self.verifier.similarity(x, y),
+            // Unreachable: both groups are in this component.
             None => Similarity::zero(),
         }
     }
-
-    /// The set fetched for `item`'s group, if it was a candidate (exact
-    /// mode).
-    pub(crate) fn set_of_item(&self, item: u32) -> Option<&ShingleSet> {
-        self.sets.get(self.group_of[item as usize])
-    }
-
-    /// The evidence of groups `a` and `b` (their sets, or their first
-    /// members' signatures), or `None` if a set was not fetched.
-    fn evidence<'s>(
-        &'s self,
-        sketches: &'s SketchColumns,
-        verifier: &Verifier,
-        a: u32,
-        b: u32,
-    ) -> Option<(Evidence<'s>, Evidence<'s>)> {
-        group_evidence(
-            &self.sets,
-            sketches,
-            verifier,
-            |g| self.groups.members(g)[0],
-            a,
-            b,
-        )
-    }
 }
 
-/// The evidence of groups `a` and `b`: their fetched sets (exact mode), or
-/// the signatures of their first items `first(g)` (estimate mode).
+/// The evidence of groups `a` and `b`: their fetched sets `set(g)` (exact
+/// mode), or the signatures of their first items `first(g)` (estimate
+/// mode).
 fn group_evidence<'s>(
-    sets: &'s SetCache<'_>,
+    set: impl Fn(u32) -> Option<&'s ShingleSet>,
     sketches: &'s SketchColumns,
     verifier: &Verifier,
     first: impl Fn(u32) -> u32,
@@ -132,7 +167,7 @@ fn group_evidence<'s>(
     b: u32,
 ) -> Option<(Evidence<'s>, Evidence<'s>)> {
     match verifier.verification() {
-        Verification::Exact => Some((Evidence::Set(sets.get(a)?), Evidence::Set(sets.get(b)?))),
+        Verification::Exact => Some((Evidence::Set(set(a)?), Evidence::Set(set(b)?))),
         Verification::Estimate => {
             let item = |g| {
                 let i = first(g);
@@ -143,21 +178,6 @@ fn group_evidence<'s>(
             };
             Some((item(a), item(b)))
         }
-    }
-}
-
-/// Shingle sets of some groups, fetched once for verification.
-#[derive(Debug, Default)]
-pub(crate) struct SetCache<'a> {
-    /// Position of each group's set in `sets`, or `u32::MAX`.
-    slot: Vec<u32>,
-    sets: Vec<Cow<'a, ShingleSet>>,
-}
-
-impl SetCache<'_> {
-    fn get(&self, group: u32) -> Option<&ShingleSet> {
-        let s = *self.slot.get(group as usize)?;
-        self.sets.get(s as usize).map(|c| &**c)
     }
 }
 
@@ -237,28 +257,43 @@ pub(crate) fn group_identical(fingerprints: &[u128]) -> (Vec<u32>, Groups, Vec<u
 /// Runs the engine over `sketches`. `set_of(item)` gives an item's shingle
 /// set again; it is called once for each group that takes part in a
 /// candidate pair, with the group's first item (exact mode only).
-pub(crate) fn find_matches<'a, F>(
+/// `each(component)` is called once for each connected component of the
+/// candidate graph while its sets are in memory; its results come back in
+/// the order of the components' smallest groups.
+///
+/// The sets are fetched a wave of components at a time: components in
+/// order while their sets (8 bytes a shingle, from the sketches' sizes) fit
+/// in `p.set_bytes`, at least one, so a component larger than that is held
+/// whole. Which components share a wave depends only on the sketches, and
+/// no result depends on it.
+pub(crate) fn find_matches<'a, F, P, T>(
     sketches: &SketchColumns,
     p: MatchParams,
     set_of: F,
-) -> crate::Result<Matches<'a>>
+    each: P,
+) -> crate::Result<(Matches, Vec<T>)>
 where
-    F: Fn(u32) -> Cow<'a, ShingleSet> + Sync,
+    F: Fn(u32) -> Fetched<'a> + Sync,
+    P: Fn(&Component<'_, 'a>) -> T + Sync,
+    T: Send,
 {
-    find_matches_with(sketches, p, &[], set_of)
+    find_matches_with(sketches, p, &[], set_of, each)
 }
 
 /// [`find_matches`] with more candidates: `extra` item pairs (packed as
 /// `a << 32 | b`) are verified too, besides those the bands give. Pairs of
 /// one group are ignored.
-pub(crate) fn find_matches_with<'a, F>(
+pub(crate) fn find_matches_with<'a, F, P, T>(
     sketches: &SketchColumns,
     p: MatchParams,
     extra: &[u64],
     set_of: F,
-) -> crate::Result<Matches<'a>>
+    each: P,
+) -> crate::Result<(Matches, Vec<T>)>
 where
-    F: Fn(u32) -> Cow<'a, ShingleSet> + Sync,
+    F: Fn(u32) -> Fetched<'a> + Sync,
+    P: Fn(&Component<'_, 'a>) -> T + Sync,
+    T: Send,
 {
     let (group_of, groups, content_order) = group_identical(sketches.fingerprints());
     let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
@@ -324,54 +359,117 @@ where
         candidate_pairs.par_sort_unstable();
         candidate_pairs.dedup();
     }
-    // Fetch the sets of every group in a candidate pair, once each.
-    let sets = match p.verifier.verification() {
-        Verification::Estimate => SetCache::default(),
-        Verification::Exact => {
-            let mut slot = vec![u32::MAX; reps.len()];
-            for &packed in &candidate_pairs {
-                slot[(packed >> 32) as usize] = 0;
-                slot[packed as u32 as usize] = 0;
-            }
-            let wanted: Vec<u32> = (0..reps.len() as u32)
-                .filter(|&g| slot[g as usize] == 0)
-                .collect();
-            for (i, &g) in wanted.iter().enumerate() {
-                slot[g as usize] = i as u32;
-            }
-            let sets: Vec<Cow<'a, ShingleSet>> = wanted
-                .par_iter()
-                .map(|&g| set_of(reps[g as usize]))
-                .collect();
-            SetCache { slot, sets }
+    // Components of the candidate graph, ordered by smallest group, and
+    // the candidate pairs of each (sorted by component, then as before).
+    let components = {
+        let mut uf = UnionFind::new(reps.len());
+        for &packed in &candidate_pairs {
+            uf.union((packed >> 32) as u32, packed as u32);
         }
+        uf.components()
     };
-    // Verify, in parallel over chunks of candidates, keeping their order.
+    // The component of each group, then (wave by wave) the position of its
+    // set among the wave's.
+    let mut index = vec![u32::MAX; reps.len()];
+    for (c, members) in components.iter().enumerate() {
+        for &g in members {
+            index[g as usize] = c as u32;
+        }
+    }
+    candidate_pairs.par_sort_unstable_by_key(|&packed| (index[(packed >> 32) as usize], packed));
+    let mut pair_start = Vec::with_capacity(components.len() + 1);
+    let mut i = 0;
+    for c in 0..components.len() as u32 {
+        pair_start.push(i);
+        while i < candidate_pairs.len() && index[(candidate_pairs[i] >> 32) as usize] == c {
+            i += 1;
+        }
+    }
+    pair_start.push(i);
+    let exact = p.verifier.verification() == Verification::Exact;
+    let bytes_of =
+        |g: u32| 8 * sketches.size(reps[g as usize]) + std::mem::size_of::<Fetched<'a>>();
     let verifier = p.verifier;
-    let found: Vec<Vec<GroupPair>> = candidate_pairs
-        .par_chunks(4096)
-        .map(|chunk| {
+    let mut found: Vec<GroupPair> = Vec::new();
+    let mut outputs: Vec<T> = Vec::with_capacity(components.len());
+    let mut c0 = 0;
+    while c0 < components.len() {
+        // A wave: components from `c0` while their sets fit.
+        let (mut c1, mut bytes) = (c0, 0usize);
+        while c1 < components.len() {
+            let b: usize = if exact {
+                components[c1].iter().map(|&g| bytes_of(g)).sum()
+            } else {
+                0
+            };
+            if c1 > c0 && bytes.saturating_add(b) > p.set_bytes {
+                break;
+            }
+            bytes = bytes.saturating_add(b);
+            c1 += 1;
+        }
+        let sets: Vec<Fetched<'a>> = if exact {
+            let wave: Vec<u32> = components[c0..c1].iter().flatten().copied().collect();
+            for (s, &g) in wave.iter().enumerate() {
+                index[g as usize] = s as u32;
+            }
+            wave.par_iter().map(|&g| set_of(reps[g as usize])).collect()
+        } else {
+            Vec::new()
+        };
+        let (sets, slot) = (&sets, &index);
+        let set = |g: u32| sets.get(slot[g as usize] as usize).map(|f| &*f.set);
+        let verify = |chunk: &[u64]| {
             let mut found = Vec::new();
             for &packed in chunk {
-                let (c, g) = ((packed >> 32) as u32, packed as u32);
-                let evidence =
-                    group_evidence(&sets, sketches, &verifier, |g| reps[g as usize], c, g);
-                if let Some(sim) = evidence.and_then(|(a, b)| verifier.verify(a, b)) {
-                    found.push((c, g, sim));
+                let (a, b) = ((packed >> 32) as u32, packed as u32);
+                let evidence = group_evidence(set, sketches, &verifier, |g| reps[g as usize], a, b);
+                if let Some(sim) = evidence.and_then(|(x, y)| verifier.verify(x, y)) {
+                    found.push((a, b, sim));
                 }
             }
             found
-        })
-        .collect();
-    Ok(Matches {
+        };
+        let results: Vec<(Vec<GroupPair>, T)> = (c0..c1)
+            .into_par_iter()
+            .map(|c| {
+                let pairs = &candidate_pairs[pair_start[c]..pair_start[c + 1]];
+                let verified: Vec<GroupPair> = if pairs.len() > 4096 {
+                    let parts: Vec<Vec<GroupPair>> = pairs.par_chunks(4096).map(verify).collect();
+                    parts.concat()
+                } else {
+                    verify(pairs)
+                };
+                let component = Component {
+                    groups: &components[c],
+                    pairs: &verified,
+                    group_of: &group_of,
+                    members: &groups,
+                    sets,
+                    slot,
+                    sketches,
+                    verifier: &verifier,
+                };
+                let out = each(&component);
+                (verified, out)
+            })
+            .collect();
+        for (verified, out) in results {
+            found.extend(verified);
+            outputs.push(out);
+        }
+        c0 = c1;
+    }
+    found.par_sort_unstable_by_key(|&(a, b, _)| (a, b));
+    let matches = Matches {
         group_of,
         groups,
-        pairs: found.into_iter().flatten().collect(),
+        pairs: found,
         candidates: candidate_pairs.len() as u64 + dropped,
         capped_buckets: candidates.capped_buckets,
         capped_pairs_skipped: candidates.capped_pairs_skipped,
-        sets,
-    })
+    };
+    Ok((matches, outputs))
 }
 
 /// The output of [`sorted_candidate_pairs`].
@@ -612,6 +710,105 @@ mod tests {
                 prop_assert_eq!(pairs, want);
             }
         }
+    }
+
+    /// Issue 17: the sets fetched for verification are held a wave of
+    /// components at a time. With no room, each wave is one component and
+    /// holds only its own sets; with room for all, one wave holds every
+    /// set. Each set is fetched once either way, and the pairs, the
+    /// components and their similarities are the same.
+    #[test]
+    fn waves_of_components_bound_the_sets_held_and_change_nothing() {
+        use crate::band_keys::SpillPolicy;
+        use crate::config::Config;
+        use crate::sketch::{Level, Sketcher};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let config = Config::new();
+        let sketcher = Sketcher::new(&config).unwrap();
+        let verifier = Verifier::from_valid(&config, Level::Document);
+        // 15 families of 4 sets: a base of 300 hashes, its copies missing
+        // a few of them (near duplicates) and one identical copy.
+        let mut g = crate::hash::SplitMix64::new(17);
+        let mut sets: Vec<Vec<u64>> = Vec::new();
+        for _ in 0..15 {
+            let mut base: Vec<u64> = (0..300).map(|_| g.next_u64()).collect();
+            base.sort_unstable();
+            for copy in 0..4usize {
+                let set: Vec<u64> = match copy {
+                    3 => base.clone(),
+                    _ => base.iter().copied().skip(copy * 5).collect(),
+                };
+                sets.push(set);
+            }
+        }
+        let mut columns = SketchColumns::new(
+            &sketcher,
+            Level::Document,
+            Verification::Exact,
+            SpillPolicy::never(),
+        );
+        let mut slots = Vec::new();
+        for set in &sets {
+            columns.push(set, &sketcher, &mut slots);
+        }
+        columns.seal().unwrap();
+        let params = |set_bytes| MatchParams {
+            verifier,
+            max_bucket: 100,
+            prefilter: None,
+            max_key_memory: usize::MAX,
+            set_bytes,
+        };
+        let run = |set_bytes: usize| {
+            let fetches = AtomicUsize::new(0);
+            let (m, parts) = find_matches(
+                &columns,
+                params(set_bytes),
+                |item| {
+                    fetches.fetch_add(1, Ordering::Relaxed);
+                    Fetched::from(Cow::Owned(ShingleSet::from_hashes(
+                        sets[item as usize].clone(),
+                    )))
+                },
+                |c| {
+                    let first = |g: u32| c.members.members(g)[0];
+                    let sims: Vec<Similarity> = c
+                        .groups
+                        .iter()
+                        .map(|&g| c.similarity(first(c.groups[0]), first(g)))
+                        .collect();
+                    (c.groups.to_vec(), c.pairs.to_vec(), sims, c.sets.len())
+                },
+            )
+            .unwrap();
+            (m, parts, fetches.load(Ordering::Relaxed))
+        };
+        let (tight, tight_parts, tight_fetches) = run(0);
+        let (all, all_parts, all_fetches) = run(usize::MAX);
+        assert!(tight_parts.len() >= 15, "one component per family");
+        assert!(!tight.pairs.is_empty());
+        assert_eq!(tight.pairs, all.pairs);
+        assert_eq!(tight.candidates, all.candidates);
+        let wanted: usize = all_parts.iter().map(|p| p.0.len()).sum();
+        assert_eq!((tight_fetches, all_fetches), (wanted, wanted));
+        for (t, a) in tight_parts.iter().zip(&all_parts) {
+            assert_eq!((&t.0, &t.1, &t.2), (&a.0, &a.1, &a.2));
+            // No room: a wave holds one component's sets.
+            assert_eq!(t.3, t.0.len());
+            // Room for all: one wave.
+            assert_eq!(a.3, wanted);
+        }
+        // A budget of two components' sets: waves of two.
+        let two: usize = all_parts[..2]
+            .iter()
+            .flat_map(|p| &p.0)
+            .map(|&g| {
+                8 * columns.size(all.groups.members(g)[0]) + std::mem::size_of::<Fetched<'_>>()
+            })
+            .sum();
+        let (_, two_parts, _) = run(two);
+        assert_eq!(two_parts[0].3, all_parts[0].0.len() + all_parts[1].0.len());
     }
 
     #[test]

@@ -78,7 +78,8 @@ class Config:
     ``passage_banding``: explicit ``(bands, rows)`` with ``bands × rows ==
     num_perm``; derived from the thresholds by default.
     ``kept_set_bytes``: bytes of shingle sets and tokens a run keeps from
-    its first pass so that candidates are not analyzed again (default 256
+    its first pass so that candidates are not analyzed again, and the most
+    bytes of candidates' sets held at a time while verifying (default 256
     MiB; 0 keeps none, the least memory). ``max_key_memory``: bytes of band
     keys held in memory before they move to an unnamed temporary file in
     ``temp_dir`` (default 16 MiB; ``temp_dir`` None: the system's temporary

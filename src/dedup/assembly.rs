@@ -3,9 +3,7 @@
 //! repeats, repeated blocks and the [`Report`].
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -15,13 +13,13 @@ use crate::cluster::{Clustering, Clusters, UnionFind};
 use crate::corpus::{DocId, PassageId};
 use crate::document_pairs::{Both, PairGroups};
 use crate::error::Result;
-use crate::matching::{Matches, find_matches, find_matches_with};
+use crate::matching::{Component, Fetched, Groups, Matches, find_matches, find_matches_with};
 use crate::report::{
     DocumentSummary, PassageCluster, PassageMatch, Repeat, RepeatedBlock, Report, Stats,
 };
 use crate::shingle::ShingleSet;
-use crate::sketch::{Level, SketchColumns};
-use crate::verify::{Similarity, Verification, Verifier};
+use crate::sketch::Level;
+use crate::verify::{Similarity, Verification};
 
 impl Deduplicator {
     /// Stages 5–7: candidates, verification, clusters, report.
@@ -54,18 +52,20 @@ impl Deduplicator {
         let mut cluster_items = Vec::new();
         if self.config.get_passages() {
             stats.compared_passages = corpus.passage_items.len();
-            let m = find_matches(&corpus.passages, self.params(Level::Passage), passage_set)?;
+            let ids = |item| corpus.passage_id(item);
+            let span = |id| corpus.span(id);
+            let (m, parts) = find_matches(
+                &corpus.passages,
+                self.params(Level::Passage),
+                |item| Fetched::from(passage_set(item)),
+                |component| component_passage_clusters(component, ids, span),
+            )?;
             stats.distinct_passages = m.groups.len();
             stats.passage_candidates = m.candidates;
             stats.capped_buckets += m.capped_buckets;
             stats.capped_pairs_skipped += m.capped_pairs_skipped;
-            (passage_clusters, repeats, cluster_items) = build_passage_clusters(
-                &m,
-                &corpus.passages,
-                |item| corpus.passage_id(item),
-                |id| corpus.span(id),
-                &self.passage_verifier,
-            );
+            (passage_clusters, repeats, cluster_items) =
+                build_passage_clusters(&m, parts, ids, span);
         }
         // Boilerplate: a flag per passage of the corpus.
         let mut boilerplate = vec![false; corpus.num_passages()];
@@ -105,55 +105,53 @@ impl Deduplicator {
         } else {
             Vec::new()
         };
-        // The set that does not decide, kept aside for the report.
-        let other_sets: Mutex<HashMap<u32, ShingleSet>> = Mutex::new(HashMap::new());
         let doc_flags = |item: u32| {
             let d = corpus.doc_items[item as usize] as usize;
             &boilerplate[corpus.passages_of(d)]
         };
-        let mut doc_matches =
-            find_matches_with(&corpus.docs, self.params(Level::Document), &extra, |item| {
-                let flags = doc_flags(item);
-                if !classify || !flags.contains(&true) {
-                    return doc_sets(item, &[]).raw;
-                }
-                let sets = doc_sets(item, flags);
-                let content = sets
-                    .content
-                    .unwrap_or_else(|| sets.raw.clone().into_owned());
-                let (decides, other) = if content_decides {
-                    (Cow::Owned(content), sets.raw.into_owned())
-                } else {
-                    (sets.raw, content)
-                };
-                other_sets
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(item, other);
-                decides
-            })?;
-        let other_sets = other_sets.into_inner().unwrap_or_else(|e| e.into_inner());
-        if content_decides {
-            // A pair whose content is not its whole text must share enough of
-            // it (see `boilerplate::MIN_SHARED_CONTENT`).
-            let m = &doc_matches;
-            let rep = |g: u32| m.groups.members(g)[0];
-            let keep: Vec<bool> = m
-                .pairs
-                .iter()
-                .map(|&(a, b, sim)| {
-                    let (ra, rb) = (rep(a), rep(b));
-                    if !other_sets.contains_key(&ra) && !other_sets.contains_key(&rb) {
-                        return true;
-                    }
-                    let size = m.set_of_item(ra).map_or(0, ShingleSet::len);
-                    let shared = (sim.containment_ab * size as f64).round() as usize;
-                    shared >= boilerplate::MIN_SHARED_CONTENT
-                })
-                .collect();
-            let mut k = keep.iter();
-            doc_matches.pairs.retain(|_| *k.next().unwrap_or(&true));
-        }
+        // The set that decides, and the other one (for the report) when
+        // they differ.
+        let fetch = |item: u32| -> Fetched<'s> {
+            let flags = doc_flags(item);
+            if !classify || !flags.contains(&true) {
+                return Fetched::from(doc_sets(item, &[]).raw);
+            }
+            let sets = doc_sets(item, flags);
+            let content = sets
+                .content
+                .unwrap_or_else(|| sets.raw.clone().into_owned());
+            let (set, other) = if content_decides {
+                (Cow::Owned(content), sets.raw.into_owned())
+            } else {
+                (sets.raw, content)
+            };
+            Fetched {
+                set,
+                other: Some(other),
+            }
+        };
+        let (mut doc_matches, per_component) = find_matches_with(
+            &corpus.docs,
+            self.params(Level::Document),
+            &extra,
+            fetch,
+            |component| both_similarities(component, content_decides),
+        )?;
+        // Each verified pair's similarities on both bases, and whether it is
+        // kept: a pair whose content is not its whole text must share enough
+        // of it (see `boilerplate::MIN_SHARED_CONTENT`).
+        let mut both: Vec<(u32, u32, Both, bool)> = per_component.into_iter().flatten().collect();
+        both.par_sort_unstable_by_key(|&(a, b, _, _)| (a, b));
+        debug_assert_eq!(both.len(), doc_matches.pairs.len(), "one entry per pair");
+        let mut k = both.iter();
+        doc_matches
+            .pairs
+            .retain(|_| k.next().is_none_or(|&(_, _, _, keep)| keep));
+        let both: Vec<(u32, u32, Both)> = both
+            .into_iter()
+            .filter(|&(_, _, _, keep)| keep)
+            .map(|(a, b, s, _)| (a, b, s))
+            .collect();
         stats.distinct_documents = doc_matches.groups.len();
         stats.document_candidates = doc_matches.candidates;
         stats.capped_buckets += doc_matches.capped_buckets;
@@ -162,7 +160,7 @@ impl Deduplicator {
             num_docs,
             &doc_matches,
             &corpus.doc_items,
-            &other_sets,
+            &both,
             content_decides,
         );
         drop(doc_matches);
@@ -354,17 +352,62 @@ fn shared_content_candidates(
     pairs
 }
 
+/// Each verified pair of a component of document groups with its
+/// similarities on both bases (`second`, on the basis that did not decide,
+/// computed here from the other sets that the fetch gave), and whether it
+/// is kept: with `content_decides`, a pair whose content is not its whole
+/// text must share [`boilerplate::MIN_SHARED_CONTENT`] shingles of it.
+fn both_similarities(
+    component: &Component<'_, '_>,
+    content_decides: bool,
+) -> Vec<(u32, u32, Both, bool)> {
+    component
+        .pairs
+        .iter()
+        .map(|&(a, b, decided)| {
+            let (oa, ob) = (component.other(a), component.other(b));
+            if oa.is_none() && ob.is_none() {
+                return (a, b, Both::same(decided), true);
+            }
+            let keep = !content_decides || {
+                let size = component.set(a).map_or(0, ShingleSet::len);
+                let shared = (decided.containment_ab * size as f64).round() as usize;
+                shared >= boilerplate::MIN_SHARED_CONTENT
+            };
+            let (x, y) = (
+                oa.or_else(|| component.set(a)),
+                ob.or_else(|| component.set(b)),
+            );
+            let both = match (x, y) {
+                (Some(x), Some(y)) => {
+                    let second = Similarity::exact(x, y);
+                    if content_decides {
+                        Both {
+                            raw: second,
+                            content: decided,
+                        }
+                    } else {
+                        Both {
+                            raw: decided,
+                            content: second,
+                        }
+                    }
+                }
+                _ => Both::same(decided),
+            };
+            (a, b, both, keep)
+        })
+        .collect()
+}
+
 /// The document pairs as groups: the groups of identical documents and the
-/// verified group pairs, with items mapped to documents (in ascending order,
-/// so members stay ascending).
-/// `other` holds the sets that did not decide, for the groups whose two sets
-/// differ; the similarity on that basis is computed here for each verified
-/// pair.
+/// verified group pairs with both similarities (`pairs`), with items mapped
+/// to documents (in ascending order, so members stay ascending).
 fn pair_groups(
     num_docs: usize,
-    m: &Matches<'_>,
+    m: &Matches,
     items: &[u32],
-    other: &HashMap<u32, ShingleSet>,
+    pairs: &[(u32, u32, Both)],
     content_decides: bool,
 ) -> PairGroups {
     let docs: Vec<DocId> = m
@@ -379,121 +422,148 @@ fn pair_groups(
         start += g.len();
         group
     });
-    let pairs: Vec<(u32, u32, Both)> = m
-        .pairs
-        .par_iter()
-        .map(|&(a, b, decided)| {
-            let (ra, rb) = (m.groups.members(a)[0], m.groups.members(b)[0]);
-            let both = if other.contains_key(&ra) || other.contains_key(&rb) {
-                let set = |r: u32| other.get(&r).or_else(|| m.set_of_item(r));
-                match (set(ra), set(rb)) {
-                    (Some(x), Some(y)) => {
-                        let second = Similarity::exact(x, y);
-                        if content_decides {
-                            Both {
-                                raw: second,
-                                content: decided,
-                            }
-                        } else {
-                            Both {
-                                raw: decided,
-                                content: second,
-                            }
-                        }
-                    }
-                    _ => Both::same(decided),
-                }
-            } else {
-                Both::same(decided)
-            };
-            (a, b, both)
-        })
-        .collect();
-    PairGroups::with_both(num_docs, groups, &pairs, content_decides)
+    PairGroups::with_both(num_docs, groups, pairs, content_decides)
 }
 
-/// Passage clusters and the repeats inside them.
-fn build_passage_clusters<I, S>(
-    m: &Matches<'_>,
-    sketches: &SketchColumns,
+/// A passage cluster with its repeats and items, and its smallest group
+/// (clusters are listed in that order).
+type ClusterPart = (u32, PassageCluster, Vec<Repeat>, Vec<u32>);
+
+/// The passage clusters of more than one group inside one component of the
+/// candidate graph: the connected components of its verified pairs, with
+/// each member's similarity computed while the component's sets are held.
+fn component_passage_clusters<I, S>(
+    component: &Component<'_, '_>,
     ids: I,
     span: S,
-    verifier: &Verifier,
+) -> Vec<ClusterPart>
+where
+    I: Fn(u32) -> PassageId,
+    S: Fn(PassageId) -> Range<usize>,
+{
+    let groups = component.groups;
+    let local = |g: u32| groups.binary_search(&g).expect("a group of the component") as u32;
+    let mut uf = UnionFind::new(groups.len());
+    for &(a, b, _) in component.pairs {
+        uf.union(local(a), local(b));
+    }
+    uf.components()
+        .into_iter()
+        .map(|c| {
+            let cluster: Vec<u32> = c.iter().map(|&l| groups[l as usize]).collect();
+            let (pc, r, items) =
+                passage_cluster(&cluster, component.members, &ids, &span, |a, b| {
+                    component.similarity(a, b)
+                });
+            (cluster[0], pc, r, items)
+        })
+        .collect()
+}
+
+/// Passage clusters and the repeats inside them: those of several groups
+/// (`parts`, from the components of the candidate graph) and the groups of
+/// identical passages that are not in one of them, in the order of their
+/// smallest group.
+fn build_passage_clusters<I, S>(
+    m: &Matches,
+    parts: Vec<Vec<ClusterPart>>,
+    ids: I,
+    span: S,
 ) -> (Vec<PassageCluster>, Vec<Repeat>, Vec<Vec<u32>>)
 where
     I: Fn(u32) -> PassageId + Sync,
     S: Fn(PassageId) -> Range<usize> + Sync,
 {
-    // A group of identical passages is one node; verified pairs link groups.
-    let mut uf = UnionFind::new(m.groups.len());
-    for &(a, b, _) in &m.pairs {
-        uf.union(a, b);
+    let mut parts: Vec<ClusterPart> = parts.into_iter().flatten().collect();
+    let mut in_part = vec![false; m.groups.len()];
+    for (_, _, _, items) in &parts {
+        for &item in items {
+            in_part[m.group_of[item as usize] as usize] = true;
+        }
     }
-    let components: Vec<Vec<u32>> = uf
-        .all_components()
-        .into_iter()
-        .filter(|c| c.len() > 1 || m.groups.members(c[0]).len() > 1)
-        .collect();
-    let similarity = |a: u32, b: u32| m.similarity(sketches, verifier, a, b);
-    let per_cluster: Vec<(PassageCluster, Vec<Repeat>, Vec<u32>)> = components
-        .par_iter()
-        .map(|groups| {
-            let mut items: Vec<u32> = groups
-                .iter()
-                .flat_map(|&g| m.groups.members(g).iter().copied())
-                .collect();
-            items.sort_unstable();
-            let first = items[0];
-            let mut members = Vec::with_capacity(items.len());
-            let mut repeats = Vec::new();
-            let mut num_documents = 0;
-            // The first item of the current document within this cluster.
-            let mut doc_first: Option<u32> = None;
-            for &it in &items {
-                let id = ids(it);
-                members.push(PassageMatch {
-                    passage: id,
-                    span: span(id),
-                    similarity: similarity(first, it),
-                });
-                match doc_first {
-                    Some(f) if ids(f).doc == id.doc => {
-                        let original = ids(f);
-                        repeats.push(Repeat {
-                            passage: id,
-                            span: span(id),
-                            original: original.index,
-                            original_span: span(original),
-                            similarity: similarity(f, it),
-                        });
-                    }
-                    _ => {
-                        doc_first = Some(it);
-                        num_documents += 1;
-                    }
-                }
-            }
-            (
-                PassageCluster {
-                    members,
-                    num_documents,
-                    boilerplate: false,
-                },
-                repeats,
-                items,
-            )
+    // A group of identical passages is a cluster of its own.
+    let singles: Vec<ClusterPart> = (0..m.groups.len() as u32)
+        .into_par_iter()
+        .filter(|&g| !in_part[g as usize] && m.groups.members(g).len() > 1)
+        .map(|g| {
+            let (pc, r, items) =
+                passage_cluster(&[g], &m.groups, &ids, &span, |_, _| Similarity::IDENTICAL);
+            (g, pc, r, items)
         })
         .collect();
-    let mut clusters = Vec::with_capacity(per_cluster.len());
+    parts.extend(singles);
+    parts.par_sort_unstable_by_key(|p| p.0);
+    let mut clusters = Vec::with_capacity(parts.len());
     let mut repeats = Vec::new();
-    let mut items = Vec::with_capacity(per_cluster.len());
-    for (c, r, i) in per_cluster {
+    let mut items = Vec::with_capacity(parts.len());
+    for (_, c, r, i) in parts {
         clusters.push(c);
         repeats.extend(r);
         items.push(i);
     }
     repeats.sort_unstable_by_key(|r| r.passage);
     (clusters, repeats, items)
+}
+
+/// One passage cluster of `groups`: its members in item order with their
+/// similarity to the first (`similarity(a, b)` of items), the repeats
+/// inside one document, and its items.
+fn passage_cluster<I, S, F>(
+    groups: &[u32],
+    members: &Groups,
+    ids: I,
+    span: S,
+    similarity: F,
+) -> (PassageCluster, Vec<Repeat>, Vec<u32>)
+where
+    I: Fn(u32) -> PassageId,
+    S: Fn(PassageId) -> Range<usize>,
+    F: Fn(u32, u32) -> Similarity,
+{
+    let mut items: Vec<u32> = groups
+        .iter()
+        .flat_map(|&g| members.members(g).iter().copied())
+        .collect();
+    items.sort_unstable();
+    let first = items[0];
+    let mut cluster_members = Vec::with_capacity(items.len());
+    let mut repeats = Vec::new();
+    let mut num_documents = 0;
+    // The first item of the current document within this cluster.
+    let mut doc_first: Option<u32> = None;
+    for &it in &items {
+        let id = ids(it);
+        cluster_members.push(PassageMatch {
+            passage: id,
+            span: span(id),
+            similarity: similarity(first, it),
+        });
+        match doc_first {
+            Some(f) if ids(f).doc == id.doc => {
+                let original = ids(f);
+                repeats.push(Repeat {
+                    passage: id,
+                    span: span(id),
+                    original: original.index,
+                    original_span: span(original),
+                    similarity: similarity(f, it),
+                });
+            }
+            _ => {
+                doc_first = Some(it);
+                num_documents += 1;
+            }
+        }
+    }
+    (
+        PassageCluster {
+            members: cluster_members,
+            num_documents,
+            boilerplate: false,
+        },
+        repeats,
+        items,
+    )
 }
 
 /// Groups repeats into runs where both the repeat and the original advance by one.

@@ -121,10 +121,11 @@ impl Deduplicator {
     /// Memory beyond the texts is the sketches (about 160 bytes per document
     /// and per passage with the default 32 bands, of which 128 are band keys;
     /// past [`Config::max_key_memory`] the keys go to a temporary file and
-    /// about 32 bytes an item stay), the report, and at most
+    /// about 32 bytes an item stay), the report, at most
     /// [`Config::kept_set_bytes`] of document sets and tokens kept from the
-    /// first analysis for verification; the other sets that verification
-    /// needs are computed again from the text.
+    /// first analysis for verification, and about as much again of the
+    /// candidates' sets while they are verified (computed again from the
+    /// text unless kept, a connected group of candidates at a time).
     ///
     /// # Errors
     ///
@@ -294,6 +295,7 @@ impl Deduplicator {
             max_bucket: self.config.get_max_bucket(),
             prefilter: self.config.get_signature_prefilter(),
             max_key_memory: self.config.get_max_key_memory(),
+            set_bytes: self.config.get_kept_set_bytes(),
         }
     }
 }

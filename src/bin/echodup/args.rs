@@ -179,9 +179,10 @@ pub(crate) struct Common {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(crate) key_memory: Option<usize>,
     /// Shingle sets and tokens a run keeps from its first pass so that
-    /// candidates need not be analyzed again (about 11 KB per news article;
-    /// 0 keeps none: the least memory; the results are the same either
-    /// way): bytes, or with a suffix K, M, G [default: 256M].
+    /// candidates need not be analyzed again (about 11 KB per news article),
+    /// and also the most sets of candidates it holds at a time while
+    /// verifying (0 keeps none: the least memory; the results are the same
+    /// either way): bytes, or with a suffix K, M, G [default: 256M].
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub(crate) kept_set_memory: Option<usize>,
 }
