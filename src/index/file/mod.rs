@@ -238,6 +238,8 @@ mod read;
 mod segments;
 mod sets;
 mod stream;
+#[cfg(test)]
+mod test_texts;
 mod update;
 mod write;
 

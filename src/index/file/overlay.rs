@@ -478,6 +478,7 @@ fn read_members(r: &Reader, rec: &GroupRecord) -> Result<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_texts::texts;
     use super::*;
     use crate::config::Config;
 
@@ -507,54 +508,6 @@ mod tests {
             }
             out
         }
-    }
-
-    /// Documents of paragraphs drawn from a small pool, so that the same
-    /// passages (and whole documents) recur across many segments, some
-    /// edited by a word.
-    fn texts(n: usize, seed: u64) -> Vec<String> {
-        const WORDS: [&str; 24] = [
-            "harbour", "ferry", "wind", "storm", "council", "vote", "market", "winter", "library",
-            "garden", "choir", "prize", "bridge", "river", "school", "mayor", "train", "station",
-            "budget", "museum", "festival", "road", "farm", "clinic",
-        ];
-        let mut state = seed | 1;
-        let mut next = move |m: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % m as u64) as usize
-        };
-        let pool: Vec<String> = (0..30)
-            .map(|_| {
-                let len = 6 + next(10);
-                (0..len)
-                    .map(|_| WORDS[next(WORDS.len())])
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect();
-        let mut out: Vec<String> = Vec::new();
-        for i in 0..n {
-            if i > 0 && next(6) == 0 {
-                // An exact copy of an earlier document.
-                let j = next(i);
-                out.push(out[j].clone());
-                continue;
-            }
-            let paragraphs: Vec<String> = (0..1 + next(4))
-                .map(|_| {
-                    let p = pool[next(pool.len())].clone();
-                    if next(4) == 0 {
-                        format!("{p} {}", WORDS[next(WORDS.len())])
-                    } else {
-                        p
-                    }
-                })
-                .collect();
-            out.push(paragraphs.join("\n\n"));
-        }
-        out
     }
 
     /// The lookups of a query and of a batch (early exit across segments,

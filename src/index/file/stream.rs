@@ -916,54 +916,9 @@ fn level_of(seg: &Segment, documents: bool) -> &DiskLevel {
 mod tests {
     use super::super::IndexFile;
     use super::super::segments::fold_segments_in_memory;
+    use super::super::test_texts::texts;
     use super::*;
     use crate::shingle::Shingling;
-
-    /// Documents of paragraphs drawn from a small pool, so that the same
-    /// passages and whole documents recur in many segments, some edited.
-    fn texts(n: usize, seed: u64) -> Vec<String> {
-        const WORDS: [&str; 20] = [
-            "harbour", "ferry", "wind", "storm", "council", "vote", "market", "winter", "library",
-            "garden", "choir", "prize", "bridge", "river", "school", "mayor", "train", "station",
-            "budget", "museum",
-        ];
-        let mut state = seed | 1;
-        let mut next = move |m: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state % m as u64) as usize
-        };
-        let pool: Vec<String> = (0..25)
-            .map(|_| {
-                let len = 5 + next(9);
-                (0..len)
-                    .map(|_| WORDS[next(WORDS.len())])
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .collect();
-        let mut out: Vec<String> = Vec::new();
-        for i in 0..n {
-            if i > 0 && next(5) == 0 {
-                let j = next(i);
-                out.push(out[j].clone());
-                continue;
-            }
-            let paragraphs: Vec<String> = (0..1 + next(4))
-                .map(|_| {
-                    let p = pool[next(pool.len())].clone();
-                    if next(4) == 0 {
-                        format!("{p} {}", WORDS[next(WORDS.len())])
-                    } else {
-                        p
-                    }
-                })
-                .collect();
-            out.push(paragraphs.join("\n\n"));
-        }
-        out
-    }
 
     /// The streaming fold of `index`'s segments `range` is the in-memory
     /// fold's file, byte for byte; returns its stats.
