@@ -7,9 +7,7 @@
 
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use super::format::{
-    GROUP_LEN, GroupRecord, SECTION_NAMES, bucket_of, decode_band_entry, le32, le64,
-};
+use super::format::{Entries, GROUP_LEN, GroupRecord, SECTION_NAMES, bucket_of, le32, le64};
 use super::read::{CHUNK, Reader};
 use super::sets::{DocSetCode, get_set, union};
 use crate::error::Result;
@@ -37,11 +35,10 @@ pub(super) struct DiskLevel {
     pub(super) num_perm: usize,
     /// 16 bits of each band key, loaded on the first lookup.
     pub(super) table: KeyTable,
-    /// The segment's layout (1 or 2, `docs/FORMAT.md`).
+    /// The segment's layout (1 to 3, `docs/FORMAT.md`).
     pub(super) layout: u32,
-    /// Bytes of one band entry, and the bits of a key they keep.
-    pub(super) entry_len: u64,
-    pub(super) key_mask: u64,
+    /// How its band entries are stored.
+    pub(super) entries: Entries,
     /// Documents of layout 2 with sets: the passage level whose sets their
     /// sets refer to.
     pub(super) parts: Option<Parts>,
@@ -276,18 +273,17 @@ impl DiskLevel {
         // may run another lookup, which would wait for this lock).
         // `IndexFile::load_tables` loads the tables of all segments in
         // parallel instead.
-        let total = self.groups * self.bands as u64 * self.entry_len;
-        let chunk = CHUNK / self.entry_len * self.entry_len;
-        let mut keys = Vec::with_capacity((self.groups * self.bands as u64) as usize);
+        let total = self.groups * self.bands as u64;
+        let chunk = (CHUNK * 8 / self.entries.width() as u64).max(1);
+        let mut keys = Vec::with_capacity(total as usize);
         let mut at = 0;
         let mut bytes = Vec::new();
         while at < total {
             let n = chunk.min(total - at);
-            r.read_into(self.bands_sec, at, n, &mut bytes)?;
+            let (lo, len) = self.entries.span(at, n);
+            r.read_into(self.bands_sec, lo, len, &mut bytes)?;
             keys.extend(
-                bytes
-                    .chunks_exact(self.entry_len as usize)
-                    .map(|e| key_bits(decode_band_entry(e).0, self.bits)),
+                (0..n as usize).map(|i| self.entries.table_bits(self.entries.get(&bytes, at, i).0)),
             );
             at += n;
         }
@@ -356,15 +352,11 @@ impl DiskLevel {
         buf: &mut Vec<u8>,
         out: &mut Vec<u32>,
     ) -> Result<()> {
-        r.read_into(
-            self.bands_sec,
-            run.start * self.entry_len,
-            run.count as u64 * self.entry_len,
-            buf,
-        )?;
-        let key = key & self.key_mask;
-        for e in buf.chunks_exact(self.entry_len as usize) {
-            let (k, g) = decode_band_entry(e);
+        let (lo, len) = self.entries.span(run.start, run.count as u64);
+        r.read_into(self.bands_sec, lo, len, buf)?;
+        let key = self.entries.stored(key);
+        for i in 0..run.count as usize {
+            let (k, g) = self.entries.get(buf, run.start, i);
             if k == key {
                 if g as u64 >= self.groups {
                     return Err(r.corrupt(format!(
@@ -473,14 +465,11 @@ impl DiskLevel {
             let d = band * per_band + bucket_of(key, self.bits);
             let (lo, hi) = (self.dir[d] as u64, self.dir[d + 1] as u64);
             let at = band as u64 * self.groups;
-            let bytes = r.read(
-                self.bands_sec,
-                (at + lo) * self.entry_len,
-                (hi - lo) * self.entry_len,
-            )?;
-            for e in bytes.chunks_exact(self.entry_len as usize) {
-                let (k, g) = decode_band_entry(e);
-                if k == key & self.key_mask {
+            let (start, len) = self.entries.span(at + lo, hi - lo);
+            let bytes = r.read(self.bands_sec, start, len)?;
+            for i in 0..(hi - lo) as usize {
+                let (k, g) = self.entries.get(&bytes, at + lo, i);
+                if k == self.entries.stored(key) {
                     cands.push(g);
                 }
             }

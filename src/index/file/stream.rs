@@ -51,8 +51,8 @@ use rayon::prelude::*;
 use super::Segment;
 use super::codec::encode_config;
 use super::format::{
-    GroupRecord, ID_HASH_LEN, Meta, SEGMENT_FORMAT_VERSION, band_entry_layout, bucket_of,
-    decode_band_entry, dir_bits, encode_band_entry, le32, le64, sec,
+    BitPacker, Entries, EntryStream, GroupRecord, ID_HASH_LEN, KEY_MASK_V2, Meta,
+    SEGMENT_FORMAT_VERSION, bucket_of, dir_bits, le32, le64, sec,
 };
 use super::level::{DiskLevel, GroupData, records_at};
 use super::read::Sequential;
@@ -78,6 +78,13 @@ pub(super) struct FoldStats {
     pub(super) joined: u64,
     /// Document and passage groups dropped (removed documents).
     pub(super) dropped: u64,
+}
+
+/// Whether segments of layout `layout` fold as a stream: layouts 2 and 3
+/// (their sets and document codes are coded alike; their band entries are
+/// read with their 40 kept key bits).
+pub(super) fn streams(layout: u32) -> bool {
+    (2..=SEGMENT_FORMAT_VERSION).contains(&layout)
 }
 
 /// One segment folded.
@@ -161,10 +168,7 @@ pub(super) fn stream_fold(
     removed: &[u32],
     target: &Path,
 ) -> Result<Option<FoldStats>> {
-    if segments
-        .iter()
-        .any(|s| s.docs.layout != SEGMENT_FORMAT_VERSION)
-    {
+    if segments.iter().any(|s| !streams(s.docs.layout)) {
         return Ok(None);
     }
     let first = segments[0].base;
@@ -487,35 +491,28 @@ fn join_run(
     Ok(())
 }
 
-/// One band's run of one segment's level, read front to back.
-struct BandRun<'a> {
-    seq: Sequential<'a>,
-    left: u64,
-    entry_len: usize,
-}
+/// One band's run of one segment's level, read front to back (keys with
+/// their 40 kept bits, whatever the segment's layout).
+struct BandRun<'a>(EntryStream<'a>);
 
 impl<'a> BandRun<'a> {
     /// The run of band 0 (the section's start).
-    fn new(seg: &'a Segment, level: &DiskLevel) -> BandRun<'a> {
-        BandRun {
-            seq: Sequential::new(&seg.reader, level.bands_sec),
-            left: level.groups,
-            entry_len: level.entry_len as usize,
-        }
+    fn new(seg: &'a Segment, level: &'a DiskLevel) -> BandRun<'a> {
+        BandRun(EntryStream::new(
+            Sequential::new(&seg.reader, level.bands_sec),
+            level.entries,
+            &level.dir,
+            level.groups,
+        ))
     }
 
     /// The next band of the same section: call when this one is spent.
-    fn next_band(&mut self, groups: u64) {
-        debug_assert_eq!(self.left, 0);
-        self.left = groups;
+    fn next_band(&mut self) {
+        self.0.next_band();
     }
 
     fn pull(&mut self) -> Result<Option<(u64, u32)>> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        self.left -= 1;
-        Ok(Some(decode_band_entry(self.seq.next(self.entry_len)?)))
+        self.0.next()
     }
 }
 
@@ -847,19 +844,20 @@ fn write_bands(
         config.get_passage_banding()?.bands()
     };
     let total = plan.total;
-    let (entry_len, mask) = band_entry_layout(SEGMENT_FORMAT_VERSION, total);
+    let entries = Entries::new(SEGMENT_FORMAT_VERSION, total, bits);
+    let mask = KEY_MASK_V2;
     let buckets = 1usize << bits;
     let mut dir: Vec<u32> = Vec::with_capacity(bands * (buckets + 1));
     let mut runs: Vec<BandRun<'_>> = sources
         .iter()
         .map(|s| BandRun::new(s.seg, level_of(s.seg, documents)))
         .collect();
-    let mut e = Vec::with_capacity(entry_len as usize);
+    let mut packed = BitPacker::default();
     let mut counts = vec![0u32; buckets];
     for band in 0..bands {
         if band > 0 {
-            for (run, s) in runs.iter_mut().zip(sources) {
-                run.next_band(level_of(s.seg, documents).groups);
+            for run in runs.iter_mut() {
+                run.next_band();
             }
         }
         counts.iter_mut().for_each(|c| *c = 0);
@@ -883,9 +881,11 @@ fn write_bands(
             }
             let new = plan.before(s, g as u64) as u32;
             counts[bucket_of(k, bits)] += 1;
-            e.clear();
-            encode_band_entry(&mut e, k, new, entry_len);
-            w.put(&e)?;
+            entries.put(&mut packed, k, new);
+            if packed.out.len() >= 1 << 16 {
+                w.put(&packed.out)?;
+                packed.out.clear();
+            }
         }
         let mut at = 0u32;
         dir.push(0);
@@ -900,6 +900,8 @@ fn write_bands(
                 .corrupt(format!("a folded band holds {at} entries, not {total}")));
         }
     }
+    packed.finish();
+    w.put(&packed.out)?;
     w.end_section()?;
     for v in dir {
         w.put(&v.to_le_bytes())?;

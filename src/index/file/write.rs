@@ -13,9 +13,9 @@ use xxhash_rust::xxh3::xxh3_64;
 use super::Segment;
 use super::codec::encode_config;
 use super::format::{
-    BLOCK, ENTRY_LEN, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED, Meta, SEGMENT_FORMAT_VERSION,
-    SEGMENT_MAGIC, band_entry_layout, bucket_of, decode_band_entry, dir_bits, encode_band_entry,
-    le32, le64, passage_id_pack, passage_id_unpack, sec,
+    BLOCK, BitPacker, ENTRY_LEN, Entries, EntryStream, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED,
+    KEY_MASK_V2, Meta, SEGMENT_FORMAT_VERSION, SEGMENT_MAGIC, bucket_of, dir_bits, le32, le64,
+    passage_id_pack, passage_id_unpack, sec,
 };
 use super::overlay::Overlay;
 use super::read::Sequential;
@@ -287,23 +287,6 @@ fn pull_entry(seq: &mut Option<Sequential<'_>>, left: &mut u64) -> Result<Option
     Ok(Some((le64(e, 0), le32(e, 8))))
 }
 
-/// The next of `left` band entries of `len` bytes of `seq`.
-fn pull_band_entry(
-    seq: &mut Option<Sequential<'_>>,
-    left: &mut u64,
-    len: u64,
-) -> Result<Option<(u64, u32)>> {
-    if *left == 0 {
-        return Ok(None);
-    }
-    *left -= 1;
-    let e = seq
-        .as_mut()
-        .expect("a base file when it has entries")
-        .next(len as usize)?;
-    Ok(Some(decode_band_entry(e)))
-}
-
 /// The data of each new group of one level, with sets (exact
 /// verification), as layout 2 codes it: a passage's set Rice-coded, a
 /// document's set as references to the passage groups of the segment
@@ -491,24 +474,36 @@ fn write_level(
     let buckets = 1usize << bits;
     let mut dir: Vec<u32> = Vec::with_capacity(bands * (buckets + 1));
     let mut old_seq = match (disk, reader) {
-        (Some(d), Some(r)) => Some(Sequential::new(r, d.bands_sec)),
+        (Some(d), Some(r)) => Some(EntryStream::new(
+            Sequential::new(r, d.bands_sec),
+            d.entries,
+            &d.dir,
+            d.groups,
+        )),
         _ => None,
     };
-    let old_len = disk.map_or(0, |d| d.entry_len);
-    let (entry_len, mask) = band_entry_layout(SEGMENT_FORMAT_VERSION, total);
-    let mut e = Vec::with_capacity(entry_len as usize);
+    let entries = Entries::new(SEGMENT_FORMAT_VERSION, total, bits);
+    let mut packed = BitPacker::default();
     for band in 0..bands {
         let mut fresh: Vec<(u64, u32)> = (0..new.len())
             .map(|g| {
-                let key = new.keys[g * bands + band] & mask;
+                let key = new.keys[g * bands + band] & KEY_MASK_V2;
                 (key, (old_groups + g as u64) as u32)
             })
             .collect();
         fresh.sort_unstable();
         let mut counts = vec![0u32; buckets];
         let mut fresh = fresh.into_iter().peekable();
-        let mut left = old_groups;
-        let mut cur = pull_band_entry(&mut old_seq, &mut left, old_len)?;
+        if band > 0 {
+            if let Some(seq) = &mut old_seq {
+                seq.next_band();
+            }
+        }
+        let pull = |seq: &mut Option<EntryStream<'_>>| match seq {
+            Some(s) => s.next(),
+            None => Ok(None),
+        };
+        let mut cur = pull(&mut old_seq)?;
         loop {
             let take_old = match (cur, fresh.peek()) {
                 (Some(o), Some(n)) => o <= *n,
@@ -518,15 +513,17 @@ fn write_level(
             };
             let (k, g) = if take_old {
                 let v = cur.expect("checked");
-                cur = pull_band_entry(&mut old_seq, &mut left, old_len)?;
+                cur = pull(&mut old_seq)?;
                 v
             } else {
                 fresh.next().expect("checked")
             };
             counts[bucket_of(k, bits)] += 1;
-            e.clear();
-            encode_band_entry(&mut e, k, g, entry_len);
-            w.put(&e)?;
+            entries.put(&mut packed, k, g);
+            if packed.out.len() >= 1 << 16 {
+                w.put(&packed.out)?;
+                packed.out.clear();
+            }
         }
         let mut at = 0u32;
         dir.push(0);
@@ -536,6 +533,8 @@ fn write_level(
         }
         debug_assert_eq!(at as u64, total);
     }
+    packed.finish();
+    w.put(&packed.out)?;
     w.end_section()?;
     for v in dir {
         w.put(&v.to_le_bytes())?;
