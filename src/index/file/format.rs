@@ -265,12 +265,25 @@ impl Entries {
         }
         let w = self.width as u64;
         let bit = (start + i as u64) * w - (start * w) / 8 * 8;
-        let at = (bit / 8) as usize;
-        let mut b = [0u8; 8];
-        let n = bytes.len().saturating_sub(at).min(8);
-        b[..n].copy_from_slice(&bytes[at..at + n]);
-        let v = (u64::from_le_bytes(b) >> (bit % 8)) & low_bits(self.width);
-        self.split(v)
+        self.split(read_bits(bytes, bit, self.width))
+    }
+
+    /// The key table bits ([`table_bits`](Entries::table_bits)) of the
+    /// `n` entries from `start`, from `bytes` as [`get`](Entries::get)
+    /// takes them, appended to `out`.
+    pub(super) fn table_bits_of(&self, bytes: &[u8], start: u64, n: usize, out: &mut Vec<u16>) {
+        if self.layout < 3 {
+            out.extend((0..n).map(|i| self.table_bits(self.get(bytes, start, i).0)));
+            return;
+        }
+        let w = self.width as u64;
+        let shift = self.group_bits + self.key_bits - 16;
+        let mut bit = start * w - (start * w) / 8 * 8;
+        out.extend((0..n).map(|_| {
+            let v = read_bits(bytes, bit, self.width);
+            bit += w;
+            (v >> shift) as u16
+        }));
     }
 
     /// An entry of layout 3 (`width` bits) as its stored key and group.
@@ -320,6 +333,23 @@ impl Entries {
             self.width,
         );
     }
+}
+
+/// The `width ≤ 56` bits of `bytes` from bit `bit` (bits least significant
+/// first; bytes past the end read as 0).
+#[inline]
+fn read_bits(bytes: &[u8], bit: u64, width: u32) -> u64 {
+    let at = (bit / 8) as usize;
+    let word = match bytes.get(at..at + 8) {
+        Some(b) => u64::from_le_bytes(b.try_into().expect("8 bytes")),
+        None => {
+            let mut b = [0u8; 8];
+            let n = bytes.len().saturating_sub(at).min(8);
+            b[..n].copy_from_slice(&bytes[at..at + n]);
+            u64::from_le_bytes(b)
+        }
+    };
+    (word >> (bit % 8)) & low_bits(width)
 }
 
 /// The low `n` bits set (`n ≤ 64`).
@@ -602,8 +632,11 @@ mod tests {
                 let count = (n as u64 - start).min(17);
                 let (lo, len) = entries.span(start, count);
                 let bytes = &p.out[lo as usize..(lo + len) as usize];
+                let mut table = Vec::new();
+                entries.table_bits_of(bytes, start, count as usize, &mut table);
                 for i in 0..count as usize {
                     let (k, g) = keys[start as usize + i];
+                    assert_eq!(table[i], crate::index::file::level::key_bits(k, bits));
                     let (stored, group) = entries.get(bytes, start, i);
                     assert_eq!((stored, group), (entries.stored(k), g));
                     assert_eq!(entries.full(stored, bucket_of(k, bits)), k);

@@ -39,12 +39,12 @@ pub(super) struct DiskLevel {
     pub(super) layout: u32,
     /// How its band entries are stored.
     pub(super) entries: Entries,
-    /// Documents of layout 2 with sets: the passage level whose sets their
+    /// Documents of layout 2 or 3 with sets: the passage level whose sets their
     /// sets refer to.
     pub(super) parts: Option<Parts>,
 }
 
-/// Where the passage sets that layout 2 document sets refer to lie.
+/// Where the passage sets that layout 2 and 3 document sets refer to lie.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Parts {
     pub(super) groups_sec: usize,
@@ -159,12 +159,12 @@ impl GroupData {
 }
 
 impl DiskLevel {
-    /// The record of group `g` (with its `end` in layout 2).
+    /// The record of group `g` (with its `end` from layout 2 on).
     pub(super) fn record(&self, r: &Reader, g: u32) -> Result<GroupRecord> {
         Ok(records_at(r, self.layout, self.groups_sec, g as u64, 1)?[0])
     }
 
-    /// Every group record (with their `end`s in layout 2).
+    /// Every group record (with their `end`s from layout 2 on).
     pub(super) fn records(&self, r: &Reader) -> Result<Vec<GroupRecord>> {
         records_at(r, self.layout, self.groups_sec, 0, self.groups)
     }
@@ -210,9 +210,9 @@ impl DiskLevel {
         ))
     }
 
-    /// A document's set (layout 2) from its code `b`: the passage sets it
-    /// refers to, read in one go (they are consecutive groups), and its
-    /// residual.
+    /// A document's set (layouts 2 and 3) from its code `b`: the passage
+    /// sets it refers to, read a run of consecutive groups at a time (their
+    /// records in one read, their codes in another), and its residual.
     fn document_set(
         &self,
         r: &Reader,
@@ -220,18 +220,29 @@ impl DiskLevel {
         rec: &GroupRecord,
         parts: Parts,
     ) -> Result<Vec<u64>> {
-        let code = DocSetCode::decode(b, parts.groups).ok_or_else(|| self.bad_set(r))?;
-        if code.first > parts.groups - code.count {
-            return Err(self.bad_set(r));
-        }
+        let code =
+            DocSetCode::decode(b, parts.groups, self.layout).ok_or_else(|| self.bad_set(r))?;
         let mut all = code.residual.clone();
-        if code.count > code.excluded.len() as u64 {
-            let recs = records_at(r, 2, parts.groups_sec, code.first, code.count)?;
+        let runs = if self.layout <= 2 {
+            // Layout 2: one range, some of it not referenced.
+            match (code.refs.first(), code.refs.last()) {
+                (Some(&lo), Some(&hi)) => vec![(lo, hi + 1 - lo)],
+                _ => Vec::new(),
+            }
+        } else {
+            code.runs()
+        };
+        let mut refs = code.refs.iter().peekable();
+        for (first, count) in runs {
+            let recs = records_at(r, self.layout, parts.groups_sec, first, count)?;
             let lo = recs[0].data;
             let hi = recs[recs.len() - 1].end;
             let bytes = r.read(parts.data_sec, lo, hi.saturating_sub(lo))?;
-            for i in code.referenced() {
-                let p = &recs[i as usize];
+            for (i, p) in recs.iter().enumerate() {
+                if refs.peek() != Some(&&(first + i as u64)) {
+                    continue;
+                }
+                refs.next();
                 let at = (p.data - lo) as usize..(p.end - lo) as usize;
                 let before = all.len();
                 get_set(&bytes[at], p.len as u64, &mut all).ok_or_else(|| {
@@ -282,9 +293,8 @@ impl DiskLevel {
             let n = chunk.min(total - at);
             let (lo, len) = self.entries.span(at, n);
             r.read_into(self.bands_sec, lo, len, &mut bytes)?;
-            keys.extend(
-                (0..n as usize).map(|i| self.entries.table_bits(self.entries.get(&bytes, at, i).0)),
-            );
+            self.entries
+                .table_bits_of(&bytes, at, n as usize, &mut keys);
             at += n;
         }
         let table: Box<[u16]> = keys.into_boxed_slice();
