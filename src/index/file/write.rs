@@ -528,10 +528,10 @@ fn write_level(
         fresh.sort_unstable();
         let mut counts = vec![0u32; buckets];
         let mut fresh = fresh.into_iter().peekable();
-        if band > 0 {
-            if let Some(seq) = &mut old_seq {
-                seq.next_band();
-            }
+        if band > 0
+            && let Some(seq) = &mut old_seq
+        {
+            seq.next_band();
         }
         let pull = |seq: &mut Option<EntryStream<'_>>| match seq {
             Some(s) => s.next(),
