@@ -1111,6 +1111,18 @@ mod tests {
             let bound =
                 4 * (docs_total as usize + k) + 20 * k + 32 * (s.joined + s.dropped) as usize;
             assert!(s.table_bytes <= bound, "{} > {bound}", s.table_bytes);
+            // The index of passage groups by smallest hash: 16 bytes a
+            // group of the output, and its directory.
+            let groups: u64 = index.segments.iter().map(|s| s.passages.groups).sum();
+            if n == 0 || n == 2 {
+                // Exact verification with passages: an entry per group.
+                assert!(s.index_bytes >= 16 * 20, "{}", s.index_bytes);
+            }
+            assert!(
+                s.index_bytes as u64 <= 16 * groups + 4 * (groups + 2),
+                "{} bytes for {groups} groups",
+                s.index_bytes
+            );
             same_file(&index, 1..k, dir.path(), &format!("{tag}d"));
             same_file(&index, k - 2..k, dir.path(), &format!("{tag}e"));
             // And the folded index still verifies and answers.
