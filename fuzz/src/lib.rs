@@ -74,8 +74,8 @@ pub fn base_config() -> Config {
 pub fn base_index() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     BYTES.get_or_init(|| {
-        // An index is a manifest and segment files; a segment (layout 2
-        // since format 3: coded sets, packed band entries) opens on its own
+        // An index is a manifest and segment files; a segment (layout 3
+        // since format 4: coded sets, bit-packed band entries) opens on its own
         // as a one-file index: that is what the targets mutate (the
         // manifest has its own exhaustive tests).
         let path = scratch().join("base.edx");

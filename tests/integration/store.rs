@@ -469,38 +469,57 @@ fn the_committed_version_1_file_opens_and_answers() {
 }
 
 #[test]
-fn segments_are_laid_out_as_the_committed_layout_2_fixture_byte_for_byte() {
+fn segments_are_laid_out_as_the_committed_layout_3_fixture_byte_for_byte() {
     // Building the fixture's documents again and folding them into one
-    // segment must give the committed segment of format version 3 (layout
-    // 2). A change to the segment layout needs a new version, with a new
+    // segment must give the committed segment of format version 4 (layout
+    // 3). A change to the segment layout needs a new version, with a new
     // fixture that this check then moves to (the old fixtures stay, read by
     // the tests here).
     assert_eq!(
-        STORE_FORMAT_VERSION, 3,
+        STORE_FORMAT_VERSION, 4,
         "a new format version: point this check at its own fixture"
     );
-    let fixture = std::fs::read(data("index-v3.seg")).unwrap();
+    let fixture = std::fs::read(data("index-v4.seg")).unwrap();
+    assert_eq!(u32::from_le_bytes(fixture[8..12].try_into().unwrap()), 3);
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("again.edx");
     let docs = fixture_docs();
     let half = docs.len() / 2;
     build(&path, &fixture_config(), &[&docs[..half], &docs[half..]]);
-    assert_eq!(IndexFile::open(&path).unwrap().info().format_version, 3);
+    assert_eq!(IndexFile::open(&path).unwrap().info().format_version, 4);
     assert_eq!(canonical(&path), fixture);
     // The version 1 fixture, optimized, is rewritten into the new layout:
     // the same bytes.
     let old = dir.path().join("old.edx");
     std::fs::copy(data("index-v1.edx"), &old).unwrap();
     assert_eq!(canonical(&old), fixture);
-    assert_eq!(IndexFile::open(&old).unwrap().info().format_version, 3);
+    assert_eq!(IndexFile::open(&old).unwrap().info().format_version, 4);
+    // So is a version 3 index (its one segment the committed layout 2
+    // fixture, folded as a stream).
+    let v3 = dir.path().join("v3.edx");
+    version_3_index(&v3);
+    assert_eq!(IndexFile::open(&v3).unwrap().info().format_version, 3);
+    assert_eq!(canonical(&v3), fixture);
+    assert_eq!(IndexFile::open(&v3).unwrap().info().format_version, 4);
+}
+
+/// A version 3 index at `path` (as a version 3 build wrote it): a manifest
+/// listing the committed layout 2 segment as its one segment.
+fn version_3_index(path: &Path) {
+    let segments = path.with_extension("edx.segments");
+    std::fs::create_dir(&segments).unwrap();
+    let seg = std::fs::read(data("index-v3.seg")).unwrap();
+    std::fs::write(segments.join("00000001.seg"), &seg).unwrap();
+    std::fs::write(path, manifest(&seg, 3)).unwrap();
 }
 
 /// The committed layout 2 segment opens on its own (as a one-file index)
-/// and answers as the memory index does; so does a version 2 index (a
-/// manifest listing layout 1 segments), which the next batch turns into a
-/// version 3 one without rewriting its old segment.
+/// and answers as the memory index does; so do a version 3 index (a
+/// manifest listing it) and a version 2 index (a manifest listing layout 1
+/// segments), which the next batch turns into a version 4 one without
+/// rewriting its old segment.
 #[test]
-fn the_committed_layout_2_segment_and_version_2_indexes_answer() {
+fn the_committed_layout_2_segment_and_version_2_and_3_indexes_answer() {
     let docs = fixture_docs();
     let (memory, _) = memory_index(&fixture_config(), &docs);
     let dir = TempDir::new().unwrap();
@@ -509,54 +528,69 @@ fn the_committed_layout_2_segment_and_version_2_indexes_answer() {
     let file = IndexFile::open(&seg).unwrap();
     file.verify().unwrap();
     assert_same_answers(&file, &memory, &probes(&docs));
+    let seg = dir.path().join("lone4.seg");
+    std::fs::copy(data("index-v4.seg"), &seg).unwrap();
+    let file = IndexFile::open(&seg).unwrap();
+    file.verify().unwrap();
+    assert_same_answers(&file, &memory, &probes(&docs));
 
-    // A version 2 index: the version 1 fixture as its one segment.
+    // A version 2 index: the version 1 fixture as its one segment; a
+    // version 3 index: the layout 2 fixture as its one segment.
+    let v3 = dir.path().join("v3.edx");
+    version_3_index(&v3);
     let path = dir.path().join("v2.edx");
     let segments = dir.path().join("v2.edx.segments");
     std::fs::create_dir(&segments).unwrap();
     let old = std::fs::read(data("index-v1.edx")).unwrap();
     std::fs::write(segments.join("00000001.seg"), &old).unwrap();
-    std::fs::write(&path, version_2_manifest(&old)).unwrap();
-    let mut index = IndexFile::open_for_writing(&path).unwrap();
-    assert_eq!(index.info().format_version, 2);
-    assert_same_answers(&index, &memory, &probes(&docs));
-    let extra = vec![(
-        "new-1".to_string(),
-        format!(
-            "{}\n\nA late paragraph about the harbour lights.",
-            docs[1].1
-        ),
-    )];
-    let verdicts = index.add_batch(extra.clone()).unwrap();
-    let mut all = docs.clone();
-    all.extend(extra);
-    let (memory, expected) = memory_index(&fixture_config(), &all);
-    assert_eq!(verdicts, expected[docs.len()..]);
-    assert_eq!(index.info().format_version, 3);
-    assert_eq!(index.info().segments, 2);
-    assert_same_answers(&index, &memory, &probes(&all));
-    drop(index);
-    // The old segment is untouched; the new one has layout 2.
-    let files = segment_files(&path);
-    assert_eq!(std::fs::read(&files[0]).unwrap(), old);
-    let new = std::fs::read(&files[1]).unwrap();
-    assert_eq!(&new[..8], b"EDUPSEG\0");
-    assert_eq!(u32::from_le_bytes(new[8..12].try_into().unwrap()), 2);
-    let mut index = IndexFile::open_for_writing(&path).unwrap();
-    index.optimize().unwrap();
-    assert_same_answers(&index, &memory, &probes(&all));
+    std::fs::write(&path, manifest(&old, 2)).unwrap();
+    for (path, version, old) in [
+        (&path, 2, old),
+        (&v3, 3, std::fs::read(data("index-v3.seg")).unwrap()),
+    ] {
+        let mut index = IndexFile::open_for_writing(path).unwrap();
+        assert_eq!(index.info().format_version, version);
+        assert_same_answers(&index, &memory, &probes(&docs));
+        let extra = vec![(
+            "new-1".to_string(),
+            format!(
+                "{}\n\nA late paragraph about the harbour lights.",
+                docs[1].1
+            ),
+        )];
+        let verdicts = index.add_batch(extra.clone()).unwrap();
+        let mut all = docs.clone();
+        all.extend(extra);
+        let (memory, expected) = memory_index(&fixture_config(), &all);
+        assert_eq!(verdicts, expected[docs.len()..]);
+        assert_eq!(index.info().format_version, 4);
+        assert_eq!(index.info().segments, 2);
+        assert_same_answers(&index, &memory, &probes(&all));
+        drop(index);
+        // The old segment is untouched; the new one has layout 3.
+        let files = segment_files(path);
+        assert_eq!(std::fs::read(&files[0]).unwrap(), old);
+        let new = std::fs::read(&files[1]).unwrap();
+        assert_eq!(&new[..8], b"EDUPSEG\0");
+        assert_eq!(u32::from_le_bytes(new[8..12].try_into().unwrap()), 3);
+        let mut index = IndexFile::open_for_writing(path).unwrap();
+        index.optimize().unwrap();
+        index.verify().unwrap();
+        assert_same_answers(&index, &memory, &probes(&all));
+    }
 }
 
-/// A version 2 manifest (as a version 2 build wrote it) listing `segment`,
-/// a layout 1 file, as its one segment, number 1.
-fn version_2_manifest(segment: &[u8]) -> Vec<u8> {
+/// A manifest of format version `version` (2 or 3, as builds of those
+/// versions wrote them) listing `segment` (a layout 1 file in version 2)
+/// as its one segment, number 1.
+fn manifest(segment: &[u8], version: u32) -> Vec<u8> {
     let le64 = |at: usize| u64::from_le_bytes(segment[at..at + 8].try_into().unwrap());
     let (config_at, _) = sections(segment)[0];
     let (meta_at, _) = sections(segment)[1];
     let (docs, passages) = (le64(meta_at), le64(meta_at + 8));
     let mut m = Vec::new();
     m.extend_from_slice(b"EDUPIDX\0");
-    m.extend_from_slice(&2u32.to_le_bytes());
+    m.extend_from_slice(&version.to_le_bytes());
     m.extend_from_slice(&1u32.to_le_bytes());
     m.extend_from_slice(&le64(24).to_le_bytes()); // fingerprint
     m.extend_from_slice(&1u64.to_le_bytes()); // generation
@@ -1565,13 +1599,13 @@ fn band_key_tables_are_loaded_once_and_kept_across_commits() {
     }
 }
 
-/// Issue 15, layout 2: damage behind valid checksums (the checksums
+/// Issue 15, layouts 2 and 3: damage behind valid checksums (the checksums
 /// recomputed after the change, as a writer with a bug would leave them)
 /// in the coded sets, the document references and the packed band entries
 /// is an error or an answer, never a panic; a code whose union has not the
 /// record's size is named as damage.
 #[test]
-fn resealed_damage_to_layout_2_codes_is_an_error_or_an_answer() {
+fn resealed_damage_to_coded_segments_is_an_error_or_an_answer() {
     let dir = TempDir::new().unwrap();
     let built = dir.path().join("built.edx");
     let docs = fixture_docs();

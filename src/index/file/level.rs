@@ -7,9 +7,7 @@
 
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use super::format::{
-    GROUP_LEN, GroupRecord, SECTION_NAMES, bucket_of, decode_band_entry, le32, le64,
-};
+use super::format::{Entries, GROUP_LEN, GroupRecord, SECTION_NAMES, bucket_of, le32, le64};
 use super::read::{CHUNK, Reader};
 use super::sets::{DocSetCode, get_set, union};
 use crate::error::Result;
@@ -37,17 +35,16 @@ pub(super) struct DiskLevel {
     pub(super) num_perm: usize,
     /// 16 bits of each band key, loaded on the first lookup.
     pub(super) table: KeyTable,
-    /// The segment's layout (1 or 2, `docs/FORMAT.md`).
+    /// The segment's layout (1 to 3, `docs/FORMAT.md`).
     pub(super) layout: u32,
-    /// Bytes of one band entry, and the bits of a key they keep.
-    pub(super) entry_len: u64,
-    pub(super) key_mask: u64,
-    /// Documents of layout 2 with sets: the passage level whose sets their
+    /// How its band entries are stored.
+    pub(super) entries: Entries,
+    /// Documents of layout 2 or 3 with sets: the passage level whose sets their
     /// sets refer to.
     pub(super) parts: Option<Parts>,
 }
 
-/// Where the passage sets that layout 2 document sets refer to lie.
+/// Where the passage sets that layout 2 and 3 document sets refer to lie.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Parts {
     pub(super) groups_sec: usize,
@@ -162,12 +159,12 @@ impl GroupData {
 }
 
 impl DiskLevel {
-    /// The record of group `g` (with its `end` in layout 2).
+    /// The record of group `g` (with its `end` from layout 2 on).
     pub(super) fn record(&self, r: &Reader, g: u32) -> Result<GroupRecord> {
         Ok(records_at(r, self.layout, self.groups_sec, g as u64, 1)?[0])
     }
 
-    /// Every group record (with their `end`s in layout 2).
+    /// Every group record (with their `end`s from layout 2 on).
     pub(super) fn records(&self, r: &Reader) -> Result<Vec<GroupRecord>> {
         records_at(r, self.layout, self.groups_sec, 0, self.groups)
     }
@@ -213,9 +210,9 @@ impl DiskLevel {
         ))
     }
 
-    /// A document's set (layout 2) from its code `b`: the passage sets it
-    /// refers to, read in one go (they are consecutive groups), and its
-    /// residual.
+    /// A document's set (layouts 2 and 3) from its code `b`: the passage
+    /// sets it refers to, read a run of consecutive groups at a time (their
+    /// records in one read, their codes in another), and its residual.
     fn document_set(
         &self,
         r: &Reader,
@@ -223,18 +220,29 @@ impl DiskLevel {
         rec: &GroupRecord,
         parts: Parts,
     ) -> Result<Vec<u64>> {
-        let code = DocSetCode::decode(b, parts.groups).ok_or_else(|| self.bad_set(r))?;
-        if code.first > parts.groups - code.count {
-            return Err(self.bad_set(r));
-        }
+        let code =
+            DocSetCode::decode(b, parts.groups, self.layout).ok_or_else(|| self.bad_set(r))?;
         let mut all = code.residual.clone();
-        if code.count > code.excluded.len() as u64 {
-            let recs = records_at(r, 2, parts.groups_sec, code.first, code.count)?;
+        let runs = if self.layout <= 2 {
+            // Layout 2: one range, some of it not referenced.
+            match (code.refs.first(), code.refs.last()) {
+                (Some(&lo), Some(&hi)) => vec![(lo, hi + 1 - lo)],
+                _ => Vec::new(),
+            }
+        } else {
+            code.runs()
+        };
+        let mut refs = code.refs.iter().peekable();
+        for (first, count) in runs {
+            let recs = records_at(r, self.layout, parts.groups_sec, first, count)?;
             let lo = recs[0].data;
             let hi = recs[recs.len() - 1].end;
             let bytes = r.read(parts.data_sec, lo, hi.saturating_sub(lo))?;
-            for i in code.referenced() {
-                let p = &recs[i as usize];
+            for (i, p) in recs.iter().enumerate() {
+                if refs.peek() != Some(&&(first + i as u64)) {
+                    continue;
+                }
+                refs.next();
                 let at = (p.data - lo) as usize..(p.end - lo) as usize;
                 let before = all.len();
                 get_set(&bytes[at], p.len as u64, &mut all).ok_or_else(|| {
@@ -276,19 +284,17 @@ impl DiskLevel {
         // may run another lookup, which would wait for this lock).
         // `IndexFile::load_tables` loads the tables of all segments in
         // parallel instead.
-        let total = self.groups * self.bands as u64 * self.entry_len;
-        let chunk = CHUNK / self.entry_len * self.entry_len;
-        let mut keys = Vec::with_capacity((self.groups * self.bands as u64) as usize);
+        let total = self.groups * self.bands as u64;
+        let chunk = (CHUNK * 8 / self.entries.width() as u64).max(1);
+        let mut keys = Vec::with_capacity(total as usize);
         let mut at = 0;
         let mut bytes = Vec::new();
         while at < total {
             let n = chunk.min(total - at);
-            r.read_into(self.bands_sec, at, n, &mut bytes)?;
-            keys.extend(
-                bytes
-                    .chunks_exact(self.entry_len as usize)
-                    .map(|e| key_bits(decode_band_entry(e).0, self.bits)),
-            );
+            let (lo, len) = self.entries.span(at, n);
+            r.read_into(self.bands_sec, lo, len, &mut bytes)?;
+            self.entries
+                .table_bits_of(&bytes, at, n as usize, &mut keys);
             at += n;
         }
         let table: Box<[u16]> = keys.into_boxed_slice();
@@ -356,15 +362,11 @@ impl DiskLevel {
         buf: &mut Vec<u8>,
         out: &mut Vec<u32>,
     ) -> Result<()> {
-        r.read_into(
-            self.bands_sec,
-            run.start * self.entry_len,
-            run.count as u64 * self.entry_len,
-            buf,
-        )?;
-        let key = key & self.key_mask;
-        for e in buf.chunks_exact(self.entry_len as usize) {
-            let (k, g) = decode_band_entry(e);
+        let (lo, len) = self.entries.span(run.start, run.count as u64);
+        r.read_into(self.bands_sec, lo, len, buf)?;
+        let key = self.entries.stored(key);
+        for i in 0..run.count as usize {
+            let (k, g) = self.entries.get(buf, run.start, i);
             if k == key {
                 if g as u64 >= self.groups {
                     return Err(r.corrupt(format!(
@@ -473,14 +475,11 @@ impl DiskLevel {
             let d = band * per_band + bucket_of(key, self.bits);
             let (lo, hi) = (self.dir[d] as u64, self.dir[d + 1] as u64);
             let at = band as u64 * self.groups;
-            let bytes = r.read(
-                self.bands_sec,
-                (at + lo) * self.entry_len,
-                (hi - lo) * self.entry_len,
-            )?;
-            for e in bytes.chunks_exact(self.entry_len as usize) {
-                let (k, g) = decode_band_entry(e);
-                if k == key & self.key_mask {
+            let (start, len) = self.entries.span(at + lo, hi - lo);
+            let bytes = r.read(self.bands_sec, start, len)?;
+            for i in 0..(hi - lo) as usize {
+                let (k, g) = self.entries.get(&bytes, at + lo, i);
+                if k == self.entries.stored(key) {
                     cands.push(g);
                 }
             }

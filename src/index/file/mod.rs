@@ -33,7 +33,7 @@
 //!
 //! # Segments: a batch costs what its documents cost
 //!
-//! An index (format version 3, `docs/FORMAT.md`) is a small manifest at
+//! An index (format version 4, `docs/FORMAT.md`) is a small manifest at
 //! its path `NAME` and immutable segment files in `NAME.segments/`. A batch
 //! writes one new segment and a new manifest; nothing old is rewritten. A
 //! merge policy then folds runs of eight small segments of a size tier into
@@ -52,19 +52,21 @@
 //! A version 1 index (one file, rewritten by every batch) is read as it is,
 //! and upgraded on its first change: the file becomes the first segment
 //! (linked, not copied, where the file system allows) and a manifest takes
-//! its place. A version 2 index (segments of layout 1) is read as it is and
-//! becomes version 3 on its first change; folds rewrite old segments in
-//! this build's layout.
+//! its place. A version 2 or 3 index (segments of layout 1 or 2) is read as
+//! it is and becomes version 4 on its first change; folds rewrite old
+//! segments in this build's layout (3).
 //!
 //! # Compact segments
 //!
 //! A segment stores each distinct passage set once, Golomb–Rice coded
 //! (about 7.5 bytes per 64-bit shingle hash), and a document's set as
-//! references to the sets of its passages plus the few shingles in none of
-//! them (the windows across paragraph breaks): the union is the document's
-//! set, exactly, so answers are those of the memory index. Band entries
-//! keep 40 bits of each key. About 5.9 KB per news article at the default
-//! settings.
+//! references to the passage sets of its segment that are subsets of it
+//! (its own paragraphs and those it shares with earlier documents) plus the
+//! few shingles in none of them (the windows across paragraph breaks): the
+//! union is the document's set, exactly, so answers are those of the memory
+//! index. Band entries keep 40 bits of each key, bit-packed without the
+//! bits their directory bucket implies (about 46 bits an entry). About 5.0
+//! KB per news article at the default settings.
 //!
 //! # Opening is cheap
 //!
@@ -218,9 +220,11 @@
 //   in the file, done in parallel before a batch is checked in order; and
 //   `Combined`, the file plus the overlay as the history that
 //   `incremental::check` consults.
-// - `sets`: the layout 2 codes of sets: Rice-coded sorted hashes
+// - `sets`: the codes of sets (layouts 2 and 3): Rice-coded sorted hashes
 //   (`put_set`/`get_set`) and a document's set as passage references plus a
-//   residual (`DocSetCode`).
+//   residual (`DocSetCode`), and `MinIndex`, passage groups by smallest
+//   hash, through which a writer finds the passage sets a document's set
+//   contains.
 // - `write`: `write_index`, which writes the index of an open file plus an
 //   overlay to a new file (`SectionWriter` streams the sections and their
 //   block checksums) through the crate's one atomic writer

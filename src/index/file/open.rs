@@ -11,9 +11,9 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::{config_mismatch, decode_config};
 use super::format::{
-    BLOCK, CONFIG_LEN, ENTRY_LEN, GROUP_LEN, HEADER_LEN, ID_HASH_LEN, MAGIC, META_LEN, Meta,
-    SECTION_NAMES, SEGMENT_FORMAT_VERSION, SEGMENT_MAGIC, STORE_FORMAT_VERSION, band_entry_layout,
-    dir_bits, le32, le64, sec,
+    BLOCK, CONFIG_LEN, ENTRY_LEN, Entries, GROUP_LEN, HEADER_LEN, ID_HASH_LEN, MAGIC, META_LEN,
+    Meta, SECTION_NAMES, SEGMENT_FORMAT_VERSION, SEGMENT_MAGIC, STORE_FORMAT_VERSION, dir_bits,
+    le32, le64, newest_layout, sec,
 };
 use super::level::{DiskLevel, Parts};
 use super::lock::{Stamp, WriteLock, remove_leftovers};
@@ -265,13 +265,10 @@ fn open_v2(path: &Path, file: FileAt, size: u64, stamp: Stamp, version: u32) -> 
                 ),
             )
         };
-        // A version 2 manifest lists segments of layout 1 only.
+        // A version 2 manifest lists segments of layout 1 only, a version 3
+        // one of layouts 1 and 2.
         let layout = le32(&head, 8);
-        let newest = if version == FIRST_MANIFEST_VERSION {
-            1
-        } else {
-            SEGMENT_FORMAT_VERSION
-        };
+        let newest = newest_layout(version);
         let magic = if layout == 1 { MAGIC } else { SEGMENT_MAGIC };
         if !(1..=newest).contains(&layout) || head[..8] != magic {
             return Err(wrong("format version"));
@@ -462,9 +459,9 @@ fn open_segment(
     let level = |groups_sec, data_sec, bands_sec, dir_sec, groups, bits, banding: Banding| {
         let bands = banding.bands();
         let dir_len = bands as u64 * ((1u64 << bits) + 1) * 4;
-        let (entry_len, key_mask) = band_entry_layout(layout, groups);
+        let entries = Entries::new(layout, groups, bits);
         if reader.len(groups_sec) != groups * GROUP_LEN
-            || reader.len(bands_sec) != groups * bands as u64 * entry_len
+            || reader.len(bands_sec) != entries.section_len(groups * bands as u64)
             || reader.len(dir_sec) != dir_len
             || (sized && !reader.len(data_sec).is_multiple_of(data_unit))
         {
@@ -499,8 +496,7 @@ fn open_segment(
             num_perm,
             table: Default::default(),
             layout,
-            entry_len,
-            key_mask,
+            entries,
             parts: None,
         })
     };

@@ -23,7 +23,7 @@ use super::format::SEGMENT_FORMAT_VERSION;
 use super::manifest::{FIRST_MANIFEST_VERSION, Manifest, SegmentEntry, segment_path, segments_dir};
 use super::open::open_segment_file;
 use super::overlay::Overlay;
-use super::stream::stream_fold;
+use super::stream::{stream_fold, streams};
 use super::write::write_index;
 use super::{IndexFile, Segment};
 use crate::error::{Error, Result};
@@ -264,10 +264,7 @@ impl IndexFile {
                 .then_some(0..slots.len()),
                 Fold::Policy => {
                     let docs: Vec<u64> = slots.iter().map(|s| s.meta.docs).collect();
-                    let old: Vec<bool> = slots
-                        .iter()
-                        .map(|s| s.docs.layout != SEGMENT_FORMAT_VERSION)
-                        .collect();
+                    let old: Vec<bool> = slots.iter().map(|s| !streams(s.docs.layout)).collect();
                     next_fold(&docs, &old)
                 }
             };

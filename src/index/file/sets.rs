@@ -1,4 +1,4 @@
-//! How segment layout 2 (`docs/FORMAT.md`) codes the shingle sets of its
+//! How segment layouts 2 and 3 (`docs/FORMAT.md`) code the shingle sets of its
 //! groups: a sorted set of distinct 64-bit hashes as **Golomb–Rice codes of
 //! its gaps** ([`put_set`], [`get_set`]), and a document's set as
 //! **references to passage sets plus a residual** ([`DocSetCode`]).
@@ -211,108 +211,217 @@ pub(super) fn get_set(b: &[u8], n: u64, out: &mut Vec<u64>) -> Option<()> {
     r.at_end().then_some(())
 }
 
-/// What layout 2 stores of a document's shingle set (exact verification):
-/// the passage groups `first..first + count` of its segment, but those at
-/// the positions in `excluded`, whose sets are subsets of it, and the
-/// residual, the document's shingles in none of them. The union of the
-/// referenced sets and the residual is the document's set.
+/// What layouts 2 and 3 store of a document's shingle set (exact
+/// verification): references to passage groups of its segment, whose sets
+/// are subsets of it, and the residual, the document's shingles in none of
+/// them. The union of the referenced sets and the residual is the
+/// document's set.
+///
+/// Layout 3 refers to every passage group of the segment with a non-empty
+/// set that is a subset of the document's and whose first passage is in
+/// the document group's first document or an earlier one (a pure function
+/// of the segment's sets, so folds and single builds agree), coded as runs
+/// of consecutive group numbers. Layout 2 refers to a range of groups less
+/// some positions (the passage groups first seen in the first document).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct DocSetCode {
-    pub(super) first: u64,
-    pub(super) count: u64,
-    /// Positions in `0..count`, ascending.
-    pub(super) excluded: Vec<u64>,
+    /// Passage groups referenced, ascending.
+    pub(super) refs: Vec<u64>,
     /// Sorted, distinct.
     pub(super) residual: Vec<u64>,
 }
 
 impl DocSetCode {
     /// Chooses what to store of the document set `doc` (sorted, distinct),
-    /// given the sets of the passage groups `first..first + parts.len()`:
-    /// every part that is a non-empty subset of `doc` is referenced.
-    pub(super) fn choose(doc: &[u64], first: u64, parts: &[&[u64]]) -> DocSetCode {
-        let mut excluded = Vec::new();
+    /// given candidate passage groups (ascending group numbers with their
+    /// sets): every candidate whose set is a non-empty subset of `doc` is
+    /// referenced.
+    pub(super) fn choose<'a>(
+        doc: &[u64],
+        candidates: impl IntoIterator<Item = (u64, &'a [u64])>,
+    ) -> DocSetCode {
+        let mut refs = Vec::new();
         let mut covered: Vec<u64> = Vec::new();
-        for (i, part) in parts.iter().enumerate() {
+        for (g, part) in candidates {
             if !part.is_empty() && is_subset(part, doc) {
+                debug_assert!(refs.last().is_none_or(|&l| l < g));
+                refs.push(g);
                 covered.extend_from_slice(part);
-            } else {
-                excluded.push(i as u64);
             }
         }
         covered.sort_unstable();
         covered.dedup();
         let residual = difference(doc, &covered);
-        DocSetCode {
-            first,
-            count: parts.len() as u64,
-            excluded,
-            residual,
-        }
+        DocSetCode { refs, residual }
     }
 
-    /// Appends the code: varints `first`, `count`, the number of excluded
-    /// positions and each as the gap from the one before (the first as
-    /// itself), the residual's size, then the residual's Rice code.
+    /// The runs of consecutive referenced groups: (first, count).
+    pub(super) fn runs(&self) -> Vec<(u64, u64)> {
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        for &g in &self.refs {
+            match runs.last_mut() {
+                Some((first, count)) if *first + *count == g => *count += 1,
+                _ => runs.push((g, 1)),
+            }
+        }
+        runs
+    }
+
+    /// Appends the layout 3 code: varint number of runs, per run varints
+    /// (first group − the end of the run before, 0 for the first run) and
+    /// (groups − 1), then varint residual size and its Rice code.
     pub(super) fn encode(&self, out: &mut Vec<u8>) {
-        put_varint(out, self.first);
-        put_varint(out, self.count);
-        put_varint(out, self.excluded.len() as u64);
-        let mut prev = 0;
-        for (i, &e) in self.excluded.iter().enumerate() {
-            put_varint(out, if i == 0 { e } else { e - prev - 1 });
-            prev = e;
+        let runs = self.runs();
+        put_varint(out, runs.len() as u64);
+        let mut end = 0;
+        for (first, count) in runs {
+            put_varint(out, first - end);
+            put_varint(out, count - 1);
+            end = first + count;
         }
         put_varint(out, self.residual.len() as u64);
         put_set(out, &self.residual);
     }
 
-    /// The inverse of [`encode`](DocSetCode::encode); `None` for bytes that
-    /// are not such a code (with `count` at most `max_count`).
-    pub(super) fn decode(b: &[u8], max_count: u64) -> Option<DocSetCode> {
+    /// The inverse of [`encode`](DocSetCode::encode) for layout 3, or of
+    /// layout 2's code; `None` for bytes that are not such a code or that
+    /// refer to groups at or past `groups`.
+    pub(super) fn decode(b: &[u8], groups: u64, layout: u32) -> Option<DocSetCode> {
         let mut at = 0;
-        let first = get_varint(b, &mut at)?;
-        let count = get_varint(b, &mut at)?;
-        if count > max_count {
-            return None;
-        }
-        let n = get_varint(b, &mut at)?;
-        if n > count {
-            return None;
-        }
-        let mut excluded = Vec::with_capacity(n as usize);
-        let mut next = 0u64;
-        for _ in 0..n {
-            let e = next.checked_add(get_varint(b, &mut at)?)?;
-            if e >= count {
+        let mut refs = Vec::new();
+        if layout <= 2 {
+            let first = get_varint(b, &mut at)?;
+            let count = get_varint(b, &mut at)?;
+            if count > groups || first > groups - count {
                 return None;
             }
-            excluded.push(e);
-            next = e + 1;
+            let n = get_varint(b, &mut at)?;
+            if n > count {
+                return None;
+            }
+            let mut excluded = Vec::with_capacity(n as usize);
+            let mut next = 0u64;
+            for _ in 0..n {
+                let e = next.checked_add(get_varint(b, &mut at)?)?;
+                if e >= count {
+                    return None;
+                }
+                excluded.push(e);
+                next = e + 1;
+            }
+            let mut ex = excluded.iter().peekable();
+            for i in 0..count {
+                if ex.peek() == Some(&&i) {
+                    ex.next();
+                } else {
+                    refs.push(first + i);
+                }
+            }
+        } else {
+            let runs = get_varint(b, &mut at)?;
+            if runs > groups {
+                return None;
+            }
+            let mut end = 0u64;
+            for i in 0..runs {
+                let gap = get_varint(b, &mut at)?;
+                if i > 0 && gap == 0 {
+                    return None;
+                }
+                let first = end.checked_add(gap)?;
+                let count = get_varint(b, &mut at)?.checked_add(1)?;
+                end = first.checked_add(count)?;
+                if end > groups {
+                    return None;
+                }
+                refs.extend(first..end);
+            }
         }
         let r = get_varint(b, &mut at)?;
         let mut residual = Vec::new();
         get_set(&b[at..], r, &mut residual)?;
-        Some(DocSetCode {
-            first,
-            count,
-            excluded,
-            residual,
-        })
+        Some(DocSetCode { refs, residual })
+    }
+}
+
+/// The passage groups of a segment by the smallest hash of their sets: a
+/// group whose set is a subset of a document's has its smallest hash in
+/// the document's set, so looking up each of the document's hashes finds
+/// every such group (and a few others, which the subset test drops). The
+/// index is sorted by a bijective mix of the smallest hash, which spreads
+/// the (small, skewed) minima evenly, and a directory of its top bits finds
+/// a hash's entries in one or two steps. 12 bytes a group and 4 a bucket.
+#[derive(Debug, Default)]
+pub(super) struct MinIndex {
+    entries: Vec<(u64, u32)>,
+    dir: Vec<u32>,
+    bits: u32,
+}
+
+/// The mix of [`MinIndex`]: odd multiplier, so a bijection.
+fn mix(v: u64) -> u64 {
+    v.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+impl MinIndex {
+    /// The index of `(smallest hash, group)` pairs (non-empty sets only).
+    pub(super) fn new(pairs: Vec<(u64, u32)>) -> MinIndex {
+        let mut entries: Vec<(u64, u32)> = pairs.into_iter().map(|(m, g)| (mix(m), g)).collect();
+        entries.sort_unstable();
+        let bits = (entries.len().max(1).ilog2()).min(28);
+        let mut dir = vec![0u32; (1usize << bits) + 1];
+        for &(k, _) in &entries {
+            dir[Self::bucket(k, bits) + 1] += 1;
+        }
+        for i in 1..dir.len() {
+            dir[i] += dir[i - 1];
+        }
+        MinIndex { entries, dir, bits }
     }
 
-    /// The positions in `0..count` referenced.
-    pub(super) fn referenced(&self) -> impl Iterator<Item = u64> + '_ {
-        let mut ex = self.excluded.iter().peekable();
-        (0..self.count).filter(move |&i| {
-            if ex.peek() == Some(&&i) {
-                ex.next();
-                false
-            } else {
-                true
-            }
-        })
+    fn bucket(k: u64, bits: u32) -> usize {
+        if bits == 0 {
+            0
+        } else {
+            (k >> (64 - bits)) as usize
+        }
     }
+
+    /// Appends to `out` the groups whose smallest hash is one of `hashes`.
+    pub(super) fn candidates(&self, hashes: &[u64], out: &mut Vec<u32>) {
+        if self.entries.is_empty() {
+            return;
+        }
+        for &h in hashes {
+            let k = mix(h);
+            let b = Self::bucket(k, self.bits);
+            let bucket = &self.entries[self.dir[b] as usize..self.dir[b + 1] as usize];
+            let i = bucket.partition_point(|e| e.0 < k);
+            out.extend(bucket[i..].iter().take_while(|e| e.0 == k).map(|e| e.1));
+        }
+    }
+
+    /// Bytes held.
+    pub(super) fn memory(&self) -> usize {
+        self.entries.len() * 16 + self.dir.len() * 4
+    }
+}
+
+/// The first (smallest) value of a set Rice-coded in `b` (`None` for an
+/// empty or damaged code): the first gap.
+pub(super) fn first_of_set(b: &[u8]) -> Option<u64> {
+    let (&k, rest) = b.split_first()?;
+    if k > 63 {
+        return None;
+    }
+    let mut r = BitReader {
+        b: rest,
+        at: 0,
+        acc: 0,
+        bits: 0,
+    };
+    let q = r.unary(u64::MAX >> k)?;
+    Some((q << k) | r.get(k as u32)?)
 }
 
 /// Whether sorted `a` is a subset of sorted `b`.
@@ -433,18 +542,63 @@ mod tests {
     #[test]
     fn a_document_set_is_its_parts_and_residual() {
         let doc = [1u64, 2, 3, 5, 8, 13, 21];
-        let parts: [&[u64]; 4] = [&[1, 2], &[99], &[], &[3, 5, 8]];
-        let code = DocSetCode::choose(&doc, 7, &parts);
-        assert_eq!(code.excluded, [1, 2]);
-        assert_eq!(code.residual, [13, 21]);
-        assert_eq!(code.referenced().collect::<Vec<_>>(), [0, 3]);
+        let parts: [&[u64]; 5] = [&[1, 2], &[99], &[], &[3, 5, 8], &[21]];
+        let code = DocSetCode::choose(&doc, (7..).zip(parts));
+        assert_eq!(code.refs, [7, 10, 11]);
+        assert_eq!(code.runs(), [(7, 1), (10, 2)]);
+        assert_eq!(code.residual, [13]);
         let mut b = Vec::new();
         code.encode(&mut b);
-        assert_eq!(DocSetCode::decode(&b, 4), Some(code.clone()));
-        assert_eq!(DocSetCode::decode(&b, 3), None);
+        assert_eq!(DocSetCode::decode(&b, 12, 3), Some(code.clone()));
+        assert_eq!(DocSetCode::decode(&b, 11, 3), None);
         for cut in 0..b.len() {
-            assert_eq!(DocSetCode::decode(&b[..cut], 4), None);
+            assert_eq!(DocSetCode::decode(&b[..cut], 12, 3), None);
         }
+        // Layout 2: first 7, count 4, positions 1 and 2 excluded.
+        let mut old = Vec::new();
+        for v in [7u64, 4, 2, 1, 0] {
+            put_varint(&mut old, v);
+        }
+        put_varint(&mut old, 1);
+        put_set(&mut old, &[13]);
+        let back = DocSetCode::decode(&old, 11, 2).unwrap();
+        assert_eq!(back.refs, [7, 10]);
+        assert_eq!(DocSetCode::decode(&old, 10, 2), None);
+    }
+
+    #[test]
+    fn the_min_index_finds_every_group_by_its_smallest_hash() {
+        let sets: Vec<Vec<u64>> = (0..500u64)
+            .map(|i| {
+                vec![
+                    i % 97,
+                    1000 + i,
+                    xxhash_rust::xxh3::xxh3_64(&i.to_le_bytes()),
+                ]
+            })
+            .map(|mut v| {
+                v.sort_unstable();
+                v
+            })
+            .collect();
+        let index = MinIndex::new(
+            sets.iter()
+                .enumerate()
+                .map(|(g, s)| (s[0], g as u32))
+                .collect(),
+        );
+        for h in [0u64, 5, 96, 97, 1000, 123_456] {
+            let mut got = Vec::new();
+            index.candidates(&[h], &mut got);
+            got.sort_unstable();
+            let want: Vec<u32> = (0..500).filter(|&g| sets[g as usize][0] == h).collect();
+            assert_eq!(got, want, "{h}");
+        }
+        let mut b = Vec::new();
+        put_set(&mut b, &sets[3]);
+        assert_eq!(first_of_set(&b), Some(sets[3][0]));
+        assert_eq!(first_of_set(&[]), None);
+        MinIndex::new(Vec::new()).candidates(&[1], &mut Vec::new());
     }
 
     proptest! {
@@ -464,19 +618,26 @@ mod tests {
         fn any_document_code_rebuilds_its_set(
             doc in proptest::collection::btree_set(0u64..200, 0..60),
             parts in proptest::collection::vec(proptest::collection::btree_set(0u64..200, 0..12), 0..8),
+            gaps in proptest::collection::vec(1u64..4, 8),
             first in 0u64..1_000_000,
         ) {
             let doc: Vec<u64> = doc.into_iter().collect();
             let parts: Vec<Vec<u64>> = parts.into_iter().map(|p| p.into_iter().collect()).collect();
-            let refs: Vec<&[u64]> = parts.iter().map(Vec::as_slice).collect();
-            let code = DocSetCode::choose(&doc, first, &refs);
+            let mut numbers = Vec::new();
+            let mut g = first;
+            for gap in gaps.iter().take(parts.len()) {
+                numbers.push(g);
+                g += gap;
+            }
+            let code = DocSetCode::choose(&doc, numbers.iter().copied().zip(parts.iter().map(Vec::as_slice)));
             let mut b = Vec::new();
             code.encode(&mut b);
-            let back = DocSetCode::decode(&b, parts.len() as u64).expect("decodes");
+            let back = DocSetCode::decode(&b, g, 3).expect("decodes");
             prop_assert_eq!(&back, &code);
             let mut all = back.residual.clone();
-            for i in back.referenced() {
-                all.extend_from_slice(&parts[i as usize]);
+            for r in &back.refs {
+                let i = numbers.iter().position(|n| n == r).expect("a candidate");
+                all.extend_from_slice(&parts[i]);
             }
             prop_assert_eq!(union(all), doc);
         }

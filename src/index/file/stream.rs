@@ -1,4 +1,4 @@
-//! The streaming fold: consecutive segments of layout 2 merged into one
+//! The streaming fold: consecutive segments of layouts 2 and 3 merged into one
 //! segment, byte for byte the file that the in-memory fold
 //! (`segments::fold_segments_in_memory`: every set decoded, re-sketched and
 //! held in an [`Overlay`](super::overlay::Overlay)) writes for them, with
@@ -24,20 +24,26 @@
 //!   output is sorted by (key, group) as the in-memory fold sorts it. The
 //!   directory is counted as the entries go by.
 //! - **Sets**: passage codes are copied as bytes. A document code refers
-//!   to the passage groups first seen in the group's first document, which
-//!   a fold may renumber, drop or join, and a group's first document may be
-//!   removed: document sets are decoded and coded again (a document's set
-//!   and the few passage sets it refers to at a time), in chunks in
-//!   parallel. Without removed documents the first segment's document
-//!   codes are copied, as the in-memory fold copies that segment.
+//!   to the passage groups of its segment whose sets are subsets of its
+//!   set and that were first seen in its group's first document or before;
+//!   a fold renumbers, drops or joins groups, adds those of the other
+//!   sources, and may remove a group's first document: document sets are
+//!   decoded and coded again, their references found through an index of
+//!   the output's passage groups by smallest hash ([`MinIndex`], built in
+//!   one pass over the passage codes), in chunks in parallel. Without
+//!   removed documents the first segment's document codes are copied (if
+//!   it has layout 3), as the in-memory fold copies that segment: the
+//!   groups of later sources were first seen after its documents.
 //! - Document codes and members go through anonymous temporary files
 //!   (their sections follow the group records, whose offsets depend on
 //!   them).
 //!
 //! Memory: per source, the sorted exceptions and joins (proportional to
 //! the groups dropped or found in two segments) and 4 bytes per document
-//! (where each document's first passage groups start); buffers of a chunk
-//! of records and of the sets of one chunk of document groups.
+//! (where each document's first passage groups start); with exact
+//! verification, the [`MinIndex`] of the output's passage groups (16 bytes
+//! a group, about 150 bytes per news article); buffers of a chunk of
+//! records and of the sets of one chunk of document groups.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -51,12 +57,12 @@ use rayon::prelude::*;
 use super::Segment;
 use super::codec::encode_config;
 use super::format::{
-    GroupRecord, ID_HASH_LEN, Meta, SEGMENT_FORMAT_VERSION, band_entry_layout, bucket_of,
-    decode_band_entry, dir_bits, encode_band_entry, le32, le64, sec,
+    BitPacker, Entries, EntryStream, GroupRecord, ID_HASH_LEN, KEY_MASK_V2, Meta,
+    SEGMENT_FORMAT_VERSION, bucket_of, dir_bits, le32, le64, sec,
 };
 use super::level::{DiskLevel, GroupData, records_at};
 use super::read::Sequential;
-use super::sets::{DocSetCode, get_set};
+use super::sets::{DocSetCode, MinIndex, first_of_set, get_set};
 use super::write::SectionWriter;
 use crate::atomic::AtomicWriter;
 use crate::config::Config;
@@ -78,6 +84,16 @@ pub(super) struct FoldStats {
     pub(super) joined: u64,
     /// Document and passage groups dropped (removed documents).
     pub(super) dropped: u64,
+    /// Bytes of the index of the output's passage groups by smallest hash
+    /// (16 a group), through which document codes find their references.
+    pub(super) index_bytes: usize,
+}
+
+/// Whether segments of layout `layout` fold as a stream: layouts 2 and 3
+/// (their sets are coded alike, document codes are decoded by layout, band
+/// entries read with their 40 kept key bits).
+pub(super) fn streams(layout: u32) -> bool {
+    (2..=SEGMENT_FORMAT_VERSION).contains(&layout)
 }
 
 /// One segment folded.
@@ -127,6 +143,21 @@ impl Plan {
         self.out_base[s] + g - sk.partition_point(|&x| (x as u64) < g) as u64
     }
 
+    /// The source and group of the output's group `o` (`o < total`).
+    fn locate(&self, o: u64) -> (usize, u32) {
+        let s = self.out_base.partition_point(|&b| b <= o).saturating_sub(1);
+        // The (o − base)-th surviving group of source `s`.
+        let mut g = o - self.out_base[s];
+        for &x in &self.skip[s] {
+            if x as u64 <= g {
+                g += 1;
+            } else {
+                break;
+            }
+        }
+        (s, g as u32)
+    }
+
     fn survives(&self, s: usize, g: u32) -> bool {
         self.skip[s].binary_search(&g).is_err()
     }
@@ -161,10 +192,7 @@ pub(super) fn stream_fold(
     removed: &[u32],
     target: &Path,
 ) -> Result<Option<FoldStats>> {
-    if segments
-        .iter()
-        .any(|s| s.docs.layout != SEGMENT_FORMAT_VERSION)
-    {
+    if segments.iter().any(|s| !streams(s.docs.layout)) {
         return Ok(None);
     }
     let first = segments[0].base;
@@ -278,6 +306,12 @@ pub(super) fn stream_fold(
     w.put(&meta.encode())?;
     w.end_section()?;
     write_ids(&mut w, &sources)?;
+    let by_min = if config.get_verification() == Verification::Exact {
+        passages_by_min(&sources, &passage_plan)?
+    } else {
+        MinIndex::default()
+    };
+    stats.index_bytes = by_min.memory();
     let ctx = DocContext {
         sources: &sources,
         plan: &doc_plan,
@@ -287,6 +321,7 @@ pub(super) fn stream_fold(
         copy,
         config,
         dir,
+        by_min: &by_min,
     };
     stats.set_bytes = write_documents(&mut w, &ctx, meta)?;
     write_bands(&mut w, &sources, &doc_plan, true, config, meta.doc_bits)?;
@@ -487,35 +522,28 @@ fn join_run(
     Ok(())
 }
 
-/// One band's run of one segment's level, read front to back.
-struct BandRun<'a> {
-    seq: Sequential<'a>,
-    left: u64,
-    entry_len: usize,
-}
+/// One band's run of one segment's level, read front to back (keys with
+/// their 40 kept bits, whatever the segment's layout).
+struct BandRun<'a>(EntryStream<'a>);
 
 impl<'a> BandRun<'a> {
     /// The run of band 0 (the section's start).
-    fn new(seg: &'a Segment, level: &DiskLevel) -> BandRun<'a> {
-        BandRun {
-            seq: Sequential::new(&seg.reader, level.bands_sec),
-            left: level.groups,
-            entry_len: level.entry_len as usize,
-        }
+    fn new(seg: &'a Segment, level: &'a DiskLevel) -> BandRun<'a> {
+        BandRun(EntryStream::new(
+            Sequential::new(&seg.reader, level.bands_sec),
+            level.entries,
+            &level.dir,
+            level.groups,
+        ))
     }
 
     /// The next band of the same section: call when this one is spent.
-    fn next_band(&mut self, groups: u64) {
-        debug_assert_eq!(self.left, 0);
-        self.left = groups;
+    fn next_band(&mut self) {
+        self.0.next_band();
     }
 
     fn pull(&mut self) -> Result<Option<(u64, u32)>> {
-        if self.left == 0 {
-            return Ok(None);
-        }
-        self.left -= 1;
-        Ok(Some(decode_band_entry(self.seq.next(self.entry_len)?)))
+        self.0.next()
     }
 }
 
@@ -586,6 +614,8 @@ struct DocContext<'a> {
     copy: bool,
     config: &'a Config,
     dir: &'a Path,
+    /// The output's passage groups by the smallest hash of their sets.
+    by_min: &'a MinIndex,
 }
 
 /// A surviving document group whose code a chunk computes.
@@ -749,7 +779,7 @@ fn document_code(ctx: &DocContext<'_>, job: &DocJob) -> Result<(Vec<u8>, usize)>
         let n = ctx.config.get_num_perm() as u64 * 4;
         return Ok((r.read(seg.docs.data_sec, rec.data, n)?, 0));
     }
-    if ctx.copy && job.s == 0 {
+    if ctx.copy && job.s == 0 && seg.docs.layout == SEGMENT_FORMAT_VERSION {
         let len = rec.end.saturating_sub(rec.data);
         return Ok((r.read(seg.docs.data_sec, rec.data, len)?, 0));
     }
@@ -757,34 +787,73 @@ fn document_code(ctx: &DocContext<'_>, job: &DocJob) -> Result<(Vec<u8>, usize)>
         return Err(r.corrupt("a document group of exact verification holds no set"));
     };
     let mut bytes = set.len() * 8;
-    // The passage groups of the output first seen in the group's first
-    // document: those of its segment that survive.
+    // The output's passage groups first seen in the group's first document
+    // or before it (groups are numbered in that order) whose smallest hash
+    // is in the set: those whose sets may be subsets of it.
     // (Sources whose passage groups are not in the order of their first
     // documents are left to the in-memory fold: see `passage_plan`.)
-    let starts = &ctx.starts[job.s];
-    let lo = starts[job.first as usize] as u64;
-    let hi = starts[job.first as usize + 1] as u64;
-    let mut parts: Vec<Vec<u64>> = Vec::new();
-    if hi > lo {
-        let p = &seg.passages;
-        let recs = records_at(r, p.layout, p.groups_sec, lo, hi - lo)?;
-        for (i, prec) in recs.iter().enumerate() {
-            if !ctx.passages.survives(job.s, (lo + i as u64) as u32) {
-                continue;
-            }
-            let code = r.read(p.data_sec, prec.data, prec.end.saturating_sub(prec.data))?;
-            let mut v = Vec::new();
-            get_set(&code, prec.len as u64, &mut v)
-                .ok_or_else(|| r.corrupt("a passage set is not a valid code"))?;
-            bytes += v.len() * 8;
-            parts.push(v);
+    let bound = ctx
+        .passages
+        .before(job.s, ctx.starts[job.s][job.first as usize + 1] as u64);
+    let mut cands = Vec::new();
+    ctx.by_min.candidates(set.as_slice(), &mut cands);
+    cands.retain(|&c| (c as u64) < bound);
+    cands.sort_unstable();
+    cands.dedup();
+    let mut parts: Vec<(u64, Vec<u64>)> = Vec::with_capacity(cands.len());
+    for &c in &cands {
+        let (s, g) = ctx.passages.locate(c as u64);
+        let src = &ctx.sources[s];
+        let (pr, p) = (&src.seg.reader, &src.seg.passages);
+        let prec = records_at(pr, p.layout, p.groups_sec, g as u64, 1)?[0];
+        if prec.len as usize > set.len() {
+            continue;
         }
+        let code = pr.read(p.data_sec, prec.data, prec.end.saturating_sub(prec.data))?;
+        let mut v = Vec::new();
+        get_set(&code, prec.len as u64, &mut v)
+            .ok_or_else(|| pr.corrupt("a passage set is not a valid code"))?;
+        bytes += v.len() * 8;
+        parts.push((c as u64, v));
     }
-    let first = ctx.passages.before(job.s, lo);
-    let refs: Vec<&[u64]> = parts.iter().map(Vec::as_slice).collect();
     let mut out = Vec::new();
-    DocSetCode::choose(set.as_slice(), first, &refs).encode(&mut out);
+    DocSetCode::choose(
+        set.as_slice(),
+        parts.iter().map(|(g, v)| (*g, v.as_slice())),
+    )
+    .encode(&mut out);
     Ok((out, bytes))
+}
+
+/// The output's passage groups by the smallest hash of their sets (the
+/// first value of each code, read front to back), numbered in the output.
+fn passages_by_min(sources: &[Source<'_>], plan: &Plan) -> Result<MinIndex> {
+    let mut pairs = Vec::with_capacity(plan.total as usize);
+    let mut out = 0u32;
+    for (s, src) in sources.iter().enumerate() {
+        let r = &src.seg.reader;
+        let p = &src.seg.passages;
+        let mut seq = Sequential::new(r, p.data_sec);
+        let mut at = 0u64;
+        for_records(p, r, |g, rec| {
+            if rec.data != at {
+                return Err(r.corrupt("passage codes are not stored group after group"));
+            }
+            let len = rec.end.saturating_sub(rec.data);
+            at += len;
+            let bytes = seq.next(len as usize)?;
+            if plan.survives(s, g) {
+                if rec.len > 0 {
+                    let m = first_of_set(bytes)
+                        .ok_or_else(|| r.corrupt("a passage set is not a valid code"))?;
+                    pairs.push((m, out));
+                }
+                out += 1;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(MinIndex::new(pairs))
 }
 
 /// The passage level's groups and data: records renumbered (first
@@ -847,19 +916,20 @@ fn write_bands(
         config.get_passage_banding()?.bands()
     };
     let total = plan.total;
-    let (entry_len, mask) = band_entry_layout(SEGMENT_FORMAT_VERSION, total);
+    let entries = Entries::new(SEGMENT_FORMAT_VERSION, total, bits);
+    let mask = KEY_MASK_V2;
     let buckets = 1usize << bits;
     let mut dir: Vec<u32> = Vec::with_capacity(bands * (buckets + 1));
     let mut runs: Vec<BandRun<'_>> = sources
         .iter()
         .map(|s| BandRun::new(s.seg, level_of(s.seg, documents)))
         .collect();
-    let mut e = Vec::with_capacity(entry_len as usize);
+    let mut packed = BitPacker::default();
     let mut counts = vec![0u32; buckets];
     for band in 0..bands {
         if band > 0 {
-            for (run, s) in runs.iter_mut().zip(sources) {
-                run.next_band(level_of(s.seg, documents).groups);
+            for run in runs.iter_mut() {
+                run.next_band();
             }
         }
         counts.iter_mut().for_each(|c| *c = 0);
@@ -883,9 +953,11 @@ fn write_bands(
             }
             let new = plan.before(s, g as u64) as u32;
             counts[bucket_of(k, bits)] += 1;
-            e.clear();
-            encode_band_entry(&mut e, k, new, entry_len);
-            w.put(&e)?;
+            entries.put(&mut packed, k, new);
+            if packed.out.len() >= 1 << 16 {
+                w.put(&packed.out)?;
+                packed.out.clear();
+            }
         }
         let mut at = 0u32;
         dir.push(0);
@@ -900,6 +972,8 @@ fn write_bands(
                 .corrupt(format!("a folded band holds {at} entries, not {total}")));
         }
     }
+    packed.finish();
+    w.put(&packed.out)?;
     w.end_section()?;
     for v in dir {
         w.put(&v.to_le_bytes())?;
@@ -934,7 +1008,7 @@ mod tests {
         fold_segments_in_memory(index, &segs, &index.removed, &old, 99).unwrap();
         let stats = stream_fold(index.config(), &segs, &index.removed, &new)
             .unwrap()
-            .expect("layout 2 segments fold as a stream");
+            .expect("layout 3 segments fold as a stream");
         let (a, b) = (std::fs::read(&old).unwrap(), std::fs::read(&new).unwrap());
         assert_eq!(a.len(), b.len(), "{tag} {range:?}: file sizes");
         if let Some(at) = a.iter().zip(&b).position(|(x, y)| x != y) {
@@ -1037,6 +1111,18 @@ mod tests {
             let bound =
                 4 * (docs_total as usize + k) + 20 * k + 32 * (s.joined + s.dropped) as usize;
             assert!(s.table_bytes <= bound, "{} > {bound}", s.table_bytes);
+            // The index of passage groups by smallest hash: 16 bytes a
+            // group of the output, and its directory.
+            let groups: u64 = index.segments.iter().map(|s| s.passages.groups).sum();
+            if n == 0 || n == 2 {
+                // Exact verification with passages: an entry per group.
+                assert!(s.index_bytes >= 16 * 20, "{}", s.index_bytes);
+            }
+            assert!(
+                s.index_bytes as u64 <= 16 * groups + 4 * (groups + 2),
+                "{} bytes for {groups} groups",
+                s.index_bytes
+            );
             same_file(&index, 1..k, dir.path(), &format!("{tag}d"));
             same_file(&index, k - 2..k, dir.path(), &format!("{tag}e"));
             // And the folded index still verifies and answers.

@@ -313,7 +313,7 @@ impl IndexFile {
 
     /// Folds every segment into one, as one build over the documents would
     /// have written it, in this build's segment layout (a version 1 or 2
-    /// index is upgraded to version 3). Queries then read one segment.
+    /// index is upgraded to version 4). Queries then read one segment.
     ///
     /// # Errors
     ///

@@ -13,13 +13,14 @@ use xxhash_rust::xxh3::xxh3_64;
 use super::Segment;
 use super::codec::encode_config;
 use super::format::{
-    BLOCK, ENTRY_LEN, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED, Meta, SEGMENT_FORMAT_VERSION,
-    SEGMENT_MAGIC, band_entry_layout, bucket_of, decode_band_entry, dir_bits, encode_band_entry,
-    le32, le64, passage_id_pack, passage_id_unpack, sec,
+    BLOCK, BitPacker, ENTRY_LEN, Entries, EntryStream, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED,
+    KEY_MASK_V2, Meta, SEGMENT_FORMAT_VERSION, SEGMENT_MAGIC, bucket_of, dir_bits, le32, le64,
+    passage_id_pack, passage_id_unpack, sec,
 };
+use super::level::GroupData;
 use super::overlay::Overlay;
 use super::read::Sequential;
-use super::sets::{DocSetCode, put_set};
+use super::sets::{DocSetCode, MinIndex, put_set};
 use crate::atomic::AtomicWriter;
 use crate::config::Config;
 use crate::corpus::{DocId, PassageId};
@@ -287,75 +288,91 @@ fn pull_entry(seq: &mut Option<Sequential<'_>>, left: &mut u64) -> Result<Option
     Ok(Some((le64(e, 0), le32(e, 8))))
 }
 
-/// The next of `left` band entries of `len` bytes of `seq`.
-fn pull_band_entry(
-    seq: &mut Option<Sequential<'_>>,
-    left: &mut u64,
-    len: u64,
-) -> Result<Option<(u64, u32)>> {
-    if *left == 0 {
-        return Ok(None);
-    }
-    *left -= 1;
-    let e = seq
-        .as_mut()
-        .expect("a base file when it has entries")
-        .next(len as usize)?;
-    Ok(Some(decode_band_entry(e)))
-}
-
 /// The data of each new group of one level, with sets (exact
-/// verification), as layout 2 codes it: a passage's set Rice-coded, a
-/// document's set as references to the passage groups of the segment
-/// first seen in its first document (numbered from `old_passage_groups`,
-/// after those of the base) plus a residual. Empty without sets.
+/// verification), as layout 3 codes it: a passage's set Rice-coded, a
+/// document's set as references to passage groups of the segment plus a
+/// residual ([`DocSetCode`]): every passage group of the base (numbered
+/// from 0; its documents come first) and every new one first seen in the
+/// group's first document or before it (numbered from
+/// `old_passage_groups`) whose set is a non-empty subset of the document's.
+/// Empty without sets.
 fn encode_data(
+    base: Option<&Segment>,
     overlay: &Overlay,
     documents: bool,
     verification: Verification,
     old_passage_groups: u64,
-) -> Vec<Vec<u8>> {
+) -> Result<Vec<Vec<u8>>> {
     if verification != Verification::Exact {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     let new = if documents {
         &overlay.docs
     } else {
         &overlay.passages
     };
+    if !documents {
+        return Ok(new
+            .level
+            .sets
+            .par_iter()
+            .map(|set| {
+                let mut out = Vec::new();
+                put_set(&mut out, set.as_slice());
+                out
+            })
+            .collect());
+    }
     let passages = &overlay.passages;
-    // The new passage groups are numbered in the order their first
-    // passages came: by document.
     let first_docs: Vec<u32> = passages
         .firsts
         .iter()
         .map(|&f| passage_id_unpack(f).doc.as_u32())
         .collect();
-    let sorted = first_docs.is_sorted();
-    (0..new.len())
+    // The base's passage sets (a fold that copies its first segment holds
+    // every set in memory anyway).
+    let mut base_sets: Vec<Vec<u64>> = Vec::new();
+    if let Some(b) = base {
+        for rec in b.passages.records(&b.reader)? {
+            match b.passages.data(&b.reader, &rec)? {
+                GroupData::Set(set) => base_sets.push(set.as_slice().to_vec()),
+                GroupData::Signature(_) => {
+                    return Err(b.reader.corrupt("a passage group holds no set"));
+                }
+            }
+        }
+    }
+    debug_assert_eq!(base_sets.len() as u64, old_passage_groups);
+    let set_of = |g: u64| -> &[u64] {
+        match g.checked_sub(old_passage_groups) {
+            None => &base_sets[g as usize],
+            Some(p) => passages.level.sets[p as usize].as_slice(),
+        }
+    };
+    let pairs: Vec<(u64, u32)> = (0..old_passage_groups + passages.len() as u64)
+        .filter_map(|g| set_of(g).first().map(|&m| (m, g as u32)))
+        .collect();
+    let by_min = MinIndex::new(pairs);
+    Ok((0..new.len())
         .into_par_iter()
         .map(|g| {
             let set = new.level.sets[g].as_slice();
             let mut out = Vec::new();
-            if !documents {
-                put_set(&mut out, set);
-                return out;
+            let mut cands = Vec::new();
+            if let Some(&d) = new.level.groups[g].first() {
+                by_min.candidates(set, &mut cands);
+                cands.retain(|&c| match (c as u64).checked_sub(old_passage_groups) {
+                    None => true,
+                    Some(p) => first_docs[p as usize] <= d,
+                });
+                cands.sort_unstable();
+                cands.dedup();
             }
-            let doc = new.level.groups[g].first().copied();
-            let (lo, hi) = match doc {
-                Some(d) if sorted => (
-                    first_docs.partition_point(|&f| f < d),
-                    first_docs.partition_point(|&f| f <= d),
-                ),
-                _ => (0, 0),
-            };
-            let parts: Vec<&[u64]> = (lo..hi)
-                .map(|p| passages.level.sets[p].as_slice())
-                .collect();
-            DocSetCode::choose(set, old_passage_groups + lo as u64, &parts).encode(&mut out);
+            DocSetCode::choose(set, cands.iter().map(|&c| (c as u64, set_of(c as u64))))
+                .encode(&mut out);
             out
         })
-        .collect()
+        .collect())
 }
 
 /// Writes the groups, data, (members,) bands and directory of one level.
@@ -390,7 +407,7 @@ fn write_level(
     let verification = config.get_verification();
     let num_perm = config.get_num_perm();
     let old_passage_groups = base.map_or(0, |b| b.passages.groups);
-    let encoded = encode_data(overlay, documents, verification, old_passage_groups);
+    let encoded = encode_data(base, overlay, documents, verification, old_passage_groups)?;
 
     // groups
     let mut member_at = 0u64;
@@ -491,24 +508,36 @@ fn write_level(
     let buckets = 1usize << bits;
     let mut dir: Vec<u32> = Vec::with_capacity(bands * (buckets + 1));
     let mut old_seq = match (disk, reader) {
-        (Some(d), Some(r)) => Some(Sequential::new(r, d.bands_sec)),
+        (Some(d), Some(r)) => Some(EntryStream::new(
+            Sequential::new(r, d.bands_sec),
+            d.entries,
+            &d.dir,
+            d.groups,
+        )),
         _ => None,
     };
-    let old_len = disk.map_or(0, |d| d.entry_len);
-    let (entry_len, mask) = band_entry_layout(SEGMENT_FORMAT_VERSION, total);
-    let mut e = Vec::with_capacity(entry_len as usize);
+    let entries = Entries::new(SEGMENT_FORMAT_VERSION, total, bits);
+    let mut packed = BitPacker::default();
     for band in 0..bands {
         let mut fresh: Vec<(u64, u32)> = (0..new.len())
             .map(|g| {
-                let key = new.keys[g * bands + band] & mask;
+                let key = new.keys[g * bands + band] & KEY_MASK_V2;
                 (key, (old_groups + g as u64) as u32)
             })
             .collect();
         fresh.sort_unstable();
         let mut counts = vec![0u32; buckets];
         let mut fresh = fresh.into_iter().peekable();
-        let mut left = old_groups;
-        let mut cur = pull_band_entry(&mut old_seq, &mut left, old_len)?;
+        if band > 0
+            && let Some(seq) = &mut old_seq
+        {
+            seq.next_band();
+        }
+        let pull = |seq: &mut Option<EntryStream<'_>>| match seq {
+            Some(s) => s.next(),
+            None => Ok(None),
+        };
+        let mut cur = pull(&mut old_seq)?;
         loop {
             let take_old = match (cur, fresh.peek()) {
                 (Some(o), Some(n)) => o <= *n,
@@ -518,15 +547,17 @@ fn write_level(
             };
             let (k, g) = if take_old {
                 let v = cur.expect("checked");
-                cur = pull_band_entry(&mut old_seq, &mut left, old_len)?;
+                cur = pull(&mut old_seq)?;
                 v
             } else {
                 fresh.next().expect("checked")
             };
             counts[bucket_of(k, bits)] += 1;
-            e.clear();
-            encode_band_entry(&mut e, k, g, entry_len);
-            w.put(&e)?;
+            entries.put(&mut packed, k, g);
+            if packed.out.len() >= 1 << 16 {
+                w.put(&packed.out)?;
+                packed.out.clear();
+            }
         }
         let mut at = 0u32;
         dir.push(0);
@@ -536,6 +567,8 @@ fn write_level(
         }
         debug_assert_eq!(at as u64, total);
     }
+    packed.finish();
+    w.put(&packed.out)?;
     w.end_section()?;
     for v in dir {
         w.put(&v.to_le_bytes())?;
@@ -653,10 +686,46 @@ mod reference_tests {
             .reader
             .read(seg.docs.data_sec, rec.data, rec.end - rec.data)
             .unwrap();
-        let code = DocSetCode::decode(&b, seg.passages.groups).unwrap();
-        assert_eq!((code.first, code.count), (0, 3));
-        assert!(code.excluded.is_empty());
+        let code = DocSetCode::decode(&b, seg.passages.groups, 3).unwrap();
+        assert_eq!(code.refs, [0, 1, 2]);
         // Word 5-shingles: 4 windows across each of the 2 breaks.
         assert_eq!(code.residual.len(), 8);
+    }
+
+    /// Layout 3: a document refers to a passage group first seen in an
+    /// earlier document of its segment (a shared paragraph), not only to
+    /// those first seen in it, so the shared paragraph is not in its
+    /// residual; a later document's passage is not referred to.
+    #[test]
+    fn a_document_refers_to_shared_paragraphs_of_earlier_documents() {
+        let shared = "The council will vote on the new harbour wall before the summer recess.";
+        let a =
+            format!("Gales kept the ferry fleet in port for a third day on Thursday.\n\n{shared}");
+        let b = format!("{shared}\n\nFishermen said the closure had cost them a week of catches.");
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("s.edx");
+        let mut index = IndexFile::create(&path, Config::new()).unwrap();
+        index.add_batch([("a", a), ("b", b)]).unwrap();
+        let seg = &index.segments[0];
+        assert_eq!(seg.passages.groups, 3);
+        let codes: Vec<DocSetCode> = seg
+            .docs
+            .records(&seg.reader)
+            .unwrap()
+            .iter()
+            .map(|rec| {
+                let b = seg
+                    .reader
+                    .read(seg.docs.data_sec, rec.data, rec.end - rec.data)
+                    .unwrap();
+                DocSetCode::decode(&b, seg.passages.groups, 3).unwrap()
+            })
+            .collect();
+        assert_eq!(codes[0].refs, [0, 1]);
+        assert_eq!(codes[1].refs, [1, 2]);
+        assert_eq!(codes[1].runs(), [(1, 2)]);
+        // 4 windows across the one break each.
+        assert_eq!(codes[0].residual.len(), 4);
+        assert_eq!(codes[1].residual.len(), 4);
     }
 }
