@@ -119,6 +119,143 @@ pub(super) struct Probes {
     buf: Vec<u8>,
 }
 
+/// The band lookups of many (level, item) pairs, made together: the
+/// directory entries of every band of every pair are fetched first, then
+/// the table entries where each search starts, then the runs are found.
+/// A band's bucket is random in a table of megabytes, so each step is a
+/// cache miss (and, with 4 KiB pages, a TLB miss); made one pair at a
+/// time, a query's misses come in rounds of one band set, each round
+/// waiting for the one before. Made together, every miss of a step is
+/// independent of the others, and the memory system has as many in
+/// flight as it can (memory-level parallelism). The runs found are those
+/// of [`DiskLevel::probe`] for each pair: only the order of the loads
+/// differs.
+#[derive(Debug, Default)]
+pub(super) struct ProbeBatch {
+    /// Per band of every pair: the bucket's first and end entry, and the
+    /// key's 16 bits.
+    buckets: Vec<(u64, u64, u16)>,
+    /// Per pair: its first and end run in `runs`.
+    spans: Vec<(usize, usize)>,
+    runs: Vec<Run>,
+}
+
+/// One pair of a [`ProbeBatch`]: a level, its loaded key table and an
+/// item's band keys.
+pub(super) type ProbePair<'a> = (&'a DiskLevel, &'a [u16], &'a [u64]);
+
+impl ProbeBatch {
+    /// Finds the runs of every pair (replacing those found before).
+    pub(super) fn probe_all(&mut self, pairs: &[ProbePair<'_>]) {
+        let mut ahead = Prefetch::default();
+        // The directory entries (two consecutive `u32`: one line but at
+        // a line's end).
+        for &(level, _, keys) in pairs {
+            let per_band = (1usize << level.bits) + 1;
+            for (band, &key) in keys.iter().take(level.bands).enumerate() {
+                ahead.fetch(&level.dir, band * per_band + bucket_of(key, level.bits));
+            }
+        }
+        // The buckets, and the table entry where each search starts.
+        self.buckets.clear();
+        for &(level, table, keys) in pairs {
+            let first = self.buckets.len();
+            level.buckets(keys, &mut self.buckets);
+            for &(lo, hi, want) in &self.buckets[first..] {
+                ahead.fetch(table, start_of(lo, hi, want));
+            }
+        }
+        ahead.finish();
+        // The runs.
+        self.runs.clear();
+        self.spans.clear();
+        let mut at = 0;
+        for &(level, table, keys) in pairs {
+            let n = keys.len().min(level.bands);
+            let first = self.runs.len();
+            runs_of(table, &self.buckets[at..at + n], &mut self.runs);
+            self.spans.push((first, self.runs.len()));
+            at += n;
+        }
+    }
+
+    /// Puts the runs of pair `k` (in the order given to
+    /// [`probe_all`](ProbeBatch::probe_all)) into `probes`, for
+    /// [`DiskLevel::matches_probed`].
+    pub(super) fn runs_into(&self, k: usize, probes: &mut Probes) {
+        let (a, b) = self.spans[k];
+        probes.runs.clear();
+        probes.runs.extend_from_slice(&self.runs[a..b]);
+    }
+}
+
+/// Asks for cache lines ahead of their use: a hint (`prefetcht0`) on
+/// x86-64; elsewhere a load of each value, summed so that the loads are
+/// not dropped, and independent of one another so that they overlap.
+/// Results never depend on it.
+#[derive(Default)]
+struct Prefetch {
+    #[cfg(not(target_arch = "x86_64"))]
+    sum: u64,
+}
+
+impl Prefetch {
+    /// The line holding `s[i]` (nothing if `i` is out of range).
+    #[inline(always)]
+    fn fetch<T: Copy + Into<u64>>(&mut self, s: &[T], i: usize) {
+        let Some(v) = s.get(i) else {
+            return;
+        };
+        #[cfg(target_arch = "x86_64")]
+        {
+            #[allow(unsafe_code)]
+            // SAFETY: `_mm_prefetch` needs SSE, part of every x86-64 CPU,
+            // and reads nothing the program sees: a prefetch is a hint
+            // that never faults, and `v` is a valid reference anyway.
+            unsafe {
+                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                    (v as *const T).cast(),
+                );
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            self.sum = self.sum.wrapping_add((*v).into());
+        }
+    }
+
+    fn finish(self) {
+        #[cfg(not(target_arch = "x86_64"))]
+        std::hint::black_box(self.sum);
+    }
+}
+
+/// Where the search for `want` starts in the bucket `lo..hi` of a key
+/// table (see [`equal_run`]).
+fn start_of(lo: u64, hi: u64, want: u16) -> usize {
+    (lo + (((hi - lo) * want as u64) >> 16)) as usize
+}
+
+/// Appends to `runs` the runs of table entries that match each bucket of
+/// `buckets` (one per band, in band order).
+fn runs_of(table: &[u16], buckets: &[(u64, u64, u16)], runs: &mut Vec<Run>) {
+    for (band, &(lo, hi, want)) in buckets.iter().enumerate() {
+        if lo >= hi {
+            continue;
+        }
+        // The entries whose 16 bits match (contiguous: sorted by key).
+        let bucket = table.get(lo as usize..hi as usize).unwrap_or_default();
+        let (first, count) = equal_run(bucket, want);
+        if count > 0 {
+            runs.push(Run {
+                band: band as u32,
+                start: lo + first as u64,
+                count: count as u32,
+            });
+        }
+    }
+}
+
 /// Where the run of `want` starts in `sorted` and how long it is. The
 /// values are uniform (bits of hashes), so the search starts where `want`
 /// would lie if they were evenly spread and steps from there: one or two
@@ -259,7 +396,7 @@ impl DiskLevel {
     }
 
     /// The [`KeyTable`], loaded now if it was not.
-    fn table<'a>(&'a self, r: &Reader) -> Result<&'a [u16]> {
+    pub(super) fn table<'a>(&'a self, r: &Reader) -> Result<&'a [u16]> {
         if let Some(t) = self.table.loaded.get() {
             return Ok(t);
         }
@@ -305,45 +442,35 @@ impl DiskLevel {
     /// (one key per band, in band order) into `probes.runs`: a band whose
     /// bucket holds no such entry has no run, and nothing can match there.
     fn probe(&self, table: &[u16], keys: &[u64], probes: &mut Probes) {
-        let per_band = (1usize << self.bits) + 1;
-        let keys = &keys[..keys.len().min(self.bands)];
         // The buckets of all bands first, each band's entry of the table
-        // where the search will start touched: loads that do not wait for
+        // where the search will start fetched: loads that do not wait for
         // one another, so the memory fetches overlap (a band's bucket is
         // random in a table of megabytes: each is a cache miss).
-        // Small loops, so that many iterations (and their loads) are in
-        // flight at once.
-        let buckets = &mut probes.buckets;
-        buckets.clear();
-        buckets.extend(keys.iter().enumerate().map(|(band, &key)| {
+        probes.buckets.clear();
+        self.buckets(keys, &mut probes.buckets);
+        let mut ahead = Prefetch::default();
+        for &(lo, hi, want) in &probes.buckets {
+            ahead.fetch(table, start_of(lo, hi, want));
+        }
+        ahead.finish();
+        probes.runs.clear();
+        runs_of(table, &probes.buckets, &mut probes.runs);
+    }
+
+    /// Appends the bucket of each of `keys` (one per band, in band order;
+    /// those past the level's bands ignored): its first and end entry in
+    /// the key table, and the key's 16 bits. Small loop, so that many
+    /// iterations (and their directory loads) are in flight at once.
+    fn buckets(&self, keys: &[u64], out: &mut Vec<(u64, u64, u16)>) {
+        let per_band = (1usize << self.bits) + 1;
+        let keys = &keys[..keys.len().min(self.bands)];
+        out.extend(keys.iter().enumerate().map(|(band, &key)| {
             let d = band * per_band + bucket_of(key, self.bits);
             let at = band as u64 * self.groups;
             let lo = self.dir.get(d).map_or(0, |&v| v as u64);
             let hi = self.dir.get(d + 1).map_or(0, |&v| v as u64);
             (at + lo, at + hi.max(lo), key_bits(key, self.bits))
         }));
-        let mut touched = 0u16;
-        for &(lo, hi, want) in buckets.iter() {
-            let i = (lo + (((hi - lo) * want as u64) >> 16)) as usize;
-            touched = touched.wrapping_add(table.get(i).copied().unwrap_or(0));
-        }
-        std::hint::black_box(touched);
-        probes.runs.clear();
-        for (band, &(lo, hi, want)) in buckets.iter().enumerate() {
-            if lo >= hi {
-                continue;
-            }
-            // The entries whose 16 bits match (contiguous: sorted by key).
-            let bucket = table.get(lo as usize..hi as usize).unwrap_or_default();
-            let (first, count) = equal_run(bucket, want);
-            if count > 0 {
-                probes.runs.push(Run {
-                    band: band as u32,
-                    start: lo + first as u64,
-                    count: count as u32,
-                });
-            }
-        }
     }
 
     /// Appends to `out` the groups of the entries of `run` whose key is
@@ -401,6 +528,19 @@ impl DiskLevel {
     ) -> Result<Vec<(u32, Similarity, GroupRecord, bool)>> {
         let table = self.table(r)?;
         self.probe(table, &item.keys, probes);
+        self.matches_probed(r, item, verifier, probes)
+    }
+
+    /// [`matches`](DiskLevel::matches) once `probes.runs` holds the runs
+    /// of `item`'s keys in this level (as [`probe`](DiskLevel::probe) or
+    /// [`ProbeBatch`] finds them).
+    pub(super) fn matches_probed(
+        &self,
+        r: &Reader,
+        item: &IndexItem,
+        verifier: &Verifier,
+        probes: &mut Probes,
+    ) -> Result<Vec<(u32, Similarity, GroupRecord, bool)>> {
         let mut out = Vec::new();
         if probes.runs.is_empty() {
             return Ok(out);
