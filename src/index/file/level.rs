@@ -119,76 +119,6 @@ pub(super) struct Probes {
     buf: Vec<u8>,
 }
 
-/// The band lookups of many (level, item) pairs, made together: the
-/// directory entries of every band of every pair are fetched first, then
-/// the table entries where each search starts, then the runs are found.
-/// A band's bucket is random in a table of megabytes, so each step is a
-/// cache miss (and, with 4 KiB pages, a TLB miss); made one pair at a
-/// time, a query's misses come in rounds of one band set, each round
-/// waiting for the one before. Made together, every miss of a step is
-/// independent of the others, and the memory system has as many in
-/// flight as it can (memory-level parallelism). The runs found are those
-/// of [`DiskLevel::probe`] for each pair: only the order of the loads
-/// differs.
-#[derive(Debug, Default)]
-pub(super) struct ProbeBatch {
-    /// Per band of every pair: the bucket's first and end entry, and the
-    /// key's 16 bits.
-    buckets: Vec<(u64, u64, u16)>,
-    /// Per pair: its first and end run in `runs`.
-    spans: Vec<(usize, usize)>,
-    runs: Vec<Run>,
-}
-
-/// One pair of a [`ProbeBatch`]: a level, its loaded key table and an
-/// item's band keys.
-pub(super) type ProbePair<'a> = (&'a DiskLevel, &'a [u16], &'a [u64]);
-
-impl ProbeBatch {
-    /// Finds the runs of every pair (replacing those found before).
-    pub(super) fn probe_all(&mut self, pairs: &[ProbePair<'_>]) {
-        let mut ahead = Prefetch::default();
-        // The directory entries (two consecutive `u32`: one line but at
-        // a line's end).
-        for &(level, _, keys) in pairs {
-            let per_band = (1usize << level.bits) + 1;
-            for (band, &key) in keys.iter().take(level.bands).enumerate() {
-                ahead.fetch(&level.dir, band * per_band + bucket_of(key, level.bits));
-            }
-        }
-        // The buckets, and the table entry where each search starts.
-        self.buckets.clear();
-        for &(level, table, keys) in pairs {
-            let first = self.buckets.len();
-            level.buckets(keys, &mut self.buckets);
-            for &(lo, hi, want) in &self.buckets[first..] {
-                ahead.fetch(table, start_of(lo, hi, want));
-            }
-        }
-        ahead.finish();
-        // The runs.
-        self.runs.clear();
-        self.spans.clear();
-        let mut at = 0;
-        for &(level, table, keys) in pairs {
-            let n = keys.len().min(level.bands);
-            let first = self.runs.len();
-            runs_of(table, &self.buckets[at..at + n], &mut self.runs);
-            self.spans.push((first, self.runs.len()));
-            at += n;
-        }
-    }
-
-    /// Puts the runs of pair `k` (in the order given to
-    /// [`probe_all`](ProbeBatch::probe_all)) into `probes`, for
-    /// [`DiskLevel::matches_probed`].
-    pub(super) fn runs_into(&self, k: usize, probes: &mut Probes) {
-        let (a, b) = self.spans[k];
-        probes.runs.clear();
-        probes.runs.extend_from_slice(&self.runs[a..b]);
-    }
-}
-
 /// Asks for cache lines ahead of their use: a hint (`prefetcht0`) on
 /// x86-64; elsewhere a load of each value, summed so that the loads are
 /// not dropped, and independent of one another so that they overlap.
@@ -396,7 +326,7 @@ impl DiskLevel {
     }
 
     /// The [`KeyTable`], loaded now if it was not.
-    pub(super) fn table<'a>(&'a self, r: &Reader) -> Result<&'a [u16]> {
+    fn table<'a>(&'a self, r: &Reader) -> Result<&'a [u16]> {
         if let Some(t) = self.table.loaded.get() {
             return Ok(t);
         }
@@ -528,19 +458,6 @@ impl DiskLevel {
     ) -> Result<Vec<(u32, Similarity, GroupRecord, bool)>> {
         let table = self.table(r)?;
         self.probe(table, &item.keys, probes);
-        self.matches_probed(r, item, verifier, probes)
-    }
-
-    /// [`matches`](DiskLevel::matches) once `probes.runs` holds the runs
-    /// of `item`'s keys in this level (as [`probe`](DiskLevel::probe) or
-    /// [`ProbeBatch`] finds them).
-    pub(super) fn matches_probed(
-        &self,
-        r: &Reader,
-        item: &IndexItem,
-        verifier: &Verifier,
-        probes: &mut Probes,
-    ) -> Result<Vec<(u32, Similarity, GroupRecord, bool)>> {
         let mut out = Vec::new();
         if probes.runs.is_empty() {
             return Ok(out);

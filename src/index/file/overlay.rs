@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use super::format::{GroupRecord, le32, passage_id_pack, passage_id_unpack, sec};
-use super::level::{GroupData, ProbeBatch, ProbePair, Probes};
+use super::level::{GroupData, Probes};
 use super::read::Reader;
 use super::{IndexFile, Segment};
 use crate::corpus::{DocId, PassageId};
@@ -326,21 +326,6 @@ impl IndexFile {
         hidden: &[u32],
         identity: bool,
     ) -> Result<LevelLookup> {
-        self.lookup_level_in(documents, item, hidden, identity, None)
-    }
-
-    /// [`lookup_level`](IndexFile::lookup_level), with the band runs of
-    /// `item` in every segment found beforehand when `probed` is given:
-    /// the [`ProbeBatch`] and the number of the item's pair for the first
-    /// segment (its pairs for the segments in order follow it).
-    fn lookup_level_in(
-        &self,
-        documents: bool,
-        item: &IndexItem,
-        hidden: &[u32],
-        identity: bool,
-        probed: Option<(&ProbeBatch, usize)>,
-    ) -> Result<LevelLookup> {
         let verifier = if documents {
             self.dedup.verifier(Level::Document)
         } else {
@@ -349,7 +334,7 @@ impl IndexFile {
         let live = |d: u32| hidden.binary_search(&d).is_err();
         let mut out = LevelLookup::default();
         let mut probes = Probes::default();
-        for (s, seg) in self.segments.iter().enumerate() {
+        for seg in &self.segments {
             if !documents && !out.passages.is_empty() {
                 if !identity || out.identical {
                     break;
@@ -361,56 +346,14 @@ impl IndexFile {
                 continue;
             }
             let level = if documents { &seg.docs } else { &seg.passages };
-            let found = match probed {
-                Some((batch, first)) => {
-                    batch.runs_into(first + s, &mut probes);
-                    level.matches_probed(&seg.reader, item, verifier, &mut probes)?
-                }
-                None => level.matches(&seg.reader, item, verifier, &mut probes)?,
-            };
-            for (_, sim, rec, identical) in found {
+            for (_, sim, rec, identical) in
+                level.matches(&seg.reader, item, verifier, &mut probes)?
+            {
                 out.identical |= identical;
                 out.push(seg, documents, &rec, sim, live)?;
             }
         }
         Ok(out)
-    }
-
-    /// The lookups of every item of `prepared` for a query: those of
-    /// [`lookup_level`](IndexFile::lookup_level) without `identity`, the
-    /// band runs of every item in every segment found at once first
-    /// ([`ProbeBatch`]: their cache misses overlap). The key tables must
-    /// be loaded ([`load_tables`](IndexFile::load_tables)).
-    pub(super) fn lookup_query(
-        &self,
-        prepared: &Prepared,
-        hidden: &[u32],
-        batch: &mut ProbeBatch,
-    ) -> Result<BaseLookup> {
-        let items = || {
-            let doc = prepared.doc.iter().map(|i| (true, i));
-            doc.chain(prepared.passages.iter().map(|(_, i)| (false, i)))
-        };
-        let mut pairs: Vec<ProbePair<'_>> = Vec::new();
-        for (documents, item) in items() {
-            for seg in &self.segments {
-                let level = if documents { &seg.docs } else { &seg.passages };
-                pairs.push((level, level.table(&seg.reader)?, &item.keys));
-            }
-        }
-        batch.probe_all(&pairs);
-        let n = self.segments.len();
-        let mut found = items()
-            .enumerate()
-            .map(|(k, (documents, item))| {
-                self.lookup_level_in(documents, item, hidden, false, Some((batch, k * n)))
-            })
-            .collect::<Result<Vec<_>>>()?
-            .into_iter();
-        Ok(BaseLookup {
-            doc: prepared.doc.as_ref().and_then(|_| found.next()),
-            passages: found.collect(),
-        })
     }
 
     /// The lookups of every item of `prepared`.

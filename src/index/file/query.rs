@@ -6,7 +6,6 @@ use std::path::Path;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::format::{ID_HASH_LEN, ID_SEED, le32, le64, sec};
-use super::level::ProbeBatch;
 use super::overlay::{Combined, Overlay};
 use super::read::CHUNK;
 use super::{IndexFile, IndexInfo, Segment};
@@ -137,13 +136,11 @@ impl IndexFile {
         self.load_tables()?;
         let overlay = Overlay::new(&self.dedup);
         let prepared = crate::index::prepare(&self.dedup, doc);
-        let mut batch = ProbeBatch::default();
-        let lookup = self.lookup_query(&prepared, &self.removed, &mut batch)?;
         crate::index::check(
             &Combined {
                 base: Some(self),
                 overlay: &overlay,
-                pre: Some((&prepared, &lookup)),
+                pre: None,
                 hidden: &self.removed,
             },
             &self.dedup,
