@@ -337,8 +337,10 @@ impl DiskLevel {
         // wait for one another, so the memory fetches overlap (a band's
         // bucket is random in a table of megabytes: each is a cache miss).
         // A prefetch rather than a load: it does not hold up the
-        // instructions after it until its line arrives (about 8% more
-        // queries per second at 300,000 articles, docs/BENCHMARKS.md).
+        // instructions after it until its line arrives (about 5% more
+        // queries per second at 300,000 articles; issuing the probes of
+        // all items and segments together does not help: see
+        // docs/BENCHMARKS.md, "Probes in parallel").
         // Small loops, so that many iterations (and their loads) are in
         // flight at once.
         let buckets = &mut probes.buckets;
