@@ -124,6 +124,21 @@ impl Error {
         e
     }
 
+    /// An error of `kind` about `path` (and `line`) whose whole message is
+    /// `message`: one rebuilt from what a skipped record keeps.
+    #[cfg(feature = "jsonl")]
+    pub(crate) fn rebuilt(
+        kind: ErrorKind,
+        path: &Path,
+        line: Option<u64>,
+        message: impl fmt::Display,
+    ) -> Self {
+        let mut e = Error::new(kind, message.to_string());
+        e.path = Some(path.to_path_buf());
+        e.line = line;
+        e
+    }
+
     /// Attaches an underlying cause, reachable through `source()`.
     pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.source = Some(Box::new(source));

@@ -3,6 +3,7 @@
 //! [`SkippedEntry`]s of folder inputs.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU64;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ use serde_json::value::RawValue;
 use super::read;
 use super::{ReadOptions, SkippedEntry};
 use crate::corpus::DocId;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// One document of a [`Corpus`]: its id, its text and where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,31 +134,48 @@ fn text_span(record: &str, path: &str) -> Option<Range<usize>> {
 
 /// A record left out of a [`Corpus`] read with
 /// [`ReadOptions::skip_invalid`], and why.
-#[derive(Debug)]
+///
+/// Kept small, since a file of short invalid lines gives one per line: the
+/// file's path and each distinct reason are shared between the records that
+/// have them (about 64 bytes a record, plus its id), and the [`Error`] is
+/// rebuilt when asked for.
+#[derive(Clone, Debug)]
 pub struct Skipped {
-    pub(super) error: Error,
-    pub(super) reason: String,
-    pub(super) id: Option<String>,
+    pub(super) path: Arc<Path>,
+    pub(super) line: Option<NonZeroU64>,
+    pub(super) kind: ErrorKind,
+    pub(super) reason: Arc<str>,
+    pub(super) id: Option<Box<str>>,
 }
 
 impl Skipped {
-    /// The error that would have stopped the read (its message names file,
-    /// line and field).
-    pub fn error(&self) -> &Error {
-        &self.error
+    /// The error that would have stopped the read, rebuilt from what is
+    /// kept: its kind, file, line and message (which names file, line and
+    /// field). An underlying cause is not kept as a
+    /// [`source`](std::error::Error::source): for an error of a whole file
+    /// (an I/O failure) it is part of the [`reason`](Skipped::reason).
+    pub fn error(&self) -> Error {
+        match self.line() {
+            Some(line) if self.kind == ErrorKind::Parse => {
+                Error::parse(&self.path, line, &self.reason)
+            }
+            line => Error::rebuilt(self.kind, &self.path, line, &self.reason),
+        }
     }
 
     /// The file.
     pub fn path(&self) -> &Path {
-        self.error.path().expect("skip errors name a file")
+        &self.path
     }
 
     /// The 1-based line, when the problem is in one record.
     pub fn line(&self) -> Option<u64> {
-        self.error.line()
+        self.line.map(NonZeroU64::get)
     }
 
-    /// Why, without the place (`field "text" is missing`).
+    /// Why: without the place (`field "text" is missing`) when the problem
+    /// is in one record; the whole message, causes included, when it is in
+    /// the file (`reading dump/a.jsonl: Permission denied (os error 13)`).
     pub fn reason(&self) -> &str {
         &self.reason
     }

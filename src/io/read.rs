@@ -5,9 +5,10 @@
 //! Over 600 lines only with its tests (about 370 lines, with the `Dir`
 //! helper the other io tests share); the reader itself is about 500.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read};
+use std::num::NonZeroU64;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -80,6 +81,8 @@ pub(super) fn read_inputs<P: AsRef<Path>>(
         documents: Vec::new(),
         skipped: Vec::new(),
         skipped_entries: Vec::new(),
+        skip_path: None,
+        skip_reasons: HashSet::new(),
         ids: HashMap::new(),
         counter: Arc::new(AtomicU64::new(0)),
         progress,
@@ -99,6 +102,10 @@ struct Reader<'a> {
     documents: Vec<Document>,
     skipped: Vec<Skipped>,
     skipped_entries: Vec<SkippedEntry>,
+    /// The file of the last skipped record, shared by the records after it.
+    skip_path: Option<Arc<Path>>,
+    /// The distinct reasons of the skipped records, each kept once.
+    skip_reasons: HashSet<Arc<str>>,
     /// Each id seen, with the document that has it.
     ids: HashMap<String, usize>,
     counter: Arc<AtomicU64>,
@@ -260,7 +267,32 @@ impl Reader<'_> {
                 s
             }
         };
-        self.skipped.push(Skipped { error, reason, id });
+        let path = error.path().expect("skip errors name a file");
+        // One `Arc` per file and per distinct reason: a file of short
+        // invalid lines must not cost a path and a message per line.
+        let path = match &self.skip_path {
+            Some(p) if **p == *path => Arc::clone(p),
+            _ => {
+                let p: Arc<Path> = Arc::from(path);
+                self.skip_path = Some(Arc::clone(&p));
+                p
+            }
+        };
+        let reason = match self.skip_reasons.get(reason.as_str()) {
+            Some(r) => Arc::clone(r),
+            None => {
+                let r: Arc<str> = Arc::from(reason);
+                self.skip_reasons.insert(Arc::clone(&r));
+                r
+            }
+        };
+        self.skipped.push(Skipped {
+            path,
+            line: error.line().and_then(NonZeroU64::new),
+            kind: error.kind(),
+            reason,
+            id: id.map(String::into_boxed_str),
+        });
         Ok(())
     }
 
@@ -615,6 +647,51 @@ pub(super) mod tests {
         assert_eq!(c.skipped()[1].reason(), "field \"text\" is missing");
         assert_eq!(c.skipped()[1].id(), Some("b"));
         assert_eq!(c.skipped()[2].id(), Some("a"));
+    }
+
+    #[test]
+    fn skipped_records_share_their_file_and_reasons_and_rebuild_their_errors() {
+        // A file of short invalid lines (a binary, or the wrong file, read
+        // with `skip_invalid`) gives a record per line: each must cost about
+        // what a document does, not a path and a message of its own.
+        assert!(std::mem::size_of::<Skipped>() <= 64);
+        let d = Dir::new("skipmany");
+        let mut bytes = Vec::new();
+        for i in 0..3000 {
+            bytes.extend_from_slice(match i % 3 {
+                0 => b"x\n".as_slice(),
+                1 => b"{\n",
+                _ => b"{\"id\":\"k\"}\n",
+            });
+        }
+        let p = d.file("many.jsonl", &bytes);
+        let c = Corpus::read(&[&p], &ReadOptions::new().skip_invalid(true)).unwrap();
+        let skipped = c.skipped();
+        assert_eq!(skipped.len(), 3000);
+        assert!(
+            skipped
+                .iter()
+                .all(|s| Arc::ptr_eq(&s.path, &skipped[0].path))
+        );
+        let mut reasons: Vec<*const u8> = skipped.iter().map(|s| s.reason.as_ptr()).collect();
+        reasons.sort_unstable();
+        reasons.dedup();
+        assert_eq!(reasons.len(), 3, "one shared copy of each distinct reason");
+        assert_eq!(skipped[2].id(), Some("k"));
+        assert_eq!(skipped[2].reason(), "field \"text\" is missing");
+        // The rebuilt error is the one the strict read stops with.
+        let strict = Corpus::read(&[&p], &ReadOptions::new()).unwrap_err();
+        let rebuilt = skipped[0].error();
+        assert_eq!(rebuilt.to_string(), strict.to_string());
+        assert_eq!(rebuilt.kind(), strict.kind());
+        assert_eq!(rebuilt.path(), strict.path());
+        assert_eq!(rebuilt.line(), Some(1));
+        // An error of the whole file keeps its kind, file and message.
+        let empty = d.file("empty.jsonl", b"");
+        let c = Corpus::read(&[&empty], &ReadOptions::new().skip_invalid(true)).unwrap();
+        let strict = Corpus::read(&[&empty], &ReadOptions::new()).unwrap_err();
+        assert_eq!(c.skipped()[0].error().to_string(), strict.to_string());
+        assert_eq!(c.skipped()[0].error().kind(), strict.kind());
     }
 
     #[test]
