@@ -590,13 +590,7 @@ mod tests {
     /// 16 bits the same as from the key.
     #[test]
     fn band_entries_of_layout_3_are_bit_packed() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = super::super::test_texts::xorshift(0x9E37_79B9_7F4A_7C15);
         for groups in [
             1u64,
             2,

@@ -609,17 +609,11 @@ mod tests {
 
     #[test]
     fn equal_run_finds_what_a_plain_scan_finds() {
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = super::super::test_texts::xorshift(0x9E37_79B9_7F4A_7C15);
         for len in [0usize, 1, 2, 5, 64, 300] {
             for _ in 0..200 {
                 // Few distinct values, so that runs of equal ones occur.
-                let spread = if next() % 2 == 0 { 16 } else { 65_536 };
+                let spread = if next().is_multiple_of(2) { 16 } else { 65_536 };
                 let mut v: Vec<u16> = (0..len).map(|_| (next() % spread) as u16).collect();
                 v.sort_unstable();
                 for want in [0u16, 1, 7, 15, 16, 40_000, u16::MAX, next() as u16] {

@@ -830,6 +830,26 @@ fn document_code(ctx: &DocContext<'_>, job: &DocJob) -> Result<(Vec<u8>, usize)>
 fn passages_by_min(sources: &[Source<'_>], plan: &Plan) -> Result<MinIndex> {
     let mut pairs = Vec::with_capacity(plan.total as usize);
     let mut out = 0u32;
+    each_surviving_passage_code(sources, plan, |r, rec, bytes| {
+        if rec.len > 0 {
+            let m = first_of_set(bytes)
+                .ok_or_else(|| r.corrupt("a passage set is not a valid code"))?;
+            pairs.push((m, out));
+        }
+        out += 1;
+        Ok(())
+    })?;
+    Ok(MinIndex::new(pairs))
+}
+
+/// Calls `f` with the record and the code of each passage group that
+/// survives the fold, in output order, reading each source's codes front to
+/// back (they are stored group after group).
+fn each_surviving_passage_code(
+    sources: &[Source<'_>],
+    plan: &Plan,
+    mut f: impl FnMut(&super::read::Reader, &GroupRecord, &[u8]) -> Result<()>,
+) -> Result<()> {
     for (s, src) in sources.iter().enumerate() {
         let r = &src.seg.reader;
         let p = &src.seg.passages;
@@ -843,17 +863,12 @@ fn passages_by_min(sources: &[Source<'_>], plan: &Plan) -> Result<MinIndex> {
             at += len;
             let bytes = seq.next(len as usize)?;
             if plan.survives(s, g) {
-                if rec.len > 0 {
-                    let m = first_of_set(bytes)
-                        .ok_or_else(|| r.corrupt("a passage set is not a valid code"))?;
-                    pairs.push((m, out));
-                }
-                out += 1;
+                f(r, rec, bytes)?;
             }
             Ok(())
         })?;
     }
-    Ok(MinIndex::new(pairs))
+    Ok(())
 }
 
 /// The passage level's groups and data: records renumbered (first
@@ -879,24 +894,7 @@ fn write_passages(w: &mut SectionWriter, sources: &[Source<'_>], plan: &Plan) ->
         })?;
     }
     w.end_section()?;
-    for (s, src) in sources.iter().enumerate() {
-        let r = &src.seg.reader;
-        let p = &src.seg.passages;
-        let mut seq = Sequential::new(r, p.data_sec);
-        let mut at = 0u64;
-        for_records(p, r, |g, rec| {
-            if rec.data != at {
-                return Err(r.corrupt("passage codes are not stored group after group"));
-            }
-            let len = rec.end.saturating_sub(rec.data);
-            at += len;
-            let bytes = seq.next(len as usize)?;
-            if plan.survives(s, g) {
-                w.put(bytes)?;
-            }
-            Ok(())
-        })?;
-    }
+    each_surviving_passage_code(sources, plan, |_, _, bytes| w.put(bytes))?;
     w.end_section()
 }
 

@@ -9,13 +9,8 @@ pub(super) fn texts(n: usize, seed: u64) -> Vec<String> {
         "garden", "choir", "prize", "bridge", "river", "school", "mayor", "train", "station",
         "budget", "museum", "festival", "road", "farm", "clinic",
     ];
-    let mut state = seed | 1;
-    let mut next = move |m: usize| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state % m as u64) as usize
-    };
+    let mut random = xorshift(seed | 1);
+    let mut next = move |m: usize| (random() % m as u64) as usize;
     let pool: Vec<String> = (0..30)
         .map(|_| {
             let len = 6 + next(10);
@@ -46,4 +41,16 @@ pub(super) fn texts(n: usize, seed: u64) -> Vec<String> {
         out.push(paragraphs.join("\n\n"));
     }
     out
+}
+
+/// A xorshift64 generator (Marsaglia 2003) from a nonzero `seed`: cheap,
+/// reproducible numbers for tests.
+pub(super) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
 }
