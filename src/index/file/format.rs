@@ -344,8 +344,9 @@ fn read_bits(bytes: &[u8], bit: u64, width: u32) -> u64 {
         Some(b) => u64::from_le_bytes(b.try_into().expect("8 bytes")),
         None => {
             let mut b = [0u8; 8];
-            let n = bytes.len().saturating_sub(at).min(8);
-            b[..n].copy_from_slice(&bytes[at..at + n]);
+            let rest = bytes.get(at..).unwrap_or_default();
+            let n = rest.len().min(8);
+            b[..n].copy_from_slice(&rest[..n]);
             u64::from_le_bytes(b)
         }
     };
@@ -545,6 +546,18 @@ pub(super) fn passage_id_unpack(v: u64) -> PassageId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bits_past_the_end_read_as_zero() {
+        let bytes = [0xffu8, 0x0f, 0x01];
+        assert_eq!(read_bits(&bytes, 0, 12), 0xfff);
+        assert_eq!(read_bits(&bytes, 12, 12), 0x010);
+        assert_eq!(read_bits(&bytes, 16, 12), 0x001);
+        // Wholly past the end (a damaged length): zeros, not a panic.
+        assert_eq!(read_bits(&bytes, 24, 8), 0);
+        assert_eq!(read_bits(&bytes, 40 * 8, 46), 0);
+        assert_eq!(read_bits(&[], 7, 1), 0);
+    }
 
     #[test]
     fn directory_buckets_hold_about_64_groups() {
