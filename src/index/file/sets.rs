@@ -350,7 +350,7 @@ impl DocSetCode {
 /// every such group (and a few others, which the subset test drops). The
 /// index is sorted by a bijective mix of the smallest hash, which spreads
 /// the (small, skewed) minima evenly, and a directory of its top bits finds
-/// a hash's entries in one or two steps. 12 bytes a group and 4 a bucket.
+/// a hash's entries in one or two steps. 16 bytes a group (a padded `(u64, u32)`) and 4 a bucket.
 #[derive(Debug, Default)]
 pub(super) struct MinIndex {
     entries: Vec<(u64, u32)>,
