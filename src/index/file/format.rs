@@ -44,7 +44,7 @@ pub(super) const BAND_ENTRY_LEN: u64 = 12;
 /// most 24, and the 16 of the key tables included).
 pub(super) const KEY_MASK_V2: u64 = !((1 << 24) - 1);
 /// Bits of a band key that layouts 2 and 3 keep.
-const KEPT_KEY_BITS: u32 = 40;
+pub(super) const KEPT_KEY_BITS: u32 = 40;
 /// One id hash entry: u64 hash, u32 document.
 pub(super) const ID_HASH_LEN: u64 = 12;
 /// The config section.

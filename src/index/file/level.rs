@@ -7,7 +7,9 @@
 
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use super::format::{Entries, GROUP_LEN, GroupRecord, SECTION_NAMES, bucket_of, le32, le64};
+use super::format::{
+    Entries, GROUP_LEN, GroupRecord, KEPT_KEY_BITS, SECTION_NAMES, bucket_of, le32, le64,
+};
 use super::read::{CHUNK, Reader};
 use super::sets::{DocSetCode, get_set, union};
 use crate::error::Result;
@@ -94,14 +96,17 @@ impl KeyTable {
     }
 }
 
-/// A run of band entries whose 16 key bits match a key: entries
-/// `[start, start + count)` of the band section (numbered from its start),
-/// in band `band`.
+/// A run of band entries that may hold a key: entries `[start, start +
+/// count)` of the band section (numbered from its start), in band `band`;
+/// `hits` of them have the key's table bits (all of them for a run the
+/// level's own [`KeyTable`] found; for a whole bucket that a
+/// [`JointLevel`](super::joint::JointLevel) sent here, the count it found).
 #[derive(Clone, Copy, Debug)]
 struct Run {
     band: u32,
     start: u64,
     count: u32,
+    hits: u32,
 }
 
 /// Scratch space of [`DiskLevel::matches`] and [`DiskLevel::identical`],
@@ -121,7 +126,7 @@ pub(super) struct Probes {
 /// hold up the instructions after it; elsewhere a load of the value, kept
 /// through `black_box`. Results never depend on it.
 #[inline(always)]
-fn prefetch<T: Copy>(s: &[T], i: usize) {
+pub(super) fn prefetch<T: Copy>(s: &[T], i: usize) {
     let Some(v) = s.get(i) else {
         return;
     };
@@ -145,7 +150,7 @@ fn prefetch<T: Copy>(s: &[T], i: usize) {
 /// values are uniform (bits of hashes), so the search starts where `want`
 /// would lie if they were evenly spread and steps from there: one or two
 /// steps, within the cache line first touched.
-fn equal_run(sorted: &[u16], want: u16) -> (usize, usize) {
+pub(super) fn equal_run(sorted: &[u16], want: u16) -> (usize, usize) {
     let mut i = (sorted.len() * want as usize) >> 16;
     while i > 0 && sorted[i - 1] >= want {
         i -= 1;
@@ -327,6 +332,43 @@ impl DiskLevel {
         Ok(self.table.loaded.get().expect("set just now"))
     }
 
+    /// Appends to `out` the 40 kept bits of the key of every entry of band
+    /// `band` (`Entries::full`, as the low 40 bits of a `u64`), in file
+    /// order: ascending.
+    pub(super) fn band_keys(&self, r: &Reader, band: usize, out: &mut Vec<u64>) -> Result<()> {
+        let per_band = (1usize << self.bits) + 1;
+        let Some(dir) = self.dir.get(band * per_band..(band + 1) * per_band) else {
+            return Err(r.corrupt(format!(
+                "no band {band} in section \"{}\"",
+                SECTION_NAMES[self.bands_sec]
+            )));
+        };
+        let base = band as u64 * self.groups;
+        let chunk = (CHUNK * 8 / self.entries.width() as u64).max(1);
+        let last = per_band - 2;
+        let mut bucket = 0;
+        let mut at = 0;
+        let mut bytes = Vec::new();
+        out.reserve(self.groups as usize);
+        while at < self.groups {
+            let n = chunk.min(self.groups - at);
+            let (lo, len) = self.entries.span(base + at, n);
+            r.read_into(self.bands_sec, lo, len, &mut bytes)?;
+            for i in 0..n as usize {
+                let entry = at + i as u64;
+                // The directory is checked at open: ascending, ending at
+                // `groups`; empty buckets are stepped over.
+                while bucket < last && dir[bucket + 1] as u64 <= entry {
+                    bucket += 1;
+                }
+                let (stored, _) = self.entries.get(&bytes, base + at, i);
+                out.push(self.entries.full(stored, bucket) >> (64 - KEPT_KEY_BITS));
+            }
+            at += n;
+        }
+        Ok(())
+    }
+
     /// Loads the [`KeyTable`] if it is not loaded yet.
     pub(super) fn load_table(&self, r: &Reader) -> Result<()> {
         self.table(r).map(|_| ())
@@ -374,6 +416,7 @@ impl DiskLevel {
                     band: band as u32,
                     start: lo + first as u64,
                     count: count as u32,
+                    hits: count as u32,
                 });
             }
         }
@@ -430,6 +473,54 @@ impl DiskLevel {
     ) -> Result<Vec<(u32, Similarity, GroupRecord, bool)>> {
         let table = self.table(r)?;
         self.probe(table, &item.keys, probes);
+        self.matches_in_runs(r, item, verifier, probes)
+    }
+
+    /// [`matches`](DiskLevel::matches) for an item whose band keys another
+    /// table ([`JointLevel`](super::joint::JointLevel)) looked up: `bands`
+    /// lists, in band order, each band where this level may hold the key,
+    /// with how many of its entries there have the key's 16 table bits
+    /// (bands not listed hold no entry with the key). Each band's whole
+    /// directory bucket is read; this level's [`KeyTable`] is not used.
+    pub(super) fn matches_in_bands(
+        &self,
+        r: &Reader,
+        item: &IndexItem,
+        verifier: &Verifier,
+        bands: &[(u32, u32)],
+        probes: &mut Probes,
+    ) -> Result<Vec<(u32, Similarity, GroupRecord, bool)>> {
+        let per_band = (1usize << self.bits) + 1;
+        probes.runs.clear();
+        for &(band, hits) in bands {
+            let Some(&key) = item.keys.get(band as usize) else {
+                continue;
+            };
+            let d = band as usize * per_band + bucket_of(key, self.bits);
+            let lo = self.dir.get(d).map_or(0, |&v| v as u64);
+            let hi = self.dir.get(d + 1).map_or(0, |&v| v as u64).max(lo);
+            if band as usize >= self.bands || hi == lo {
+                continue;
+            }
+            probes.runs.push(Run {
+                band,
+                start: band as u64 * self.groups + lo,
+                count: (hi - lo) as u32,
+                hits,
+            });
+        }
+        self.matches_in_runs(r, item, verifier, probes)
+    }
+
+    /// The rest of [`matches`](DiskLevel::matches), from the runs in
+    /// `probes.runs`.
+    fn matches_in_runs(
+        &self,
+        r: &Reader,
+        item: &IndexItem,
+        verifier: &Verifier,
+        probes: &mut Probes,
+    ) -> Result<Vec<(u32, Similarity, GroupRecord, bool)>> {
         let mut out = Vec::new();
         if probes.runs.is_empty() {
             return Ok(out);
@@ -460,7 +551,7 @@ impl DiskLevel {
         }
         for &run in rest {
             match &own {
-                Some((g, _, _)) if run.count == 1 => cands.push(*g),
+                Some((g, _, _)) if run.hits == 1 => cands.push(*g),
                 _ => self.read_run(r, run, item.keys[run.band as usize], buf, cands)?,
             }
         }

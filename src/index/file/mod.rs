@@ -232,6 +232,7 @@
 
 mod codec;
 mod format;
+mod joint;
 mod level;
 mod lock;
 mod manifest;
@@ -291,6 +292,8 @@ pub struct IndexFile {
     /// The write lock, for an index opened with
     /// [`open_for_writing`](IndexFile::open_for_writing).
     lock: Option<lock::WriteLock>,
+    /// One band table over all segments, built by the first query.
+    joint: joint::JointSlot,
 }
 
 /// One immutable segment: a file laid out as a version 1 index file, whose

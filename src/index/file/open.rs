@@ -192,6 +192,7 @@ fn open_once(path: &Path) -> Result<IndexFile> {
                 size,
                 stamp,
                 lock: None,
+                joint: Default::default(),
             })
         }
         FIRST_MANIFEST_VERSION..=STORE_FORMAT_VERSION => open_v2(path, file, size, stamp, version),
@@ -298,6 +299,7 @@ fn open_v2(path: &Path, file: FileAt, size: u64, stamp: Stamp, version: u32) -> 
         size: total,
         stamp,
         lock: None,
+        joint: Default::default(),
     })
 }
 

@@ -133,7 +133,7 @@ impl IndexFile {
     ///
     /// As [`query`](IndexFile::query).
     pub fn query_analyzed(&self, doc: &AnalyzedDocument) -> Result<Verdict> {
-        self.load_tables()?;
+        self.load_query_tables()?;
         let overlay = Overlay::new(&self.dedup);
         let prepared = crate::index::prepare(&self.dedup, doc);
         crate::index::check(
@@ -193,6 +193,32 @@ impl IndexFile {
         })
     }
 
+    /// Builds the joint band tables of all segments (`joint.rs`) if the
+    /// index has two segments or more and they apply; else loads the band
+    /// key tables of every segment.
+    pub(super) fn load_query_tables(&self) -> Result<()> {
+        if self.segments.len() >= 2 || self.joint.is_settled() {
+            let applies = self.joint.settle(|| {
+                use super::joint::{Joint, JointLevel};
+                let levels = |docs: bool| -> Vec<_> {
+                    self.segments
+                        .iter()
+                        .map(|s| (if docs { &s.docs } else { &s.passages }, &s.reader))
+                        .collect()
+                };
+                let (docs, passages) = rayon::join(
+                    || JointLevel::build(&levels(true)),
+                    || JointLevel::build(&levels(false)),
+                );
+                Ok(docs?.zip(passages?).map(|(docs, passages)| Joint { docs, passages }))
+            })?;
+            if applies {
+                return Ok(());
+            }
+        }
+        self.load_tables()
+    }
+
     /// Approximate bytes of heap memory that the open index holds: per
     /// segment, its band-table directories and block checksums (loaded at
     /// open) and, once a lookup has visited the segment, its band key
@@ -231,6 +257,7 @@ impl IndexFile {
                     + s.passages.table.memory()
             })
             .sum::<usize>()
+            + self.joint.memory()
             + self.removed.len() * 4
     }
 }
