@@ -130,12 +130,29 @@ pub(crate) fn prepare(dedup: &Deduplicator, doc: &AnalyzedDocument) -> Prepared 
     }
 }
 
+/// Documents with at most this many compared passages check each passage
+/// against their earlier ones by a scan (`n²/2` band key comparisons:
+/// 1,500 for ten passages); longer ones through a local level.
+const LINEAR_LOCAL_PASSAGES: usize = 64;
+
 /// The verdict on `doc` (whose items are `prepared`) against `history`.
 pub(crate) fn check<H: History>(
     history: &H,
     dedup: &Deduplicator,
     doc: &AnalyzedDocument,
     prepared: &Prepared,
+) -> std::result::Result<Verdict, H::Error> {
+    check_with(history, dedup, doc, prepared, LINEAR_LOCAL_PASSAGES)
+}
+
+/// [`check`], scanning a document's earlier passages when it has at most
+/// `linear` (tests compare both ways).
+fn check_with<H: History>(
+    history: &H,
+    dedup: &Deduplicator,
+    doc: &AnalyzedDocument,
+    prepared: &Prepared,
+    linear: usize,
 ) -> std::result::Result<Verdict, H::Error> {
     let (doc_verifier, verifier) = (
         dedup.verifier(Level::Document),
@@ -147,8 +164,14 @@ pub(crate) fn check<H: History>(
     };
     document_matches.sort_unstable_by_key(|&(d, _)| d);
 
-    // Earlier passages of this same document, in a small local level.
-    let mut local = GroupIndex::new(dedup, Level::Passage);
+    // Earlier passages of this same document: for most documents a list
+    // of the first passage of each distinct set, scanned in order (the
+    // first that shares a band key and verifies is the earliest match, as
+    // a level's `first_matches` would find it); for documents with many
+    // passages a small local level, which costs hash tables.
+    let mut local =
+        (prepared.passages.len() > linear).then(|| GroupIndex::new(dedup, Level::Passage));
+    let mut firsts: Vec<(&IndexItem, u32)> = Vec::new();
     let mut passages: Vec<PassageVerdict> = doc
         .passages()
         .iter()
@@ -163,16 +186,43 @@ pub(crate) fn check<H: History>(
         // The earliest match: history first, then this document.
         let found = match history.passage_match(slot, item, verifier)? {
             Some(m) => Some(m),
-            None => local
-                .first_matches(item, verifier)
-                .into_iter()
-                .min_by_key(|&(index, _)| index)
-                .map(|(index, sim)| (PassageId::new(DocId::new(history.next_doc()), index), sim)),
+            None => {
+                let earliest = match &local {
+                    Some(local) => local
+                        .first_matches(item, verifier)
+                        .into_iter()
+                        .min_by_key(|&(index, _)| index),
+                    None => {
+                        let query = item.evidence(verifier);
+                        firsts.iter().find_map(|&(first, index)| {
+                            let shares = first.keys.iter().zip(&item.keys).any(|(a, b)| a == b);
+                            shares
+                                .then(|| verifier.verify(first.evidence(verifier), query))
+                                .flatten()
+                                .map(|sim| (index, sim))
+                        })
+                    }
+                };
+                earliest.map(|(index, sim)| {
+                    (PassageId::new(DocId::new(history.next_doc()), index), sim)
+                })
+            }
         };
         passages[*i as usize].duplicate_of = found;
-        local
-            .insert(item.clone(), *i)
-            .expect("at most u32::MAX passages in one document");
+        match &mut local {
+            Some(local) => local
+                .insert(item.clone(), *i)
+                .expect("at most u32::MAX passages in one document"),
+            None => {
+                let query = item.evidence(verifier);
+                let seen = firsts.iter().any(|&(first, _)| {
+                    first.fingerprint == item.fingerprint && first.evidence(verifier) == query
+                });
+                if !seen {
+                    firsts.push((item, *i));
+                }
+            }
+        }
     }
     Ok(Verdict {
         doc: None,
@@ -187,4 +237,100 @@ pub(crate) struct Prepared {
     pub(crate) doc: Option<IndexItem>,
     /// Passage position in the document, and its item.
     pub(crate) passages: Vec<(u32, IndexItem)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::index::DedupIndex;
+
+    /// The scan of a document's earlier passages finds what a local level
+    /// finds: the same earliest match, with the same similarity, for
+    /// documents that repeat passages exactly, nearly, and not at all.
+    #[test]
+    fn scanning_earlier_passages_finds_what_a_local_level_finds() {
+        let words = [
+            "harbour",
+            "council",
+            "voted",
+            "tuesday",
+            "to",
+            "extend",
+            "the",
+            "night",
+            "ferry",
+            "service",
+            "after",
+            "residents",
+            "asked",
+            "for",
+            "later",
+            "boats",
+            "during",
+            "summer",
+            "months",
+            "and",
+            "festival",
+            "weeks",
+            "officials",
+            "said",
+            "costs",
+            "would",
+            "rise",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for config in [
+            Config::new().min_passage_tokens(5),
+            Config::new()
+                .min_passage_tokens(5)
+                .verification(crate::verify::Verification::Estimate),
+        ] {
+            // An empty history: every match is within the document.
+            let dedup = Deduplicator::new(config.clone()).unwrap();
+            let index = DedupIndex::new(config).unwrap();
+            let (mut repeats, mut checked) = (0, 0);
+            for _ in 0..200 {
+                let mut paragraphs: Vec<String> = Vec::new();
+                for _ in 0..(2 + next() % 12) {
+                    let earlier = (!paragraphs.is_empty() && next() % 3 == 0)
+                        .then(|| paragraphs[next() as usize % paragraphs.len()].clone());
+                    let p = match earlier {
+                        // The same paragraph, or with one word changed.
+                        Some(p) if next() % 2 == 0 => p,
+                        Some(p) => {
+                            let mut w: Vec<&str> = p.split(' ').collect();
+                            let k = next() as usize % w.len();
+                            w[k] = words[next() as usize % words.len()];
+                            w.join(" ")
+                        }
+                        None => (0..(8 + next() % 30))
+                            .map(|_| words[next() as usize % words.len()])
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    };
+                    paragraphs.push(p);
+                }
+                let doc = dedup.analyzer().analyze(&paragraphs.join("\n\n"));
+                let prepared = prepare(&dedup, &doc);
+                let scan = check_with(&index, &dedup, &doc, &prepared, usize::MAX);
+                let level = check_with(&index, &dedup, &doc, &prepared, 0);
+                let (scan, level) = (scan.unwrap(), level.unwrap());
+                assert_eq!(scan, level);
+                repeats += scan
+                    .passages()
+                    .iter()
+                    .filter(|p| p.duplicate_of.is_some())
+                    .count();
+                checked += 1;
+            }
+            assert!(checked == 200 && repeats > 100, "{repeats}");
+        }
+    }
 }

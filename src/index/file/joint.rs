@@ -104,7 +104,8 @@ impl JointSlot {
 
     /// Bytes held in memory.
     pub(super) fn memory(&self) -> usize {
-        self.get().map_or(0, |j| j.docs.memory() + j.passages.memory())
+        self.get()
+            .map_or(0, |j| j.docs.memory() + j.passages.memory())
     }
 }
 
@@ -201,7 +202,11 @@ impl JointLevel {
                 probes.hits.push((s, band as u32));
             }
         }
-        probes.hits.sort_unstable();
+        // In band order: already grouped when one segment holds them all
+        // (an indexed article's passage).
+        if !probes.hits.is_sorted() {
+            probes.hits.sort_unstable();
+        }
     }
 
     /// After [`probe`](JointLevel::probe): the segments with hits, in

@@ -327,6 +327,38 @@ impl IndexFile {
         hidden: &[u32],
         identity: bool,
     ) -> Result<LevelLookup> {
+        thread_local! {
+            /// Scratch space of lookups, kept from one to the next.
+            static SCRATCH: std::cell::RefCell<(Probes, JointProbes)> =
+                std::cell::RefCell::default();
+        }
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => {
+                let (probes, joint_probes) = &mut *scratch;
+                self.lookup_level_with(documents, item, hidden, identity, probes, joint_probes)
+            }
+            // A lookup within a lookup on this thread (none today): its own.
+            Err(_) => self.lookup_level_with(
+                documents,
+                item,
+                hidden,
+                identity,
+                &mut Probes::default(),
+                &mut JointProbes::default(),
+            ),
+        })
+    }
+
+    /// [`lookup_level`](IndexFile::lookup_level) with scratch space.
+    fn lookup_level_with(
+        &self,
+        documents: bool,
+        item: &IndexItem,
+        hidden: &[u32],
+        identity: bool,
+        probes: &mut Probes,
+        joint_probes: &mut JointProbes,
+    ) -> Result<LevelLookup> {
         let verifier = if documents {
             self.dedup.verifier(Level::Document)
         } else {
@@ -334,7 +366,6 @@ impl IndexFile {
         };
         let live = |d: u32| hidden.binary_search(&d).is_err();
         let mut out = LevelLookup::default();
-        let mut probes = Probes::default();
         if let Some(joint) = self.joint.get().filter(|_| !identity) {
             // One probe per band over all segments; then only the segments
             // with an entry of the item's key bits, in order, until the
@@ -344,15 +375,14 @@ impl IndexFile {
             } else {
                 &joint.passages
             };
-            let mut joint_probes = JointProbes::default();
-            level.probe(&item.keys, &mut joint_probes);
-            JointLevel::for_each_segment(&mut joint_probes, |s, bands| {
+            level.probe(&item.keys, joint_probes);
+            JointLevel::for_each_segment(joint_probes, |s, bands| {
                 let Some(seg) = self.segments.get(s) else {
                     return Ok(false);
                 };
                 let level = if documents { &seg.docs } else { &seg.passages };
                 for (_, sim, rec, identical) in
-                    level.matches_in_bands(&seg.reader, item, verifier, bands, &mut probes)?
+                    level.matches_in_bands(&seg.reader, item, verifier, bands, probes)?
                 {
                     out.identical |= identical;
                     out.push(seg, documents, &rec, sim, live)?;
@@ -366,16 +396,11 @@ impl IndexFile {
                 if !identity || out.identical {
                     break;
                 }
-                out.identical = seg
-                    .passages
-                    .identical(&seg.reader, item, &mut probes)?
-                    .is_some();
+                out.identical = seg.passages.identical(&seg.reader, item, probes)?.is_some();
                 continue;
             }
             let level = if documents { &seg.docs } else { &seg.passages };
-            for (_, sim, rec, identical) in
-                level.matches(&seg.reader, item, verifier, &mut probes)?
-            {
+            for (_, sim, rec, identical) in level.matches(&seg.reader, item, verifier, probes)? {
                 out.identical |= identical;
                 out.push(seg, documents, &rec, sim, live)?;
             }

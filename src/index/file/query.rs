@@ -210,7 +210,9 @@ impl IndexFile {
                     || JointLevel::build(&levels(true)),
                     || JointLevel::build(&levels(false)),
                 );
-                Ok(docs?.zip(passages?).map(|(docs, passages)| Joint { docs, passages }))
+                Ok(docs?
+                    .zip(passages?)
+                    .map(|(docs, passages)| Joint { docs, passages }))
             })?;
             if applies {
                 return Ok(());
@@ -223,8 +225,11 @@ impl IndexFile {
     /// segment, its band-table directories and block checksums (loaded at
     /// open) and, once a lookup has visited the segment, its band key
     /// tables: two bytes per band entry (`bands × groups` per level; about
-    /// 570 bytes per news article at the default settings). Approximate:
-    /// allocator overhead and small fixed parts are not counted.
+    /// 570 bytes per news article at the default settings); once a query
+    /// has run on an index of two segments or more, the joint band table
+    /// of all segments, three bytes per band entry and its directories (see
+    /// the [module docs](crate::index::file)). Approximate: allocator
+    /// overhead and small fixed parts are not counted.
     ///
     /// # Example
     ///
