@@ -20,15 +20,78 @@ use crate::error::{Error, Result};
 /// Chunk of sequential reads while rewriting or verifying.
 pub(super) const CHUNK: u64 = 1 << 20;
 
-/// The open file, read at offsets. On Unix, `pread`: threads read at once.
+/// Reads of at most this many bytes (what a lookup reads: band entries,
+/// group records, sets) are served from the file's map on Unix.
+#[cfg(unix)]
+const MAPPED_READ: usize = 16 << 10;
+
+/// The open file, read at offsets. On Unix, through a read-only memory map
+/// of the whole file where the system gives one (threads read at once, and
+/// a read costs no system call), else `pread`.
+///
+/// Index files are immutable once written: a new file is written aside and
+/// renamed in, an old one is unlinked, never truncated or rewritten in
+/// place, so the mapped bytes do not change while an index is open. A file
+/// truncated in place by another program while mapped would make a read
+/// fault (`SIGBUS`) instead of returning an error; `ECHODUP_NO_MMAP=1` in
+/// the environment turns the maps off for such setups.
 #[cfg(unix)]
 #[derive(Debug)]
-pub(super) struct FileAt(File);
+pub(super) struct FileAt {
+    file: File,
+    map: Option<memmap2::Mmap>,
+}
 
 #[cfg(unix)]
 impl FileAt {
+    pub(super) fn new(file: File) -> FileAt {
+        let off = std::env::var_os("ECHODUP_NO_MMAP").is_some_and(|v| !v.is_empty() && v != "0");
+        let map = if off {
+            None
+        } else {
+            #[allow(unsafe_code)]
+            // SAFETY: the map is read-only and private to this handle, and
+            // index files are never changed in place (see above), so the
+            // bytes behind the slices handed out do not change while the
+            // map lives. An empty file, or a system that refuses, gives
+            // `None` and `pread`.
+            unsafe {
+                memmap2::Mmap::map(&file).ok()
+            }
+        };
+        // Lookups read small scattered ranges: no read-ahead around them.
+        if let Some(map) = &map {
+            let _ = map.advise(memmap2::Advice::Random);
+        }
+        FileAt { file, map }
+    }
+
     pub(super) fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
-        std::os::unix::fs::FileExt::read_exact_at(&self.0, buf, offset)
+        match self.mapped(offset, buf.len()) {
+            Some(bytes) => {
+                buf.copy_from_slice(bytes?);
+                Ok(())
+            }
+            None => std::os::unix::fs::FileExt::read_exact_at(&self.file, buf, offset),
+        }
+    }
+
+    /// The `len` bytes at `offset`, where the file is mapped and `len` is
+    /// at most [`MAPPED_READ`] (`None` otherwise: larger reads, such as
+    /// loading tables or copying sections, go through `pread`, so that the
+    /// pages they pass over are not mapped into the process); past the end
+    /// of the file, the error `pread` would give.
+    pub(super) fn mapped(&self, offset: u64, len: usize) -> Option<io::Result<&[u8]>> {
+        if len > MAPPED_READ {
+            return None;
+        }
+        let map = self.map.as_ref()?;
+        let bytes = usize::try_from(offset)
+            .ok()
+            .and_then(|start| map.get(start..start.checked_add(len)?));
+        Some(bytes.ok_or_else(|| {
+            io::Error::new(io::ErrorKind::UnexpectedEof, "failed to fill whole buffer")
+        }))
     }
 }
 
@@ -39,6 +102,10 @@ pub(super) struct FileAt(std::sync::Mutex<File>);
 
 #[cfg(not(unix))]
 impl FileAt {
+    pub(super) fn new(file: File) -> FileAt {
+        FileAt(std::sync::Mutex::new(file))
+    }
+
     pub(super) fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
         use std::io::Read;
         let mut f = self
@@ -48,18 +115,10 @@ impl FileAt {
         f.seek(SeekFrom::Start(offset))?;
         f.read_exact(buf)
     }
-}
 
-impl FileAt {
-    pub(super) fn new(file: File) -> FileAt {
-        #[cfg(unix)]
-        {
-            FileAt(file)
-        }
-        #[cfg(not(unix))]
-        {
-            FileAt(std::sync::Mutex::new(file))
-        }
+    /// Never mapped here.
+    pub(super) fn mapped(&self, _offset: u64, _len: usize) -> Option<io::Result<&[u8]>> {
+        None
     }
 }
 
@@ -133,6 +192,10 @@ impl Reader {
             || (b0..b1).all(|b| self.is_checked(section.first_block + b as usize));
         if checked {
             // Every block was checked before: read only the bytes asked for.
+            if let Some(bytes) = self.file.mapped(section.offset + start, len as usize) {
+                buf.extend_from_slice(bytes.map_err(|e| self.io(e))?);
+                return Ok(());
+            }
             buf.resize(len as usize, 0);
             return self
                 .file
@@ -141,12 +204,33 @@ impl Reader {
         }
         let read_start = b0 * BLOCK;
         let read_end = (b1 * BLOCK).min(section.len);
-        buf.resize((read_end - read_start) as usize, 0);
+        let n = (read_end - read_start) as usize;
+        if let Some(bytes) = self.file.mapped(section.offset + read_start, n) {
+            // Mapped: the blocks checked in place, only the bytes asked
+            // for copied.
+            let bytes = bytes.map_err(|e| self.io(e))?;
+            self.check_blocks(s, b0, bytes)?;
+            let skip = (start - read_start) as usize;
+            buf.extend_from_slice(&bytes[skip..skip + len as usize]);
+            return Ok(());
+        }
+        buf.resize(n, 0);
         self.file
             .read_exact_at(buf, section.offset + read_start)
             .map_err(|e| self.io(e))?;
-        for (i, chunk) in buf.chunks(BLOCK as usize).enumerate() {
-            let block = section.first_block + b0 as usize + i;
+        self.check_blocks(s, b0, buf)?;
+        let skip = (start - read_start) as usize;
+        buf.drain(..skip);
+        buf.truncate(len as usize);
+        Ok(())
+    }
+
+    /// Checks `bytes`, the blocks of section `s` from its block `b0` on,
+    /// against their checksums, and marks them checked.
+    fn check_blocks(&self, s: usize, b0: u64, bytes: &[u8]) -> Result<()> {
+        let first = self.sections[s].first_block + b0 as usize;
+        for (i, chunk) in bytes.chunks(BLOCK as usize).enumerate() {
+            let block = first + i;
             if self.sums.get(block) != Some(&xxh3_64(chunk)) {
                 return Err(self.corrupt(format!(
                     "checksum mismatch in block {} of section \"{}\"",
@@ -156,9 +240,6 @@ impl Reader {
             }
             self.set_checked(block);
         }
-        let skip = (start - read_start) as usize;
-        buf.drain(..skip);
-        buf.truncate(len as usize);
         Ok(())
     }
 

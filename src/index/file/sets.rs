@@ -454,10 +454,13 @@ fn difference(a: &[u64], b: &[u64]) -> Vec<u64> {
     out
 }
 
-/// The union of sorted sets, sorted and distinct.
+/// The union of sorted sets (`parts`: one after the other), sorted and
+/// distinct.
 pub(super) fn union(parts: Vec<u64>) -> Vec<u64> {
     let mut v = parts;
-    v.sort_unstable();
+    // The stable sort finds the sorted runs and merges them (O(n log runs));
+    // the unstable one would sort from scratch.
+    v.sort();
     v.dedup();
     v
 }
