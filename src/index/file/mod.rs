@@ -79,9 +79,10 @@
 //! it: the files are immutable). So the memory an open index
 //! needs is a small fraction of its size on disk, and the operating
 //! system's page cache does the caching. On Unix the small reads of
-//! lookups come from a read-only memory map of each file (no system call
-//! each); `docs/RELIABILITY.md` says what that means for a file truncated
-//! in place by another program, and for the process's RSS.
+//! queries come from a read-only memory map of each file (no system call
+//! each; batches use `pread`); `docs/RELIABILITY.md` says what that means
+//! for a file truncated in place by another program, and for the process's
+//! RSS.
 //!
 //! # Lookups read only what can match
 //!

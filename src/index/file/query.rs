@@ -193,10 +193,14 @@ impl IndexFile {
         })
     }
 
-    /// Builds the joint band tables of all segments (`joint.rs`) if the
-    /// index has two segments or more and they apply; else loads the band
-    /// key tables of every segment.
+    /// Maps the segment files for lookups' small reads (`read.rs`,
+    /// `FileAt`), and builds the joint band tables of all segments
+    /// (`joint.rs`) if the index has two segments or more and they apply;
+    /// else loads the band key tables of every segment.
     pub(super) fn load_query_tables(&self) -> Result<()> {
+        for seg in &self.segments {
+            seg.reader.file.map();
+        }
         if self.segments.len() >= 2 || self.joint.is_settled() {
             let applies = self.joint.settle(|| {
                 use super::joint::{Joint, JointLevel};

@@ -25,45 +25,55 @@ pub(super) const CHUNK: u64 = 1 << 20;
 #[cfg(unix)]
 const MAPPED_READ: usize = 16 << 10;
 
-/// The open file, read at offsets. On Unix, through a read-only memory map
-/// of the whole file where the system gives one (threads read at once, and
-/// a read costs no system call), else `pread`.
+/// The open file, read at offsets: `pread` (threads read at once). On
+/// Unix, once [`map`](FileAt::map) was called (by the first query of an
+/// index), small reads come from a read-only memory map of the whole file
+/// where the system gives one: a read then costs no system call.
 ///
 /// Index files are immutable once written: a new file is written aside and
 /// renamed in, an old one is unlinked, never truncated or rewritten in
 /// place, so the mapped bytes do not change while an index is open. A file
 /// truncated in place by another program while mapped would make a read
 /// fault (`SIGBUS`) instead of returning an error; `ECHODUP_NO_MMAP=1` in
-/// the environment turns the maps off for such setups.
+/// the environment turns the maps off for such setups. Writers (batches)
+/// do not map: their lookups gain little from it, and the pages a map
+/// touches count in the process's RSS.
 #[cfg(unix)]
 #[derive(Debug)]
 pub(super) struct FileAt {
     file: File,
-    map: Option<memmap2::Mmap>,
+    map: std::sync::OnceLock<Option<memmap2::Mmap>>,
 }
 
 #[cfg(unix)]
 impl FileAt {
     pub(super) fn new(file: File) -> FileAt {
-        let off = std::env::var_os("ECHODUP_NO_MMAP").is_some_and(|v| !v.is_empty() && v != "0");
-        let map = if off {
-            None
-        } else {
+        FileAt {
+            file,
+            map: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Maps the file for the small reads of lookups, unless it is mapped,
+    /// `ECHODUP_NO_MMAP` is set, or the system refuses.
+    pub(super) fn map(&self) {
+        self.map.get_or_init(|| {
+            let off =
+                std::env::var_os("ECHODUP_NO_MMAP").is_some_and(|v| !v.is_empty() && v != "0");
+            if off {
+                return None;
+            }
             #[allow(unsafe_code)]
             // SAFETY: the map is read-only and private to this handle, and
             // index files are never changed in place (see above), so the
             // bytes behind the slices handed out do not change while the
             // map lives. An empty file, or a system that refuses, gives
             // `None` and `pread`.
-            unsafe {
-                memmap2::Mmap::map(&file).ok()
-            }
-        };
-        // Lookups read small scattered ranges: no read-ahead around them.
-        if let Some(map) = &map {
+            let map = unsafe { memmap2::Mmap::map(&self.file).ok()? };
+            // Lookups read small scattered ranges: no read-ahead around them.
             let _ = map.advise(memmap2::Advice::Random);
-        }
-        FileAt { file, map }
+            Some(map)
+        });
     }
 
     pub(super) fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
@@ -85,7 +95,7 @@ impl FileAt {
         if len > MAPPED_READ {
             return None;
         }
-        let map = self.map.as_ref()?;
+        let map = self.map.get()?.as_ref()?;
         let bytes = usize::try_from(offset)
             .ok()
             .and_then(|start| map.get(start..start.checked_add(len)?));
@@ -115,6 +125,9 @@ impl FileAt {
         f.seek(SeekFrom::Start(offset))?;
         f.read_exact(buf)
     }
+
+    /// Nothing to do here: never mapped.
+    pub(super) fn map(&self) {}
 
     /// Never mapped here.
     pub(super) fn mapped(&self, _offset: u64, _len: usize) -> Option<io::Result<&[u8]>> {
