@@ -279,13 +279,7 @@ mod tests {
             "would",
             "rise",
         ];
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::index::file::test_texts::xorshift(0x9E37_79B9_7F4A_7C15);
         for config in [
             Config::new().min_passage_tokens(5),
             Config::new()
@@ -299,11 +293,11 @@ mod tests {
             for _ in 0..200 {
                 let mut paragraphs: Vec<String> = Vec::new();
                 for _ in 0..(2 + next() % 12) {
-                    let earlier = (!paragraphs.is_empty() && next() % 3 == 0)
+                    let earlier = (!paragraphs.is_empty() && next().is_multiple_of(3))
                         .then(|| paragraphs[next() as usize % paragraphs.len()].clone());
                     let p = match earlier {
                         // The same paragraph, or with one word changed.
-                        Some(p) if next() % 2 == 0 => p,
+                        Some(p) if next().is_multiple_of(2) => p,
                         Some(p) => {
                             let mut w: Vec<&str> = p.split(' ').collect();
                             let k = next() as usize % w.len();

@@ -81,11 +81,6 @@ impl JointSlot {
         self.loaded.get().and_then(Option::as_ref)
     }
 
-    /// Whether the tables were built, or found not to apply.
-    pub(super) fn is_settled(&self) -> bool {
-        self.loaded.get().is_some()
-    }
-
     /// Builds the tables with `build` unless that was done; returns
     /// whether they apply. An error leaves the slot unsettled.
     pub(super) fn settle(&self, build: impl FnOnce() -> Result<Option<Joint>>) -> Result<bool> {

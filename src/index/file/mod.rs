@@ -257,7 +257,7 @@ mod segments;
 mod sets;
 mod stream;
 #[cfg(test)]
-mod test_texts;
+pub(crate) mod test_texts;
 mod update;
 mod write;
 

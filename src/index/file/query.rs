@@ -201,7 +201,7 @@ impl IndexFile {
         for seg in &self.segments {
             seg.reader.file.map();
         }
-        if self.segments.len() >= 2 || self.joint.is_settled() {
+        if self.segments.len() >= 2 {
             let applies = self.joint.settle(|| {
                 use super::joint::{Joint, JointLevel};
                 let levels = |docs: bool| -> Vec<_> {

@@ -45,7 +45,7 @@ pub(super) fn texts(n: usize, seed: u64) -> Vec<String> {
 
 /// A xorshift64 generator (Marsaglia 2003) from a nonzero `seed`: cheap,
 /// reproducible numbers for tests.
-pub(super) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+pub(crate) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
     let mut state = seed;
     move || {
         state ^= state << 13;
