@@ -883,6 +883,111 @@ fn removed_documents_are_never_reported_again() {
     assert_eq!(reopened.find(&docs[1].0).unwrap(), Some(new));
 }
 
+/// A paragraph of 24 made-up words, a different one for each `n` (no two
+/// share a 5-word shingle but by chance).
+fn made_up_paragraph(n: u64) -> String {
+    const SYLLABLES: [&str; 16] = [
+        "ka", "lo", "mi", "ner", "so", "tav", "ru", "pel", "di", "gon", "ha", "ve", "zu", "bri",
+        "qua", "ost",
+    ];
+    let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut words = Vec::new();
+    for _ in 0..24 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let w: String = (0..3)
+            .map(|i| SYLLABLES[((x >> (i * 4)) & 15) as usize])
+            .collect();
+        words.push(w);
+    }
+    words.join(" ") + "."
+}
+
+/// A passage whose first copy was removed is stored again by a later batch
+/// that adds it (a new document, the same id added again, or `Replace`), so
+/// queries find the new copy, before and after folding: every verdict,
+/// passages included, is that of a memory index of the live documents in
+/// the order they were added. (A copy added *before* the removal is not
+/// recorded: docs/RELIABILITY.md.)
+#[test]
+fn a_passage_whose_first_copy_was_removed_is_found_in_the_copies_added_after() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("copies.edx");
+    let p = |ns: &[u64]| -> String {
+        ns.iter()
+            .map(|&n| made_up_paragraph(n))
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    };
+    let first = [
+        ("a".to_string(), p(&[1, 2, 3])),
+        ("d".to_string(), p(&[4, 5])),
+        ("x".to_string(), p(&[6, 7])),
+    ];
+    build(&path, &Config::new(), &[&first]);
+    let mut index = IndexFile::open_for_writing(&path).unwrap();
+    assert!(index.remove(["a"]).unwrap().is_empty());
+    // A new document with the removed one's first paragraph, and the
+    // removed id with its old text.
+    index
+        .add_batch([("b", p(&[1, 8])), ("a", p(&[1, 2, 3]))])
+        .unwrap();
+    // `d` replaced by an edit that keeps its first paragraph.
+    let staged = index
+        .stage_batch([("d", p(&[4, 9]))], OnExistingId::Replace)
+        .unwrap();
+    index.commit_batch(staged).unwrap();
+    let live = [
+        ("x".to_string(), p(&[6, 7])),
+        ("b".to_string(), p(&[1, 8])),
+        ("a".to_string(), p(&[1, 2, 3])),
+        ("d".to_string(), p(&[4, 9])),
+    ];
+    let (memory, _) = memory_index(&Config::new(), &live);
+    let queries = [
+        p(&[1, 10]),
+        p(&[2, 4, 11]),
+        p(&[1, 2, 3]),
+        p(&[5, 9]),
+        p(&[4]),
+        p(&[6, 8, 3]),
+    ];
+    // A verdict with ids for documents: documents numbered differently in
+    // the two indexes.
+    type Named = (Vec<String>, Vec<(u32, Option<(String, u32)>)>);
+    let named = |v: &Verdict, id: &dyn Fn(echodup::DocId) -> String| -> Named {
+        let mut docs: Vec<String> = v.document_matches().iter().map(|(d, _)| id(*d)).collect();
+        docs.sort();
+        let passages = v
+            .passages()
+            .iter()
+            .map(|pv| {
+                (
+                    pv.index,
+                    pv.duplicate_of.map(|(at, _)| (id(at.doc), at.index)),
+                )
+            })
+            .collect();
+        (docs, passages)
+    };
+    let check = |index: &IndexFile, when: &str| {
+        for q in &queries {
+            let got = named(&index.query(q).unwrap(), &|d| index.doc_id(d).unwrap());
+            let want = named(&memory.query(q), &|d| live[d.as_usize()].0.clone());
+            assert_eq!(got, want, "{when}: query {q:.40}");
+        }
+    };
+    // The first paragraph is found in `b` (its earliest live copy).
+    let v = index.query(&p(&[1, 10])).unwrap();
+    let (at, _) = v.passages()[0].duplicate_of.expect("found in a later copy");
+    assert_eq!(index.doc_id(at.doc).unwrap(), "b");
+    check(&index, "before folding");
+    index.optimize().unwrap();
+    assert_eq!(index.info().segments, 1);
+    check(&index, "after optimize");
+}
+
 #[test]
 fn a_newer_version_or_another_file_is_a_clear_error() {
     let dir = TempDir::new().unwrap();

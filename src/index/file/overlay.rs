@@ -365,6 +365,14 @@ impl IndexFile {
             self.dedup.verifier(Level::Passage)
         };
         let live = |d: u32| hidden.binary_search(&d).is_err();
+        // A passage group holds its set for the index only while its first
+        // passage's document is live: a passage identical to a group whose
+        // first copy was removed is stored again (a batch adding it must
+        // not count on a group that a fold drops); a document group holds
+        // it while it is on disk (a new member keeps it alive).
+        let holds = |seg: &Segment, rec: &GroupRecord| {
+            documents || live((seg.base + passage_id_unpack(rec.first).doc.as_u32() as u64) as u32)
+        };
         let mut out = LevelLookup::default();
         if let Some(joint) = self.joint.get().filter(|_| !identity) {
             // One probe per band over all segments; then only the segments
@@ -384,7 +392,7 @@ impl IndexFile {
                 for (_, sim, rec, identical) in
                     level.matches_in_bands(&seg.reader, item, verifier, bands, probes)?
                 {
-                    out.identical |= identical;
+                    out.identical |= identical && holds(seg, &rec);
                     out.push(seg, documents, &rec, sim, live)?;
                 }
                 Ok::<bool, Error>(documents || out.passages.is_empty())
@@ -396,12 +404,15 @@ impl IndexFile {
                 if !identity || out.identical {
                     break;
                 }
-                out.identical = seg.passages.identical(&seg.reader, item, probes)?.is_some();
+                out.identical = match seg.passages.identical(&seg.reader, item, probes)? {
+                    Some(g) => holds(seg, &seg.passages.record(&seg.reader, g)?),
+                    None => false,
+                };
                 continue;
             }
             let level = if documents { &seg.docs } else { &seg.passages };
             for (_, sim, rec, identical) in level.matches(&seg.reader, item, verifier, probes)? {
-                out.identical |= identical;
+                out.identical |= identical && holds(seg, &rec);
                 out.push(seg, documents, &rec, sim, live)?;
             }
         }
@@ -554,7 +565,10 @@ mod tests {
                 let level = if documents { &seg.docs } else { &seg.passages };
                 let found = level.matches_naive(&seg.reader, item, verifier).unwrap();
                 for (_, sim, rec, identical) in found {
-                    out.identical |= identical;
+                    // A passage group holds its set while its first copy is
+                    // live.
+                    let first = seg.base + passage_id_unpack(rec.first).doc.as_u32() as u64;
+                    out.identical |= identical && (documents || live(first as u32));
                     out.push(seg, documents, &rec, sim, live).unwrap();
                 }
             }
