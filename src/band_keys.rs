@@ -522,13 +522,18 @@ mod tests {
         keys
     }
 
+    /// Spills to `dir` past `max_memory` bytes.
+    fn spill_to(dir: &tempfile::TempDir, max_memory: usize) -> SpillPolicy {
+        SpillPolicy {
+            dir: Some(dir.path().to_path_buf()),
+            max_memory,
+        }
+    }
+
     #[test]
     fn spilled_keys_read_back_as_in_memory() {
         let dir = tempfile::tempdir().unwrap();
-        let spill = SpillPolicy {
-            dir: Some(dir.path().to_path_buf()),
-            max_memory: 64,
-        };
+        let spill = spill_to(&dir, 64);
         for (n, part) in [(0u32, 1u32), (1, 1), (7, 3), (1000, 17), (70_000, 4096)] {
             let memory = filled(n, 3, part, SpillPolicy::never());
             let mut spilled = filled(n, 3, part, spill.clone());
@@ -558,14 +563,12 @@ mod tests {
     #[test]
     fn blocks_of_any_size_read_back_with_and_without_direct_io() {
         let dir = tempfile::tempdir().unwrap();
-        let spill = SpillPolicy {
-            dir: Some(dir.path().to_path_buf()),
-            max_memory: 0,
-        };
+        let spill = spill_to(&dir, 0);
         for direct in [true, false] {
             DIRECT.with(|d| d.set(direct));
-            // 32 bands: 1024 items a block (4 KiB runs); 3 and 7 bands:
-            // blocks of 1,365 and 585 items, runs padded; 1 item a block.
+            // 32 and 3 bands: 1,024 items a block (runs of 4 KiB, the last
+            // block's padded); 7 bands: 585 items a block, every run padded;
+            // 1 item a block.
             for (bands, block_bytes) in [(32, 128 << 10), (3, 16 << 10), (7, 16 << 10), (2, 1)] {
                 for n in [1u32, 1023, 1024, 1025, 5000] {
                     let mut keys = filled_in_blocks(n, bands, 333, spill.clone(), block_bytes);
