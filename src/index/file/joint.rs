@@ -139,12 +139,26 @@ impl JointLevel {
         let mut fps = vec![0u16; bands * per].into_boxed_slice();
         let mut segs = vec![0u8; bands * per].into_boxed_slice();
         if per > 0 {
-            dir.par_chunks_mut(per_band)
-                .zip(fps.par_chunks_mut(per))
-                .zip(segs.par_chunks_mut(per))
+            // The bands in as many runs as there are threads, each run with
+            // one scratch space: a band's scratch is tens of megabytes at
+            // 1M articles, and new memory for each band cost more than the
+            // work on a virtual machine (`docs/BENCHMARKS.md`).
+            let run = bands.div_ceil(rayon::current_num_threads().max(1)).max(1);
+            dir.par_chunks_mut(per_band * run)
+                .zip(fps.par_chunks_mut(per * run))
+                .zip(segs.par_chunks_mut(per * run))
                 .enumerate()
-                .try_for_each(|(band, ((dir, fps), segs))| {
-                    fill_band(levels, band, bits, dir, fps, segs)
+                .try_for_each(|(r, ((dir, fps), segs))| {
+                    let mut scratch = (Vec::new(), Vec::new());
+                    for (i, ((dir, fps), segs)) in dir
+                        .chunks_mut(per_band)
+                        .zip(fps.chunks_mut(per))
+                        .zip(segs.chunks_mut(per))
+                        .enumerate()
+                    {
+                        fill_band(levels, r * run + i, bits, dir, fps, segs, &mut scratch)?;
+                    }
+                    Ok::<(), crate::Error>(())
                 })?;
         }
         Ok(Some(JointLevel {
@@ -234,7 +248,7 @@ impl JointLevel {
 
 /// Fills band `band` of a joint table: its directory `dir` (bucket
 /// starts), key bits `fps` and segments `segs`, from the band's entries in
-/// every level of `levels`.
+/// every level of `levels`. `scratch` is reused from band to band.
 fn fill_band(
     levels: &[(&DiskLevel, &Reader)],
     band: usize,
@@ -242,19 +256,20 @@ fn fill_band(
     dir: &mut [u32],
     fps: &mut [u16],
     segs: &mut [u8],
+    (keys, placed): &mut (Vec<u64>, Vec<u32>),
 ) -> Result<()> {
     let buckets = 1usize << bits;
     // The 40 kept bits of each key; then a counting sort by bucket.
-    let mut keys: Vec<u64> = Vec::new();
+    keys.clear();
     let mut ends = Vec::with_capacity(levels.len());
     for (level, reader) in levels {
-        level.band_keys(reader, band, &mut keys)?;
+        level.band_keys(reader, band, keys)?;
         ends.push(keys.len());
     }
     let bucket = |k: u64| bucket_of(k << (64 - KEPT_KEY_BITS), bits);
     let key16 = |k: u64| key_bits(k << (64 - KEPT_KEY_BITS), bits);
     let mut counts = vec![0u32; buckets + 1];
-    for &k in &keys {
+    for &k in keys.iter() {
         counts[bucket(k) + 1] += 1;
     }
     for b in 0..buckets {
@@ -262,7 +277,8 @@ fn fill_band(
     }
     dir.copy_from_slice(&counts);
     // Each entry as its 16 key bits over its segment, placed in its bucket.
-    let mut placed = vec![0u32; keys.len()];
+    placed.clear();
+    placed.resize(keys.len(), 0);
     let mut start = 0;
     for (seg, &end) in ends.iter().enumerate() {
         for &k in &keys[start..end] {
@@ -272,12 +288,11 @@ fn fill_band(
         }
         start = end;
     }
-    drop(keys);
     for b in 0..buckets {
         let bucket = &mut placed[dir[b] as usize..dir[b + 1] as usize];
         bucket.sort_unstable();
     }
-    for ((fp, seg), &v) in fps.iter_mut().zip(segs.iter_mut()).zip(&placed) {
+    for ((fp, seg), &v) in fps.iter_mut().zip(segs.iter_mut()).zip(placed.iter()) {
         *fp = (v >> 8) as u16;
         *seg = v as u8;
     }
