@@ -385,8 +385,11 @@ impl Config {
     /// [`Config::max_key_memory`]): an unnamed file that the system removes
     /// when the run ends or the process dies. Defaults to `None`, the
     /// system's temporary folder ([`std::env::temp_dir`]: `TMPDIR` on Unix).
-    /// A run that cannot make or write the file fails with
-    /// [`ErrorKind::Io`](crate::ErrorKind::Io) naming the folder.
+    /// On Linux the file is written and read past the page cache
+    /// (`O_DIRECT`, where the folder's file system allows it): the keys are
+    /// read back from the disk itself, so a local SSD serves better than a
+    /// network or spinning disk. A run that cannot make or write the file
+    /// fails with [`ErrorKind::Io`](crate::ErrorKind::Io) naming the folder.
     pub fn temp_dir(mut self, dir: Option<std::path::PathBuf>) -> Self {
         self.temp_dir = dir;
         self
