@@ -11,15 +11,18 @@
 //! that segment was laid out as a version 1 file, equal to the committed
 //! fixture byte for byte. Since version 3 the segment has layout 2; it was
 //! committed once as `tests/data/index-v3.seg` (a segment file opens on its
-//! own as a one-file index). Since version 4 it has layout 3, committed once
-//! as `tests/data/index-v4.seg`; a test checks that this build still writes
-//! that byte for byte, from the documents, from the version 1 fixture and
-//! from a version 3 index of `index-v3.seg`.
+//! own as a one-file index). Version 4's had layout 3, committed once as
+//! `tests/data/index-v4.seg`. Since version 5 it has layout 4 (passage
+//! copies recorded), committed once as `tests/data/index-v5.seg`; a test
+//! checks that this build still writes that byte for byte from the
+//! documents, and its sections but the copies from the version 1 fixture
+//! and from version 3 and 4 indexes of `index-v3.seg` and `index-v4.seg`.
 //!
 //! ```text
 //! cargo run --release --example index_fixture -- tests/data/index-v1.jsonl /tmp/fixture.edx
 //! cp /tmp/fixture.edx.segments/*.seg tests/data/index-v3.seg   # once, for version 3
 //! cp /tmp/fixture.edx.segments/*.seg tests/data/index-v4.seg   # once, for version 4
+//! cp /tmp/fixture.edx.segments/*.seg tests/data/index-v5.seg   # once, for version 5
 //! ```
 
 use echodup::index::IndexFile;

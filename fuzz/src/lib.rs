@@ -108,13 +108,22 @@ fn put64(b: &mut [u8], at: usize, v: u64) {
 }
 
 /// Rewrites every checksum of an index file from its (possibly mutated)
-/// content: the block checksums of sections 0–13 into section 14, each
-/// section's table checksum, and the header checksum. Where the section
-/// table no longer describes the file (the fuzzer changed an offset), the
-/// block checksums are left alone and only the table and header checksums
-/// are recomputed, over whatever the table says.
+/// content: the block checksums of every section but the last into the
+/// last (sections 0–13 into 14 in segment layouts 1 to 3, 0–14 into 15 in
+/// layout 4: the header's section count says which), each section's table
+/// checksum, and the header checksum. Where the section table no longer
+/// describes the file (the fuzzer changed an offset), the block checksums
+/// are left alone and only the table and header checksums are recomputed,
+/// over whatever the table says.
 pub fn reseal(file: &mut [u8]) {
-    let table_end = HEADER_LEN + SECTIONS * ENTRY_LEN;
+    if file.len() < HEADER_LEN {
+        return;
+    }
+    // 15 sections, or 16 where the header says so (a mutated count is
+    // taken as 15).
+    let count = u32::from_le_bytes(file[12..16].try_into().unwrap()) as usize;
+    let sections = if count == SECTIONS + 1 { count } else { SECTIONS };
+    let table_end = HEADER_LEN + sections * ENTRY_LEN;
     if file.len() < table_end {
         return;
     }
@@ -127,7 +136,7 @@ pub fn reseal(file: &mut [u8]) {
     };
     let mut sums: Vec<u64> = Vec::new();
     let mut ok = true;
-    for s in 0..SECTIONS - 1 {
+    for s in 0..sections - 1 {
         let Some((off, end)) = range(file, s) else {
             ok = false;
             break;
@@ -142,14 +151,14 @@ pub fn reseal(file: &mut [u8]) {
             .collect();
         put64(file, HEADER_LEN + s * ENTRY_LEN + 24, xxh3_64(&bytes));
     }
-    if let Some((off, end)) = range(file, SECTIONS - 1) {
+    if let Some((off, end)) = range(file, sections - 1) {
         if ok && end - off == sums.len() * 8 {
             for (i, v) in sums.iter().enumerate() {
                 put64(file, off + i * 8, *v);
             }
         }
         let last = xxh3_64(&file[off..end]);
-        put64(file, HEADER_LEN + (SECTIONS - 1) * ENTRY_LEN + 24, last);
+        put64(file, HEADER_LEN + (sections - 1) * ENTRY_LEN + 24, last);
     }
     let mut covered = file[..56].to_vec();
     covered.extend_from_slice(&file[HEADER_LEN..table_end]);

@@ -78,7 +78,7 @@ fn create_and_info_show_the_configuration() {
     assert!(out.status.success(), "{}", stderr(&out));
     let i = info(d, "idx.edx");
     assert_eq!(i["documents"], 0);
-    assert_eq!(i["format_version"], 4);
+    assert_eq!(i["format_version"], 5);
     assert_eq!(i["segments"], 0);
     assert_eq!(i["threshold"], 0.7);
     assert_eq!(i["verified"], true);
@@ -98,7 +98,7 @@ fn create_and_info_show_the_configuration() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("format version:   4"), "{text}");
+    assert!(text.contains("format version:   5"), "{text}");
     assert!(text.contains("documents:        0"), "{text}");
     // Never overwritten.
     let before = std::fs::read(d.join("idx.edx")).unwrap();

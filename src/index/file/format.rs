@@ -5,22 +5,24 @@
 
 use crate::corpus::{DocId, PassageId};
 
-/// The newest index format version this build writes and reads: 4, a
-/// manifest and segment files of layout 3 (compact sets, a document's set
-/// stored as references to its passages' sets, bit-packed band entries).
+/// The newest index format version this build writes and reads: 5, a
+/// manifest and segment files of layout 4 (compact sets, a document's set
+/// stored as references to its passages' sets, bit-packed band entries,
+/// the later copies of each stored passage).
 /// Indexes of every older version listed in `docs/FORMAT.md` are read too:
-/// version 3 (segments of layout 2, 8-byte band entries), version 2 (a
-/// manifest and segments of layout 1) and version 1 (one file, which
-/// becomes the first segment on its first change).
-pub const STORE_FORMAT_VERSION: u32 = 4;
+/// version 4 (segments of layout 3, without copies), version 3 (segments
+/// of layout 2, 8-byte band entries), version 2 (a manifest and segments
+/// of layout 1) and version 1 (one file, which becomes the first segment
+/// on its first change).
+pub const STORE_FORMAT_VERSION: u32 = 5;
 
 /// The layout of the segment files this build writes (the version in their
-/// header): 3. Layout 1 is that of a version 1 index file, layout 2 that
-/// of format version 3.
-pub(super) const SEGMENT_FORMAT_VERSION: u32 = 3;
+/// header): 4. Layout 1 is that of a version 1 index file, layout 2 that
+/// of format version 3, layout 3 that of format version 4.
+pub(super) const SEGMENT_FORMAT_VERSION: u32 = 4;
 
 /// The newest segment layout a manifest of format version `version` may
-/// list: 1 in version 2, 2 in version 3, 3 in version 4.
+/// list: 1 in version 2, 2 in version 3, 3 in version 4, 4 in version 5.
 pub(super) fn newest_layout(version: u32) -> u32 {
     version.saturating_sub(1).clamp(1, SEGMENT_FORMAT_VERSION)
 }
@@ -58,7 +60,9 @@ const MAX_DIR_BITS: u32 = 24;
 /// Groups per directory bucket, on average, at most.
 const BUCKET_TARGET: u64 = 64;
 
-/// Section numbers of format version 1, in file order.
+/// Section numbers, in file order. Layouts 1 to 3 have no section
+/// `COPIES`: their section table has 15 entries, the last the block
+/// checksums (read as an empty `COPIES` section, then `BLOCK_SUMS`).
 pub(super) mod sec {
     pub(in crate::index::file) const CONFIG: usize = 0;
     pub(in crate::index::file) const META: usize = 1;
@@ -74,9 +78,17 @@ pub(super) mod sec {
     pub(in crate::index::file) const PASSAGE_DATA: usize = 11;
     pub(in crate::index::file) const PASSAGE_BANDS: usize = 12;
     pub(in crate::index::file) const PASSAGE_DIR: usize = 13;
-    pub(in crate::index::file) const BLOCK_SUMS: usize = 14;
-    pub(in crate::index::file) const COUNT: usize = 15;
+    pub(in crate::index::file) const COPIES: usize = 14;
+    pub(in crate::index::file) const BLOCK_SUMS: usize = 15;
+    pub(in crate::index::file) const COUNT: usize = 16;
+    /// Sections of layouts 1 to 3 (without `COPIES`).
+    pub(in crate::index::file) const COUNT_BEFORE_COPIES: usize = 15;
 }
+
+/// One record of the section `copies` (layout 4): a passage's fingerprint
+/// (u64), its document (u32, numbered in the segment) and its position in
+/// the document (u32).
+pub(super) const COPY_LEN: u64 = 16;
 
 /// The name of each section, for error messages.
 pub(super) const SECTION_NAMES: [&str; sec::COUNT] = [
@@ -94,6 +106,7 @@ pub(super) const SECTION_NAMES: [&str; sec::COUNT] = [
     "passage data",
     "passage bands",
     "passage directory",
+    "passage copies",
     "block checksums",
 ];
 

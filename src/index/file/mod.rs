@@ -33,7 +33,7 @@
 //!
 //! # Segments: a batch costs what its documents cost
 //!
-//! An index (format version 4, `docs/FORMAT.md`) is a small manifest at
+//! An index (format version 5, `docs/FORMAT.md`) is a small manifest at
 //! its path `NAME` and immutable segment files in `NAME.segments/`. A batch
 //! writes one new segment and a new manifest; nothing old is rewritten. A
 //! merge policy then folds runs of eight small segments of a size tier into
@@ -52,9 +52,9 @@
 //! A version 1 index (one file, rewritten by every batch) is read as it is,
 //! and upgraded on its first change: the file becomes the first segment
 //! (linked, not copied, where the file system allows) and a manifest takes
-//! its place. A version 2 or 3 index (segments of layout 1 or 2) is read as
-//! it is and becomes version 4 on its first change; folds rewrite old
-//! segments in this build's layout (3).
+//! its place. A version 2, 3 or 4 index (segments of layout 1, 2 or 3) is read as
+//! it is and becomes version 5 on its first change; folds rewrite old
+//! segments in this build's layout (4).
 //!
 //! # Compact segments
 //!
@@ -67,6 +67,13 @@
 //! index. Band entries keep 40 bits of each key, bit-packed without the
 //! bits their directory bucket implies (about 46 bits an entry). About 5.0
 //! KB per news article at the default settings.
+//!
+//! A passage counted but not stored (an earlier passage has its set) is
+//! recorded as a **copy** (`copies.rs`: its set's fingerprint and where it
+//! is, 16 bytes): once the document of a passage's first copy is removed,
+//! a query that matches the passage answers with its earliest live copy, as
+//! an index of the live documents alone would; folds keep such a passage
+//! while a copy is live.
 //!
 //! # Opening is cheap
 //!
@@ -228,6 +235,8 @@
 //   removal of orphaned files.
 // - `update`: `add_batch`, `stage_batch`/`commit_batch` (`StagedBatch`,
 //   `OnExistingId`), `remove`, `optimize` and `merge`.
+// - `copies`: the section of passage copies (layout 4): `CopyRecord`, its
+//   writing, and the search of every segment for a set's earliest live copy.
 // - `overlay`: what a batch or a merge adds, in memory (`Overlay`, one
 //   `OverlayLevel` per level); `LevelLookup`/`BaseLookup`, an item's lookups
 //   in the file, done in parallel before a batch is checked in order; and
@@ -244,6 +253,7 @@
 //   (`crate::atomic`).
 
 mod codec;
+mod copies;
 mod format;
 mod joint;
 mod level;

@@ -11,9 +11,9 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::{config_mismatch, decode_config};
 use super::format::{
-    BLOCK, CONFIG_LEN, ENTRY_LEN, Entries, GROUP_LEN, HEADER_LEN, ID_HASH_LEN, MAGIC, META_LEN,
-    Meta, SECTION_NAMES, SEGMENT_FORMAT_VERSION, SEGMENT_MAGIC, STORE_FORMAT_VERSION, dir_bits,
-    le32, le64, newest_layout, sec,
+    BLOCK, CONFIG_LEN, COPY_LEN, ENTRY_LEN, Entries, GROUP_LEN, HEADER_LEN, ID_HASH_LEN, MAGIC,
+    META_LEN, Meta, SECTION_NAMES, SEGMENT_FORMAT_VERSION, SEGMENT_MAGIC, STORE_FORMAT_VERSION,
+    dir_bits, le32, le64, newest_layout, sec,
 };
 use super::level::{DiskLevel, Parts};
 use super::lock::{Stamp, WriteLock, remove_leftovers};
@@ -331,10 +331,15 @@ fn open_segment(
             "segment layout {layout} is not one this build reads (1 to {SEGMENT_FORMAT_VERSION})"
         )));
     }
-    if count != sec::COUNT || block != BLOCK {
+    // Layouts 1 to 3 have no section of copies.
+    let expected = if layout >= 4 {
+        sec::COUNT
+    } else {
+        sec::COUNT_BEFORE_COPIES
+    };
+    if count != expected || block != BLOCK {
         return Err(bad(format!(
-            "the header gives {count} sections of {block}-byte blocks (layout {layout} has {} of {BLOCK})",
-            sec::COUNT
+            "the header gives {count} sections of {block}-byte blocks (layout {layout} has {expected} of {BLOCK})"
         )));
     }
     let table_end = (HEADER_LEN + count * ENTRY_LEN) as u64;
@@ -365,11 +370,28 @@ fn open_segment(
     let mut at = table_end;
     let mut blocks = 0usize;
     for (i, s) in sections.iter_mut().enumerate() {
-        let e = &table[i * ENTRY_LEN..(i + 1) * ENTRY_LEN];
+        if count < sec::COUNT && i == sec::COPIES {
+            // An older layout: an empty section of copies.
+            *s = Section {
+                offset: at,
+                len: 0,
+                first_block: blocks,
+            };
+            checksums[i] = xxh3_64(&[]);
+            continue;
+        }
+        // The entry of section `i` (in an older layout, the block
+        // checksums are entry 14).
+        let entry = if count < sec::COUNT && i > sec::COPIES {
+            i - 1
+        } else {
+            i
+        };
+        let e = &table[entry * ENTRY_LEN..(entry + 1) * ENTRY_LEN];
         let (kind, offset, len) = (le32(e, 0) as usize, le64(e, 8), le64(e, 16));
-        if kind != i || offset != at || offset.checked_add(len).is_none_or(|end| end > size) {
+        if kind != entry || offset != at || offset.checked_add(len).is_none_or(|end| end > size) {
             return Err(bad(format!(
-                "section table entry {i} (\"{}\") is out of place",
+                "section table entry {entry} (\"{}\") is out of place",
                 SECTION_NAMES[i]
             )));
         }
@@ -424,6 +446,9 @@ fn open_segment(
 
     if reader.len(sec::CONFIG) != CONFIG_LEN || reader.len(sec::META) != META_LEN {
         return Err(reader.corrupt("the config or meta section has the wrong length"));
+    }
+    if !reader.len(sec::COPIES).is_multiple_of(COPY_LEN) {
+        return Err(reader.corrupt("section \"passage copies\" has the wrong length"));
     }
     let config = decode_config(&reader.read(sec::CONFIG, 0, CONFIG_LEN)?, &path)?;
     let computed = config.fingerprint()?;

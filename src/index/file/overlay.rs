@@ -76,6 +76,10 @@ pub(super) struct Overlay {
     passage_ids: Vec<PassageId>,
     /// New passages (in new groups or not).
     pub(super) num_passages: u64,
+    /// The new passages whose set is that of a group (on disk, or new)
+    /// whose first passage is earlier: their set's fingerprint, and where
+    /// they are (numbered as the first passages of new groups are).
+    pub(super) copies: Vec<(u64, PassageId)>,
     /// The number in the index of the document that is number 0 of the
     /// segment written from this overlay (documents are numbered in the
     /// index here, for verdicts, and in their segment on disk).
@@ -94,6 +98,7 @@ impl Overlay {
             doc_joins: HashMap::new(),
             passage_ids: Vec::new(),
             num_passages: 0,
+            copies: Vec::new(),
             shift: 0,
         }
     }
@@ -126,9 +131,9 @@ impl Overlay {
             self.add_doc_item(None, item, &[doc.as_u32()])?;
         }
         // A passage identical to a stored one is never the earliest: it is
-        // counted, not stored.
+        // counted, not stored, and recorded as a copy.
         for ((index, item), l) in prepared.passages.into_iter().zip(&lookup.passages) {
-            self.add_passage_item(l.identical, item, PassageId::new(doc, index))?;
+            self.add_passage_item(l.identical, item, PassageId::new(doc, index), true)?;
             self.num_passages += 1;
         }
         self.ids.push(id);
@@ -152,14 +157,28 @@ impl Overlay {
         Ok(())
     }
 
-    /// Adds a passage item; `on_disk`: an identical passage is in the file.
-    fn add_passage_item(&mut self, on_disk: bool, item: IndexItem, id: PassageId) -> Result<()> {
-        if on_disk {
-            return Ok(());
+    /// Adds a passage item; `on_disk`: an identical passage is in the file;
+    /// `live`: its document is live (a removed one's passage may still
+    /// start a group that a fold keeps for its live copies, but is never a
+    /// copy).
+    fn add_passage_item(
+        &mut self,
+        on_disk: bool,
+        item: IndexItem,
+        id: PassageId,
+        live: bool,
+    ) -> Result<()> {
+        let fingerprint = item.fingerprint;
+        let copy = if on_disk {
+            true
+        } else {
+            let external = self.passage_ids.len() as u32;
+            self.passage_ids.push(id);
+            !self.passages.insert(item, external, passage_id_pack(id))?
+        };
+        if copy && live {
+            self.copies.push((fingerprint, id));
         }
-        let external = self.passage_ids.len() as u32;
-        self.passage_ids.push(id);
-        self.passages.insert(item, external, passage_id_pack(id))?;
         Ok(())
     }
 
@@ -170,7 +189,9 @@ impl Overlay {
     /// documents are numbered in the new segment from 0, and in the index
     /// from `first`; those in `removed` (ascending, numbered in the index)
     /// keep their number and id but lose their items: nothing of them is
-    /// written but the id.
+    /// written but the id, except the passage groups whose first passage
+    /// they hold and whose set has a live copy (`live_copy`, by the set's
+    /// fingerprint: in any segment of the index).
     pub(super) fn absorb(
         &mut self,
         dedup: &Deduplicator,
@@ -178,6 +199,7 @@ impl Overlay {
         other: &Segment,
         first: u64,
         removed: &[u32],
+        live_copy: &dyn Fn(u64) -> Result<bool>,
     ) -> Result<()> {
         let base_docs = base.map_or(0, |b| b.meta.docs);
         let base_passages = base.map_or(0, |b| b.meta.passages);
@@ -241,7 +263,8 @@ impl Overlay {
                         DocId::new((p.doc.as_u32() as u64 + offset) as u32),
                         p.index,
                     );
-                    if !live(p.doc.as_u32() as u64) {
+                    let live_first = live(p.doc.as_u32() as u64);
+                    if !live_first && !live_copy(rec.fingerprint)? {
                         continue;
                     }
                     let on_disk = match base {
@@ -251,8 +274,15 @@ impl Overlay {
                             .is_some(),
                         None => false,
                     };
-                    self.add_passage_item(on_disk, item, p)?;
+                    self.add_passage_item(on_disk, item, p, live_first)?;
                 }
+            }
+        }
+        for c in other.copies()? {
+            let doc = c.doc as u64 + offset;
+            if live(doc) {
+                let p = PassageId::new(DocId::new(doc as u32), c.index);
+                self.copies.push((c.fingerprint, p));
             }
         }
         self.num_passages += other.meta.passages;
@@ -281,9 +311,12 @@ pub(super) struct BaseLookup {
 
 impl LevelLookup {
     /// Adds the live documents (or the passage) of `seg`'s group `rec`,
-    /// matched with similarity `sim`, numbered in the whole index.
+    /// matched with similarity `sim`, numbered in the whole index. A
+    /// passage group whose first passage's document is not `live` answers
+    /// with the earliest live copy of its set in `index`, if any.
     fn push(
         &mut self,
+        index: &IndexFile,
         seg: &Segment,
         documents: bool,
         rec: &GroupRecord,
@@ -304,9 +337,19 @@ impl LevelLookup {
             if live(d) {
                 self.passages
                     .push((PassageId::new(DocId::new(d), p.index), sim));
+            } else if let Some(c) = index.earliest_live_copy(rec.fingerprint, &live)? {
+                self.passages.push((c, sim));
             }
         }
         Ok(())
+    }
+
+    /// Whether a passage found is in a document before `base` (so no
+    /// segment from `base` on holds an earlier one).
+    fn found_before(&self, base: u64) -> bool {
+        self.passages
+            .iter()
+            .any(|(p, _)| (p.doc.as_u32() as u64) < base)
     }
 }
 
@@ -393,14 +436,17 @@ impl IndexFile {
                     level.matches_in_bands(&seg.reader, item, verifier, bands, probes)?
                 {
                     out.identical |= identical && holds(seg, &rec);
-                    out.push(seg, documents, &rec, sim, live)?;
+                    out.push(self, seg, documents, &rec, sim, live)?;
                 }
-                Ok::<bool, Error>(documents || out.passages.is_empty())
+                // A passage found in a later segment (the copy of a removed
+                // first passage) leaves the segments before it to search.
+                let next = self.segments.get(s + 1).map_or(u64::MAX, |n| n.base);
+                Ok::<bool, Error>(documents || !out.found_before(next))
             })?;
             return Ok(out);
         }
         for seg in &self.segments {
-            if !documents && !out.passages.is_empty() {
+            if !documents && out.found_before(seg.base) {
                 if !identity || out.identical {
                     break;
                 }
@@ -413,7 +459,7 @@ impl IndexFile {
             let level = if documents { &seg.docs } else { &seg.passages };
             for (_, sim, rec, identical) in level.matches(&seg.reader, item, verifier, probes)? {
                 out.identical |= identical && holds(seg, &rec);
-                out.push(seg, documents, &rec, sim, live)?;
+                out.push(self, seg, documents, &rec, sim, live)?;
             }
         }
         Ok(out)
@@ -569,7 +615,7 @@ mod tests {
                     // live.
                     let first = seg.base + passage_id_unpack(rec.first).doc.as_u32() as u64;
                     out.identical |= identical && (documents || live(first as u32));
-                    out.push(seg, documents, &rec, sim, live).unwrap();
+                    out.push(self, seg, documents, &rec, sim, live).unwrap();
                 }
             }
             out

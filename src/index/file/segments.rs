@@ -19,6 +19,7 @@ use std::io;
 use std::ops::{Deref, Range};
 use std::path::{Path, PathBuf};
 
+use super::copies::has_live_copy;
 use super::format::SEGMENT_FORMAT_VERSION;
 use super::manifest::{FIRST_MANIFEST_VERSION, Manifest, SegmentEntry, segment_path, segments_dir};
 use super::open::open_segment_file;
@@ -116,19 +117,21 @@ pub(super) fn next_fold(docs: &[u64], old_layout: &[bool]) -> Option<Range<usize
 /// Folds `segments` (consecutive in `index`) into one segment file at
 /// `target`, numbered `number`: the segment one build over their documents
 /// would give, with the items of the documents in `removed` (ascending)
-/// dropped (their ids stay, so document numbers hold). Without removed
-/// documents among them, the first segment is copied as it is and the
-/// others are added to it.
+/// dropped (their ids stay, so document numbers hold), but for the passage
+/// groups whose set has a live copy (`live_copy`, by the set's
+/// fingerprint). Without removed documents among them, the first segment
+/// is copied as it is and the others are added to it.
 pub(super) fn fold_segments(
     index: &IndexFile,
     segments: &[impl Deref<Target = Segment>],
     removed: &[u32],
+    live_copy: &dyn Fn(u64) -> Result<bool>,
     target: &Path,
     number: u64,
 ) -> Result<Segment> {
     let first = segments[0].base;
-    if stream_fold(index.config(), segments, removed, target)?.is_none() {
-        return fold_segments_in_memory(index, segments, removed, target, number);
+    if stream_fold(index.config(), segments, removed, live_copy, target)?.is_none() {
+        return fold_segments_in_memory(index, segments, removed, live_copy, target, number);
     }
     open_segment_file(target, first, number)
 }
@@ -140,6 +143,7 @@ pub(super) fn fold_segments_in_memory(
     index: &IndexFile,
     segments: &[impl Deref<Target = Segment>],
     removed: &[u32],
+    live_copy: &dyn Fn(u64) -> Result<bool>,
     target: &Path,
     number: u64,
 ) -> Result<Segment> {
@@ -154,7 +158,14 @@ pub(super) fn fold_segments_in_memory(
     let base: Option<&Segment> = copy.then(|| &*segments[0]);
     let rest = if copy { &segments[1..] } else { segments };
     for other in rest {
-        folded.absorb(&index.dedup, base, other, first, &removed[lo..hi])?;
+        folded.absorb(
+            &index.dedup,
+            base,
+            other,
+            first,
+            &removed[lo..hi],
+            live_copy,
+        )?;
     }
     write_index(target, index.config(), base, &folded)?;
     open_segment_file(target, first, number)
@@ -272,7 +283,17 @@ impl IndexFile {
             let target = segment_path(path, next);
             written.push(target.clone());
             let first = slots[range.start].base;
-            let segment = fold_segments(self, &slots[range.clone()], &removed, &target, next)?;
+            let live_copy = |fingerprint| {
+                has_live_copy(slots.iter().map(|s| (s.base, &**s)), &removed, fingerprint)
+            };
+            let segment = fold_segments(
+                self,
+                &slots[range.clone()],
+                &removed,
+                &live_copy,
+                &target,
+                next,
+            )?;
             debug_assert_eq!(segment.base, first);
             next += 1;
             for s in slots.splice(range, [Slot::New(Box::new(segment))]) {

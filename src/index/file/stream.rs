@@ -42,8 +42,14 @@
 //! the groups dropped or found in two segments) and 4 bytes per document
 //! (where each document's first passage groups start); with exact
 //! verification, the [`MinIndex`] of the output's passage groups (16 bytes
-//! a group, about 150 bytes per news article); buffers of a chunk of
-//! records and of the sets of one chunk of document groups.
+//! a group, about 150 bytes per news article); the passage copies written
+//! (16 bytes a copy, sorted in memory: about 30 bytes per news article);
+//! buffers of a chunk of records and of the sets of one chunk of document
+//! groups.
+//!
+//! - **Copies**: the sources' live passage copies, renumbered, and the
+//!   live first passages of passage groups joined to an earlier source's
+//!   group, sorted.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -56,6 +62,7 @@ use rayon::prelude::*;
 
 use super::Segment;
 use super::codec::encode_config;
+use super::copies::{CopyRecord, write_copies};
 use super::format::{
     BitPacker, Entries, EntryStream, GroupRecord, ID_HASH_LEN, KEY_MASK_V2, Meta,
     SEGMENT_FORMAT_VERSION, bucket_of, dir_bits, le32, le64, sec,
@@ -87,6 +94,8 @@ pub(super) struct FoldStats {
     /// Bytes of the index of the output's passage groups by smallest hash
     /// (16 a group), through which document codes find their references.
     pub(super) index_bytes: usize,
+    /// Bytes of the passage copies written (16 a copy), held and sorted.
+    pub(super) copy_bytes: usize,
 }
 
 /// Whether segments of layout `layout` fold as a stream: layouts 2 and 3
@@ -183,13 +192,15 @@ type Pair = ((usize, u32), (usize, u32));
 /// Folds `segments` (consecutive, numbered in the index from their first's
 /// `base`) into a new segment file at `target`, as the in-memory fold
 /// would: the items of the documents in `removed` (ascending, numbered in
-/// the index) dropped. `Ok(None)` (nothing written) when a segment is not
+/// the index) dropped, but for the passage groups whose set has a live copy
+/// (`live_copy`, by the set's fingerprint). `Ok(None)` (nothing written) when a segment is not
 /// of this build's layout or its passage groups are not in the order of
 /// their first documents: the in-memory fold does those.
 pub(super) fn stream_fold(
     config: &Config,
     segments: &[impl Deref<Target = Segment>],
     removed: &[u32],
+    live_copy: &dyn Fn(u64) -> Result<bool>,
     target: &Path,
 ) -> Result<Option<FoldStats>> {
     if segments.iter().any(|s| !streams(s.docs.layout)) {
@@ -239,7 +250,7 @@ pub(super) fn stream_fold(
         let (dropped, live) = dropped_documents(src)?;
         doc_members += live;
         doc_dropped.push(dropped);
-        let Some((dropped, start)) = passage_plan(src)? else {
+        let Some((dropped, start)) = passage_plan(src, live_copy)? else {
             return Ok(None);
         };
         passage_dropped.push(dropped);
@@ -280,11 +291,37 @@ pub(super) fn stream_fold(
         })
         .collect();
     doc_joins.sort_unstable();
+    // Passage copies: the sources' live ones, and the live first passages
+    // of the groups joined to an earlier source's.
+    let mut copies = Vec::new();
+    for src in &sources {
+        for c in src.seg.copies()? {
+            if src.live(c.doc) {
+                copies.push(CopyRecord {
+                    doc: (c.doc as u64 + src.doc_off) as u32,
+                    ..c
+                });
+            }
+        }
+    }
+    for &((s, g), _) in &passage_joined {
+        let src = &sources[s];
+        let rec = src.seg.passages.record(&src.seg.reader, g)?;
+        let d = (rec.first >> 32) as u32;
+        if src.live(d) {
+            copies.push(CopyRecord {
+                fingerprint: rec.fingerprint,
+                doc: (d as u64 + src.doc_off) as u32,
+                index: rec.first as u32,
+            });
+        }
+    }
     stats.table_bytes = doc_plan.bytes()
         + passage_plan.bytes()
         + start_bytes
         + doc_joins.len() * std::mem::size_of::<Join>()
         + (doc_joined.len() + passage_joined.len()) * 16;
+    stats.copy_bytes = copies.len() * std::mem::size_of::<CopyRecord>();
     drop(doc_joined);
     drop(passage_joined);
 
@@ -334,6 +371,7 @@ pub(super) fn stream_fold(
         config,
         meta.passage_bits,
     )?;
+    write_copies(&mut w, copies)?;
     w.finish(config)?.commit()?;
     Ok(Some(stats))
 }
@@ -363,10 +401,14 @@ fn dropped_documents(src: &Source<'_>) -> Result<(Vec<u32>, u64)> {
 }
 
 /// The passage groups of `src` whose first passage's document is removed
-/// (ascending), and for each document `d` the number of passage groups
-/// first seen before it (`d` from 0 to the documents, inclusive). `None`
-/// when the groups are not in the order of their first documents.
-fn passage_plan(src: &Source<'_>) -> Result<Option<(Vec<u32>, Vec<u32>)>> {
+/// and whose set has no live copy (ascending), and for each document `d`
+/// the number of passage groups first seen before it (`d` from 0 to the
+/// documents, inclusive). `None` when the groups are not in the order of
+/// their first documents.
+fn passage_plan(
+    src: &Source<'_>,
+    live_copy: &dyn Fn(u64) -> Result<bool>,
+) -> Result<Option<(Vec<u32>, Vec<u32>)>> {
     let seg = src.seg;
     let r = &seg.reader;
     let docs = seg.meta.docs;
@@ -384,7 +426,7 @@ fn passage_plan(src: &Source<'_>) -> Result<Option<(Vec<u32>, Vec<u32>)>> {
         sorted &= d >= prev;
         prev = d;
         count[d as usize + 1] += 1;
-        if !src.live(d as u32) {
+        if !src.live(d as u32) && !live_copy(rec.fingerprint)? {
             dropped.push(g);
         }
         Ok(())
@@ -1003,8 +1045,12 @@ mod tests {
         let segs: Vec<&Segment> = index.segments[range.clone()].iter().collect();
         let old = dir.join(format!("{tag}-old.seg"));
         let new = dir.join(format!("{tag}-new.seg"));
-        fold_segments_in_memory(index, &segs, &index.removed, &old, 99).unwrap();
-        let stats = stream_fold(index.config(), &segs, &index.removed, &new)
+        let live_copy = |fingerprint| {
+            let all = index.segments.iter().map(|s| (s.base, s));
+            super::super::copies::has_live_copy(all, &index.removed, fingerprint)
+        };
+        fold_segments_in_memory(index, &segs, &index.removed, &live_copy, &old, 99).unwrap();
+        let stats = stream_fold(index.config(), &segs, &index.removed, &live_copy, &new)
             .unwrap()
             .expect("layout 3 segments fold as a stream");
         let (a, b) = (std::fs::read(&old).unwrap(), std::fs::read(&new).unwrap());

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::config_mismatch;
+use super::copies::has_live_copy;
 use super::format::SEGMENT_FORMAT_VERSION;
 use super::format::{ID_HASH_LEN, ID_SEED, le32, le64, sec};
 use super::lock::{Stamp, WriteLock};
@@ -283,8 +284,11 @@ impl IndexFile {
     /// (its id stays, so that document numbers hold).
     ///
     /// A passage shared (as the same shingle set) with an earlier document
-    /// is stored once, as the earliest copy; removing the document with that
-    /// copy leaves the later copies unknown to queries.
+    /// is stored once, as the earliest copy, and its later copies are
+    /// recorded: once the document with the earliest copy is removed,
+    /// queries answer with the earliest copy left (copies in segments
+    /// written before format version 5 were not recorded and stay
+    /// unknown).
     ///
     /// # Errors
     ///
@@ -532,8 +536,18 @@ fn write_merged(
             } else {
                 (None, segments)
             };
+            // Documents numbered in the output: the segments' one after
+            // the other.
+            let mut bases = Vec::with_capacity(segments.len());
+            let mut at = 0u64;
+            for seg in segments {
+                bases.push((at, *seg));
+                at += seg.meta.docs;
+            }
+            let live_copy =
+                |fingerprint| has_live_copy(bases.iter().copied(), &removed, fingerprint);
             for other in rest {
-                overlay.absorb(&first.dedup, base, other, 0, &removed)?;
+                overlay.absorb(&first.dedup, base, other, 0, &removed, &live_copy)?;
             }
             super::write::write_index(&target, first.config(), base, &overlay)?;
             let seg = super::open::open_segment_file(&target, 0, number)?;

@@ -12,6 +12,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::Segment;
 use super::codec::encode_config;
+use super::copies::{CopyRecord, write_copies};
 use super::format::{
     BLOCK, BitPacker, ENTRY_LEN, Entries, EntryStream, GROUP_LEN, GroupRecord, HEADER_LEN, ID_SEED,
     KEY_MASK_V2, Meta, SEGMENT_FORMAT_VERSION, SEGMENT_MAGIC, bucket_of, dir_bits, le32, le64,
@@ -208,6 +209,19 @@ fn write_contents(
     write_level(&mut w, config, base, overlay, true, meta)?;
     write_level(&mut w, config, base, overlay, false, meta)?;
 
+    // passage copies: the base's (numbered in it, as in the new file) and
+    // the overlay's
+    let mut copies = match base {
+        Some(b) => b.copies()?,
+        None => Vec::new(),
+    };
+    copies.extend(overlay.copies.iter().map(|&(fingerprint, p)| CopyRecord {
+        fingerprint,
+        doc: overlay.local(p.doc.as_u32()),
+        index: p.index,
+    }));
+    write_copies(&mut w, copies)?;
+
     w.finish(config)
 }
 
@@ -233,7 +247,7 @@ impl SectionWriter {
         Ok(w)
     }
 
-    /// Ends the file once its 14 sections are written: the block
+    /// Ends the file once its 15 sections are written: the block
     /// checksums, then the header and section table at its start; returns
     /// it, ready to commit.
     pub(super) fn finish(self, config: &Config) -> Result<AtomicWriter> {

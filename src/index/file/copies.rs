@@ -1,0 +1,166 @@
+//! The later copies of stored passages (section `passage copies`, segment
+//! layout 4): a passage whose shingle set is that of a passage group stored
+//! before is counted, not stored, and recorded here, so that when the
+//! group's first passage's document is removed the earliest live copy takes
+//! its place in answers (what a memory index of the live documents would
+//! say).
+//!
+//! A record names the copy by its set's fingerprint, not by its group:
+//! groups are renumbered, joined and dropped by folds, fingerprints stay.
+//! Records are sorted by (fingerprint, document, position), so the copies of
+//! a set in a segment are found by binary search and come earliest first.
+//! Two different passage sets with the same 64-bit fingerprint would share
+//! their copies (at a billion stored passages, a chance of about one in
+//! 37 for the whole index; the group records' fingerprints are as wide).
+
+use super::format::{COPY_LEN, le32, le64, sec};
+use super::read::Sequential;
+use super::write::SectionWriter;
+use super::{IndexFile, Segment};
+use crate::corpus::{DocId, PassageId};
+use crate::error::Result;
+
+/// One copy: the fingerprint of its set, and where it is (its document
+/// numbered in a segment, or in the output of a fold).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct CopyRecord {
+    pub(super) fingerprint: u64,
+    pub(super) doc: u32,
+    pub(super) index: u32,
+}
+
+impl CopyRecord {
+    fn decode(b: &[u8]) -> CopyRecord {
+        CopyRecord {
+            fingerprint: le64(b, 0),
+            doc: le32(b, 8),
+            index: le32(b, 12),
+        }
+    }
+
+    fn encode(&self) -> [u8; COPY_LEN as usize] {
+        let mut out = [0u8; COPY_LEN as usize];
+        out[0..8].copy_from_slice(&self.fingerprint.to_le_bytes());
+        out[8..12].copy_from_slice(&self.doc.to_le_bytes());
+        out[12..16].copy_from_slice(&self.index.to_le_bytes());
+        out
+    }
+}
+
+/// Writes `copies` as the section `passage copies` (sorted here) and ends
+/// the section.
+pub(super) fn write_copies(w: &mut SectionWriter, mut copies: Vec<CopyRecord>) -> Result<()> {
+    copies.sort_unstable();
+    copies.dedup();
+    for c in &copies {
+        w.put(&c.encode())?;
+    }
+    w.end_section()
+}
+
+impl Segment {
+    /// Copy records in the segment.
+    pub(super) fn num_copies(&self) -> u64 {
+        self.reader.len(sec::COPIES) / COPY_LEN
+    }
+
+    /// Every copy record of the segment, in order; a record whose document
+    /// is past the segment's is damage.
+    pub(super) fn copies(&self) -> Result<Vec<CopyRecord>> {
+        let n = self.num_copies();
+        let mut seq = Sequential::new(&self.reader, sec::COPIES);
+        let mut out = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            out.push(self.checked(CopyRecord::decode(seq.next(COPY_LEN as usize)?))?);
+        }
+        Ok(out)
+    }
+
+    fn checked(&self, c: CopyRecord) -> Result<CopyRecord> {
+        if c.doc as u64 >= self.meta.docs {
+            return Err(self.reader.corrupt(format!(
+                "a passage copy is in document {}, past the segment's {}",
+                c.doc, self.meta.docs
+            )));
+        }
+        Ok(c)
+    }
+
+    fn copy_at(&self, i: u64) -> Result<CopyRecord> {
+        let raw = self.reader.read(sec::COPIES, i * COPY_LEN, COPY_LEN)?;
+        self.checked(CopyRecord::decode(&raw))
+    }
+
+    /// The copies of the set with fingerprint `fingerprint` in this
+    /// segment, earliest first, their documents numbered from `base`.
+    pub(super) fn copies_of(&self, fingerprint: u64, base: u64) -> Result<Vec<PassageId>> {
+        // The first record with this fingerprint or a larger one.
+        let (mut lo, mut hi) = (0, self.num_copies());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.copy_at(mid)?.fingerprint < fingerprint {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let mut out = Vec::new();
+        while lo < self.num_copies() {
+            let c = self.copy_at(lo)?;
+            if c.fingerprint != fingerprint {
+                break;
+            }
+            let doc = DocId::new((base + c.doc as u64) as u32);
+            out.push(PassageId::new(doc, c.index));
+            lo += 1;
+        }
+        Ok(out)
+    }
+}
+
+/// The earliest copy, in `segments` (each with the number of its first
+/// document, in document order), of the set with fingerprint `fingerprint`
+/// whose document is `live`.
+pub(super) fn earliest_live_copy<'a>(
+    segments: impl IntoIterator<Item = (u64, &'a Segment)>,
+    fingerprint: u64,
+    live: impl Fn(u32) -> bool,
+) -> Result<Option<PassageId>> {
+    // The first segment with a live copy has the earliest.
+    for (base, seg) in segments {
+        if seg.num_copies() == 0 {
+            continue;
+        }
+        let found = seg.copies_of(fingerprint, base)?;
+        if let Some(p) = found.into_iter().find(|p| live(p.doc.as_u32())) {
+            return Ok(Some(p));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether `segments` (as for [`earliest_live_copy`]) hold a copy of the
+/// set with fingerprint `fingerprint` whose document is not in `removed`
+/// (ascending): what keeps a passage group whose first passage's document
+/// is removed.
+pub(super) fn has_live_copy<'a>(
+    segments: impl IntoIterator<Item = (u64, &'a Segment)>,
+    removed: &[u32],
+    fingerprint: u64,
+) -> Result<bool> {
+    let live = |d: u32| removed.binary_search(&d).is_err();
+    Ok(earliest_live_copy(segments, fingerprint, live)?.is_some())
+}
+
+impl IndexFile {
+    /// The earliest copy of the passage set with fingerprint `fingerprint`
+    /// whose document is `live` (see the module docs).
+    pub(super) fn earliest_live_copy(
+        &self,
+        fingerprint: u64,
+        live: impl Fn(u32) -> bool,
+    ) -> Result<Option<PassageId>> {
+        let segments = self.segments.iter().map(|s| (s.base, s));
+        earliest_live_copy(segments, fingerprint, live)
+    }
+}
