@@ -13,6 +13,8 @@
 //! their copies (at a billion stored passages, a chance of about one in
 //! 37 for the whole index; the group records' fingerprints are as wide).
 
+use std::cell::OnceCell;
+
 use super::format::{COPY_LEN, le32, le64, sec};
 use super::read::Sequential;
 use super::write::SectionWriter;
@@ -139,17 +141,49 @@ pub(super) fn earliest_live_copy<'a>(
     Ok(None)
 }
 
-/// Whether `segments` (as for [`earliest_live_copy`]) hold a copy of the
-/// set with fingerprint `fingerprint` whose document is not in `removed`
-/// (ascending): what keeps a passage group whose first passage's document
-/// is removed.
-pub(super) fn has_live_copy<'a>(
-    segments: impl IntoIterator<Item = (u64, &'a Segment)>,
-    removed: &[u32],
-    fingerprint: u64,
-) -> Result<bool> {
-    let live = |d: u32| removed.binary_search(&d).is_err();
-    Ok(earliest_live_copy(segments, fingerprint, live)?.is_some())
+/// The sets with a live copy in some segments, by fingerprint: what keeps a
+/// passage group whose first passage's document is removed through a fold.
+/// The segments' copies are read once, on the first question (a fold
+/// without such groups reads none): 8 bytes per live copy.
+pub(super) struct LiveCopies<'a> {
+    segments: Vec<(u64, &'a Segment)>,
+    removed: &'a [u32],
+    fingerprints: OnceCell<Vec<u64>>,
+}
+
+impl<'a> LiveCopies<'a> {
+    /// The live copies in `segments` (each with the number of its first
+    /// document), documents in `removed` (ascending) not live.
+    pub(super) fn new(
+        segments: impl IntoIterator<Item = (u64, &'a Segment)>,
+        removed: &'a [u32],
+    ) -> Self {
+        LiveCopies {
+            segments: segments.into_iter().collect(),
+            removed,
+            fingerprints: OnceCell::new(),
+        }
+    }
+
+    /// Whether a copy of the set with fingerprint `fingerprint` is live.
+    pub(super) fn has(&self, fingerprint: u64) -> Result<bool> {
+        if self.fingerprints.get().is_none() {
+            let mut all = Vec::new();
+            for &(base, seg) in &self.segments {
+                for c in seg.copies()? {
+                    let doc = (base + c.doc as u64) as u32;
+                    if self.removed.binary_search(&doc).is_err() {
+                        all.push(c.fingerprint);
+                    }
+                }
+            }
+            all.sort_unstable();
+            all.dedup();
+            let _ = self.fingerprints.set(all);
+        }
+        let all = self.fingerprints.get().expect("set just now");
+        Ok(all.binary_search(&fingerprint).is_ok())
+    }
 }
 
 impl IndexFile {
@@ -162,5 +196,79 @@ impl IndexFile {
     ) -> Result<Option<PassageId>> {
         let segments = self.segments.iter().map(|s| (s.base, s));
         earliest_live_copy(segments, fingerprint, live)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    /// Copies are recorded where they are (in the batch of their first
+    /// copy, and in a later one), found earliest live first, and known to
+    /// [`LiveCopies`] while one is live.
+    #[test]
+    fn copies_are_recorded_and_found_earliest_live_first() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("c.edx");
+        let config = Config::new().shingle_size(2).min_passage_tokens(3);
+        let p = "the harbour ferry sailed at dawn despite the storm warning";
+        let q = "the council voted to keep the library open on sundays";
+        let r = "a new bridge over the river opens to traffic in june";
+        let mut index = IndexFile::create(&path, config).unwrap();
+        let text = |parts: &[&str]| parts.join("\n\n");
+        index
+            .add_batch([
+                ("a", text(&[p, q])),
+                ("b", text(&[p])),
+                ("c", text(&[q, r, p])),
+            ])
+            .unwrap();
+        index.add_batch([("d", text(&[r, p]))]).unwrap();
+        assert_eq!(index.segments.len(), 2);
+        let fingerprint = |t: &str| {
+            let doc = index.dedup.analyzer().analyze(t);
+            crate::index::prepare(&index.dedup, &doc).passages[0]
+                .1
+                .fingerprint
+        };
+        let (fp, fq, fr) = (fingerprint(p), fingerprint(q), fingerprint(r));
+        let id = |d: u32, i: u32| PassageId::new(DocId::new(d), i);
+        // The first batch: `b`'s p, `c`'s q and p; the second: `d`'s r
+        // and p (numbered in the segment: document 0).
+        let first = &index.segments[0];
+        let mut want = vec![
+            CopyRecord {
+                fingerprint: fp,
+                doc: 1,
+                index: 0,
+            },
+            CopyRecord {
+                fingerprint: fq,
+                doc: 2,
+                index: 0,
+            },
+            CopyRecord {
+                fingerprint: fp,
+                doc: 2,
+                index: 2,
+            },
+        ];
+        want.sort_unstable();
+        assert_eq!(first.copies().unwrap(), want);
+        assert_eq!(first.copies_of(fp, 0).unwrap(), [id(1, 0), id(2, 2)]);
+        assert_eq!(index.segments[1].num_copies(), 2);
+        assert_eq!(index.segments[1].copies_of(fr, 3).unwrap(), [id(3, 0)]);
+        // Earliest live first, across segments.
+        let live_but = |gone: &'static [u32]| move |d: u32| !gone.contains(&d);
+        let found = |gone| index.earliest_live_copy(fp, live_but(gone)).unwrap();
+        assert_eq!(found(&[]), Some(id(1, 0)));
+        assert_eq!(found(&[0, 1]), Some(id(2, 2)));
+        assert_eq!(found(&[0, 1, 2]), Some(id(3, 1)));
+        assert_eq!(found(&[0, 1, 2, 3]), None);
+        let segments = || index.segments.iter().map(|s| (s.base, s));
+        let live = LiveCopies::new(segments(), &[1, 2]);
+        assert!(live.has(fp).unwrap() && live.has(fr).unwrap());
+        assert!(!live.has(fq).unwrap());
     }
 }

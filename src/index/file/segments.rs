@@ -19,7 +19,7 @@ use std::io;
 use std::ops::{Deref, Range};
 use std::path::{Path, PathBuf};
 
-use super::copies::has_live_copy;
+use super::copies::LiveCopies;
 use super::format::SEGMENT_FORMAT_VERSION;
 use super::manifest::{FIRST_MANIFEST_VERSION, Manifest, SegmentEntry, segment_path, segments_dir};
 use super::open::open_segment_file;
@@ -283,9 +283,8 @@ impl IndexFile {
             let target = segment_path(path, next);
             written.push(target.clone());
             let first = slots[range.start].base;
-            let live_copy = |fingerprint| {
-                has_live_copy(slots.iter().map(|s| (s.base, &**s)), &removed, fingerprint)
-            };
+            let live = LiveCopies::new(slots.iter().map(|s| (s.base, &**s)), &removed);
+            let live_copy = |fingerprint| live.has(fingerprint);
             let segment = fold_segments(
                 self,
                 &slots[range.clone()],

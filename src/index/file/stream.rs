@@ -1045,10 +1045,9 @@ mod tests {
         let segs: Vec<&Segment> = index.segments[range.clone()].iter().collect();
         let old = dir.join(format!("{tag}-old.seg"));
         let new = dir.join(format!("{tag}-new.seg"));
-        let live_copy = |fingerprint| {
-            let all = index.segments.iter().map(|s| (s.base, s));
-            super::super::copies::has_live_copy(all, &index.removed, fingerprint)
-        };
+        let all = index.segments.iter().map(|s| (s.base, s));
+        let live = super::super::copies::LiveCopies::new(all, &index.removed);
+        let live_copy = |fingerprint| live.has(fingerprint);
         fold_segments_in_memory(index, &segs, &index.removed, &live_copy, &old, 99).unwrap();
         let stats = stream_fold(index.config(), &segs, &index.removed, &live_copy, &new)
             .unwrap()

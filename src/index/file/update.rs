@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::codec::config_mismatch;
-use super::copies::has_live_copy;
+use super::copies::LiveCopies;
 use super::format::SEGMENT_FORMAT_VERSION;
 use super::format::{ID_HASH_LEN, ID_SEED, le32, le64, sec};
 use super::lock::{Stamp, WriteLock};
@@ -544,8 +544,8 @@ fn write_merged(
                 bases.push((at, *seg));
                 at += seg.meta.docs;
             }
-            let live_copy =
-                |fingerprint| has_live_copy(bases.iter().copied(), &removed, fingerprint);
+            let live = LiveCopies::new(bases.iter().copied(), &removed);
+            let live_copy = |fingerprint| live.has(fingerprint);
             for other in rest {
                 overlay.absorb(&first.dedup, base, other, 0, &removed, &live_copy)?;
             }
