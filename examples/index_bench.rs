@@ -15,6 +15,10 @@
 //! target/release/examples/index_bench add /tmp/bench.edx 10000 10000
 //! # for comparison: the in-memory DedupIndex of the same articles:
 //! target/release/examples/index_bench memory 100000
+//! # remove 10,000 articles (evenly spread) from a built index, query their
+//! # texts (their paragraphs' first copies are gone: the earliest live
+//! # copies answer), optimize, and query again (the same answers):
+//! target/release/examples/index_bench remove /tmp/bench.edx 10000
 //! ```
 //!
 //! Resident memory is VmRSS (and the peak, VmHWM) from `/proc/self/status`
@@ -306,6 +310,70 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 at = end;
             }
         }
+        Some("remove") => {
+            let path = args.get(1).ok_or("remove PATH [COUNT]")?;
+            let count = arg(2, 10_000)?.max(1);
+            let mut index = IndexFile::open_for_writing(path)?;
+            let n = index.info().documents as usize;
+            let generator = Generator::new(SynthConfig::new().num_docs(n).seed(SEED))?;
+            let step = (n / count).max(1);
+            let gone: Vec<usize> = (0..n).step_by(step).take(count).collect();
+            let ids: Vec<String> = gone.iter().map(|&i| generator.article(i).id).collect();
+            let t = Instant::now();
+            let cpu = process_cpu_secs();
+            let missing = index.remove(&ids)?;
+            let cpu = process_cpu_secs().zip(cpu).map(|(b, a)| b - a);
+            println!(
+                "removed {} of {n} documents: {:.2} s ({:.2} s CPU), {} segments, {} ids missing",
+                ids.len() - missing.len(),
+                t.elapsed().as_secs_f64(),
+                cpu.unwrap_or(f64::NAN),
+                index.info().segments,
+                missing.len()
+            );
+            // The removed articles' own texts: each paragraph that was
+            // first seen in them answers with its earliest live copy, if any.
+            let texts: Vec<String> = gone.iter().map(|&i| generator.text(i)).collect();
+            let answers = |index: &IndexFile, label: &str| -> echodup::Result<Vec<echodup::Verdict>> {
+                let t = Instant::now();
+                let cpu = cpu_secs();
+                let verdicts: Vec<echodup::Verdict> = texts
+                    .iter()
+                    .map(|text| index.query(text))
+                    .collect::<echodup::Result<_>>()?;
+                let (mut passages, mut found) = (0, 0);
+                for v in &verdicts {
+                    passages += v.passages().len();
+                    found += v.passages().iter().filter(|p| p.duplicate_of.is_some()).count();
+                }
+                println!(
+                    "{label}: {} queries in {:.2} s{}, {found} of {passages} passages found elsewhere",
+                    texts.len(),
+                    t.elapsed().as_secs_f64(),
+                    match (cpu, cpu_secs()) {
+                        (Some(a), Some(b)) =>
+                            format!(" ({:.0} per CPU second)", texts.len() as f64 / (b - a)),
+                        _ => String::new(),
+                    }
+                );
+                Ok(verdicts)
+            };
+            let before = answers(&index, "query the removed texts")?;
+            let t = Instant::now();
+            let cpu = process_cpu_secs();
+            index.optimize()?;
+            let cpu = process_cpu_secs().zip(cpu).map(|(b, a)| b - a);
+            println!(
+                "optimize: {:.1} s ({:.1} s CPU), {:.1} MB on disk, peak RSS {}",
+                t.elapsed().as_secs_f64(),
+                cpu.unwrap_or(f64::NAN),
+                index.info().size as f64 / 1e6,
+                status("VmHWM:")
+            );
+            let after = answers(&index, "again, optimized")?;
+            assert!(before == after, "optimize changed an answer");
+            println!("the same answers before and after optimize");
+        }
         Some("memory") => {
             let n = arg(1, 100_000)?;
             let generator = Generator::new(SynthConfig::new().num_docs(n).seed(SEED))?;
@@ -322,7 +390,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
         _ => return Err(
-            "usage: index_bench build PATH [DOCS] [BATCH] | open PATH [QUERIES] | add PATH [DOCS] [BATCH] | memory [DOCS]"
+            "usage: index_bench build PATH [DOCS] [BATCH] | open PATH [QUERIES] | add PATH [DOCS] [BATCH] | remove PATH [COUNT] | memory [DOCS]"
                 .into(),
         ),
     }

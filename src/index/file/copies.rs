@@ -13,7 +13,7 @@
 //! their copies (at a billion stored passages, a chance of about one in
 //! 37 for the whole index; the group records' fingerprints are as wide).
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 use super::format::{COPY_LEN, le32, le64, sec};
 use super::read::Sequential;
@@ -93,9 +93,15 @@ impl Segment {
         self.checked(CopyRecord::decode(&raw))
     }
 
-    /// The copies of the set with fingerprint `fingerprint` in this
-    /// segment, earliest first, their documents numbered from `base`.
-    pub(super) fn copies_of(&self, fingerprint: u64, base: u64) -> Result<Vec<PassageId>> {
+    /// The first copy of the set with fingerprint `fingerprint` in this
+    /// segment, its document numbered from `base`, for which `stop` says
+    /// true (copies are visited earliest first; `None` when none).
+    pub(super) fn find_copy(
+        &self,
+        fingerprint: u64,
+        base: u64,
+        mut stop: impl FnMut(PassageId) -> bool,
+    ) -> Result<Option<PassageId>> {
         // The first record with this fingerprint or a larger one.
         let (mut lo, mut hi) = (0, self.num_copies());
         while lo < hi {
@@ -106,17 +112,18 @@ impl Segment {
                 hi = mid;
             }
         }
-        let mut out = Vec::new();
         while lo < self.num_copies() {
             let c = self.copy_at(lo)?;
             if c.fingerprint != fingerprint {
                 break;
             }
-            let doc = DocId::new((base + c.doc as u64) as u32);
-            out.push(PassageId::new(doc, c.index));
+            let p = PassageId::new(DocId::new((base + c.doc as u64) as u32), c.index);
+            if stop(p) {
+                return Ok(Some(p));
+            }
             lo += 1;
         }
-        Ok(out)
+        Ok(None)
     }
 }
 
@@ -133,8 +140,7 @@ pub(super) fn earliest_live_copy<'a>(
         if seg.num_copies() == 0 {
             continue;
         }
-        let found = seg.copies_of(fingerprint, base)?;
-        if let Some(p) = found.into_iter().find(|p| live(p.doc.as_u32())) {
+        if let Some(p) = seg.find_copy(fingerprint, base, |p| live(p.doc.as_u32()))? {
             return Ok(Some(p));
         }
     }
@@ -143,15 +149,20 @@ pub(super) fn earliest_live_copy<'a>(
 
 /// The sets with a live copy in some segments, by fingerprint: what keeps a
 /// passage group whose first passage's document is removed through a fold.
-/// The segments' copies are read once, on the first question (a fold
-/// without such groups reads none): 8 bytes per live copy.
+/// The first questions search the segments' copies (a binary search each);
+/// past [`LiveCopies::SEARCHES`], every live copy's fingerprint is read
+/// once (8 bytes a live copy) and looked up in memory.
 pub(super) struct LiveCopies<'a> {
     segments: Vec<(u64, &'a Segment)>,
     removed: &'a [u32],
+    asked: Cell<usize>,
     fingerprints: OnceCell<Vec<u64>>,
 }
 
 impl<'a> LiveCopies<'a> {
+    /// Questions answered by searching before the copies are read whole.
+    const SEARCHES: usize = 256;
+
     /// The live copies in `segments` (each with the number of its first
     /// document), documents in `removed` (ascending) not live.
     pub(super) fn new(
@@ -161,18 +172,24 @@ impl<'a> LiveCopies<'a> {
         LiveCopies {
             segments: segments.into_iter().collect(),
             removed,
+            asked: Cell::new(0),
             fingerprints: OnceCell::new(),
         }
     }
 
     /// Whether a copy of the set with fingerprint `fingerprint` is live.
     pub(super) fn has(&self, fingerprint: u64) -> Result<bool> {
+        let live = |d: u32| self.removed.binary_search(&d).is_err();
         if self.fingerprints.get().is_none() {
+            self.asked.set(self.asked.get() + 1);
+            if self.asked.get() <= Self::SEARCHES {
+                let found = earliest_live_copy(self.segments.iter().copied(), fingerprint, live)?;
+                return Ok(found.is_some());
+            }
             let mut all = Vec::new();
             for &(base, seg) in &self.segments {
                 for c in seg.copies()? {
-                    let doc = (base + c.doc as u64) as u32;
-                    if self.removed.binary_search(&doc).is_err() {
+                    if live((base + c.doc as u64) as u32) {
                         all.push(c.fingerprint);
                     }
                 }
@@ -256,9 +273,18 @@ mod tests {
         ];
         want.sort_unstable();
         assert_eq!(first.copies().unwrap(), want);
-        assert_eq!(first.copies_of(fp, 0).unwrap(), [id(1, 0), id(2, 2)]);
+        let all = |seg: &Segment, fingerprint, base| {
+            let mut out = Vec::new();
+            seg.find_copy(fingerprint, base, |p| {
+                out.push(p);
+                false
+            })
+            .unwrap();
+            out
+        };
+        assert_eq!(all(first, fp, 0), [id(1, 0), id(2, 2)]);
         assert_eq!(index.segments[1].num_copies(), 2);
-        assert_eq!(index.segments[1].copies_of(fr, 3).unwrap(), [id(3, 0)]);
+        assert_eq!(all(&index.segments[1], fr, 3), [id(3, 0)]);
         // Earliest live first, across segments.
         let live_but = |gone: &'static [u32]| move |d: u32| !gone.contains(&d);
         let found = |gone| index.earliest_live_copy(fp, live_but(gone)).unwrap();
@@ -267,7 +293,13 @@ mod tests {
         assert_eq!(found(&[0, 1, 2]), Some(id(3, 1)));
         assert_eq!(found(&[0, 1, 2, 3]), None);
         let segments = || index.segments.iter().map(|s| (s.base, s));
+        // Answered by searching, then (past the searches) from memory.
         let live = LiveCopies::new(segments(), &[1, 2]);
+        for _ in 0..LiveCopies::SEARCHES {
+            assert!(live.has(fp).unwrap() && live.has(fr).unwrap());
+            assert!(!live.has(fq).unwrap());
+        }
+        assert!(live.fingerprints.get().is_some());
         assert!(live.has(fp).unwrap() && live.has(fr).unwrap());
         assert!(!live.has(fq).unwrap());
     }

@@ -336,10 +336,10 @@ impl Entries {
         (stored >> (self.key_bits - 16)) as u16
     }
 
-    /// Writes entries of layout 3, `width` bits each (`key` with the 40
-    /// kept bits, `group` below 2^`group_bits`).
+    /// Writes entries of layout 3 or 4 (bit-packed alike), `width` bits
+    /// each (`key` with the 40 kept bits, `group` below 2^`group_bits`).
     pub(super) fn put(&self, out: &mut BitPacker, key: u64, group: u32) {
-        debug_assert_eq!(self.layout, 3);
+        debug_assert!(self.layout >= 3);
         debug_assert!(self.group_bits == 32 || (group as u64) >> self.group_bits == 0);
         out.put(
             (self.stored(key) << self.group_bits) | group as u64,

@@ -37,7 +37,7 @@ pub(super) struct DiskLevel {
     pub(super) num_perm: usize,
     /// 16 bits of each band key, loaded on the first lookup.
     pub(super) table: KeyTable,
-    /// The segment's layout (1 to 3, `docs/FORMAT.md`).
+    /// The segment's layout (1 to 4, `docs/FORMAT.md`).
     pub(super) layout: u32,
     /// How its band entries are stored.
     pub(super) entries: Entries,

@@ -265,10 +265,15 @@ impl IndexFile {
         removed.sort_unstable();
         removed.dedup();
         let mut replaced = Vec::new();
+        // `optimize` rewrites a lone segment that holds removed documents'
+        // data (once).
+        let mut purge = fold == Fold::All && self.holds_removed_data(&removed)?;
         loop {
+            let purge_now = std::mem::take(&mut purge);
             let range = match fold {
                 // One segment of an older layout is rewritten in this one.
                 Fold::All => (slots.len() > 1
+                    || purge_now
                     || slots
                         .iter()
                         .any(|s| s.docs.layout != SEGMENT_FORMAT_VERSION))

@@ -32,7 +32,7 @@
 //!   the output's passage groups by smallest hash ([`MinIndex`], built in
 //!   one pass over the passage codes), in chunks in parallel. Without
 //!   removed documents the first segment's document codes are copied (if
-//!   it has layout 3), as the in-memory fold copies that segment: the
+//!   it has this build's layout, 4), as the in-memory fold copies that segment: the
 //!   groups of later sources were first seen after its documents.
 //! - Document codes and members go through anonymous temporary files
 //!   (their sections follow the group records, whose offsets depend on
@@ -98,7 +98,7 @@ pub(super) struct FoldStats {
     pub(super) copy_bytes: usize,
 }
 
-/// Whether segments of layout `layout` fold as a stream: layouts 2 and 3
+/// Whether segments of layout `layout` fold as a stream: layouts 2 to 4
 /// (their sets are coded alike, document codes are decoded by layout, band
 /// entries read with their 40 kept key bits).
 pub(super) fn streams(layout: u32) -> bool {

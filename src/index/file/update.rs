@@ -316,8 +316,11 @@ impl IndexFile {
     }
 
     /// Folds every segment into one, as one build over the documents would
-    /// have written it, in this build's segment layout (a version 1 or 2
-    /// index is upgraded to version 4). Queries then read one segment.
+    /// have written it, in this build's segment layout (an index of an
+    /// older version is upgraded to this one), without the data of removed
+    /// documents. Queries then read one segment. An index that is one
+    /// segment of this layout holding no removed document's data is left
+    /// as it is.
     ///
     /// # Errors
     ///
@@ -329,11 +332,43 @@ impl IndexFile {
                 .segments
                 .iter()
                 .all(|s| s.docs.layout == SEGMENT_FORMAT_VERSION)
+            && !self.holds_removed_data(&self.removed)?
         {
             return Ok(());
         }
         let _held = self.lock_for_commit()?;
         self.commit_change(None, &[], Fold::All)
+    }
+
+    /// Whether a segment still holds data of a document in `removed`
+    /// (ascending): the document is a member of a document group, or a
+    /// passage copy is in it (a fold drops both; every document with an
+    /// item is a member of a group, and one without has no passages). A
+    /// passage group kept for its copies after its first passage's removal
+    /// is dropped by the fold that drops its last copy.
+    pub(super) fn holds_removed_data(&self, removed: &[u32]) -> Result<bool> {
+        for seg in &self.segments {
+            let (lo, hi) = (seg.base, seg.base + seg.meta.docs);
+            let a = removed.partition_point(|&d| (d as u64) < lo);
+            let b = removed.partition_point(|&d| (d as u64) < hi);
+            if a == b {
+                continue;
+            }
+            let removed = &removed[a..b];
+            let gone = |local: u32| {
+                removed
+                    .binary_search(&((seg.base + local as u64) as u32))
+                    .is_ok()
+            };
+            let r = &seg.reader;
+            let raw = r.read(sec::DOC_MEMBERS, 0, r.len(sec::DOC_MEMBERS))?;
+            if raw.chunks_exact(4).any(|c| gone(le32(c, 0)))
+                || seg.copies()?.iter().any(|c| gone(c.doc))
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Which of `ids` to add, and which documents they replace. Under
