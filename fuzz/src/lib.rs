@@ -122,7 +122,11 @@ pub fn reseal(file: &mut [u8]) {
     // 15 sections, or 16 where the header says so (a mutated count is
     // taken as 15).
     let count = u32::from_le_bytes(file[12..16].try_into().unwrap()) as usize;
-    let sections = if count == SECTIONS + 1 { count } else { SECTIONS };
+    let sections = if count == SECTIONS + 1 {
+        count
+    } else {
+        SECTIONS
+    };
     let table_end = HEADER_LEN + sections * ENTRY_LEN;
     if file.len() < table_end {
         return;
