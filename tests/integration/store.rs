@@ -527,6 +527,40 @@ fn assert_same_but_copies(got: &[u8], want: &[u8], tag: &str) {
     assert_eq!(a[14].1, 0, "{tag}: copies");
 }
 
+/// Damage behind the checksums of the passage copies (records out of order,
+/// a copy past the segment's documents) is found by `verify`, naming the
+/// section; never a panic.
+#[test]
+fn damaged_passage_copies_are_found_by_verify() {
+    let dir = TempDir::new().unwrap();
+    let good = std::fs::read(data("index-v5.seg")).unwrap();
+    let (at, len) = sections(&good)[14];
+    assert!(len >= 32);
+    let path = dir.path().join("copies.seg");
+    // Every copy record is 16 bytes: fingerprint, document, position.
+    let swapped = {
+        let mut b = good.clone();
+        let (first, second) = (b[at..at + 16].to_vec(), b[at + 16..at + 32].to_vec());
+        assert_ne!(first, second);
+        b[at..at + 16].copy_from_slice(&second);
+        b[at + 16..at + 32].copy_from_slice(&first);
+        b
+    };
+    let past = {
+        let mut b = good.clone();
+        b[at + 8..at + 12].copy_from_slice(&1000u32.to_le_bytes());
+        b
+    };
+    for (mut bytes, says) in [(swapped, "not in order"), (past, "past the segment")] {
+        reseal(&mut bytes);
+        std::fs::write(&path, &bytes).unwrap();
+        let index = IndexFile::open(&path).unwrap();
+        let e = index.verify().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Format, "{e}");
+        assert!(e.to_string().contains(says), "{e}");
+    }
+}
+
 /// A version 3 index at `path` (as a version 3 build wrote it): a manifest
 /// listing the committed layout 2 segment as its one segment.
 fn version_3_index(path: &Path) {

@@ -317,7 +317,9 @@ impl Segment {
         Ok(out)
     }
 
-    /// Reads every block and checks it against its checksum.
+    /// Reads every block and checks it against its checksum; checks that
+    /// the passage copies are in order and in the segment's documents (a
+    /// binary search over them relies on it).
     fn verify(&self) -> Result<()> {
         self.reader.forget_checks();
         for s in 0..sec::BLOCK_SUMS {
@@ -328,6 +330,11 @@ impl Segment {
                 self.reader.read(s, at, n)?;
                 at += n;
             }
+        }
+        if self.copies()?.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(self
+                .reader
+                .corrupt("section \"passage copies\" is not in order"));
         }
         Ok(())
     }
