@@ -561,12 +561,6 @@ fn damaged_passage_copies_are_found_by_verify() {
     }
 }
 
-/// A version 3 index at `path` (as a version 3 build wrote it): a manifest
-/// listing the committed layout 2 segment as its one segment.
-fn version_3_index(path: &Path) {
-    old_index(path, "index-v3.seg", 3);
-}
-
 /// An index of format version `version` at `path` (as a build of that
 /// version wrote it): a manifest listing the committed segment
 /// `fixture_file` as its one segment.
@@ -602,7 +596,7 @@ fn the_committed_layout_2_and_3_segments_and_version_2_to_4_indexes_answer() {
     // A version 2 index: the version 1 fixture as its one segment; a
     // version 3 (4) index: the layout 2 (3) fixture as its one segment.
     let v3 = dir.path().join("v3.edx");
-    version_3_index(&v3);
+    old_index(&v3, "index-v3.seg", 3);
     let v4 = dir.path().join("v4.edx");
     old_index(&v4, "index-v4.seg", 4);
     let path = dir.path().join("v2.edx");

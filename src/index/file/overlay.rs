@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use super::copies::LiveCopies;
 use super::format::{GroupRecord, le32, passage_id_pack, passage_id_unpack, sec};
 use super::joint::{JointLevel, JointProbes};
 use super::level::{GroupData, Probes};
@@ -190,7 +191,7 @@ impl Overlay {
     /// from `first`; those in `removed` (ascending, numbered in the index)
     /// keep their number and id but lose their items: nothing of them is
     /// written but the id, except the passage groups whose first passage
-    /// they hold and whose set has a live copy (`live_copy`, by the set's
+    /// they hold and whose set has a live copy (`live_copies`, by the set's
     /// fingerprint: in any segment of the index).
     pub(super) fn absorb(
         &mut self,
@@ -199,7 +200,7 @@ impl Overlay {
         other: &Segment,
         first: u64,
         removed: &[u32],
-        live_copy: &dyn Fn(u64) -> Result<bool>,
+        live_copies: &LiveCopies<'_>,
     ) -> Result<()> {
         let base_docs = base.map_or(0, |b| b.meta.docs);
         let base_passages = base.map_or(0, |b| b.meta.passages);
@@ -264,7 +265,7 @@ impl Overlay {
                         p.index,
                     );
                     let live_first = live(p.doc.as_u32() as u64);
-                    if !live_first && !live_copy(rec.fingerprint)? {
+                    if !live_first && !live_copies.has(rec.fingerprint)? {
                         continue;
                     }
                     let on_disk = match base {

@@ -118,20 +118,20 @@ pub(super) fn next_fold(docs: &[u64], old_layout: &[bool]) -> Option<Range<usize
 /// `target`, numbered `number`: the segment one build over their documents
 /// would give, with the items of the documents in `removed` (ascending)
 /// dropped (their ids stay, so document numbers hold), but for the passage
-/// groups whose set has a live copy (`live_copy`, by the set's
+/// groups whose set has a live copy (`live_copies`, by the set's
 /// fingerprint). Without removed documents among them, the first segment
 /// is copied as it is and the others are added to it.
 pub(super) fn fold_segments(
     index: &IndexFile,
     segments: &[impl Deref<Target = Segment>],
     removed: &[u32],
-    live_copy: &dyn Fn(u64) -> Result<bool>,
+    live_copies: &LiveCopies<'_>,
     target: &Path,
     number: u64,
 ) -> Result<Segment> {
     let first = segments[0].base;
-    if stream_fold(index.config(), segments, removed, live_copy, target)?.is_none() {
-        return fold_segments_in_memory(index, segments, removed, live_copy, target, number);
+    if stream_fold(index.config(), segments, removed, live_copies, target)?.is_none() {
+        return fold_segments_in_memory(index, segments, removed, live_copies, target, number);
     }
     open_segment_file(target, first, number)
 }
@@ -143,7 +143,7 @@ pub(super) fn fold_segments_in_memory(
     index: &IndexFile,
     segments: &[impl Deref<Target = Segment>],
     removed: &[u32],
-    live_copy: &dyn Fn(u64) -> Result<bool>,
+    live_copies: &LiveCopies<'_>,
     target: &Path,
     number: u64,
 ) -> Result<Segment> {
@@ -164,7 +164,7 @@ pub(super) fn fold_segments_in_memory(
             other,
             first,
             &removed[lo..hi],
-            live_copy,
+            live_copies,
         )?;
     }
     write_index(target, index.config(), base, &folded)?;
@@ -288,13 +288,12 @@ impl IndexFile {
             let target = segment_path(path, next);
             written.push(target.clone());
             let first = slots[range.start].base;
-            let live = LiveCopies::new(slots.iter().map(|s| (s.base, &**s)), &removed);
-            let live_copy = |fingerprint| live.has(fingerprint);
+            let live_copies = LiveCopies::new(slots.iter().map(|s| (s.base, &**s)), &removed);
             let segment = fold_segments(
                 self,
                 &slots[range.clone()],
                 &removed,
-                &live_copy,
+                &live_copies,
                 &target,
                 next,
             )?;

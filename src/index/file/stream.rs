@@ -62,7 +62,7 @@ use rayon::prelude::*;
 
 use super::Segment;
 use super::codec::encode_config;
-use super::copies::{CopyRecord, write_copies};
+use super::copies::{CopyRecord, LiveCopies, write_copies};
 use super::format::{
     BitPacker, Entries, EntryStream, GroupRecord, ID_HASH_LEN, KEY_MASK_V2, Meta,
     SEGMENT_FORMAT_VERSION, bucket_of, dir_bits, le32, le64, sec,
@@ -94,8 +94,6 @@ pub(super) struct FoldStats {
     /// Bytes of the index of the output's passage groups by smallest hash
     /// (16 a group), through which document codes find their references.
     pub(super) index_bytes: usize,
-    /// Bytes of the passage copies written (16 a copy), held and sorted.
-    pub(super) copy_bytes: usize,
 }
 
 /// Whether segments of layout `layout` fold as a stream: layouts 2 to 4
@@ -193,14 +191,14 @@ type Pair = ((usize, u32), (usize, u32));
 /// `base`) into a new segment file at `target`, as the in-memory fold
 /// would: the items of the documents in `removed` (ascending, numbered in
 /// the index) dropped, but for the passage groups whose set has a live copy
-/// (`live_copy`, by the set's fingerprint). `Ok(None)` (nothing written) when a segment is not
+/// (`live_copies`, by the set's fingerprint). `Ok(None)` (nothing written) when a segment is not
 /// of this build's layout or its passage groups are not in the order of
 /// their first documents: the in-memory fold does those.
 pub(super) fn stream_fold(
     config: &Config,
     segments: &[impl Deref<Target = Segment>],
     removed: &[u32],
-    live_copy: &dyn Fn(u64) -> Result<bool>,
+    live_copies: &LiveCopies<'_>,
     target: &Path,
 ) -> Result<Option<FoldStats>> {
     if segments.iter().any(|s| !streams(s.docs.layout)) {
@@ -250,7 +248,7 @@ pub(super) fn stream_fold(
         let (dropped, live) = dropped_documents(src)?;
         doc_members += live;
         doc_dropped.push(dropped);
-        let Some((dropped, start)) = passage_plan(src, live_copy)? else {
+        let Some((dropped, start)) = passage_plan(src, live_copies)? else {
             return Ok(None);
         };
         passage_dropped.push(dropped);
@@ -321,7 +319,6 @@ pub(super) fn stream_fold(
         + start_bytes
         + doc_joins.len() * std::mem::size_of::<Join>()
         + (doc_joined.len() + passage_joined.len()) * 16;
-    stats.copy_bytes = copies.len() * std::mem::size_of::<CopyRecord>();
     drop(doc_joined);
     drop(passage_joined);
 
@@ -407,7 +404,7 @@ fn dropped_documents(src: &Source<'_>) -> Result<(Vec<u32>, u64)> {
 /// their first documents.
 fn passage_plan(
     src: &Source<'_>,
-    live_copy: &dyn Fn(u64) -> Result<bool>,
+    live_copies: &LiveCopies<'_>,
 ) -> Result<Option<(Vec<u32>, Vec<u32>)>> {
     let seg = src.seg;
     let r = &seg.reader;
@@ -426,7 +423,7 @@ fn passage_plan(
         sorted &= d >= prev;
         prev = d;
         count[d as usize + 1] += 1;
-        if !src.live(d as u32) && !live_copy(rec.fingerprint)? {
+        if !src.live(d as u32) && !live_copies.has(rec.fingerprint)? {
             dropped.push(g);
         }
         Ok(())
@@ -1046,10 +1043,9 @@ mod tests {
         let old = dir.join(format!("{tag}-old.seg"));
         let new = dir.join(format!("{tag}-new.seg"));
         let all = index.segments.iter().map(|s| (s.base, s));
-        let live = super::super::copies::LiveCopies::new(all, &index.removed);
-        let live_copy = |fingerprint| live.has(fingerprint);
-        fold_segments_in_memory(index, &segs, &index.removed, &live_copy, &old, 99).unwrap();
-        let stats = stream_fold(index.config(), &segs, &index.removed, &live_copy, &new)
+        let live = LiveCopies::new(all, &index.removed);
+        fold_segments_in_memory(index, &segs, &index.removed, &live, &old, 99).unwrap();
+        let stats = stream_fold(index.config(), &segs, &index.removed, &live, &new)
             .unwrap()
             .expect("layout 3 segments fold as a stream");
         let (a, b) = (std::fs::read(&old).unwrap(), std::fs::read(&new).unwrap());

@@ -579,10 +579,9 @@ fn write_merged(
                 bases.push((at, *seg));
                 at += seg.meta.docs;
             }
-            let live = LiveCopies::new(bases.iter().copied(), &removed);
-            let live_copy = |fingerprint| live.has(fingerprint);
+            let live_copies = LiveCopies::new(bases.iter().copied(), &removed);
             for other in rest {
-                overlay.absorb(&first.dedup, base, other, 0, &removed, &live_copy)?;
+                overlay.absorb(&first.dedup, base, other, 0, &removed, &live_copies)?;
             }
             super::write::write_index(&target, first.config(), base, &overlay)?;
             let seg = super::open::open_segment_file(&target, 0, number)?;
