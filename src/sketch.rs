@@ -332,6 +332,7 @@ impl SketchColumns {
     }
 
     /// The number of items.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.fingerprints.len()
     }

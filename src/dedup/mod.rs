@@ -190,17 +190,17 @@ impl Deduplicator {
         P: Fn(usize) + Sync,
     {
         to_u32(num_docs, "documents")?;
-        let sketched = self.sketch_corpus(num_docs, |i, scratch, slots, keep| {
+        let sketched = self.sketch_corpus(num_docs, |i, scratch, slots, keep, batch| {
             let text = fetch(DocId::new(i as u32));
             let text = text.as_ref();
             self.analyzer.analyze_into(text, scratch);
-            let mut part = self.sketch_scratch(text.len(), scratch, slots);
-            part.noise = TextNoise::sampled(i, text);
-            if keep && part.doc.len() == 1 {
-                part.kept = KeptDocument::of(scratch);
+            let item = self.sketch_scratch(text.len(), scratch, slots, batch);
+            batch.noise.add(&TextNoise::sampled(i, text));
+            if keep && item {
+                let doc = batch.docs.last_mut().expect("the document just sketched");
+                doc.kept = KeptDocument::of(scratch);
             }
             progress(text.len());
-            part
         })?;
         self.finish(
             &sketched,
@@ -246,7 +246,7 @@ impl Deduplicator {
     /// As [`run`](Deduplicator::run).
     pub fn run_analyzed(&self, docs: &[AnalyzedDocument]) -> Result<Report> {
         to_u32(docs.len(), "documents")?;
-        let sketched = self.sketch_corpus(docs.len(), |i, _, slots, _| {
+        let sketched = self.sketch_corpus(docs.len(), |i, _, slots, _, batch| {
             let doc = &docs[i];
             self.sketch_document(
                 doc.len(),
@@ -256,7 +256,8 @@ impl Deduplicator {
                 doc.shingles().as_slice(),
                 doc.cross_shingles(),
                 slots,
-            )
+                batch,
+            );
         })?;
         self.finish(
             &sketched,

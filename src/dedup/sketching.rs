@@ -15,17 +15,22 @@ use crate::sketch::{Level, SketchColumns};
 
 impl Deduplicator {
     /// Stages 1–4 over the corpus, in parallel chunks: `sketch(i, scratch,
-    /// signature buffers, keep)` analyzes and sketches document `i`, and
-    /// only its [`DocSketch`] is kept. With `keep`, the sketch may carry
-    /// what verification needs of the document (`DocSketch::kept`), which
-    /// is kept for the documents in input order while its bytes fit in
+    /// signature buffers, keep, batch)` analyzes and sketches document `i`
+    /// into `batch` ([`DocBatch`]: the sketches of a few consecutive
+    /// documents, so that a document costs no allocation of its own), and
+    /// only the batches are kept. With `keep`, a document may carry what
+    /// verification needs of it (`BatchDoc::kept`), which is kept for the
+    /// documents in input order while its bytes fit in
     /// [`Config::kept_set_bytes`](crate::Config::kept_set_bytes), so what is
     /// kept does not depend on the thread count.
     pub(super) fn sketch_corpus<F>(&self, n: usize, sketch: F) -> Result<SketchedCorpus>
     where
-        F: Fn(usize, &mut Scratch, &mut SlotBuffers, bool) -> DocSketch + Sync,
+        F: Fn(usize, &mut Scratch, &mut SlotBuffers, bool, &mut DocBatch) + Sync,
     {
         const CHUNK: usize = 4096;
+        /// Documents per batch: enough to spread a batch's few allocations
+        /// and appends thin, few enough for every thread to get batches.
+        const BATCH: usize = 32;
         let mut out = SketchedCorpus {
             doc_len: Vec::with_capacity(n),
             passage_start: Vec::with_capacity(n + 1),
@@ -44,47 +49,66 @@ impl Deduplicator {
         let mut keeping = budget > 0;
         for chunk_start in (0..n).step_by(CHUNK) {
             let chunk_end = (chunk_start + CHUNK).min(n);
-            let parts: Vec<DocSketch> = (chunk_start..chunk_end)
+            let batches: Vec<DocBatch> = (chunk_start..chunk_end)
                 .into_par_iter()
+                .step_by(BATCH)
                 .map_init(
                     || (Scratch::default(), SlotBuffers::default()),
-                    |(scratch, slots), i| sketch(i, scratch, slots, keeping),
+                    |(scratch, slots), start| {
+                        let end = (start + BATCH).min(chunk_end);
+                        let mut batch = self.doc_batch(end - start);
+                        for i in start..end {
+                            sketch(i, scratch, slots, keeping, &mut batch);
+                        }
+                        batch
+                    },
                 )
                 .collect();
             // Passage numbers are u32, below u32::MAX.
-            let passages_here: usize = parts.iter().map(|p| p.spans.len()).sum();
+            let passages_here: usize = batches.iter().map(|b| b.spans.len()).sum();
             to_u32(out.spans.len() + passages_here, "passages")?;
-            let mut next = out.spans.len() as u32;
-            for (i, mut part) in (chunk_start..chunk_end).zip(parts) {
-                out.doc_len.push(part.len);
-                out.passage_items
-                    .extend(part.passage_index.iter().map(|&p| next + p));
-                for span in part.spans.drain(..) {
-                    out.push_span(span);
-                }
-                next = out.spans.len() as u32;
-                out.passage_start.push(next);
-                if part.doc.len() == 1 {
-                    out.doc_items.push(i as u32);
-                    // Kept while every document item before it was kept
-                    // and the bytes fit.
-                    match part.kept.take() {
-                        Some(kept) if keeping => {
-                            let bytes = kept.bytes();
-                            if kept_bytes.saturating_add(bytes) <= budget {
-                                kept_bytes += bytes;
-                                out.kept.push(kept);
-                            } else {
-                                keeping = false;
-                            }
-                        }
-                        _ => keeping = false,
+            let mut i = chunk_start;
+            for mut batch in batches {
+                let mut spans = batch.spans.drain(..);
+                let mut compared = batch.passage_index.iter();
+                for doc in &mut batch.docs {
+                    let next = out.spans.len() as u32;
+                    out.doc_len.push(doc.len);
+                    out.passage_items.extend(
+                        compared
+                            .by_ref()
+                            .take(doc.compared as usize)
+                            .map(|&p| next + p),
+                    );
+                    for span in spans.by_ref().take(doc.spans as usize) {
+                        out.push_span(span);
                     }
+                    out.passage_start.push(out.spans.len() as u32);
+                    if doc.item {
+                        out.doc_items.push(i as u32);
+                        // Kept while every document item before it was kept
+                        // and the bytes fit.
+                        match doc.kept.take() {
+                            Some(kept) if keeping => {
+                                let bytes = kept.bytes();
+                                if kept_bytes.saturating_add(bytes) <= budget {
+                                    kept_bytes += bytes;
+                                    out.kept.push(kept);
+                                } else {
+                                    keeping = false;
+                                }
+                            }
+                            _ => keeping = false,
+                        }
+                    }
+                    i += 1;
                 }
-                out.docs.append(&mut part.doc)?;
-                out.passages.append(&mut part.passages)?;
-                out.noise.add(&part.noise);
+                drop(spans);
+                out.docs.append(&mut batch.doc)?;
+                out.passages.append(&mut batch.passages)?;
+                out.noise.add(&batch.noise);
             }
+            debug_assert_eq!(i, chunk_end);
         }
         out.spans.shrink_to_fit();
         out.doc_items.shrink_to_fit();
@@ -93,6 +117,20 @@ impl Deduplicator {
         out.passages.seal()?;
         out.kept.shrink_to_fit();
         Ok(out)
+    }
+
+    /// An empty batch with room for `docs` documents.
+    pub(super) fn doc_batch(&self, docs: usize) -> DocBatch {
+        let mut batch = DocBatch {
+            docs: Vec::with_capacity(docs),
+            spans: Vec::new(),
+            passage_index: Vec::new(),
+            doc: self.columns(Level::Document),
+            passages: self.columns(Level::Passage),
+            noise: TextNoise::default(),
+        };
+        batch.doc.reserve(docs);
+        batch
     }
 
     /// Stage 4 for one document: the sketches of the document (if its set is
@@ -114,7 +152,8 @@ impl Deduplicator {
         len: usize,
         scratch: &Scratch,
         slots: &mut SlotBuffers,
-    ) -> DocSketch {
+        batch: &mut DocBatch,
+    ) -> bool {
         self.sketch_document(
             len,
             scratch.passages.iter().map(|p| {
@@ -127,9 +166,12 @@ impl Deduplicator {
             &scratch.doc_set,
             &scratch.cross,
             slots,
+            batch,
         )
     }
 
+    /// Appends the document to `batch`; returns whether it is a document
+    /// item (its set is not empty).
     pub(super) fn sketch_document<'x>(
         &self,
         len: usize,
@@ -137,25 +179,19 @@ impl Deduplicator {
         doc_set: &[u64],
         cross: &[u64],
         slots: &mut SlotBuffers,
-    ) -> DocSketch {
+        batch: &mut DocBatch,
+    ) -> bool {
         let sketcher = &self.sketcher;
         let hasher = sketcher.hasher();
         let passages_on = self.config.get_passages();
         let shingle_size = self.analyzer.shingler().shingling().size();
-        let mut part = DocSketch {
-            len,
-            spans: Vec::new(),
-            doc: self.columns(Level::Document),
-            passage_index: Vec::new(),
-            passages: self.columns(Level::Passage),
-            noise: TextNoise::default(),
-            kept: None,
-        };
+        let spans_before = batch.spans.len();
+        let compared_before = batch.passage_index.len();
         let expected = passages.size_hint().0;
-        part.spans.reserve(expected);
+        batch.spans.reserve(expected);
         if passages_on {
-            part.passage_index.reserve(expected);
-            part.passages.reserve(expected);
+            batch.passage_index.reserve(expected);
+            batch.passages.reserve(expected);
         }
         let compares_document = sketcher.compares_document(doc_set.len());
         // Without passages there are no passage signatures to reuse.
@@ -166,12 +202,12 @@ impl Deduplicator {
             document.resize(hasher.num_perm(), u32::MAX);
         }
         for (p, (span, tokens, set)) in passages.enumerate() {
-            part.spans.push(span);
+            batch.spans.push(span);
             let compared = sketcher.compares_passage(tokens, set.len());
             if compared {
-                part.passage_index.push(p as u32);
+                batch.passage_index.push(p as u32);
                 // Leaves the passage's signature in `item`.
-                part.passages.push(set, sketcher, item);
+                batch.passages.push(set, sketcher, item);
             }
             if from_passages && tokens >= shingle_size {
                 if compared {
@@ -182,15 +218,22 @@ impl Deduplicator {
             }
         }
         if compares_document {
-            part.doc.reserve(1);
+            batch.doc.reserve(1);
             if from_passages {
                 hasher.update(document, cross.iter().copied());
-                part.doc.push_signed(doc_set, document, sketcher);
+                batch.doc.push_signed(doc_set, document, sketcher);
             } else {
-                part.doc.push(doc_set, sketcher, item);
+                batch.doc.push(doc_set, sketcher, item);
             }
         }
-        part
+        batch.docs.push(BatchDoc {
+            len,
+            spans: (batch.spans.len() - spans_before) as u32,
+            compared: (batch.passage_index.len() - compared_before) as u32,
+            item: compares_document,
+            kept: None,
+        });
+        compares_document
     }
 }
 
@@ -376,17 +419,31 @@ pub(super) struct SlotBuffers {
     document: Vec<u32>,
 }
 
-/// One document's contribution to a [`SketchedCorpus`].
-pub(super) struct DocSketch {
-    pub(super) len: usize,
+/// The contribution of a few consecutive documents to a
+/// [`SketchedCorpus`], document by document: each document's passages'
+/// spans and compared passages follow the previous document's.
+pub(super) struct DocBatch {
+    pub(super) docs: Vec<BatchDoc>,
     pub(super) spans: Vec<Range<usize>>,
-    /// Zero or one item.
-    pub(super) doc: SketchColumns,
-    /// Indices of the passages sketched in `passages`.
+    /// Indices, within their document, of the passages sketched in
+    /// `passages`.
     pub(super) passage_index: Vec<u32>,
+    /// One item per document item.
+    pub(super) doc: SketchColumns,
     pub(super) passages: SketchColumns,
-    /// Signs of OCR noise in the document's text (none without text).
+    /// Signs of OCR noise in the documents' texts (none without text).
     pub(super) noise: TextNoise,
+}
+
+/// One document of a [`DocBatch`].
+pub(super) struct BatchDoc {
+    pub(super) len: usize,
+    /// Its passages (spans) in the batch.
+    spans: u32,
+    /// Its compared passages in the batch.
+    compared: u32,
+    /// Whether it is a document item (one item in `DocBatch::doc`).
+    item: bool,
     /// What verification needs of the document, kept (only when asked to
     /// keep and the document is an item).
     pub(super) kept: Option<KeptDocument>,
@@ -411,8 +468,10 @@ mod tests {
         // Both entry points: the scratch of `run` and the analysis of
         // `run_analyzed`.
         let mut slots = SlotBuffers::default();
-        let from_scratch = dedup.sketch_scratch(text.len(), &scratch, &mut slots);
-        let from_analysis = dedup.sketch_document(
+        let mut from_scratch = dedup.doc_batch(1);
+        dedup.sketch_scratch(text.len(), &scratch, &mut slots, &mut from_scratch);
+        let mut from_analysis = dedup.doc_batch(1);
+        dedup.sketch_document(
             doc.len(),
             doc.passages()
                 .iter()
@@ -420,6 +479,7 @@ mod tests {
             doc.shingles().as_slice(),
             doc.cross_shingles(),
             &mut slots,
+            &mut from_analysis,
         );
         prop_assert_eq!(scratch.doc_set.as_slice(), doc.shingles().as_slice());
         for part in [&from_scratch, &from_analysis] {
