@@ -236,7 +236,7 @@ pub(crate) fn group_identical(fingerprints: &[u128]) -> (Vec<u32>, Groups, Vec<u
         .enumerate()
         .map(|(rank, (first, s, e))| (first, s, e, rank as u32))
         .collect();
-    runs.par_sort_unstable_by_key(|r| r.0);
+    sort_by_key_on_pool(&mut runs, |r| r.0);
     let mut content_order = vec![0u32; runs.len()];
     let mut group_of = vec![0u32; n];
     let mut offsets = Vec::with_capacity(runs.len() + 1);
@@ -251,6 +251,34 @@ pub(crate) fn group_identical(fingerprints: &[u128]) -> (Vec<u32>, Groups, Vec<u
         offsets.push(items.len() as u32);
     }
     (group_of, Groups { offsets, items }, content_order)
+}
+
+/// Sorts `v` (unstable) on the current rayon pool: rayon's parallel sort
+/// with more than one thread, the standard library's with one, where
+/// rayon's runs as a sequential sort about 1.5 times slower than the
+/// standard library's newer one (ipnsort, Rust 1.81) on the band columns
+/// and pair lists sorted here (measured: 29–38 against 18–21 ns per `u64`
+/// at 1,000,000 values, BENCHMARKS.md).
+pub(crate) fn sort_on_pool<T: Ord + Send>(v: &mut [T]) {
+    if rayon::current_num_threads() > 1 {
+        v.par_sort_unstable();
+    } else {
+        v.sort_unstable();
+    }
+}
+
+/// [`sort_on_pool`] by a key.
+pub(crate) fn sort_by_key_on_pool<T, K, F>(v: &mut [T], key: F)
+where
+    T: Send,
+    K: Ord,
+    F: Fn(&T) -> K + Sync,
+{
+    if rayon::current_num_threads() > 1 {
+        v.par_sort_unstable_by_key(key);
+    } else {
+        v.sort_unstable_by_key(key);
+    }
 }
 
 /// The items ordered by `(fingerprint, item)`.
@@ -268,7 +296,7 @@ fn fingerprint_order(fingerprints: &[u128]) -> Vec<u32> {
         .enumerate()
         .map(|(i, &fp)| ((fp >> 64) as u64, i as u32))
         .collect();
-    keyed.par_sort_unstable();
+    sort_on_pool(&mut keyed);
     let mut order: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
     let mut start = 0;
     while start < keyed.len() {
@@ -386,7 +414,7 @@ where
             );
             (a != b).then(|| (u64::from(a.min(b)) << 32) | u64::from(a.max(b)))
         }));
-        candidate_pairs.par_sort_unstable();
+        sort_on_pool(&mut candidate_pairs);
         candidate_pairs.dedup();
     }
     // Components of the candidate graph, ordered by smallest group, and
@@ -406,7 +434,9 @@ where
             index[g as usize] = c as u32;
         }
     }
-    candidate_pairs.par_sort_unstable_by_key(|&packed| (index[(packed >> 32) as usize], packed));
+    sort_by_key_on_pool(&mut candidate_pairs, |&packed| {
+        (index[(packed >> 32) as usize], packed)
+    });
     let mut pair_start = Vec::with_capacity(components.len() + 1);
     let mut i = 0;
     for c in 0..components.len() as u32 {
@@ -490,7 +520,7 @@ where
         }
         c0 = c1;
     }
-    found.par_sort_unstable_by_key(|&(a, b, _)| (a, b));
+    sort_by_key_on_pool(&mut found, |&(a, b, _)| (a, b));
     let matches = Matches {
         group_of,
         groups,
@@ -596,8 +626,8 @@ where
         let mut keys: Vec<u64> = Vec::with_capacity(n);
         column(band, &rank, &mut keys)?;
         debug_assert_eq!(keys.len(), n, "one key per item");
-        if at_once < bands {
-            // Few bands at a time: sort each one in parallel.
+        if at_once < rayon::current_num_threads() {
+            // Fewer bands at a time than threads: sort each one in parallel.
             keys.par_sort_unstable();
         } else {
             keys.sort_unstable();
@@ -613,7 +643,7 @@ where
         out.capped_buckets += per_band.iter().map(|c| c.capped_buckets).sum::<u64>();
         out.capped_pairs_skipped += per_band.iter().map(|c| c.capped_pairs_skipped).sum::<u64>();
         out.pairs.extend(per_band.into_iter().flat_map(|c| c.pairs));
-        out.pairs.par_sort_unstable();
+        sort_on_pool(&mut out.pairs);
         out.pairs.dedup();
     }
     out.pairs.shrink_to_fit();

@@ -13,7 +13,10 @@ use crate::cluster::{Clustering, Clusters, UnionFind};
 use crate::corpus::{DocId, PassageId};
 use crate::document_pairs::{Both, PairGroups};
 use crate::error::Result;
-use crate::matching::{Component, Fetched, Groups, Matches, find_matches, find_matches_with};
+use crate::matching::{
+    Component, Fetched, Groups, Matches, find_matches, find_matches_with, sort_by_key_on_pool,
+    sort_on_pool,
+};
 use crate::report::{
     DocumentSummary, PassageCluster, PassageMatch, Repeat, RepeatedBlock, Report, Stats,
 };
@@ -141,7 +144,7 @@ impl Deduplicator {
         // kept: a pair whose content is not its whole text must share enough
         // of it (see `boilerplate::MIN_SHARED_CONTENT`).
         let mut both: Vec<(u32, u32, Both, bool)> = per_component.into_iter().flatten().collect();
-        both.par_sort_unstable_by_key(|&(a, b, _, _)| (a, b));
+        sort_by_key_on_pool(&mut both, |&(a, b, _, _)| (a, b));
         debug_assert_eq!(both.len(), doc_matches.pairs.len(), "one entry per pair");
         let mut k = both.iter();
         doc_matches
@@ -347,7 +350,7 @@ fn shared_content_candidates(
         })
         .collect();
     let mut pairs: Vec<u64> = per_cluster.into_iter().flatten().collect();
-    pairs.par_sort_unstable();
+    sort_on_pool(&mut pairs);
     pairs.dedup();
     pairs
 }
@@ -492,7 +495,7 @@ where
         })
         .collect();
     parts.extend(singles);
-    parts.par_sort_unstable_by_key(|p| p.0);
+    sort_by_key_on_pool(&mut parts, |p| p.0);
     let mut clusters = Vec::with_capacity(parts.len());
     let mut repeats = Vec::new();
     let mut items = Vec::with_capacity(parts.len());
