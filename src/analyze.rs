@@ -138,6 +138,17 @@ impl Analyzer {
     /// What [`analyze`](Self::analyze) does, without an allocation per
     /// passage.
     pub(crate) fn analyze_into(&self, text: &str, s: &mut Scratch) {
+        self.analyze_into_with(text, s, true);
+    }
+
+    /// [`analyze_into`](Self::analyze_into) for what verification needs of
+    /// a document: its set, tokens and passages' token ranges. The passages'
+    /// sets are left unsorted and may hold repeats.
+    pub(crate) fn analyze_document_into(&self, text: &str, s: &mut Scratch) {
+        self.analyze_into_with(text, s, false);
+    }
+
+    fn analyze_into_with(&self, text: &str, s: &mut Scratch, passage_sets: bool) {
         let n = self.shingler.shingling().size();
         s.doc_tokens.clear();
         s.doc_set.clear();
@@ -169,7 +180,9 @@ impl Analyzer {
                     s.doc_set.extend_from_slice(&s.passage_sets[start..]);
                 }
             }
-            sort_dedup_tail(&mut s.passage_sets, start, &mut s.sort);
+            if passage_sets {
+                sort_dedup_tail(&mut s.passage_sets, start, &mut s.sort);
+            }
             s.passages.push(PassageInfo {
                 span,
                 tokens: s.tokens.len(),

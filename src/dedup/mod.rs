@@ -215,17 +215,22 @@ impl Deduplicator {
                     };
                 }
                 let d = DocId::new(sketched.doc_items[item as usize]);
-                let mut scratch = Scratch::default();
-                self.analyzer.analyze_into(fetch(d).as_ref(), &mut scratch);
-                let content = boilerplate
-                    .contains(&true)
-                    .then(|| self.analyzer.content_set_of(&scratch, keep));
-                DocSets {
-                    raw: Cow::Owned(ShingleSet::from_sorted(std::mem::take(
-                        &mut scratch.doc_set,
-                    ))),
-                    content,
-                }
+                VERIFY_SCRATCH.with_borrow_mut(|scratch| {
+                    self.analyzer
+                        .analyze_document_into(fetch(d).as_ref(), scratch);
+                    let content = boilerplate
+                        .contains(&true)
+                        .then(|| self.analyzer.content_set_of(scratch, keep));
+                    let raw = ShingleSet::from_sorted(std::mem::take(&mut scratch.doc_set));
+                    if scratch.doc_tokens.capacity() > KEEP_SCRATCH_TOKENS {
+                        // Not held past a very long document.
+                        *scratch = Scratch::default();
+                    }
+                    DocSets {
+                        raw: Cow::Owned(raw),
+                        content,
+                    }
+                })
             },
             |item| {
                 let id = sketched.passage_id(item);
@@ -300,6 +305,16 @@ impl Deduplicator {
         }
     }
 }
+
+thread_local! {
+    /// Each thread's buffers for analyzing a candidate document again
+    /// (`run_fetched`), reused from one document to the next.
+    static VERIFY_SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Tokens a thread's [`VERIFY_SCRATCH`] may keep room for between runs (a
+/// few hundred KiB in all); past it the buffers are dropped after use.
+const KEEP_SCRATCH_TOKENS: usize = 1 << 15;
 
 mod assembly;
 mod sketching;
