@@ -257,7 +257,7 @@ pub(crate) fn group_identical(fingerprints: &[u128]) -> (Vec<u32>, Groups, Vec<u
 /// with more than one thread, the standard library's with one, where
 /// rayon's runs as a sequential sort about 1.5 times slower than the
 /// standard library's newer one (ipnsort, Rust 1.81) on the band columns
-/// and pair lists sorted here (measured: 29–38 against 18–21 ns per `u64`
+/// and pair lists sorted here (measured: 29–40 against 18–25 ns per `u64`
 /// at 1,000,000 values, BENCHMARKS.md).
 pub(crate) fn sort_on_pool<T: Ord + Send>(v: &mut [T]) {
     if rayon::current_num_threads() > 1 {
@@ -283,25 +283,27 @@ where
 
 /// The items ordered by `(fingerprint, item)`.
 ///
-/// Sorted as `(high 64 bits, item)` pairs held in the sorted array itself,
-/// not as item numbers compared through the fingerprints: a sort of item
-/// numbers reads two fingerprints from anywhere in the column on every
-/// comparison, a cache miss each past a few hundred thousand items. Items
-/// whose high halves tie (identical sets, or a collision of the high
-/// halves) are then ordered by the whole fingerprint within their run, so
-/// the order is exactly that of `(fingerprint, item)`.
+/// Sorted as `top 32 bits of the fingerprint << 32 | item` values held in
+/// the sorted array itself, not as item numbers compared through the
+/// fingerprints: a sort of item numbers reads two fingerprints from
+/// anywhere in the column on every comparison, a cache miss each past a few
+/// hundred thousand items. Items whose top bits tie (identical sets, or a
+/// collision of the top bits) are then ordered by the whole fingerprint
+/// within their run, so the order is exactly that of `(fingerprint, item)`.
+/// Items are numbered in `u32` (`to_u32` checks it before sketching).
 fn fingerprint_order(fingerprints: &[u128]) -> Vec<u32> {
-    let mut keyed: Vec<(u64, u32)> = fingerprints
+    let mut keyed: Vec<u64> = fingerprints
         .iter()
         .enumerate()
-        .map(|(i, &fp)| ((fp >> 64) as u64, i as u32))
+        .map(|(i, &fp)| (((fp >> 96) as u64) << 32) | i as u64)
         .collect();
     sort_on_pool(&mut keyed);
-    let mut order: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
+    let mut order: Vec<u32> = keyed.iter().map(|&k| k as u32).collect();
     let mut start = 0;
     while start < keyed.len() {
+        let top = keyed[start] >> 32;
         let mut end = start + 1;
-        while end < keyed.len() && keyed[end].0 == keyed[start].0 {
+        while end < keyed.len() && keyed[end] >> 32 == top {
             end += 1;
         }
         if end - start > 1 {
@@ -914,13 +916,13 @@ mod tests {
     proptest! {
         #[test]
         fn fingerprint_order_is_the_order_of_fingerprint_and_item(
-            parts in proptest::collection::vec((0u64..4, 0u64..3), 0..200),
+            parts in proptest::collection::vec((0u128..4, 0u128..3, 0u128..3), 0..200),
         ) {
-            // Few distinct halves: high halves that tie with different low
-            // halves, and identical fingerprints.
+            // Few distinct parts: top bits that tie with different lower
+            // bits, and identical fingerprints.
             let fps: Vec<u128> = parts
                 .iter()
-                .map(|&(hi, lo)| (u128::from(hi.wrapping_mul(0x9E37_79B9_7F4A_7C15)) << 64) | u128::from(lo))
+                .map(|&(top, mid, low)| (top * 0x9E37_79B9 << 96) | (mid << 64) | low)
                 .collect();
             let mut want: Vec<u32> = (0..fps.len() as u32).collect();
             want.sort_by_key(|&i| (fps[i as usize], i));
