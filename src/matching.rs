@@ -370,12 +370,12 @@ where
         keys.bands(),
         p.max_bucket,
         at_once,
-        |band, rank, column| {
-            // The first item of each group, with its group's rank.
+        |band, column| {
+            // The first item of each group, as its group.
             keys.for_each_in_band(band, |item, key| {
                 let g = group_of[item as usize];
                 if reps[g as usize] == item {
-                    column.push((u64::from(key) << 32) | u64::from(rank[g as usize]));
+                    column.push((u64::from(key) << 32) | u64::from(g));
                 }
             })
         },
@@ -558,7 +558,7 @@ pub(crate) struct CandidatePairs {
 /// of a fingerprint), so are the pairs. `key(item, band)` gives an item's
 /// key in a band.
 ///
-/// Sort-based: each band's `key << 32 | rank` column is sorted on its own
+/// Sort-based: each band's `key << 32 | item` column is sorted on its own
 /// (in parallel over bands), and runs of equal keys are buckets. This
 /// touches memory in order, unlike hash-table lookups, and needs no locks.
 ///
@@ -580,17 +580,19 @@ where
     K: Fn(u32, usize) -> u32 + Sync,
 {
     let n = order.len() as u32;
-    candidate_pairs_by_band(order, bands, max_bucket, bands, |band, rank, column| {
-        column
-            .extend((0..n).map(|i| (u64::from(key(i, band)) << 32) | u64::from(rank[i as usize])));
+    candidate_pairs_by_band(order, bands, max_bucket, bands, |band, column| {
+        column.extend((0..n).map(|i| (u64::from(key(i, band)) << 32) | u64::from(i)));
         Ok(())
     })
     .expect("keys in memory cannot fail")
 }
 
-/// [`sorted_candidate_pairs`] over columns that `column(band, rank, out)`
-/// pushes onto `out`: `key << 32 | rank[item]` for every item `0..n` in
-/// `band`, in any order (`rank[item]` is the item's position in `order`).
+/// [`sorted_candidate_pairs`] over columns that `column(band, out)` pushes
+/// onto `out`: `key << 32 | item` for every item `0..n` in `band`, in any
+/// order. Items enter the column as themselves, not as their positions in
+/// `order`: a position would be a read from anywhere in an array of 4 bytes
+/// an item for every item of every band (a cache miss each at millions of
+/// items), and only capped buckets need it (`bucket_pairs`).
 /// At most `at_once` bands (at least one) are in memory at a time; the
 /// pairs of each such batch are merged (sorted, deduplicated) before the
 /// next, so a pair found in many bands is held once. The result does not
@@ -611,7 +613,7 @@ pub(crate) fn candidate_pairs_by_band<C>(
     column: C,
 ) -> crate::Result<CandidatePairs>
 where
-    C: Fn(usize, &[u32], &mut Vec<u64>) -> crate::Result<()> + Sync,
+    C: Fn(usize, &mut Vec<u64>) -> crate::Result<()> + Sync,
 {
     let n = order.len();
     let mut rank = vec![u32::MAX; n];
@@ -626,7 +628,7 @@ where
     let at_once = at_once.clamp(1, bands.max(1));
     let band_pairs = |band: usize| -> crate::Result<CandidatePairs> {
         let mut keys: Vec<u64> = Vec::with_capacity(n);
-        column(band, &rank, &mut keys)?;
+        column(band, &mut keys)?;
         debug_assert_eq!(keys.len(), n, "one key per item");
         if at_once < rayon::current_num_threads() {
             // Fewer bands at a time than threads: sort each one in parallel.
@@ -634,7 +636,7 @@ where
         } else {
             keys.sort_unstable();
         }
-        Ok(bucket_pairs(&keys, order, max_bucket))
+        Ok(bucket_pairs(&keys, &rank, max_bucket))
     };
     let mut out = CandidatePairs::default();
     for batch in (0..bands).collect::<Vec<_>>().chunks(at_once) {
@@ -652,11 +654,15 @@ where
     Ok(out)
 }
 
-/// The pairs of one band's sorted `key << 32 | rank` column: every pair
+/// The pairs of one band's sorted `key << 32 | item` column: every pair
 /// inside each run of equal keys, or star and chain pairs for a run longer
-/// than `max_bucket`, with items taken in content order (`order[rank]`).
-fn bucket_pairs(column: &[u64], order: &[u32], max_bucket: usize) -> CandidatePairs {
+/// than `max_bucket`, with its items taken in content order (`rank[item]`,
+/// their positions in the content order), so that which pairs a capped
+/// bucket gives depends on the texts only.
+fn bucket_pairs(column: &[u64], rank: &[u32], max_bucket: usize) -> CandidatePairs {
     let mut out = CandidatePairs::default();
+    let pair = |a: u64, b: u64| (a.min(b) << 32) | a.max(b);
+    let mut capped: Vec<(u32, u64)> = Vec::new();
     let mut start = 0;
     while start < column.len() {
         let high = column[start] >> 32;
@@ -665,27 +671,25 @@ fn bucket_pairs(column: &[u64], order: &[u32], max_bucket: usize) -> CandidatePa
             end += 1;
         }
         let bucket = &column[start..end];
-        // The bucket's items, in content order.
-        let id = |x: usize| u64::from(order[(bucket[x] & 0xFFFF_FFFF) as usize]);
-        let pair = |x: usize, y: usize| {
-            let (a, b) = (id(x), id(y));
-            (a.min(b) << 32) | a.max(b)
-        };
+        let id = |x: usize| bucket[x] & 0xFFFF_FFFF;
         let m = bucket.len();
         if m <= max_bucket {
             for x in 0..m {
                 for y in x + 1..m {
-                    out.pairs.push(pair(x, y));
+                    out.pairs.push(pair(id(x), id(y)));
                 }
             }
         } else {
             out.capped_buckets += 1;
-            // m − 1 star pairs and m − 2 chain pairs.
+            // m − 1 star pairs and m − 2 chain pairs, in content order.
             out.capped_pairs_skipped += (m as u64 * (m as u64 - 1)) / 2 - (2 * m as u64 - 3);
+            capped.clear();
+            capped.extend((0..m).map(|x| (rank[id(x) as usize], id(x))));
+            capped.sort_unstable();
             for y in 1..m {
-                out.pairs.push(pair(0, y));
+                out.pairs.push(pair(capped[0].1, capped[y].1));
                 if y > 1 {
-                    out.pairs.push(pair(y - 1, y));
+                    out.pairs.push(pair(capped[y - 1].1, capped[y].1));
                 }
             }
         }
@@ -749,8 +753,8 @@ mod tests {
             order.sort_by_key(|&i| keys[i as usize * bands] ^ i);
             let all = sorted_candidate_pairs(&order, bands, |i, b| keys[i as usize * bands + b], cap);
             // Columns pushed in reverse item order.
-            let few = candidate_pairs_by_band(&order, bands, cap, at_once, |b, rank, column| {
-                column.extend((0..n).rev().map(|i| (u64::from(keys[i * bands + b]) << 32) | u64::from(rank[i])));
+            let few = candidate_pairs_by_band(&order, bands, cap, at_once, |b, column| {
+                column.extend((0..n).rev().map(|i| (u64::from(keys[i * bands + b]) << 32) | i as u64));
                 Ok(())
             }).unwrap();
             prop_assert_eq!(few, all);
