@@ -926,7 +926,7 @@ mod tests {
             // bits, and identical fingerprints.
             let fps: Vec<u128> = parts
                 .iter()
-                .map(|&(top, mid, low)| (top * 0x9E37_79B9 << 96) | (mid << 64) | low)
+                .map(|&(top, mid, low)| ((top * 0x9E37_79B9) << 96) | (mid << 64) | low)
                 .collect();
             let mut want: Vec<u32> = (0..fps.len() as u32).collect();
             want.sort_by_key(|&i| (fps[i as usize], i));
