@@ -293,7 +293,8 @@ pub(crate) struct Scratch {
     /// across passage breaks, or, for a document shorter than one shingle,
     /// its one shingle. `doc_set` is these plus the sets of those passages.
     pub(crate) cross: Vec<u64>,
-    /// Every passage's shingle set, sorted, one after another.
+    /// Every passage's shingle set, sorted, one after another (unsorted and
+    /// with repeats after [`Analyzer::analyze_document_into`]).
     pub(crate) passage_sets: Vec<u64>,
     /// The passages, in order.
     pub(crate) passages: Vec<PassageInfo>,

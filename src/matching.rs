@@ -35,6 +35,7 @@
 //!    on its other basis) runs per component while they are held.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use rayon::prelude::*;
 
@@ -299,19 +300,28 @@ fn fingerprint_order(fingerprints: &[u128]) -> Vec<u32> {
         .collect();
     sort_on_pool(&mut keyed);
     let mut order: Vec<u32> = keyed.iter().map(|&k| k as u32).collect();
-    let mut start = 0;
-    while start < keyed.len() {
-        let top = keyed[start] >> 32;
-        let mut end = start + 1;
-        while end < keyed.len() && keyed[end] >> 32 == top {
-            end += 1;
+    for run in runs_of_equal_high_halves(&keyed) {
+        if run.len() > 1 {
+            order[run].sort_unstable_by_key(|&i| (fingerprints[i as usize], i));
         }
-        if end - start > 1 {
-            order[start..end].sort_unstable_by_key(|&i| (fingerprints[i as usize], i));
-        }
-        start = end;
     }
     order
+}
+
+/// The runs of values with equal high 32 bits in `sorted`, in order.
+fn runs_of_equal_high_halves(sorted: &[u64]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let high = sorted.get(start)? >> 32;
+        let end = start
+            + sorted[start..]
+                .iter()
+                .position(|&v| v >> 32 != high)
+                .unwrap_or(sorted.len() - start);
+        let run = start..end;
+        start = end;
+        Some(run)
+    })
 }
 
 /// Runs the engine over `sketches`. `set_of(item)` gives an item's shingle
@@ -663,14 +673,8 @@ fn bucket_pairs(column: &[u64], rank: &[u32], max_bucket: usize) -> CandidatePai
     let mut out = CandidatePairs::default();
     let pair = |a: u64, b: u64| (a.min(b) << 32) | a.max(b);
     let mut capped: Vec<(u32, u64)> = Vec::new();
-    let mut start = 0;
-    while start < column.len() {
-        let high = column[start] >> 32;
-        let mut end = start + 1;
-        while end < column.len() && column[end] >> 32 == high {
-            end += 1;
-        }
-        let bucket = &column[start..end];
+    for run in runs_of_equal_high_halves(column) {
+        let bucket = &column[run];
         let id = |x: usize| bucket[x] & 0xFFFF_FFFF;
         let m = bucket.len();
         if m <= max_bucket {
@@ -693,7 +697,6 @@ fn bucket_pairs(column: &[u64], rank: &[u32], max_bucket: usize) -> CandidatePai
                 }
             }
         }
-        start = end;
     }
     out
 }

@@ -215,21 +215,32 @@ impl Deduplicator {
                     };
                 }
                 let d = DocId::new(sketched.doc_items[item as usize]);
-                VERIFY_SCRATCH.with_borrow_mut(|scratch| {
-                    self.analyzer
-                        .analyze_document_into(fetch(d).as_ref(), scratch);
+                // Fetched before the buffers are borrowed: a `fetch` that
+                // uses rayon may run another document's verification on
+                // this thread while it waits.
+                let text = fetch(d);
+                let sets = |scratch: &mut Scratch| {
+                    self.analyzer.analyze_document_into(text.as_ref(), scratch);
                     let content = boilerplate
                         .contains(&true)
                         .then(|| self.analyzer.content_set_of(scratch, keep));
                     let raw = ShingleSet::from_sorted(std::mem::take(&mut scratch.doc_set));
-                    if scratch.doc_tokens.capacity() > KEEP_SCRATCH_TOKENS {
-                        // Not held past a very long document.
-                        *scratch = Scratch::default();
-                    }
                     DocSets {
                         raw: Cow::Owned(raw),
                         content,
                     }
+                };
+                VERIFY_SCRATCH.with(|cell| match cell.try_borrow_mut() {
+                    Ok(mut scratch) => {
+                        let out = sets(&mut scratch);
+                        if scratch.doc_tokens.capacity() > KEEP_SCRATCH_TOKENS {
+                            // Not held past a very long document.
+                            *scratch = Scratch::default();
+                        }
+                        out
+                    }
+                    // Borrowed further up this thread's stack.
+                    Err(_) => sets(&mut Scratch::default()),
                 })
             },
             |item| {
@@ -312,8 +323,9 @@ thread_local! {
     static VERIFY_SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
-/// Tokens a thread's [`VERIFY_SCRATCH`] may keep room for between runs (a
-/// few hundred KiB in all); past it the buffers are dropped after use.
+/// Tokens a thread's [`VERIFY_SCRATCH`] may keep room for between runs
+/// (with the other buffers sized alike, about a MiB in all); past it the
+/// buffers are dropped after use.
 const KEEP_SCRATCH_TOKENS: usize = 1 << 15;
 
 mod assembly;

@@ -103,6 +103,7 @@ impl Deduplicator {
                     }
                     i += 1;
                 }
+                debug_assert!(spans.next().is_none() && compared.next().is_none());
                 drop(spans);
                 out.docs.append(&mut batch.doc)?;
                 out.passages.append(&mut batch.passages)?;
@@ -133,18 +134,6 @@ impl Deduplicator {
         batch
     }
 
-    /// Stage 4 for one document: the sketches of the document (if its set is
-    /// not empty) and of its passages that are compared.
-    ///
-    /// `passages` gives each passage's span, tokens and set; `doc_set` is
-    /// the document's set and `cross` its shingles that are in no passage of
-    /// at least one shingle's length of tokens (`Scratch::cross`), so that
-    /// `doc_set` is `cross` plus the sets of those passages. When passages
-    /// are compared, the document's signature is built from theirs: the
-    /// slot-wise minimum of the signatures of its compared passages, with
-    /// the other passages' sets and `cross` folded in, so each shingle goes
-    /// through the MinHash kernel once. It equals the signature of
-    /// `doc_set` (the minimum over a union is the minimum of the minima).
     /// [`sketch_document`](Self::sketch_document) of the document of
     /// `len` bytes that [`Analyzer::analyze_into`] left in `scratch`.
     pub(super) fn sketch_scratch(
@@ -170,8 +159,19 @@ impl Deduplicator {
         )
     }
 
-    /// Appends the document to `batch`; returns whether it is a document
-    /// item (its set is not empty).
+    /// Stage 4 for one document: appends to `batch` the sketches of the
+    /// document (if its set is not empty) and of its passages that are
+    /// compared; returns whether the document is an item.
+    ///
+    /// `passages` gives each passage's span, tokens and set; `doc_set` is
+    /// the document's set and `cross` its shingles that are in no passage of
+    /// at least one shingle's length of tokens (`Scratch::cross`), so that
+    /// `doc_set` is `cross` plus the sets of those passages. When passages
+    /// are compared, the document's signature is built from theirs: the
+    /// slot-wise minimum of the signatures of its compared passages, with
+    /// the other passages' sets and `cross` folded in, so each shingle goes
+    /// through the MinHash kernel once. It equals the signature of
+    /// `doc_set` (the minimum over a union is the minimum of the minima).
     pub(super) fn sketch_document<'x>(
         &self,
         len: usize,
