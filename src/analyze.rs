@@ -95,21 +95,7 @@ impl Analyzer {
     /// documented outcome (an empty or blank text has no passages and an
     /// empty shingle set).
     pub fn analyze(&self, text: &str) -> AnalyzedDocument {
-        thread_local! {
-            /// Each thread's buffers, reused from document to document.
-            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
-        }
-        SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut s) => {
-                let doc = self.analyze_with(text, &mut s);
-                // A huge document's buffers are not kept.
-                if s.doc_tokens.capacity() > 1 << 20 {
-                    *s = Scratch::default();
-                }
-                doc
-            }
-            Err(_) => self.analyze_with(text, &mut Scratch::default()),
-        })
+        with_thread_scratch(|s| self.analyze_with(text, s))
     }
 
     fn analyze_with(&self, text: &str, s: &mut Scratch) -> AnalyzedDocument {
@@ -272,6 +258,25 @@ impl Analyzer {
             keep,
         )
     }
+}
+
+/// Runs `f` with this thread's [`Scratch`], reused from one call to the
+/// next (a fresh one if `f` is already running further up this thread's
+/// stack). A huge document's buffers are not kept after it.
+pub(crate) fn with_thread_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+    }
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => {
+            let out = f(&mut s);
+            if s.doc_tokens.capacity() > 1 << 20 {
+                *s = Scratch::default();
+            }
+            out
+        }
+        Err(_) => f(&mut Scratch::default()),
+    })
 }
 
 /// Reusable buffers of [`Analyzer::analyze_into`], and its result.

@@ -10,7 +10,7 @@
 use crate::noise::TextNoise;
 use std::borrow::Cow;
 
-use crate::analyze::{AnalyzedDocument, Analyzer, Scratch};
+use crate::analyze::{AnalyzedDocument, Analyzer, with_thread_scratch};
 use crate::band_keys::SpillPolicy;
 use crate::config::Config;
 use crate::corpus::{DocId, to_u32};
@@ -219,7 +219,7 @@ impl Deduplicator {
                 // uses rayon may run another document's verification on
                 // this thread while it waits.
                 let text = fetch(d);
-                let sets = |scratch: &mut Scratch| {
+                with_thread_scratch(|scratch| {
                     self.analyzer.analyze_document_into(text.as_ref(), scratch);
                     let content = boilerplate
                         .contains(&true)
@@ -229,18 +229,6 @@ impl Deduplicator {
                         raw: Cow::Owned(raw),
                         content,
                     }
-                };
-                VERIFY_SCRATCH.with(|cell| match cell.try_borrow_mut() {
-                    Ok(mut scratch) => {
-                        let out = sets(&mut scratch);
-                        if scratch.doc_tokens.capacity() > KEEP_SCRATCH_TOKENS {
-                            // Not held past a very long document.
-                            *scratch = Scratch::default();
-                        }
-                        out
-                    }
-                    // Borrowed further up this thread's stack.
-                    Err(_) => sets(&mut Scratch::default()),
                 })
             },
             |item| {
@@ -316,17 +304,6 @@ impl Deduplicator {
         }
     }
 }
-
-thread_local! {
-    /// Each thread's buffers for analyzing a candidate document again
-    /// (`run_fetched`), reused from one document to the next.
-    static VERIFY_SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
-}
-
-/// Tokens a thread's [`VERIFY_SCRATCH`] may keep room for between runs
-/// (with the other buffers sized alike, about a MiB in all); past it the
-/// buffers are dropped after use.
-const KEEP_SCRATCH_TOKENS: usize = 1 << 15;
 
 mod assembly;
 mod sketching;
