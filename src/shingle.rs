@@ -25,7 +25,7 @@
 //! The [`ShingleSet`] of a text is its shingles, sorted and without repeats;
 //! Jaccard similarity and containment are computed exactly on it.
 
-use crate::hash::{hash_bytes, hash_u64s};
+use crate::hash::{WindowHasher, hash_bytes, hash_u64s};
 
 /// Which tokens shingles are made of, and how many per shingle.
 ///
@@ -191,26 +191,13 @@ impl Shingler {
             out.push(hash_u64s(tokens, self.seed));
             return;
         }
-        let windows = tokens.len() + 1 - n;
-        out.reserve(windows);
-        if n > 16 || windows < 4 {
+        out.reserve(tokens.len() + 1 - n);
+        if WindowHasher::LENGTHS.contains(&n) {
+            // Each window hashed on its tokens, as `hash_u64s` hashes it.
+            let hasher = WindowHasher::new(self.seed);
+            out.extend(tokens.windows(n).map(|w| hasher.hash(w)));
+        } else {
             out.extend(tokens.windows(n).map(|w| hash_u64s(w, self.seed)));
-            return;
-        }
-        // The little-endian bytes of up to 32 windows' tokens at a time, so
-        // each window is hashed straight from the buffer (as `hash_u64s`
-        // hashes it) without copying its tokens again.
-        const CHUNK: usize = 32;
-        let mut buf = [0u8; 8 * (CHUNK + 16)];
-        let mut first = 0;
-        while first < windows {
-            let count = (windows - first).min(CHUNK);
-            let chunk = &tokens[first..first + count + n - 1];
-            for (b, t) in buf.chunks_exact_mut(8).zip(chunk) {
-                b.copy_from_slice(&t.to_le_bytes());
-            }
-            out.extend((0..count).map(|i| hash_bytes(&buf[i * 8..(i + n) * 8], self.seed)));
-            first += count;
         }
     }
 
