@@ -35,26 +35,110 @@ pub(crate) fn hash_u64s(values: &[u64], seed: u64) -> u64 {
     }
 }
 
-/// XXH3-64 of windows of 3 to 16 `u64` tokens (24 to 128 bytes), equal to
-/// [`hash_u64s`] of each window, computed on the tokens themselves.
+/// XXH3's default secret (the secret of every seeded hash of up to 240
+/// bytes; the seed is added to or subtracted from its words).
+const SECRET: [u8; 192] = xxhash_rust::const_xxh3::const_custom_default_secret(0);
+
+/// The little-endian word of [`SECRET`] at byte `at`.
+#[inline(always)]
+const fn secret_word(at: usize) -> u64 {
+    let mut w = 0u64;
+    let mut i = 0;
+    while i < 8 {
+        w |= (SECRET[at + i] as u64) << (8 * i);
+        i += 1;
+    }
+    w
+}
+
+/// XXH3's 64 × 64 → 128-bit multiply, folded to 64 bits.
+#[inline(always)]
+fn mul_fold(a: u64, b: u64) -> u64 {
+    let product = u128::from(a) * u128::from(b);
+    product as u64 ^ (product >> 64) as u64
+}
+
+/// XXH3's final avalanche of the 9-to-240-byte paths.
+#[inline(always)]
+fn avalanche(mut acc: u64) -> u64 {
+    acc ^= acc >> 37;
+    acc = acc.wrapping_mul(0x1656_6791_9E37_79F9);
+    acc ^ (acc >> 32)
+}
+
+/// XXH3-64 of `n` integers of `U` bytes (4 or 8), 17 to 128 bytes in all,
+/// given as `word(i)`, the 8-byte little-endian word that starts at integer
+/// `i`, and `key(at)`, the secret word at byte `at` plus the seed (`at / 8`
+/// even) or minus it (odd).
 ///
 /// XXH3 hashes 17 to 128 bytes as the sum of `mix16B` of 16-byte pieces
-/// taken from both ends (each piece's two 8-byte words XORed with secret
-/// words plus or minus the seed, multiplied 64 × 64 → 128 bits and folded),
-/// then one avalanche (Collet, the XXH3 specification in xxHash's
-/// `doc/xxhash_spec.md`, and `XXH3_len_17to128_64b` in `xxhash.h`). A window
-/// of tokens written as little-endian bytes has every piece on a token
-/// boundary, so each 8-byte word read is one token, and the keyed secret
-/// words depend only on the seed: they are computed once here. Against
-/// copying the tokens into a byte buffer and calling
-/// [`xxh3_64_with_seed`] for each window, 2.2× faster for 5-token windows
-/// on the 2-core development VM (throwaway timing loop, not kept); the
-/// test below checks every window length against [`hash_u64s`].
+/// taken from both ends (each piece's two words XORed with two keyed secret
+/// words, multiplied 64 × 64 → 128 bits and folded), then one avalanche
+/// (Collet, the XXH3 specification in xxHash's `doc/xxhash_spec.md`, and
+/// `XXH3_len_17to128_64b` in `xxhash.h`). Every piece starts on an integer,
+/// so callers read each word from the integers themselves, with no byte
+/// buffer and no dispatch on the length at run time for each hash.
+#[inline(always)]
+fn xxh3_17_to_128<const U: usize>(
+    n: usize,
+    word: impl Fn(usize) -> u64,
+    key: impl Fn(usize) -> u64,
+) -> u64 {
+    let len = U * n;
+    debug_assert!((17..=128).contains(&len));
+    // The piece at integer `i` with the secret's 16 bytes at `secret`.
+    let mix = |i: usize, secret: usize| {
+        mul_fold(word(i) ^ key(secret), word(i + 8 / U) ^ key(secret + 8))
+    };
+    let piece = 16 / U;
+    let mut acc = (len as u64).wrapping_mul(0x9E37_79B1_85EB_CA87);
+    if len > 32 {
+        if len > 64 {
+            if len > 96 {
+                acc = acc
+                    .wrapping_add(mix(3 * piece, 96))
+                    .wrapping_add(mix(n - 4 * piece, 112));
+            }
+            acc = acc
+                .wrapping_add(mix(2 * piece, 64))
+                .wrapping_add(mix(n - 3 * piece, 80));
+        }
+        acc = acc
+            .wrapping_add(mix(piece, 32))
+            .wrapping_add(mix(n - 2 * piece, 48));
+    }
+    acc = acc.wrapping_add(mix(0, 0)).wrapping_add(mix(n - piece, 16));
+    avalanche(acc)
+}
+
+/// XXH3-64 of 3 or 4 `u32` (12 or 16 bytes), given as in
+/// [`xxh3_17_to_128`] (`XXH3_len_9to16_64b`).
+#[inline(always)]
+fn xxh3_9_to_16(n: usize, word: impl Fn(usize) -> u64, seed: u64) -> u64 {
+    let len = 4 * n;
+    debug_assert!((9..=16).contains(&len));
+    let lo = word(0) ^ (secret_word(24) ^ secret_word(32)).wrapping_add(seed);
+    let hi = word(n - 2) ^ (secret_word(40) ^ secret_word(48)).wrapping_sub(seed);
+    avalanche(
+        (len as u64)
+            .wrapping_add(lo.swap_bytes())
+            .wrapping_add(hi)
+            .wrapping_add(mul_fold(lo, hi)),
+    )
+}
+
+/// XXH3-64 of windows of 3 to 16 `u64` tokens (24 to 128 bytes), equal to
+/// [`hash_u64s`] of each window, computed on the tokens themselves
+/// ([`xxh3_17_to_128`]) with the keyed secret words computed once.
+///
+/// Against copying the tokens into a byte buffer and calling
+/// [`xxh3_64_with_seed`] for each window, 2.2× faster for 5-token windows on
+/// the 2-core development VM (throwaway timing loop, not kept); a property
+/// test checks every window length against [`hash_u64s`].
 #[derive(Clone, Debug)]
 pub(crate) struct WindowHasher {
-    /// `keys[2k]` = secret word `2k` + seed, `keys[2k + 1]` = secret word
-    /// `2k + 1` − seed, for the eight 16-byte pieces of the secret that
-    /// windows of up to 128 bytes use.
+    /// `keys[k]` = secret word `k` + seed for even `k`, − seed for odd `k`,
+    /// for the 128 bytes of the secret that windows of up to 128 bytes use.
     keys: [u64; 16],
 }
 
@@ -64,15 +148,13 @@ impl WindowHasher {
 
     /// The hasher for `seed`.
     pub(crate) fn new(seed: u64) -> Self {
-        const SECRET: [u8; 192] = xxhash_rust::const_xxh3::const_custom_default_secret(0);
-        let word =
-            |k: usize| u64::from_le_bytes(SECRET[8 * k..8 * k + 8].try_into().expect("8 bytes"));
         let mut keys = [0u64; 16];
         for (k, key) in keys.iter_mut().enumerate() {
+            let word = secret_word(8 * k);
             *key = if k % 2 == 0 {
-                word(k).wrapping_add(seed)
+                word.wrapping_add(seed)
             } else {
-                word(k).wrapping_sub(seed)
+                word.wrapping_sub(seed)
             };
         }
         WindowHasher { keys }
@@ -82,42 +164,38 @@ impl WindowHasher {
     /// must be in [`LENGTHS`](Self::LENGTHS).
     #[inline]
     pub(crate) fn hash(&self, window: &[u64]) -> u64 {
-        let n = window.len();
-        debug_assert!(Self::LENGTHS.contains(&n));
-        let k = &self.keys;
-        // Piece `p` of the secret applied to the tokens `t`, `t + 1`.
-        let mix = |t: usize, p: usize| {
-            let product =
-                u128::from(window[t] ^ k[2 * p]) * u128::from(window[t + 1] ^ k[2 * p + 1]);
-            product as u64 ^ (product >> 64) as u64
-        };
-        let mut acc = (8 * n as u64).wrapping_mul(0x9E37_79B1_85EB_CA87);
-        if n > 4 {
-            if n > 8 {
-                if n > 12 {
-                    acc = acc.wrapping_add(mix(6, 6)).wrapping_add(mix(n - 8, 7));
-                }
-                acc = acc.wrapping_add(mix(4, 4)).wrapping_add(mix(n - 6, 5));
-            }
-            acc = acc.wrapping_add(mix(2, 2)).wrapping_add(mix(n - 4, 3));
-        }
-        acc = acc.wrapping_add(mix(0, 0)).wrapping_add(mix(n - 2, 1));
-        // XXH3's avalanche.
-        acc ^= acc >> 37;
-        acc = acc.wrapping_mul(0x1656_6791_9E37_79F9);
-        acc ^ (acc >> 32)
+        debug_assert!(Self::LENGTHS.contains(&window.len()));
+        xxh3_17_to_128::<8>(window.len(), |i| window[i], |at| self.keys[at / 8])
     }
 }
 
 /// XXH3-64 of a sequence of `u32`, each written as 4 little-endian bytes.
 ///
-/// Up to 16 values (band keys: `rows` values) are written in pairs, one
-/// 8-byte store per pair, into a small stack buffer: XXH3 then reads each 8
-/// bytes back from a single store, which the CPU forwards, where four-byte
-/// stores read back as eight bytes stall (this was most of the cost of band
-/// keys).
+/// 3 to 32 values (band keys: `rows` values) are hashed on the values
+/// themselves ([`xxh3_9_to_16`], [`xxh3_17_to_128`]), each 8-byte word
+/// made of two values. Other lengths go through a small stack buffer,
+/// written in pairs up to 16 values (one 8-byte store per pair, which XXH3
+/// reads back from a single store, where four-byte stores read back as
+/// eight bytes stall), or a heap buffer.
 #[inline]
 pub(crate) fn hash_u32s(values: &[u32], seed: u64) -> u64 {
+    // 12 to 128 bytes: hashed on the values themselves (band keys of 3 to
+    // 32 rows); each 8-byte word starts on a value.
+    let n = values.len();
+    let word = |i: usize| u64::from(values[i]) | (u64::from(values[i + 1]) << 32);
+    if (3..=4).contains(&n) {
+        return xxh3_9_to_16(n, word, seed);
+    }
+    if (5..=32).contains(&n) {
+        let key = |at: usize| {
+            if at % 16 == 0 {
+                secret_word(at).wrapping_add(seed)
+            } else {
+                secret_word(at).wrapping_sub(seed)
+            }
+        };
+        return xxh3_17_to_128::<4>(n, word, key);
+    }
     if values.len() <= 16 {
         let mut buf = [0u8; 64];
         let pairs = values.chunks_exact(2);
@@ -206,6 +284,22 @@ mod tests {
             let h = WindowHasher::new(seed);
             for n in WindowHasher::LENGTHS {
                 proptest::prop_assert_eq!(h.hash(&tokens[..n]), hash_u64s(&tokens[..n], seed));
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn u32_hash_equals_byte_hash_at_every_length(
+            values in proptest::collection::vec(proptest::prelude::any::<u32>(), 40),
+            seed in proptest::prelude::any::<u64>(),
+        ) {
+            let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
+            for len in 0..=values.len() {
+                proptest::prop_assert_eq!(
+                    hash_u32s(&values[..len], seed),
+                    hash_bytes(&bytes[..len * 4], seed)
+                );
             }
         }
     }
