@@ -13,7 +13,9 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::normalize::Normalizer;
 use crate::segment::Segmenter;
-use crate::shingle::{ShingleSet, Shingler, SortScratch, sort_dedup_tail};
+use crate::shingle::{
+    NO_PASSAGE, ShingleSet, Shingler, SortScratch, sort_dedup_tail, sort_document_and_passages,
+};
 
 /// Runs normalization, segmentation and shingling with one configuration.
 ///
@@ -141,6 +143,7 @@ impl Analyzer {
         s.ranges.clear();
         s.passage_sets.clear();
         s.passages.clear();
+        s.tags.clear();
         // Shingles of the whole document: first every window inside one
         // passage (they are that passage's shingles, already hashed), then
         // the windows that cross a passage break.
@@ -164,10 +167,14 @@ impl Analyzer {
                 token_range = first..s.doc_tokens.len();
                 if s.tokens.len() >= n {
                     s.doc_set.extend_from_slice(&s.passage_sets[start..]);
+                    if passage_sets {
+                        // Each shingle tagged with its passage: one sort
+                        // of the document orders the passages' sets too.
+                        let p = s.passages.len() as u32;
+                        let added = s.passage_sets.len() - start;
+                        s.tags.extend(std::iter::repeat_n(p, added));
+                    }
                 }
-            }
-            if passage_sets {
-                sort_dedup_tail(&mut s.passage_sets, start, &mut s.sort);
             }
             s.passages.push(PassageInfo {
                 span,
@@ -183,6 +190,7 @@ impl Analyzer {
         s.cross.clear();
         if s.doc_tokens.len() < n {
             s.doc_set.clear();
+            s.tags.clear();
             self.shingler
                 .shingles_from_tokens_into(&s.doc_tokens, &mut s.cross);
         } else {
@@ -201,7 +209,25 @@ impl Analyzer {
             }
         }
         s.doc_set.extend_from_slice(&s.cross);
-        sort_dedup_tail(&mut s.doc_set, 0, &mut s.sort);
+        if passage_sets {
+            s.tags
+                .extend(std::iter::repeat_n(NO_PASSAGE, s.cross.len()));
+            s.set_ranges.clear();
+            s.set_ranges
+                .extend(s.passages.iter().map(|p| p.set.clone()));
+            sort_document_and_passages(
+                &mut s.doc_set,
+                &s.tags,
+                &mut s.passage_sets,
+                &mut s.set_ranges,
+                &mut s.sort,
+            );
+            for (p, r) in s.passages.iter_mut().zip(&s.set_ranges) {
+                p.set = r.clone();
+            }
+        } else {
+            sort_dedup_tail(&mut s.doc_set, 0, &mut s.sort);
+        }
     }
 }
 
@@ -303,6 +329,11 @@ pub(crate) struct Scratch {
     pub(crate) passage_sets: Vec<u64>,
     /// The passages, in order.
     pub(crate) passages: Vec<PassageInfo>,
+    /// The passage of each shingle of `doc_set` before it is sorted
+    /// ([`sort_document_and_passages`]).
+    tags: Vec<u32>,
+    /// The passages' set ranges while they are sorted.
+    set_ranges: Vec<Range<usize>>,
 }
 
 /// One passage in a [`Scratch`].

@@ -25,6 +25,8 @@
 //! The [`ShingleSet`] of a text is its shingles, sorted and without repeats;
 //! Jaccard similarity and containment are computed exactly on it.
 
+use std::ops::Range;
+
 use crate::hash::{WindowHasher, hash_bytes, hash_u64s};
 
 /// Which tokens shingles are made of, and how many per shingle.
@@ -297,11 +299,179 @@ impl ShingleSet {
 /// bucket sort; smaller ones by `sort_unstable`.
 const BUCKET_SORT_MIN: usize = 256;
 
-/// Reusable buffers of [`sort_dedup_tail`].
+/// Reusable buffers of [`sort_dedup_tail`] and [`sort_document_and_passages`].
 #[derive(Debug, Default)]
 pub(crate) struct SortScratch {
     buckets: Vec<u32>,
     tmp: Vec<u64>,
+    tmp_tags: Vec<u32>,
+    /// Per passage: where its next hash goes in the passage sets.
+    cursors: Vec<usize>,
+}
+
+/// The tag of a document shingle that belongs to no passage's set (a
+/// window across a passage break) in [`sort_document_and_passages`].
+pub(crate) const NO_PASSAGE: u32 = u32::MAX;
+
+/// Sorts and deduplicates a document's shingles `doc` and its passages'
+/// shingle lists, which lie one after another in `passage_sets` at
+/// `ranges` (in order); each range is updated to its passage's set, the
+/// sets again one after another from the start of `passage_sets`.
+///
+/// `tags[i]` is the passage whose list `doc[i]` comes from, or
+/// [`NO_PASSAGE`]; a passage's list is either all in `doc` under its tag or
+/// not at all. The result is that of [`sort_dedup_tail`] on `doc` and on
+/// each list, but one bucket sort of the document (hashes and tags moved
+/// together) orders the passages' lists too: a pass over the sorted
+/// document deals each hash back to its passage, in order, so the passages
+/// need no sort of their own. Small or skewed documents take the plain
+/// sorts.
+pub(crate) fn sort_document_and_passages(
+    doc: &mut Vec<u64>,
+    tags: &[u32],
+    passage_sets: &mut Vec<u64>,
+    ranges: &mut [Range<usize>],
+    s: &mut SortScratch,
+) {
+    assert_eq!(doc.len(), tags.len(), "one tag per document shingle");
+    let n = doc.len();
+    if n < BUCKET_SORT_MIN || !bucket_sort_tagged(doc, tags, s) {
+        compact_passage_sets(passage_sets, ranges, |_, list| {
+            list.sort_unstable();
+            dedup_sorted(list)
+        });
+        sort_dedup_tail(doc, 0, s);
+        return;
+    }
+    let SortScratch {
+        tmp,
+        tmp_tags,
+        cursors,
+        ..
+    } = s;
+    // The document sorted, repeats included, with each hash's tag.
+    let (sorted, sorted_tags) = (&tmp[..n], &tmp_tags[..n]);
+    cursors.clear();
+    cursors.extend(ranges.iter().map(|r| r.start));
+    for (&x, &t) in sorted.iter().zip(sorted_tags) {
+        if t == NO_PASSAGE {
+            continue;
+        }
+        let p = t as usize;
+        let c = cursors[p];
+        // Repeats of a hash are adjacent in the sorted document, so within
+        // one passage they come one after another.
+        if c == ranges[p].start || passage_sets[c - 1] != x {
+            passage_sets[c] = x;
+            cursors[p] = c + 1;
+        }
+    }
+    // A passage with tags now holds its set at the start of its range; one
+    // without (its list is not in the document) is sorted on its own.
+    for (c, r) in cursors.iter_mut().zip(ranges.iter()) {
+        *c -= r.start;
+    }
+    compact_passage_sets(passage_sets, ranges, |p, list| {
+        if cursors[p] > 0 {
+            cursors[p]
+        } else {
+            list.sort_unstable();
+            dedup_sorted(list)
+        }
+    });
+    // The document without repeats (branch-free).
+    doc[0] = sorted[0];
+    let mut w = 1;
+    for i in 1..n {
+        let x = sorted[i];
+        doc[w] = x;
+        w += usize::from(x != sorted[i - 1]);
+    }
+    doc.truncate(w);
+}
+
+/// Moves each passage's set to follow the previous one: `set_len(p, list)`
+/// gets passage `p`'s region of `passage_sets` and returns how many values
+/// at its start are its set.
+fn compact_passage_sets(
+    passage_sets: &mut Vec<u64>,
+    ranges: &mut [Range<usize>],
+    mut set_len: impl FnMut(usize, &mut [u64]) -> usize,
+) {
+    let mut w = 0;
+    for (p, range) in ranges.iter_mut().enumerate() {
+        debug_assert!(range.start >= w, "ranges in order");
+        let len = set_len(p, &mut passage_sets[range.clone()]);
+        passage_sets.copy_within(range.start..range.start + len, w);
+        *range = w..w + len;
+        w += len;
+    }
+    passage_sets.truncate(w);
+}
+
+/// Removes the repeats of a sorted slice, in place; returns how many
+/// distinct values lead it.
+fn dedup_sorted(v: &mut [u64]) -> usize {
+    if v.is_empty() {
+        return 0;
+    }
+    let mut w = 1;
+    for r in 1..v.len() {
+        if v[r] != v[w - 1] {
+            v[w] = v[r];
+            w += 1;
+        }
+    }
+    w
+}
+
+/// The bucket sort of [`sort_dedup_tail`] on `doc` with `tags` moved along,
+/// into `s.tmp` and `s.tmp_tags` (repeats kept); `false`, with nothing
+/// done, when the hashes are not spread evenly enough for it.
+fn bucket_sort_tagged(doc: &[u64], tags: &[u32], s: &mut SortScratch) -> bool {
+    let n = doc.len();
+    let bits = (usize::BITS - 1 - n.leading_zeros()).min(16);
+    let shift = 64 - bits;
+    let buckets = &mut s.buckets;
+    buckets.clear();
+    buckets.resize((1 << bits) + 1, 0);
+    for &x in doc {
+        buckets[(x >> shift) as usize + 1] += 1;
+    }
+    let mut largest = 0;
+    for b in 1..buckets.len() {
+        largest = largest.max(buckets[b]);
+        buckets[b] += buckets[b - 1];
+    }
+    if largest > 32 {
+        return false;
+    }
+    let (tmp, tmp_tags) = (&mut s.tmp, &mut s.tmp_tags);
+    if tmp.len() < n {
+        tmp.resize(n, 0);
+    }
+    if tmp_tags.len() < n {
+        tmp_tags.resize(n, 0);
+    }
+    for (&x, &t) in doc.iter().zip(tags) {
+        let b = &mut buckets[(x >> shift) as usize];
+        tmp[*b as usize] = x;
+        tmp_tags[*b as usize] = t;
+        *b += 1;
+    }
+    // Insertion sort within the buckets, as in `bucket_sort_dedup_tail`.
+    for i in 1..n {
+        let (x, t) = (tmp[i], tmp_tags[i]);
+        let mut j = i;
+        while j > 0 && tmp[j - 1] > x {
+            tmp[j] = tmp[j - 1];
+            tmp_tags[j] = tmp_tags[j - 1];
+            j -= 1;
+        }
+        tmp[j] = x;
+        tmp_tags[j] = t;
+    }
+    true
 }
 
 /// Sorts `v[start..]` and removes its repeats, in place.
@@ -516,6 +686,62 @@ mod tests {
                 let mut got = input;
                 sort_dedup_tail(&mut got, start, &mut SortScratch::default());
                 prop_assert_eq!(got, expected);
+            }
+        }
+
+        #[test]
+        fn document_and_passages_sort_equals_separate_sorts(
+            lists in prop::collection::vec((prop::collection::vec(any::<u64>(), 0..150), any::<bool>()), 0..12),
+            cross in prop::collection::vec(any::<u64>(), 0..40),
+            repeats in 0usize..60,
+            skew in prop::sample::select(vec![0u32, 0, 0, 8, 60]),
+        ) {
+            // Passage lists (in the document or not), windows across
+            // breaks, repeats within and across passages, and hashes whose
+            // top bits are alike (the plain sorts then); documents from a
+            // few hashes to past the bucket sort's threshold.
+            let mut lists: Vec<(Vec<u64>, bool)> = lists
+                .into_iter()
+                .map(|(l, in_doc)| (l.iter().map(|x| x >> skew).collect(), in_doc))
+                .collect();
+            for r in 0..repeats.min(lists.len() * 4) {
+                let (from, to) = (r % lists.len(), (r * 7 + 3) % lists.len());
+                if let Some(&x) = lists[from].0.get(r % 5) {
+                    lists[to].0.push(x);
+                }
+            }
+            let cross: Vec<u64> = cross.iter().map(|x| x >> skew).collect();
+            let (mut passage_sets, mut ranges, mut doc, mut tags) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for (p, (list, in_doc)) in lists.iter().enumerate() {
+                ranges.push(passage_sets.len()..passage_sets.len() + list.len());
+                passage_sets.extend_from_slice(list);
+                if *in_doc {
+                    doc.extend_from_slice(list);
+                    tags.extend(std::iter::repeat_n(p as u32, list.len()));
+                }
+            }
+            doc.extend_from_slice(&cross);
+            tags.extend(std::iter::repeat_n(NO_PASSAGE, cross.len()));
+            let mut expected_doc = doc.clone();
+            expected_doc.sort_unstable();
+            expected_doc.dedup();
+            let mut s = SortScratch::default();
+            // Twice with the same scratch: buffers left from a larger
+            // document must not leak into the next.
+            for _ in 0..2 {
+                let (mut d, mut sets, mut rs) = (doc.clone(), passage_sets.clone(), ranges.clone());
+                sort_document_and_passages(&mut d, &tags, &mut sets, &mut rs, &mut s);
+                prop_assert_eq!(&d, &expected_doc);
+                let mut at = 0;
+                for ((list, _), r) in lists.iter().zip(&rs) {
+                    let mut expected = list.clone();
+                    expected.sort_unstable();
+                    expected.dedup();
+                    prop_assert_eq!(r.start, at);
+                    prop_assert_eq!(&sets[r.clone()], &expected[..]);
+                    at = r.end;
+                }
+                prop_assert_eq!(sets.len(), at);
             }
         }
 
