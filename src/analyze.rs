@@ -503,6 +503,69 @@ mod tests {
     }
 
     #[test]
+    fn long_documents_sort_their_passages_with_the_document() {
+        // Documents past the bucket sort's threshold, so their passages'
+        // sets are dealt out of one sort of the document: a paragraph
+        // twice (equal hashes in two passages), a window repeated inside
+        // one passage and across a break, passages shorter than a
+        // shingle. One scratch serves a long, a short and a long document.
+        let a = Analyzer::new(&Config::new()).unwrap();
+        let vocabulary = [
+            "alpha", "beta", "gamma", "delta", "echo", "fox", "golf", "hotel", "india", "juliet",
+            "kilo", "lima", "mike", "nova", "oscar", "papa", "quebec", "romeo", "sierra", "tango",
+        ];
+        let mut x = 7u64;
+        let mut paragraph = |words: usize| {
+            (0..words)
+                .map(|_| {
+                    x = x
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    vocabulary[(x >> 33) as usize % vocabulary.len()]
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let first = paragraph(120);
+        let text = [
+            first.clone(),
+            "Short line".to_string(),
+            paragraph(160),
+            "one two three four five then one two three four five".to_string(),
+            first,
+            "***".to_string(),
+            "one two three four five".to_string(),
+            paragraph(80),
+        ]
+        .join("\n\n");
+        let short = "A few words only here.\n\nAnd two.";
+        let mut s = Scratch::default();
+        for t in [text.as_str(), short, text.as_str()] {
+            a.analyze_into(t, &mut s);
+            let whole: Vec<String> = s
+                .passages
+                .iter()
+                .map(|p| Normalizer::news().normalize(&t[p.span.clone()]))
+                .collect();
+            let expected_doc = a.shingler().shingle_set(&whole.join(" "));
+            assert_eq!(s.doc_set, expected_doc.as_slice());
+            if t.len() > 100 {
+                assert!(s.doc_set.len() >= 300, "past the bucket sort's threshold");
+            }
+            let mut at = 0;
+            for p in &s.passages {
+                assert_eq!(p.set.start, at, "sets one after another");
+                assert_eq!(
+                    &s.passage_sets[p.set.clone()],
+                    a.passage_set(&t[p.span.clone()]).as_slice()
+                );
+                at = p.set.end;
+            }
+            assert_eq!(s.passage_sets.len(), at);
+        }
+    }
+
+    #[test]
     fn punctuation_only_passage_has_no_shingles_but_is_listed() {
         let a = Analyzer::new(&Config::new()).unwrap();
         let doc = a.analyze("***\n\nreal words here");

@@ -71,9 +71,10 @@ fn avalanche(mut acc: u64) -> u64 {
 /// `i`, and `key(at)`, the secret word at byte `at` plus the seed (`at / 8`
 /// even) or minus it (odd).
 ///
-/// XXH3 hashes 17 to 128 bytes as the sum of `mix16B` of 16-byte pieces
-/// taken from both ends (each piece's two words XORed with two keyed secret
-/// words, multiplied 64 × 64 → 128 bits and folded), then one avalanche
+/// XXH3 hashes 17 to 128 bytes as the length times XXH64's first prime plus
+/// `mix16B` of 16-byte pieces taken from both ends (each piece's two words
+/// XORed with two keyed secret words, multiplied 64 × 64 → 128 bits and
+/// folded), then one avalanche
 /// (Collet, the XXH3 specification in xxHash's `doc/xxhash_spec.md`, and
 /// `XXH3_len_17to128_64b` in `xxhash.h`). Every piece starts on an integer,
 /// so callers read each word from the integers themselves, with no byte
@@ -173,10 +174,10 @@ impl WindowHasher {
 ///
 /// 3 to 32 values (band keys: `rows` values) are hashed on the values
 /// themselves ([`xxh3_9_to_16`], [`xxh3_17_to_128`]), each 8-byte word
-/// made of two values. Other lengths go through a small stack buffer,
-/// written in pairs up to 16 values (one 8-byte store per pair, which XXH3
-/// reads back from a single store, where four-byte stores read back as
-/// eight bytes stall), or a heap buffer.
+/// made of two values, with no byte buffer: four-byte stores read back as
+/// eight bytes stall the CPU, which was most of the cost of band keys.
+/// Other lengths go through a stack buffer, or a heap buffer past 64
+/// values.
 #[inline]
 pub(crate) fn hash_u32s(values: &[u32], seed: u64) -> u64 {
     // 12 to 128 bytes: hashed on the values themselves (band keys of 3 to
@@ -188,7 +189,7 @@ pub(crate) fn hash_u32s(values: &[u32], seed: u64) -> u64 {
     }
     if (5..=32).contains(&n) {
         let key = |at: usize| {
-            if at % 16 == 0 {
+            if at.is_multiple_of(16) {
                 secret_word(at).wrapping_add(seed)
             } else {
                 secret_word(at).wrapping_sub(seed)
@@ -196,25 +197,13 @@ pub(crate) fn hash_u32s(values: &[u32], seed: u64) -> u64 {
         };
         return xxh3_17_to_128::<4>(n, word, key);
     }
-    if values.len() <= 16 {
-        let mut buf = [0u8; 64];
-        let pairs = values.chunks_exact(2);
-        if let [last] = pairs.remainder() {
-            let at = values.len() / 2 * 8;
-            buf[at..at + 4].copy_from_slice(&last.to_le_bytes());
-        }
-        for (chunk, pair) in buf.chunks_exact_mut(8).zip(pairs) {
-            let packed = u64::from(pair[0]) | (u64::from(pair[1]) << 32);
-            chunk.copy_from_slice(&packed.to_le_bytes());
-        }
-        return hash_bytes(&buf[..values.len() * 4], seed);
-    }
+    // 1, 2 or more than 32 values: through a byte buffer.
     let mut buf = [0u8; 256];
-    if values.len() <= 64 {
+    if n <= 64 {
         for (chunk, v) in buf.chunks_exact_mut(4).zip(values) {
             chunk.copy_from_slice(&v.to_le_bytes());
         }
-        hash_bytes(&buf[..values.len() * 4], seed)
+        hash_bytes(&buf[..n * 4], seed)
     } else {
         let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
         hash_bytes(&bytes, seed)
@@ -340,7 +329,7 @@ mod tests {
         let v: Vec<u32> = (0..100).collect();
         let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
         assert_eq!(hash_u32s(&v, 3), hash_bytes(&bytes, 3));
-        // Every length through the paired path, the stack buffer and the heap.
+        // Every length: the stack buffer, the integer paths and the heap.
         let v: Vec<u32> = (0..70u32).map(|x| x.wrapping_mul(0x9E37_79B9)).collect();
         let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
         for len in 0..=v.len() {

@@ -336,11 +336,12 @@ pub(crate) fn sort_document_and_passages(
     assert_eq!(doc.len(), tags.len(), "one tag per document shingle");
     let n = doc.len();
     if n < BUCKET_SORT_MIN || !bucket_sort_tagged(doc, tags, s) {
+        // What `sort_dedup_tail` does with a small or skewed document.
         compact_passage_sets(passage_sets, ranges, |_, list| {
             list.sort_unstable();
             dedup_sorted(list)
         });
-        sort_dedup_tail(doc, 0, s);
+        comparison_sort_dedup_tail(doc, 0);
         return;
     }
     let SortScratch {
@@ -479,9 +480,11 @@ fn bucket_sort_tagged(doc: &[u64], tags: &[u32], s: &mut SortScratch) -> bool {
 /// Shingle hashes are uniform 64-bit values, so from [`BUCKET_SORT_MIN`]
 /// hashes on they are sorted by one counting pass on their top
 /// `⌊log₂ n⌋` bits (at most 16): a scatter into buckets of about one or two
-/// hashes each, then an insertion sort of each bucket (`sort_unstable` for a
-/// bucket over 32, so a skewed input costs no more than a comparison sort),
-/// with repeats dropped as the buckets are written back. No comparison sort
+/// hashes each, then an insertion sort of each bucket, with repeats dropped
+/// as the buckets are written back. If any bucket would hold more than 32
+/// hashes (a skewed input, such as one shingle repeated), the whole input
+/// is sorted by `sort_unstable` instead, so it costs no more than a
+/// comparison sort. No comparison sort
 /// of the whole set: about three passes over it.
 pub(crate) fn sort_dedup_tail(v: &mut Vec<u64>, start: usize, s: &mut SortScratch) {
     let n = v.len() - start;
