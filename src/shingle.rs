@@ -431,22 +431,10 @@ fn dedup_sorted(v: &mut [u64]) -> usize {
 /// done, when the hashes are not spread evenly enough for it.
 fn bucket_sort_tagged(doc: &[u64], tags: &[u32], s: &mut SortScratch) -> bool {
     let n = doc.len();
-    let bits = (usize::BITS - 1 - n.leading_zeros()).min(16);
-    let shift = 64 - bits;
     let buckets = &mut s.buckets;
-    buckets.clear();
-    buckets.resize((1 << bits) + 1, 0);
-    for &x in doc {
-        buckets[(x >> shift) as usize + 1] += 1;
-    }
-    let mut largest = 0;
-    for b in 1..buckets.len() {
-        largest = largest.max(buckets[b]);
-        buckets[b] += buckets[b - 1];
-    }
-    if largest > 32 {
+    let Some(shift) = bucket_starts(doc, buckets) else {
         return false;
-    }
+    };
     let (tmp, tmp_tags) = (&mut s.tmp, &mut s.tmp_tags);
     if tmp.len() < n {
         tmp.resize(n, 0);
@@ -498,27 +486,23 @@ pub(crate) fn sort_dedup_tail(v: &mut Vec<u64>, start: usize, s: &mut SortScratc
 /// `v[start..]` sorted by comparison, repeats dropped.
 fn comparison_sort_dedup_tail(v: &mut Vec<u64>, start: usize) {
     v[start..].sort_unstable();
-    let mut w = start;
-    for r in start..v.len() {
-        if r == start || v[r] != v[w - 1] {
-            v[w] = v[r];
-            w += 1;
-        }
-    }
-    v.truncate(w);
+    let len = dedup_sorted(&mut v[start..]);
+    v.truncate(start + len);
 }
 
-/// The bucket sort of [`sort_dedup_tail`].
-fn bucket_sort_dedup_tail(v: &mut Vec<u64>, start: usize, s: &mut SortScratch) {
-    let n = v.len() - start;
+/// Counts `values` (at least two) into `2^⌊log₂ n⌋` buckets (at most
+/// 2^16) by their top bits and leaves in `buckets[b]` where bucket `b`
+/// starts; returns the shift that gives a value's bucket, or `None` when a
+/// bucket would hold more than 32 values (a skewed input).
+fn bucket_starts(values: &[u64], buckets: &mut Vec<u32>) -> Option<u32> {
+    let n = values.len();
     let bits = (usize::BITS - 1 - n.leading_zeros()).min(16);
     let shift = 64 - bits;
-    let buckets = &mut s.buckets;
     buckets.clear();
     buckets.resize((1 << bits) + 1, 0);
     // buckets[b + 1] counts bucket b; after the prefix sum, buckets[b] is
     // where bucket b starts.
-    for &x in &v[start..] {
+    for &x in values {
         buckets[(x >> shift) as usize + 1] += 1;
     }
     let mut largest = 0;
@@ -526,11 +510,18 @@ fn bucket_sort_dedup_tail(v: &mut Vec<u64>, start: usize, s: &mut SortScratch) {
         largest = largest.max(buckets[b]);
         buckets[b] += buckets[b - 1];
     }
-    if largest > 32 {
+    (largest <= 32).then_some(shift)
+}
+
+/// The bucket sort of [`sort_dedup_tail`].
+fn bucket_sort_dedup_tail(v: &mut Vec<u64>, start: usize, s: &mut SortScratch) {
+    let n = v.len() - start;
+    let buckets = &mut s.buckets;
+    let Some(shift) = bucket_starts(&v[start..], buckets) else {
         // Not uniform: a comparison sort.
         comparison_sort_dedup_tail(v, start);
         return;
-    }
+    };
     let tmp = &mut s.tmp;
     if tmp.len() < n {
         tmp.resize(n, 0);
