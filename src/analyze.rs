@@ -194,7 +194,10 @@ impl Analyzer {
             self.shingler
                 .shingles_from_tokens_into(&s.doc_tokens, &mut s.cross);
         } else {
+            // Runs of consecutive crossing windows (the n − 1 at a break)
+            // are hashed in one call each.
             let mut r = 0;
+            let mut run: Option<usize> = None;
             for start in 0..=s.doc_tokens.len() - n {
                 while r < s.ranges.len() && s.ranges[r].end <= start {
                     r += 1;
@@ -202,10 +205,21 @@ impl Analyzer {
                 let inside = r < s.ranges.len()
                     && s.ranges[r].start <= start
                     && start + n <= s.ranges[r].end;
-                if !inside {
-                    self.shingler
-                        .shingles_from_tokens_into(&s.doc_tokens[start..start + n], &mut s.cross);
+                match (inside, run) {
+                    (false, None) => run = Some(start),
+                    (true, Some(first)) => {
+                        self.shingler.shingles_from_tokens_into(
+                            &s.doc_tokens[first..start - 1 + n],
+                            &mut s.cross,
+                        );
+                        run = None;
+                    }
+                    _ => {}
                 }
+            }
+            if let Some(first) = run {
+                self.shingler
+                    .shingles_from_tokens_into(&s.doc_tokens[first..], &mut s.cross);
             }
         }
         s.doc_set.extend_from_slice(&s.cross);

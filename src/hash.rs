@@ -51,6 +51,18 @@ const fn secret_word(at: usize) -> u64 {
     w
 }
 
+/// The secret word at byte `at` (a multiple of 8) keyed as `mix16B` keys
+/// it: plus the seed for the first word of a 16-byte piece, minus it for
+/// the second.
+#[inline(always)]
+fn keyed_secret_word(at: usize, seed: u64) -> u64 {
+    if at.is_multiple_of(16) {
+        secret_word(at).wrapping_add(seed)
+    } else {
+        secret_word(at).wrapping_sub(seed)
+    }
+}
+
 /// XXH3's 64 × 64 → 128-bit multiply, folded to 64 bits.
 #[inline(always)]
 fn mul_fold(a: u64, b: u64) -> u64 {
@@ -151,12 +163,7 @@ impl WindowHasher {
     pub(crate) fn new(seed: u64) -> Self {
         let mut keys = [0u64; 16];
         for (k, key) in keys.iter_mut().enumerate() {
-            let word = secret_word(8 * k);
-            *key = if k % 2 == 0 {
-                word.wrapping_add(seed)
-            } else {
-                word.wrapping_sub(seed)
-            };
+            *key = keyed_secret_word(8 * k, seed);
         }
         WindowHasher { keys }
     }
@@ -188,14 +195,7 @@ pub(crate) fn hash_u32s(values: &[u32], seed: u64) -> u64 {
         return xxh3_9_to_16(n, word, seed);
     }
     if (5..=32).contains(&n) {
-        let key = |at: usize| {
-            if at.is_multiple_of(16) {
-                secret_word(at).wrapping_add(seed)
-            } else {
-                secret_word(at).wrapping_sub(seed)
-            }
-        };
-        return xxh3_17_to_128::<4>(n, word, key);
+        return xxh3_17_to_128::<4>(n, word, |at| keyed_secret_word(at, seed));
     }
     // 1, 2 or more than 32 values: through a byte buffer.
     let mut buf = [0u8; 256];
