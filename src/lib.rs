@@ -160,6 +160,7 @@ pub mod minhash;
 pub mod noise;
 pub mod normalize;
 pub mod prefilter;
+mod radix;
 mod report;
 pub mod segment;
 pub mod shingle;

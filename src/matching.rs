@@ -257,9 +257,10 @@ pub(crate) fn group_identical(fingerprints: &[u128]) -> (Vec<u32>, Groups, Vec<u
 /// Sorts `v` (unstable) on the current rayon pool: rayon's parallel sort
 /// with more than one thread, the standard library's with one, where
 /// rayon's runs as a sequential sort about 1.5 times slower than the
-/// standard library's newer one (ipnsort, Rust 1.81) on the band columns
-/// and pair lists sorted here (measured: 29–40 against 18–25 ns per `u64`
-/// at 1,000,000 values, BENCHMARKS.md).
+/// standard library's newer one (ipnsort, Rust 1.81) on the pair lists
+/// sorted here (measured: 29–40 against 18–25 ns per `u64` at 1,000,000
+/// values, BENCHMARKS.md). Band columns and fingerprint keys, sorted only
+/// to group equal hashes, take the radix sorts of [`crate::radix`].
 pub(crate) fn sort_on_pool<T: Ord + Send>(v: &mut [T]) {
     if rayon::current_num_threads() > 1 {
         v.par_sort_unstable();
@@ -298,12 +299,9 @@ fn fingerprint_order(fingerprints: &[u128]) -> Vec<u32> {
         .enumerate()
         .map(|(i, &fp)| (((fp >> 96) as u64) << 32) | i as u64)
         .collect();
-    if rayon::current_num_threads() > 1 {
-        keyed.par_sort_unstable();
-    } else {
-        // Items pushed in order: the same order as the sort above.
-        sort_by_high_halves(&mut keyed, &mut Vec::new());
-    }
+    // Items pushed in order, and the sort stable: the order of
+    // `sort_unstable`.
+    crate::radix::par_sort_by_high_halves(&mut keyed, &mut Vec::new());
     let mut order: Vec<u32> = keyed.iter().map(|&k| k as u32).collect();
     for run in runs_of_equal_high_halves(&keyed) {
         if run.len() > 1 {
@@ -649,9 +647,9 @@ where
         debug_assert_eq!(keys.len(), n, "one key per item");
         if parallel_sort {
             // Fewer bands at a time than threads: sort each one in parallel.
-            keys.par_sort_unstable();
+            crate::radix::par_sort_by_high_halves(keys, scratch);
         } else {
-            sort_by_high_halves(keys, scratch);
+            crate::radix::sort_by_high_halves(keys, scratch);
         }
         Ok(bucket_pairs(keys, &rank, max_bucket))
     };
@@ -705,61 +703,6 @@ struct ColumnBuffers {
     scratch: Vec<u64>,
 }
 
-/// Below this many values [`sort_by_high_halves`] is a comparison sort: its
-/// three passes over 2,048 buckets would cost more than they save.
-const RADIX_SORT_MIN: usize = 1 << 12;
-
-/// Sorts `v` by the high 32 bits of each value, moving values through
-/// `scratch`, so that a run of equal high halves is contiguous, as the band
-/// columns and fingerprint keys sorted here need. Values with equal high
-/// halves keep their order (or, below [`RADIX_SORT_MIN`] values, are
-/// sorted): so when the low halves rise along `v` within each high half
-/// (item numbers pushed in order), the result is that of `sort_unstable`.
-///
-/// A least-significant-digit radix sort in three passes of 11 bits (one
-/// pass counts all three digits), skipping a digit every value shares: on
-/// uniform keys about four reads and three writes of `v` in all, each pass
-/// writing to 2,048 places that stay in the cache, against the
-/// `log₂ n` passes of a comparison sort (the standard library's, below
-/// [`RADIX_SORT_MIN`] values).
-pub(crate) fn sort_by_high_halves(v: &mut Vec<u64>, scratch: &mut Vec<u64>) {
-    const BITS: u32 = 11;
-    const DIGITS: usize = 1 << BITS;
-    const MASK: u64 = DIGITS as u64 - 1;
-    let n = v.len();
-    if n < RADIX_SORT_MIN {
-        v.sort_unstable();
-        return;
-    }
-    assert!(u32::try_from(n).is_ok(), "at most 2^32 values");
-    let mut counts = vec![[0u32; DIGITS]; 3];
-    for &x in v.iter() {
-        let key = x >> 32;
-        counts[0][(key & MASK) as usize] += 1;
-        counts[1][((key >> BITS) & MASK) as usize] += 1;
-        counts[2][(key >> (2 * BITS)) as usize] += 1;
-    }
-    scratch.clear();
-    scratch.resize(n, 0);
-    for (pass, starts) in counts.iter_mut().enumerate() {
-        if starts.contains(&(n as u32)) {
-            // Every value has this digit: the pass would move nothing.
-            continue;
-        }
-        let mut next = 0u32;
-        for start in starts.iter_mut() {
-            (*start, next) = (next, next + *start);
-        }
-        let shift = 32 + BITS * pass as u32;
-        for &x in v.iter() {
-            let slot = &mut starts[((x >> shift) & MASK) as usize];
-            scratch[*slot as usize] = x;
-            *slot += 1;
-        }
-        std::mem::swap(v, scratch);
-    }
-}
-
 /// The pairs of one band's sorted `key << 32 | item` column: every pair
 /// inside each run of equal keys, or star and chain pairs for a run longer
 /// than `max_bucket`, with its items taken in content order (`rank[item]`,
@@ -806,50 +749,6 @@ mod tests {
     use crate::minhash::{MinHasher, Signature};
     use proptest::prelude::*;
 
-    /// `n` values `key << 32 | low` with keys drawn from `seed`: uniform
-    /// (`spread` 0), from `spread` distinct keys, or sharing all but their
-    /// lowest 11 bits (`spread` 1, so two radix digits are skipped); `low`
-    /// rises with the position, or is drawn too.
-    fn radix_input(n: usize, seed: u64, spread: u32, positions: bool) -> Vec<u64> {
-        let mut rng = crate::hash::SplitMix64::new(seed);
-        (0..n)
-            .map(|i| {
-                let r = rng.next_u64();
-                let key = match spread {
-                    0 => r >> 32,
-                    1 => 0xABCD_E000 | (r >> 53),
-                    k => (r >> 32) % u64::from(k),
-                };
-                let low = if positions { i as u64 } else { r & 0xFFFF_FFFF };
-                (key << 32) | low
-            })
-            .collect()
-    }
-
-    #[test]
-    fn radix_sort_by_high_halves_is_sort_unstable_on_positions() {
-        let mut scratch = vec![7; 3];
-        for (n, spread) in [
-            (0, 0),
-            (1, 0),
-            (RADIX_SORT_MIN - 1, 0),
-            (RADIX_SORT_MIN, 0),
-            (30_000, 0),
-            (30_000, 1),
-            (30_000, 3),
-            (30_000, 5_000),
-            (RADIX_SORT_MIN + 17, 1),
-        ] {
-            for seed in 0..3 {
-                let mut v = radix_input(n, seed, spread, true);
-                let mut expected = v.clone();
-                expected.sort_unstable();
-                sort_by_high_halves(&mut v, &mut scratch);
-                assert_eq!(v, expected, "n {n}, spread {spread}, seed {seed}");
-            }
-        }
-    }
-
     #[test]
     fn merging_sorted_pairs_is_their_sorted_union() {
         for (seed, (la, lb)) in [(0, 0), (0, 5), (5, 0), (300, 200), (1, 1000)]
@@ -857,11 +756,9 @@ mod tests {
             .enumerate()
         {
             // Small values, so the two lists share some.
-            let mut a = radix_input(la, seed as u64, 50, true);
-            let mut b = radix_input(lb, seed as u64 + 9, 50, true);
-            a.iter_mut()
-                .chain(b.iter_mut())
-                .for_each(|x| *x = (*x >> 32) * 3 + (*x & 7));
+            let mut rng = crate::hash::SplitMix64::new(seed as u64);
+            let mut a: Vec<u64> = (0..la).map(|_| rng.next_u64() % 400).collect();
+            let mut b: Vec<u64> = (0..lb).map(|_| rng.next_u64() % 400).collect();
             for v in [&mut a, &mut b] {
                 v.sort_unstable();
                 v.dedup();
@@ -871,20 +768,6 @@ mod tests {
             expected.dedup();
             assert_eq!(merge_sorted_unique(&a, &b), expected);
         }
-    }
-
-    #[test]
-    fn items_in_one_key_stay_in_their_order_past_the_radix_threshold() {
-        // Low halves in falling order: a stable sort keeps them falling
-        // within a key; the high halves come out sorted all the same.
-        let n = RADIX_SORT_MIN * 3;
-        let mut v: Vec<u64> = (0..n as u64)
-            .map(|i| ((i % 7) << 32) | (n as u64 - i))
-            .collect();
-        let mut expected = v.clone();
-        expected.sort_by_key(|&x| x >> 32);
-        sort_by_high_halves(&mut v, &mut Vec::new());
-        assert_eq!(v, expected);
     }
 
     /// Items `0..n` in their own order.
@@ -900,22 +783,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn radix_sort_groups_any_values_by_high_half(
-            n in 0usize..12_000,
-            seed in any::<u64>(),
-            spread in prop::sample::select(vec![0u32, 1, 2, 40, 3_000]),
-        ) {
-            let mut v = radix_input(n, seed, spread, false);
-            let mut expected = v.clone();
-            expected.sort_by_key(|&x| x >> 32);
-            sort_by_high_halves(&mut v, &mut Vec::new());
-            if n < RADIX_SORT_MIN {
-                expected.sort_unstable();
-            }
-            prop_assert_eq!(v, expected);
-        }
-
         #[test]
         fn sorted_candidates_equal_index_candidates(seed in any::<u64>(), n in 0usize..60, rows in 1usize..4) {
             let banding = Banding::new(6, rows).unwrap();
