@@ -373,7 +373,9 @@ impl Config {
     /// band in blocks, and reads them back one band at a time to find
     /// candidates, holding about 24 bytes per item in memory instead of
     /// 150; bands are then processed a few at a time, as many as the same
-    /// budget holds. The results are the same either way. Defaults to
+    /// budget holds columns of (each column, 8 bytes a distinct set, is
+    /// sorted through a scratch buffer as large again). The results are the
+    /// same either way. Defaults to
     /// [`DEFAULT_MAX_KEY_MEMORY`] (16 MiB, about 130,000 items); 0 always
     /// spills, `usize::MAX` never does.
     pub fn max_key_memory(mut self, bytes: usize) -> Self {

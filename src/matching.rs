@@ -36,6 +36,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -372,7 +373,8 @@ where
     let reps: Vec<u32> = groups.iter().map(|g| g[0]).collect();
     let keys = sketches.band_keys();
     // With spilled keys, as many bands at a time as the key memory holds
-    // columns of the groups (at least one); in memory, all at once.
+    // columns of the groups (at least one; each sorted through a scratch
+    // buffer as large again); in memory, all at once.
     let at_once = if keys.is_spilled() {
         p.max_key_memory / (reps.len() * 8).max(1)
     } else {
@@ -606,10 +608,12 @@ where
 /// `order`: a position would be a read from anywhere in an array of 4 bytes
 /// an item for every item of every band (a cache miss each at millions of
 /// items), and only capped buckets need it (`bucket_pairs`).
-/// At most `at_once` bands (at least one) are in memory at a time; the
-/// pairs of each such batch are merged (sorted, deduplicated) before the
-/// next, so a pair found in many bands is held once. The result does not
-/// depend on `at_once`.
+/// At most `at_once` bands (at least one) are taken at a time, and no more
+/// columns are in memory than bands are being sorted at one time (at most
+/// one per thread), each with a scratch buffer as large for its radix
+/// sort; the pairs of each batch are sorted on their own and merged into
+/// those so far, so a pair found in many bands is held once. The result
+/// does not depend on `at_once`.
 ///
 /// # Errors
 ///
@@ -640,8 +644,15 @@ where
     let max_bucket = max_bucket.max(2);
     let at_once = at_once.clamp(1, bands.max(1));
     let parallel_sort = at_once < rayon::current_num_threads();
-    let band_pairs = |band: usize, buffers: &mut ColumnBuffers| -> crate::Result<CandidatePairs> {
-        let ColumnBuffers { keys, scratch } = buffers;
+    // Buffers of the bands being worked on, put back when a band is done
+    // and taken by the next: as many pairs of buffers as bands sorted at
+    // one time (at most one per thread), reused rather than a fresh column
+    // per band, whose pages would each fault in again.
+    let spare: Mutex<Vec<ColumnBuffers>> = Mutex::new(Vec::new());
+    let band_pairs = |band: usize| -> crate::Result<CandidatePairs> {
+        let taken = spare.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut buffers = taken.unwrap_or_default();
+        let ColumnBuffers { keys, scratch } = &mut buffers;
         keys.clear();
         column(band, keys)?;
         debug_assert_eq!(keys.len(), n, "one key per item");
@@ -651,17 +662,18 @@ where
         } else {
             crate::radix::sort_by_high_halves(keys, scratch);
         }
-        Ok(bucket_pairs(keys, &rank, max_bucket))
+        let pairs = bucket_pairs(keys, &rank, max_bucket);
+        spare
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(buffers);
+        Ok(pairs)
     };
-    // One pair of buffers per band in flight, reused batch after batch:
-    // fresh columns would fault their pages in again for every band.
-    let mut buffers: Vec<ColumnBuffers> = (0..at_once).map(|_| ColumnBuffers::default()).collect();
     let mut out = CandidatePairs::default();
     for batch in (0..bands).collect::<Vec<_>>().chunks(at_once) {
         let per_band: Vec<CandidatePairs> = batch
             .par_iter()
-            .zip(buffers.par_iter_mut())
-            .map(|(&band, buffers)| band_pairs(band, buffers))
+            .map(|&band| band_pairs(band))
             .collect::<crate::Result<_>>()?;
         out.capped_buckets += per_band.iter().map(|c| c.capped_buckets).sum::<u64>();
         out.capped_pairs_skipped += per_band.iter().map(|c| c.capped_pairs_skipped).sum::<u64>();

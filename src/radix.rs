@@ -28,9 +28,9 @@ pub(crate) const RADIX_SORT_MIN: usize = 1 << 12;
 /// [`RADIX_SORT_MIN`] values they are sorted whole, which is the same
 /// order when their low halves rise along `v`).
 ///
-/// A least-significant-digit radix sort in three passes of 11 bits (one
-/// pass counts all three digits), skipping a digit every value shares: on
-/// uniform keys four reads and three writes of `v` in all.
+/// A least-significant-digit radix sort in three passes, on digits of 11,
+/// 11 and 10 bits (one pass counts all three), skipping a digit every
+/// value shares: on uniform keys four reads and three writes of `v` in all.
 ///
 /// # Panics
 ///
@@ -41,7 +41,7 @@ pub(crate) fn sort_by_high_halves(v: &mut Vec<u64>, scratch: &mut Vec<u64>) {
         v.sort_unstable();
         return;
     }
-    assert!(u32::try_from(n).is_ok(), "at most 2^32 values");
+    assert!(u32::try_from(n).is_ok(), "at most u32::MAX values");
     let mut counts = vec![[0u32; DIGITS]; 3];
     for &x in v.iter() {
         let key = x >> 32;
@@ -70,9 +70,9 @@ pub(crate) fn sort_by_high_halves(v: &mut Vec<u64>, scratch: &mut Vec<u64>) {
 /// counts the top 10 bits of its keys, and then writes its values to its
 /// own places in each of the 1,024 buckets (the chunks' pieces of a bucket
 /// follow one another in chunk order), all in parallel; then each bucket
-/// is sorted on the other 22 bits of its keys by two passes of 11 bits,
-/// buckets in parallel. With one thread, or below 65,536 values, it is
-/// [`sort_by_high_halves`].
+/// is sorted on the other 22 bits of its keys by two passes of 11 bits
+/// (an insertion sort below 64 values), buckets in parallel. With one
+/// thread, or below 65,536 values, it is [`sort_by_high_halves`].
 ///
 /// # Panics
 ///
@@ -84,14 +84,14 @@ pub(crate) fn par_sort_by_high_halves(v: &mut Vec<u64>, scratch: &mut Vec<u64>) 
         sort_by_high_halves(v, scratch);
         return;
     }
-    assert!(u32::try_from(n).is_ok(), "at most 2^32 values");
+    assert!(u32::try_from(n).is_ok(), "at most u32::MAX values");
     let top = 32 + 2 * BITS;
     let top_buckets = 1usize << (64 - top);
     let chunk_len = n.div_ceil(threads * 4);
-    let counts: Vec<[u32; DIGITS]> = v
+    let counts: Vec<Vec<u32>> = v
         .par_chunks(chunk_len)
         .map(|chunk| {
-            let mut c = [0u32; DIGITS];
+            let mut c = vec![0u32; top_buckets];
             for &x in chunk {
                 c[(x >> top) as usize] += 1;
             }
@@ -194,10 +194,10 @@ mod tests {
 
     /// `n` values `key << 32 | low` with keys drawn from `seed`: uniform
     /// (`spread` 0), from `spread` distinct keys, or sharing all but their
-    /// lowest 11 bits (`spread` 1, so two radix digits are skipped), or
-    /// all but their top 11 (`spread` 2: one top bucket of the parallel
-    /// sort takes them all); `low` rises with the position, or is drawn
-    /// too.
+    /// lowest 11 bits (`spread` 1, so two radix digits are skipped, and
+    /// one top bucket of the parallel sort takes every value), or all but
+    /// bits 21 to 31 (`spread` 2: 2,048 keys, about two to each top
+    /// bucket); `low` rises with the position, or is drawn too.
     pub(crate) fn radix_input(n: usize, seed: u64, spread: u32, positions: bool) -> Vec<u64> {
         let mut rng = crate::hash::SplitMix64::new(seed);
         (0..n)
@@ -247,6 +247,9 @@ mod tests {
             (200_000, 3),
             (200_000, 5_000),
             (RADIX_SORT_MIN * 16 + 17, 1),
+            // About 64 values in each top bucket, on two keys: buckets
+            // either side of the insertion sort's limit.
+            (RADIX_SORT_MIN * 16, 2),
         ] {
             for seed in 0..2 {
                 let v = radix_input(n, seed, spread, true);
