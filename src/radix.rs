@@ -49,7 +49,8 @@ pub(crate) fn sort_by_high_halves(v: &mut Vec<u64>, scratch: &mut Vec<u64>) {
         counts[1][((key >> BITS) & MASK) as usize] += 1;
         counts[2][(key >> (2 * BITS)) as usize] += 1;
     }
-    scratch.clear();
+    // Every place is written before it is read: only its length matters
+    // (no zeroing pass when the buffer comes back from the last band).
     scratch.resize(n, 0);
     for (pass, starts) in counts.iter_mut().enumerate() {
         if starts.contains(&(n as u32)) {
@@ -98,7 +99,8 @@ pub(crate) fn par_sort_by_high_halves(v: &mut Vec<u64>, scratch: &mut Vec<u64>) 
             c
         })
         .collect();
-    scratch.clear();
+    // Every place is written before it is read: only its length matters
+    // (no zeroing pass when the buffer comes back from the last band).
     scratch.resize(n, 0);
     // Bucket by bucket, each chunk's piece of it, in chunk order.
     let mut pieces: Vec<Vec<&mut [u64]>> = counts
