@@ -23,12 +23,34 @@ const MASK: u64 = DIGITS as u64 - 1;
 /// passes over 2,048 buckets would cost more than they save.
 pub(crate) const RADIX_SORT_MIN: usize = 1 << 12;
 
+/// From this many values [`sort_by_high_halves`] starts with a pass on the
+/// top digit: about 384 values to a bucket. Below it the two passes of a
+/// bucket cost more in their 2 × 2,048 counts than they save (twice the
+/// time of the three passes over all values at 100,000 values, the same at
+/// about 300,000: docs/BENCHMARKS.md).
+const MSD_SORT_MIN: usize = 3 << 17;
+
+/// From this many values [`par_sort_by_high_halves`] sorts in parallel.
+const PAR_SORT_MIN: usize = RADIX_SORT_MIN * 16;
+
+/// The shift of the top digit, 10 bits, of a value's key.
+const TOP: u32 = 32 + 2 * BITS;
+/// Values of the top digit.
+const TOP_BUCKETS: usize = 1 << (64 - TOP);
+
 /// Sorts `v` by the high 32 bits of each value, stably, moving values
 /// through `scratch`. Values with equal high halves keep their order (below
 /// [`RADIX_SORT_MIN`] values they are sorted whole, which is the same
 /// order when their low halves rise along `v`).
 ///
-/// A least-significant-digit radix sort in three passes, on digits of 11,
+/// From [`MSD_SORT_MIN`] values, one most-significant-digit pass on the
+/// top 10 bits of the keys and then each of the 1,024 buckets sorted on
+/// the other 22 bits by two passes of 11 bits, as the parallel form
+/// [`par_sort_by_high_halves`] does on one thread: a bucket's passes stay
+/// in the cache, where the passes over all of `v` scatter to 2,048 places
+/// spread over the whole column (0.8 times the time at 1,000,000 values,
+/// docs/BENCHMARKS.md). Below it, a
+/// least-significant-digit radix sort in three passes, on digits of 11,
 /// 11 and 10 bits (one pass counts all three), skipping a digit every
 /// value shares: on uniform keys four reads and three writes of `v` in all.
 ///
@@ -42,6 +64,10 @@ pub(crate) fn sort_by_high_halves(v: &mut Vec<u64>, scratch: &mut Vec<u64>) {
         return;
     }
     assert!(u32::try_from(n).is_ok(), "at most u32::MAX values");
+    if n >= MSD_SORT_MIN {
+        msd_sort(v, scratch);
+        return;
+    }
     let mut counts = vec![[0u32; DIGITS]; 3];
     for &x in v.iter() {
         let key = x >> 32;
@@ -63,6 +89,36 @@ pub(crate) fn sort_by_high_halves(v: &mut Vec<u64>, scratch: &mut Vec<u64>) {
     }
 }
 
+/// The sort of [`sort_by_high_halves`] from [`MSD_SORT_MIN`] values: the
+/// top digit's pass into `scratch`, then each bucket sorted on the two
+/// lower digits through its part of `v` and back.
+fn msd_sort(v: &mut Vec<u64>, scratch: &mut Vec<u64>) {
+    let n = v.len();
+    let mut starts = [0u32; TOP_BUCKETS];
+    for &x in v.iter() {
+        starts[(x >> TOP) as usize] += 1;
+    }
+    let lens = starts;
+    let mut next = 0u32;
+    for c in starts.iter_mut() {
+        (*c, next) = (next, next + *c);
+    }
+    // Every place is written before it is read: only its length matters.
+    scratch.resize(n, 0);
+    for &x in v.iter() {
+        let slot = &mut starts[(x >> TOP) as usize];
+        scratch[*slot as usize] = x;
+        *slot += 1;
+    }
+    let mut at = 0usize;
+    for len in lens {
+        let range = at..at + len as usize;
+        sort_bucket_low_digits(&mut scratch[range.clone()], &mut v[range]);
+        at += len as usize;
+    }
+    std::mem::swap(v, scratch);
+}
+
 /// [`sort_by_high_halves`] on the current rayon pool, for one large column
 /// sorted while other threads would be idle: the same order (it is
 /// stable), whatever the number of threads.
@@ -81,13 +137,12 @@ pub(crate) fn sort_by_high_halves(v: &mut Vec<u64>, scratch: &mut Vec<u64>) {
 pub(crate) fn par_sort_by_high_halves(v: &mut Vec<u64>, scratch: &mut Vec<u64>) {
     let n = v.len();
     let threads = rayon::current_num_threads();
-    if threads == 1 || n < RADIX_SORT_MIN * 16 {
+    if threads == 1 || n < PAR_SORT_MIN {
         sort_by_high_halves(v, scratch);
         return;
     }
     assert!(u32::try_from(n).is_ok(), "at most u32::MAX values");
-    let top = 32 + 2 * BITS;
-    let top_buckets = 1usize << (64 - top);
+    let (top, top_buckets) = (TOP, TOP_BUCKETS);
     let chunk_len = n.div_ceil(threads * 4);
     let counts: Vec<Vec<u32>> = v
         .par_chunks(chunk_len)
@@ -249,6 +304,10 @@ mod tests {
             (200_000, 3),
             (200_000, 5_000),
             (RADIX_SORT_MIN * 16 + 17, 1),
+            // The top digit's pass first, on spread and shared top digits.
+            (MSD_SORT_MIN, 0),
+            (MSD_SORT_MIN + 3, 1),
+            (MSD_SORT_MIN, 2),
             // About 64 values in each top bucket, on two keys: buckets
             // either side of the insertion sort's limit.
             (RADIX_SORT_MIN * 16, 2),
@@ -270,15 +329,17 @@ mod tests {
     #[test]
     fn values_of_one_key_keep_their_order_past_the_thresholds() {
         // Low halves in falling order: a stable sort keeps them falling
-        // within a key; the keys come out sorted all the same.
-        let n = RADIX_SORT_MIN * 20;
-        let v: Vec<u64> = (0..n as u64)
-            .map(|i| ((i % 7) << 32) | (n as u64 - i))
-            .collect();
-        let mut expected = v.clone();
-        expected.sort_by_key(|&x| x >> 32);
-        for (how, got) in sorted_every_way(&v) {
-            assert!(got == expected, "{how}");
+        // within a key; the keys come out sorted all the same. Keys 0 to 6
+        // (one top bucket) and spread over the top digit.
+        for (n, spread) in [(PAR_SORT_MIN + 4_000, 0), (MSD_SORT_MIN + 1, 0x0123_4567)] {
+            let v: Vec<u64> = (0..n as u64)
+                .map(|i| (((i % 7) * spread) << 32) | (n as u64 - i))
+                .collect();
+            let mut expected = v.clone();
+            expected.sort_by_key(|&x| x >> 32);
+            for (how, got) in sorted_every_way(&v) {
+                assert!(got == expected, "{how}: n {n}");
+            }
         }
     }
 
