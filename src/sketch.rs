@@ -349,12 +349,23 @@ impl SketchColumns {
     /// the caller computed (the signature of exactly this set, however it
     /// was built) as the next item.
     pub(crate) fn push_signed(&mut self, set: &[u64], slots: &[u32], sketcher: &Sketcher) {
+        self.push_fingerprinted(set.len(), set_fingerprint128(set), slots, sketcher);
+    }
+
+    /// [`push_signed`](Self::push_signed) of a set of `len` shingles whose
+    /// [`set_fingerprint128`] the caller computed too.
+    pub(crate) fn push_fingerprinted(
+        &mut self,
+        len: usize,
+        fingerprint: u128,
+        slots: &[u32],
+        sketcher: &Sketcher,
+    ) {
         debug_assert_eq!(slots.len(), self.num_perm);
         self.keys
             .push(sketcher.band_keys(self.level, slots).map(short_key));
-        self.fingerprints.push(set_fingerprint128(set));
-        self.sizes
-            .push(u32::try_from(set.len()).unwrap_or(u32::MAX));
+        self.fingerprints.push(fingerprint);
+        self.sizes.push(u32::try_from(len).unwrap_or(u32::MAX));
         if self.keep_signatures {
             self.signatures.extend_from_slice(slots);
         }

@@ -2,6 +2,7 @@
 //! chunks, keeping only what later stages need.
 
 use std::ops::Range;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -10,8 +11,8 @@ use crate::analyze::{Analyzer, Scratch};
 use crate::corpus::{DocId, PassageId, to_u32};
 use crate::error::Result;
 use crate::noise::TextNoise;
-use crate::shingle::ShingleSet;
-use crate::sketch::{Level, SketchColumns};
+use crate::shingle::{ShingleSet, set_fingerprint128};
+use crate::sketch::{Level, SketchColumns, Sketcher};
 
 impl Deduplicator {
     /// Stages 1–4 over the corpus, in parallel chunks: `sketch(i, scratch,
@@ -47,14 +48,20 @@ impl Deduplicator {
         let budget = self.config.get_kept_set_bytes();
         let mut kept_bytes = 0usize;
         let mut keeping = budget > 0;
+        // Workers' buffers, lent to each piece of a chunk that rayon runs
+        // and given back when it ends: reused from piece to piece and
+        // chunk to chunk (with the recent signatures in them), as many as
+        // pieces run at one time, and dropped with the run.
+        let spare: Mutex<Vec<WorkerBuffers>> = Mutex::new(Vec::new());
         for chunk_start in (0..n).step_by(CHUNK) {
             let chunk_end = (chunk_start + CHUNK).min(n);
             let batches: Vec<DocBatch> = (chunk_start..chunk_end)
                 .into_par_iter()
                 .step_by(BATCH)
                 .map_init(
-                    || (Scratch::default(), SlotBuffers::default()),
-                    |(scratch, slots), start| {
+                    || Lent::take(&spare),
+                    |lent, start| {
+                        let (scratch, slots) = lent.buffers();
                         let end = (start + BATCH).min(chunk_end);
                         let mut batch = self.doc_batch(end - start);
                         for i in start..end {
@@ -196,7 +203,11 @@ impl Deduplicator {
         let compares_document = sketcher.compares_document(doc_set.len());
         // Without passages there are no passage signatures to reuse.
         let from_passages = compares_document && passages_on;
-        let SlotBuffers { item, document } = slots;
+        let SlotBuffers {
+            item,
+            document,
+            recent,
+        } = slots;
         if from_passages {
             document.clear();
             document.resize(hasher.num_perm(), u32::MAX);
@@ -207,7 +218,11 @@ impl Deduplicator {
             if compared {
                 batch.passage_index.push(p as u32);
                 // Leaves the passage's signature in `item`.
-                batch.passages.push(set, sketcher, item);
+                let fingerprint = set_fingerprint128(set);
+                recent.signature_into(fingerprint, set, sketcher, item);
+                batch
+                    .passages
+                    .push_fingerprinted(set.len(), fingerprint, item, sketcher);
             }
             if from_passages && tokens >= shingle_size {
                 if compared {
@@ -410,6 +425,42 @@ impl SketchedCorpus {
     }
 }
 
+/// The reusable buffers of one worker of [`Deduplicator::sketch_corpus`].
+type WorkerBuffers = (Scratch, SlotBuffers);
+
+/// A worker's buffers taken from a pool of spare ones (or made), put back
+/// when dropped.
+struct Lent<'p> {
+    pool: &'p Mutex<Vec<WorkerBuffers>>,
+    buffers: Option<WorkerBuffers>,
+}
+
+impl<'p> Lent<'p> {
+    fn take(pool: &'p Mutex<Vec<WorkerBuffers>>) -> Self {
+        let buffers = pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        Lent {
+            pool,
+            buffers: Some(buffers.unwrap_or_default()),
+        }
+    }
+
+    fn buffers(&mut self) -> (&mut Scratch, &mut SlotBuffers) {
+        let (scratch, slots) = self.buffers.as_mut().expect("held until dropped");
+        (scratch, slots)
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Some(buffers) = self.buffers.take() {
+            self.pool
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(buffers);
+        }
+    }
+}
+
 /// Reusable signature buffers of one worker.
 #[derive(Debug, Default)]
 pub(super) struct SlotBuffers {
@@ -417,6 +468,74 @@ pub(super) struct SlotBuffers {
     item: Vec<u32>,
     /// The document's signature being built from its passages'.
     document: Vec<u32>,
+    /// The signatures of the passages this worker sketched last.
+    recent: RecentSignatures,
+}
+
+/// The signatures of the last passages a worker sketched, by the
+/// fingerprint of their sets, so that a passage repeated within a few
+/// hundred documents (a page body scraped twice, wire copy, boilerplate)
+/// has its signature copied instead of computed again: the MinHash kernel
+/// is the largest part of a run, and on the generated corpus of
+/// docs/BENCHMARKS.md one passage set in five is one seen before (a
+/// third of those in the same or the next 32 documents).
+///
+/// Direct-mapped on the fingerprint's low bits, about
+/// [`RecentSignatures::BYTES`] of signatures. A hit needs the same 128-bit
+/// fingerprint and the same size: the fingerprint by which matching
+/// already takes two sets as identical (`matching::group_identical`), so
+/// the signature is the one the set would get, and the result does not
+/// depend on which passages a worker saw before.
+#[derive(Debug, Default)]
+struct RecentSignatures {
+    /// Per entry, the fingerprint and size of the set whose signature it
+    /// holds, if any.
+    tags: Vec<Option<(u128, usize)>>,
+    /// `tags.len()` signatures of `num_perm` slots, one after another.
+    signatures: Vec<u32>,
+    num_perm: usize,
+}
+
+impl RecentSignatures {
+    /// Bytes of signatures held: 4,096 entries of 128 slots.
+    const BYTES: usize = 2 << 20;
+
+    /// Leaves the signature of `set`, whose fingerprint is `fingerprint`,
+    /// in `slots`: copied from an entry, or computed and entered.
+    fn signature_into(
+        &mut self,
+        fingerprint: u128,
+        set: &[u64],
+        sketcher: &Sketcher,
+        slots: &mut Vec<u32>,
+    ) {
+        let num_perm = sketcher.hasher().num_perm();
+        if self.num_perm != num_perm {
+            self.reset(num_perm, Self::BYTES);
+        }
+        // `tags.len()` is a power of two.
+        let entry = fingerprint as usize & (self.tags.len() - 1);
+        let held = &mut self.signatures[entry * num_perm..(entry + 1) * num_perm];
+        if self.tags[entry] == Some((fingerprint, set.len())) {
+            slots.clear();
+            slots.extend_from_slice(held);
+        } else {
+            sketcher.signature_into(set, slots);
+            held.copy_from_slice(slots);
+            self.tags[entry] = Some((fingerprint, set.len()));
+        }
+    }
+
+    /// Empty, with entries of `num_perm` slots in about `bytes` (at least
+    /// one entry).
+    fn reset(&mut self, num_perm: usize, bytes: usize) {
+        let fit = (bytes / (4 * num_perm)).max(1);
+        // The largest power of two that fits.
+        let entries = 1usize << fit.ilog2();
+        self.tags = vec![None; entries];
+        self.signatures = vec![0; entries * num_perm];
+        self.num_perm = num_perm;
+    }
 }
 
 /// The contribution of a few consecutive documents to a
@@ -550,6 +669,44 @@ mod tests {
                 assert_sketches_equal_direct(&config(shingling, 4, true), &text)?;
             }
         }
+    }
+
+    #[test]
+    fn recent_signatures_are_the_signatures_of_their_sets() {
+        let dedup = Deduplicator::new(config(Shingling::Words(2), 1, true)).expect("valid");
+        let sketcher = dedup.sketcher();
+        let sets: Vec<Vec<u64>> = (0..6u64)
+            .map(|k| (0..=k).map(|x| x * 7919 + k).collect())
+            .collect();
+        let direct = |set: &[u64]| {
+            let set = ShingleSet::from_sorted(set.to_vec());
+            sketcher
+                .sketch(Level::Passage, &set)
+                .signature()
+                .as_slice()
+                .to_vec()
+        };
+        // One entry (every set evicts the last), two, and the default.
+        for bytes in [1, 2 * 4 * 64, RecentSignatures::BYTES] {
+            let mut recent = RecentSignatures::default();
+            recent.reset(64, bytes);
+            let mut slots = Vec::new();
+            for &k in &[0usize, 0, 1, 0, 2, 2, 3, 1, 4, 5, 5, 0] {
+                let set = &sets[k];
+                recent.signature_into(set_fingerprint128(set), set, sketcher, &mut slots);
+                assert_eq!(slots, direct(set), "{bytes} {k}");
+            }
+        }
+        // A hit copies the signature held: a set given the fingerprint and
+        // size of the set held gets that set's signature.
+        let mut recent = RecentSignatures::default();
+        let mut slots = Vec::new();
+        let (a, b) = (&sets[3], &[1u64, 2, 3, 4][..]);
+        recent.signature_into(set_fingerprint128(a), a, sketcher, &mut slots);
+        recent.signature_into(set_fingerprint128(a), b, sketcher, &mut slots);
+        assert_eq!(slots, direct(a));
+        recent.signature_into(set_fingerprint128(b), b, sketcher, &mut slots);
+        assert_eq!(slots, direct(b));
     }
 
     #[test]
