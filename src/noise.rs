@@ -67,38 +67,106 @@ impl TextNoise {
         };
         let mut lines = text.lines().peekable();
         while let Some(line) = lines.next() {
-            let trimmed = line.trim();
-            if trimmed.is_empty() {
-                continue;
-            }
-            n.lines += 1;
-            n.line_chars += trimmed.chars().count() as u64;
-            let broken = trimmed
-                .strip_suffix('-')
-                .is_some_and(|head| head.ends_with(char::is_alphabetic));
-            let next_lower = lines
-                .peek()
-                .and_then(|l| l.trim_start().chars().next())
-                .is_some_and(char::is_lowercase);
-            if broken && next_lower {
+            // Lines of ASCII (most of them) are read by bytes, with the
+            // same result (a property test checks it).
+            let broken = if line.is_ascii() {
+                n.add_ascii_line(line)
+            } else {
+                n.add_line(line)
+            };
+            let mut next_lower = || {
+                lines
+                    .peek()
+                    .and_then(|l| l.trim_start().chars().next())
+                    .is_some_and(char::is_lowercase)
+            };
+            if broken && next_lower() {
                 n.hyphenated_line_ends += 1;
-            }
-            for word in trimmed.split_whitespace() {
-                n.words += 1;
-                let w = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '|');
-                if looks_damaged(w) {
-                    n.damaged_words += 1;
-                }
-                let mut chars = w.chars();
-                if let (Some(c), None) = (chars.next(), chars.next())
-                    && c.is_lowercase()
-                    && !matches!(c, 'a' | 'i' | 'o')
-                {
-                    n.stray_letters += 1;
-                }
             }
         }
         n
+    }
+
+    /// Counts one line but its hyphenated end; returns whether it ends in
+    /// a word broken with a hyphen.
+    fn add_line(&mut self, line: &str) -> bool {
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            return false;
+        }
+        self.lines += 1;
+        self.line_chars += trimmed.chars().count() as u64;
+        for word in trimmed.split_whitespace() {
+            self.add_word(word.trim_matches(|c: char| !c.is_alphanumeric() && c != '|'));
+        }
+        trimmed
+            .strip_suffix('-')
+            .is_some_and(|head| head.ends_with(char::is_alphabetic))
+    }
+
+    /// [`add_line`](Self::add_line) of a line of ASCII, by bytes: the
+    /// ASCII characters that are whitespace (`char::is_whitespace`) are
+    /// tab, line feed, vertical tab, form feed, carriage return and space.
+    fn add_ascii_line(&mut self, line: &str) -> bool {
+        let space = |b: &u8| matches!(b, b'\t'..=b'\r' | b' ');
+        let bytes = line.as_bytes();
+        let Some(start) = bytes.iter().position(|b| !space(b)) else {
+            return false;
+        };
+        let end = bytes
+            .iter()
+            .rposition(|b| !space(b))
+            .map_or(start, |e| e + 1);
+        let trimmed = &bytes[start..end];
+        self.lines += 1;
+        self.line_chars += trimmed.len() as u64;
+        let mut i = 0;
+        while i < trimmed.len() {
+            let word_start = i;
+            while i < trimmed.len() && !space(&trimmed[i]) {
+                i += 1;
+            }
+            let keep = |b: &u8| b.is_ascii_alphanumeric() || *b == b'|';
+            let word = &trimmed[word_start..i];
+            let (first, last) = match word.iter().position(keep) {
+                Some(first) => (first, word.iter().rposition(keep).map_or(first, |l| l + 1)),
+                None => (0, 0),
+            };
+            let w = &word[first..last];
+            self.words += 1;
+            // Without a digit or `|`, no word looks damaged.
+            if w.iter().any(|b| b.is_ascii_digit() || *b == b'|') {
+                let at = start + word_start;
+                if looks_damaged(&line[at + first..at + last]) {
+                    self.damaged_words += 1;
+                }
+            }
+            if let [c] = w
+                && c.is_ascii_lowercase()
+                && !matches!(c, b'a' | b'i' | b'o')
+            {
+                self.stray_letters += 1;
+            }
+            while i < trimmed.len() && space(&trimmed[i]) {
+                i += 1;
+            }
+        }
+        matches!(trimmed, [.., b, b'-'] if b.is_ascii_alphabetic())
+    }
+
+    /// Counts one word, its edge punctuation trimmed.
+    fn add_word(&mut self, w: &str) {
+        self.words += 1;
+        if looks_damaged(w) {
+            self.damaged_words += 1;
+        }
+        let mut chars = w.chars();
+        if let (Some(c), None) = (chars.next(), chars.next())
+            && c.is_lowercase()
+            && !matches!(c, 'a' | 'i' | 'o')
+        {
+            self.stray_letters += 1;
+        }
     }
 
     /// The counts a run keeps for document `index`: the whole corpus
@@ -248,6 +316,85 @@ fn looks_damaged(w: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The counts as `TextNoise::of` made them before lines of ASCII were
+    /// read by bytes: the oracle of the fast path.
+    fn of_by_chars(text: &str) -> TextNoise {
+        let mut n = TextNoise {
+            documents: 1,
+            ..TextNoise::default()
+        };
+        let mut lines = text.lines().peekable();
+        while let Some(line) = lines.next() {
+            let trimmed = line.trim();
+            if trimmed.is_empty() {
+                continue;
+            }
+            n.lines += 1;
+            n.line_chars += trimmed.chars().count() as u64;
+            let broken = trimmed
+                .strip_suffix('-')
+                .is_some_and(|head| head.ends_with(char::is_alphabetic));
+            let next_lower = lines
+                .peek()
+                .and_then(|l| l.trim_start().chars().next())
+                .is_some_and(char::is_lowercase);
+            if broken && next_lower {
+                n.hyphenated_line_ends += 1;
+            }
+            for word in trimmed.split_whitespace() {
+                n.words += 1;
+                let w = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '|');
+                if looks_damaged(w) {
+                    n.damaged_words += 1;
+                }
+                let mut chars = w.chars();
+                if let (Some(c), None) = (chars.next(), chars.next())
+                    && c.is_lowercase()
+                    && !matches!(c, 'a' | 'i' | 'o')
+                {
+                    n.stray_letters += 1;
+                }
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn ascii_whitespace_is_that_of_char() {
+        for b in 0u8..0x80 {
+            let by_bytes = matches!(b, b'\t'..=b'\r' | b' ');
+            assert_eq!(by_bytes, char::from(b).is_whitespace(), "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn reading_ascii_lines_by_bytes_changes_no_count() {
+        let texts = [
+            "The harbour re-\nopened on Fri day after a week of\nstorrns c1ose 5hore.",
+            " \t\x0b\x0c\r\n- x-\n-\n a- \n\u{e9}t\u{e9} q-\n  b |wo|rd| \"c1ose,\" ,., ||| e",
+            "caf\u{e9}-\nbar\r\nline two-\r\n\u{e9}cole\n\x1c\x1f word\x0bword",
+        ];
+        for t in texts {
+            assert_eq!(TextNoise::of(t), of_by_chars(t), "{t:?}");
+        }
+        #[cfg(feature = "tools")]
+        for doc in crate::synth::news_like(20, 3) {
+            assert_eq!(TextNoise::of(&doc), of_by_chars(&doc));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn reading_ascii_lines_by_bytes_changes_no_count_on_any_text(
+            text in "([a-z]{1,6}|[A-Z0-9|.,\"'-]{1,3}|[ \t\n\r\x0b\x0c\x1c]|\u{e9}|\u{a0}|\u{2003}){0,40}",
+            other in any::<String>(),
+        ) {
+            prop_assert_eq!(TextNoise::of(&text), of_by_chars(&text));
+            prop_assert_eq!(TextNoise::of(&other), of_by_chars(&other));
+        }
+    }
 
     #[test]
     fn damaged_words_are_counted_and_legit_ones_are_not() {
