@@ -310,9 +310,7 @@ pub(crate) fn with_thread_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut s) => {
             let out = f(&mut s);
-            if s.doc_tokens.capacity() > 1 << 20 {
-                *s = Scratch::default();
-            }
+            s.release_if_huge();
             out
         }
         Err(_) => f(&mut Scratch::default()),
@@ -348,6 +346,16 @@ pub(crate) struct Scratch {
     tags: Vec<u32>,
     /// The passages' set ranges while they are sorted.
     set_ranges: Vec<Range<usize>>,
+}
+
+impl Scratch {
+    /// Drops the buffers when they grew past a million tokens (a huge
+    /// document), so that a kept scratch does not hold them after it.
+    pub(crate) fn release_if_huge(&mut self) {
+        if self.doc_tokens.capacity() > 1 << 20 {
+            *self = Scratch::default();
+        }
+    }
 }
 
 /// One passage in a [`Scratch`].

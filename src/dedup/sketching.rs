@@ -452,7 +452,9 @@ impl<'p> Lent<'p> {
 
 impl Drop for Lent<'_> {
     fn drop(&mut self) {
-        if let Some(buffers) = self.buffers.take() {
+        if let Some(mut buffers) = self.buffers.take() {
+            // Not kept for the rest of the run: a huge document's buffers.
+            buffers.0.release_if_huge();
             self.pool
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -482,23 +484,26 @@ pub(super) struct SlotBuffers {
 /// three and 38%.
 ///
 /// Direct-mapped on the fingerprint's low bits, about
-/// [`RecentSignatures::BYTES`] of signatures. A hit needs the same 128-bit
+/// [`RecentSignatures::BYTES`] of signatures (4,096 entries at 128 slots)
+/// plus 32 bytes of tag per entry. A hit needs the same 128-bit
 /// fingerprint and the same size: the fingerprint by which matching
 /// already takes two sets as identical (`matching::group_identical`), so
 /// the signature is the one the set would get, and the result does not
-/// depend on which passages a worker saw before.
+/// depend on which passages a worker saw before (barring two different
+/// sets of one size with one 128-bit fingerprint, which matching would
+/// merge anyway).
 #[derive(Debug, Default)]
 struct RecentSignatures {
     /// Per entry, the fingerprint and size of the set whose signature it
-    /// holds, if any.
-    tags: Vec<Option<(u128, usize)>>,
+    /// holds; size 0 for none (an empty set is never compared).
+    tags: Vec<(u128, u64)>,
     /// `tags.len()` signatures of `num_perm` slots, one after another.
     signatures: Vec<u32>,
     num_perm: usize,
 }
 
 impl RecentSignatures {
-    /// Bytes of signatures held: 4,096 entries of 128 slots.
+    /// Bytes of signatures held: 4,096 entries of 128 slots (64 of 8,192).
     const BYTES: usize = 2 << 20;
 
     /// Leaves the signature of `set`, whose fingerprint is `fingerprint`,
@@ -517,13 +522,14 @@ impl RecentSignatures {
         // `tags.len()` is a power of two.
         let entry = fingerprint as usize & (self.tags.len() - 1);
         let held = &mut self.signatures[entry * num_perm..(entry + 1) * num_perm];
-        if self.tags[entry] == Some((fingerprint, set.len())) {
+        let tag = (fingerprint, set.len() as u64);
+        if !set.is_empty() && self.tags[entry] == tag {
             slots.clear();
             slots.extend_from_slice(held);
         } else {
             sketcher.signature_into(set, slots);
             held.copy_from_slice(slots);
-            self.tags[entry] = Some((fingerprint, set.len()));
+            self.tags[entry] = tag;
         }
     }
 
@@ -533,7 +539,7 @@ impl RecentSignatures {
         let fit = (bytes / (4 * num_perm)).max(1);
         // The largest power of two that fits.
         let entries = 1usize << fit.ilog2();
-        self.tags = vec![None; entries];
+        self.tags = vec![(0, 0); entries];
         self.signatures = vec![0; entries * num_perm];
         self.num_perm = num_perm;
     }
